@@ -1,0 +1,144 @@
+//! JSON shapes of the seed. Field order is the seed's (alphabetical), `id` is a string,
+//! `otherAttributes` is always `{}` and the list wrapper carries `"anies": null`.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::domain::{Service, ServiceDraft};
+use crate::error::{Error, Result};
+use crate::http::fault::Fault;
+
+#[derive(Serialize)]
+struct Empty {}
+
+#[derive(Serialize)]
+struct ServiceJson<'a> {
+    description: Option<&'a str>,
+    id: String,
+    #[serde(rename = "otherAttributes")]
+    other_attributes: Empty,
+    #[serde(rename = "releaseState")]
+    release_state: &'a str,
+    #[serde(rename = "serviceName")]
+    service_name: &'a str,
+    #[serde(rename = "serviceType")]
+    service_type: &'a str,
+}
+
+impl<'a> From<&'a Service> for ServiceJson<'a> {
+    fn from(service: &'a Service) -> Self {
+        Self {
+            description: service.description.as_ref().map(|d| d.as_str()),
+            id: service.id.to_string(),
+            other_attributes: Empty {},
+            release_state: service.release_state.as_str(),
+            service_name: service.name.as_str(),
+            service_type: service.service_type.as_str(),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct ServiceEnvelope<'a> {
+    #[serde(rename = "registerService")]
+    register_service: ServiceJson<'a>,
+}
+
+#[derive(Serialize)]
+struct ServiceListJson<'a> {
+    anies: Option<()>,
+    #[serde(rename = "otherAttributes")]
+    other_attributes: Empty,
+    #[serde(rename = "registerService")]
+    register_service: Vec<ServiceJson<'a>>,
+}
+
+#[derive(Serialize)]
+struct ServiceListEnvelope<'a> {
+    #[serde(rename = "registerServices")]
+    register_services: ServiceListJson<'a>,
+}
+
+#[derive(Serialize)]
+struct FaultJson<'a> {
+    code: u16,
+    details: &'a str,
+    message: &'a str,
+    #[serde(rename = "otherAttributes")]
+    other_attributes: Empty,
+}
+
+pub fn service(service: &Service) -> Vec<u8> {
+    to_vec(&ServiceEnvelope {
+        register_service: service.into(),
+    })
+}
+
+pub fn services(services: &[Service]) -> Vec<u8> {
+    to_vec(&ServiceListEnvelope {
+        register_services: ServiceListJson {
+            anies: None,
+            other_attributes: Empty {},
+            register_service: services.iter().map(ServiceJson::from).collect(),
+        },
+    })
+}
+
+pub fn fault(fault: &Fault) -> Vec<u8> {
+    let body = FaultJson {
+        code: fault.status.as_u16(),
+        details: &fault.details,
+        message: fault.message,
+        other_attributes: Empty {},
+    };
+    to_vec(&std::collections::BTreeMap::from([(fault.element, body)]))
+}
+
+fn to_vec(document: &impl Serialize) -> Vec<u8> {
+    serde_json::to_vec(document).expect("documents of plain strings and numbers always serialize")
+}
+
+#[derive(Deserialize)]
+struct RequestEnvelope {
+    #[serde(rename = "registerService")]
+    register_service: Option<ServiceRequestJson>,
+}
+
+/// Unknown members (and `otherAttributes`) are accepted and ignored.
+#[derive(Deserialize)]
+struct ServiceRequestJson {
+    id: Option<Value>,
+    #[serde(rename = "serviceName")]
+    service_name: Option<String>,
+    #[serde(rename = "serviceType")]
+    service_type: Option<String>,
+    #[serde(rename = "releaseState")]
+    release_state: Option<String>,
+    description: Option<String>,
+}
+
+pub fn decode_service(body: &[u8]) -> Result<ServiceDraft> {
+    let envelope: RequestEnvelope = serde_json::from_slice(body)
+        .map_err(|e| Error::invalid(format!("malformed JSON body: {e}")))?;
+    let service = envelope.register_service.ok_or_else(|| {
+        Error::invalid("the JSON body must be an object with a registerService member")
+    })?;
+    let id = match service.id {
+        None | Some(Value::Null) => None,
+        Some(Value::String(text)) => Some(text),
+        // A JSON number keeps its literal form, so 2.5 or 1e3 fail the digits-only rule.
+        Some(Value::Number(number)) => Some(number.to_string()),
+        Some(_) => {
+            return Err(Error::invalid(
+                "id must be a string of digits or a JSON number",
+            ))
+        }
+    };
+    Ok(ServiceDraft {
+        id,
+        service_name: service.service_name,
+        service_type: service.service_type,
+        release_state: service.release_state,
+        description: service.description,
+    })
+}

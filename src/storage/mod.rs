@@ -1,0 +1,148 @@
+//! Storage behind a small repository API. Queries are written once against
+//! [`DbConnection`] and run unchanged on SQLite and PostgreSQL; callers never see SQL.
+
+mod connection;
+pub mod principals;
+mod schema;
+pub mod services;
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use diesel::r2d2::{Pool, PooledConnection};
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+
+use connection::{run_migrations, ConnectionManager};
+pub use connection::{DatabaseUrl, DbConnection};
+
+use crate::error::{Error, Result};
+
+/// How long a request waits for a pooled connection before answering 503.
+const CHECKOUT_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// A pool of connections to one database, migrated to the current schema.
+#[derive(Clone)]
+pub struct Database {
+    pool: Pool<ConnectionManager>,
+    url: DatabaseUrl,
+}
+
+impl Database {
+    /// Connects and applies pending migrations, so every command works on a brand-new
+    /// database. Blocking: call it before the server starts or from the command line.
+    pub fn open(url: DatabaseUrl) -> Result<Self> {
+        let max_size = match url {
+            DatabaseUrl::Sqlite(_) => 8,
+            DatabaseUrl::Postgres(_) => 16,
+        };
+        let pool = Pool::builder()
+            .max_size(max_size)
+            .min_idle(Some(1))
+            .connection_timeout(CHECKOUT_TIMEOUT)
+            .build(ConnectionManager::new(url.clone()))
+            .map_err(|e| {
+                log::error!("cannot open database {url}: {e}");
+                Error::Unavailable
+            })?;
+        let database = Self { pool, url };
+        database.with_connection(|conn| {
+            run_migrations(conn).map_err(|e| {
+                log::error!("migrations failed on {}: {e}", conn_kind(conn));
+                Error::Internal
+            })
+        })?;
+        Ok(database)
+    }
+
+    pub fn url(&self) -> &DatabaseUrl {
+        &self.url
+    }
+
+    /// Runs `work` on a pooled connection, blocking the calling thread.
+    pub fn with_connection<T>(
+        &self,
+        work: impl FnOnce(&mut DbConnection) -> Result<T>,
+    ) -> Result<T> {
+        let mut conn = self.checkout()?;
+        work(&mut conn)
+    }
+
+    /// Runs `work` on a pooled connection on the blocking thread pool, so database calls
+    /// (and waits for a free connection) never stall the async workers.
+    pub async fn run<T, F>(&self, work: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConnection) -> Result<T> + Send + 'static,
+    {
+        let database = self.clone();
+        actix_web::web::block(move || database.with_connection(work))
+            .await
+            .map_err(|e| {
+                log::error!("database task did not complete: {e}");
+                Error::Internal
+            })?
+    }
+
+    fn checkout(&self) -> Result<PooledConnection<ConnectionManager>> {
+        self.pool.get().map_err(|e| {
+            log::warn!("no database connection available: {e}");
+            Error::Unavailable
+        })
+    }
+}
+
+fn conn_kind(conn: &DbConnection) -> &'static str {
+    match conn {
+        DbConnection::Sqlite(_) => "sqlite",
+        DbConnection::Postgresql(_) => "postgres",
+    }
+}
+
+/// Milliseconds since the Unix epoch, the time unit of every stored timestamp.
+pub(crate) fn now_millis() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
+/// Which UNIQUE constraint a write broke, if that is what failed.
+pub(crate) fn unique_violation(error: &DieselError) -> Option<String> {
+    match error {
+        DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => Some(
+            info.constraint_name()
+                .map_or_else(|| info.message().to_owned(), str::to_owned),
+        ),
+        _ => None,
+    }
+}
+
+/// Maps a database failure that the caller did not anticipate. Lost connections and
+/// lock timeouts are transient (503); anything else is a bug or corruption (500). The
+/// cause is logged here and never shown to the client.
+pub(crate) fn unexpected(error: DieselError) -> Error {
+    let transient = match &error {
+        DieselError::DatabaseError(kind, info) => {
+            matches!(
+                kind,
+                DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand
+            ) || info.message().contains("database is locked")
+                || info.message().contains("database is busy")
+        }
+        DieselError::BrokenTransactionManager => true,
+        _ => false,
+    };
+    if transient {
+        log::warn!("database unavailable: {error}");
+        Error::Unavailable
+    } else {
+        log::error!("database error: {error}");
+        Error::Internal
+    }
+}
+
+/// Lets `?` and `Connection::transaction` carry database failures (commit, rollback)
+/// that no caller anticipates.
+impl From<DieselError> for Error {
+    fn from(error: DieselError) -> Self {
+        unexpected(error)
+    }
+}
