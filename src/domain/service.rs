@@ -147,11 +147,6 @@ impl ReleaseState {
             Self::Decommissioned => "decommissioned",
         }
     }
-
-    /// Decommissioning is final: from there the only state is `decommissioned` itself.
-    pub fn may_become(self, next: ReleaseState) -> bool {
-        self != Self::Decommissioned || next == Self::Decommissioned
-    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -393,16 +388,6 @@ mod tests {
         }
         assert!(ReleaseState::parse("Public").is_err());
         assert!(ReleaseState::parse("retired").is_err());
-    }
-
-    #[test]
-    fn decommissioned_is_final() {
-        use ReleaseState::*;
-        assert!(Decommissioned.may_become(Decommissioned));
-        for next in [Restricted, Preview, Beta, Public] {
-            assert!(!Decommissioned.may_become(next));
-            assert!(next.may_become(Decommissioned));
-        }
     }
 
     #[test]

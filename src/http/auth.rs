@@ -17,18 +17,10 @@ impl FromRequest for Caller {
     type Future = Pin<Box<dyn Future<Output = Result<Caller>>>>;
 
     fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let presented = request
-            .headers()
-            .get(AUTH_TOKEN_HEADER)
-            .and_then(|value| value.to_str().ok())
-            .map(str::trim)
-            .filter(|token| !token.is_empty())
-            .map(TokenHash::of);
+        let presented = presented_token(request).map(TokenHash::of);
         let database = request.app_data::<web::Data<Database>>().cloned();
         Box::pin(async move {
-            let hash = presented.ok_or_else(|| {
-                Error::unauthenticated("a valid token must be presented in the X-Auth-Token header")
-            })?;
+            let hash = presented?;
             let database = database.ok_or(Error::Internal)?;
             database
                 .run(move |conn| principals::authenticate(conn, &hash))
@@ -40,4 +32,24 @@ impl FromRequest for Caller {
                 })
         })
     }
+}
+
+/// Exactly one non-empty token: two headers could name two principals, and picking either
+/// would make the answer depend on header order.
+fn presented_token(request: &HttpRequest) -> Result<&str> {
+    let mut values = request.headers().get_all(AUTH_TOKEN_HEADER);
+    let missing =
+        || Error::unauthenticated("a valid token must be presented in the X-Auth-Token header");
+    let first = values.next().ok_or_else(missing)?;
+    if values.next().is_some() {
+        return Err(Error::unauthenticated(
+            "send exactly one X-Auth-Token header",
+        ));
+    }
+    first
+        .to_str()
+        .ok()
+        .map(str::trim)
+        .filter(|token| !token.is_empty())
+        .ok_or_else(missing)
 }

@@ -132,7 +132,13 @@ pub fn decode_service(body: &[u8]) -> Result<ServiceDraft> {
                         "an XML document has exactly one root element",
                     ));
                 }
-                check_root(&namespace, element.local_name().as_ref())?;
+                let root = check_root(&namespace, element.local_name().as_ref());
+                // A broken attribute list can hide the xmlns declaration: report the
+                // malformation itself rather than a misleading "no namespace".
+                for attribute in element.attributes() {
+                    attribute.map_err(|e| malformed(&e, reader.buffer_position()))?;
+                }
+                root?;
                 draft = Some(read_fields(&reader, element)?);
                 if matches!(event, Event::Start(_)) {
                     depth = 1;

@@ -1,0 +1,96 @@
+//! Racing writers: the database constraints, not a check-then-insert, pick one winner.
+
+use futures_util::future::join_all;
+use reqwest::StatusCode;
+
+use crate::helpers::*;
+
+/// `count` distinct spellings of one name that differ only in letter case.
+pub fn case_variants(name: &str, count: usize) -> Vec<String> {
+    let letters: Vec<usize> = name
+        .char_indices()
+        .filter(|(_, c)| c.is_alphabetic())
+        .map(|(i, _)| i)
+        .collect();
+    assert!(
+        1usize << letters.len() >= count,
+        "not enough letters in {name}"
+    );
+    (0..count)
+        .map(|mask| {
+            name.char_indices()
+                .map(|(i, c)| match letters.iter().position(|&l| l == i) {
+                    Some(bit) if mask & (1 << bit) != 0 => c.to_uppercase().collect::<String>(),
+                    _ => c.to_lowercase().collect(),
+                })
+                .collect()
+        })
+        .collect()
+}
+
+fn tally(replies: &[Reply]) -> (usize, usize) {
+    for reply in replies {
+        assert!(
+            matches!(reply.status.as_u16(), 201 | 409),
+            "unexpected {}: {}",
+            reply.status,
+            reply.body
+        );
+    }
+    let created = replies
+        .iter()
+        .filter(|r| r.status == StatusCode::CREATED)
+        .count();
+    (created, replies.len() - created)
+}
+
+#[tokio::test]
+async fn thirty_two_racing_registrations_of_one_name_yield_one_201_and_31_409() {
+    let app = TestApp::spawn().await;
+    let variants = case_variants("ægir öl", 32);
+    assert_eq!(
+        variants
+            .iter()
+            .collect::<std::collections::HashSet<_>>()
+            .len(),
+        32
+    );
+    let app = &app;
+    let requests = variants.iter().enumerate().map(|(i, name)| async move {
+        app.register(&ServiceBody::new(1000 + i, name), FORMATS[i % 2])
+            .await
+    });
+    let replies = join_all(requests).await;
+    assert_eq!(tally(&replies), (1, 31));
+    for reply in replies.iter().filter(|r| r.status == StatusCode::CONFLICT) {
+        reply.assert_fault(409, "identityFault");
+    }
+    assert_eq!(
+        app.list_services("", Format::Json).await.services().len(),
+        1
+    );
+}
+
+#[tokio::test]
+async fn thirty_two_racing_registrations_of_one_id_yield_one_201_and_31_409() {
+    let app = TestApp::spawn().await;
+    let app = &app;
+    let requests = (0..32).map(|i| async move {
+        app.register(&ServiceBody::new(7, &format!("name {i}")), FORMATS[i % 2])
+            .await
+    });
+    let replies = join_all(requests).await;
+    assert_eq!(tally(&replies), (1, 31));
+    let winner = replies
+        .iter()
+        .find(|r| r.status == StatusCode::CREATED)
+        .unwrap()
+        .service();
+    assert_eq!(app.get_service("7", Format::Json).await.service(), winner);
+}
+
+#[test]
+fn case_variants_are_distinct_spellings_of_one_name() {
+    let variants = case_variants("ab", 4);
+    assert_eq!(variants, ["ab", "Ab", "aB", "AB"]);
+}

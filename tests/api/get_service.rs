@@ -1,0 +1,153 @@
+use std::time::Duration;
+
+use reqwest::StatusCode;
+use service_registry::domain::PrincipalStatus;
+
+use crate::helpers::*;
+
+#[tokio::test]
+async fn get_returns_the_service_or_item_not_found() {
+    let app = TestApp::spawn().await;
+    app.registered(
+        &ServiceBody::new(18, "HP-Swift USWest Zone2")
+            .kind("object-store")
+            .state("preview"),
+    )
+    .await;
+    for format in FORMATS {
+        let reply = app.get_service("18", format).await;
+        assert_eq!(reply.status, StatusCode::OK);
+        assert_eq!(reply.header("content-type"), Some(format.media_type()));
+        assert_eq!(reply.service().name, "HP-Swift USWest Zone2");
+        let fault = app
+            .get_service("19", format)
+            .await
+            .assert_fault(404, "itemNotFound");
+        assert!(fault.details.contains("19"));
+    }
+}
+
+#[tokio::test]
+async fn malformed_path_ids_are_bad_requests() {
+    let app = TestApp::spawn().await;
+    for format in FORMATS {
+        for bad in [
+            "abc",
+            "0",
+            "-1",
+            "1.0",
+            "%2B1",
+            "99999999999999999999",
+            "%C3%A9",
+        ] {
+            let fault = app
+                .get_service(bad, format)
+                .await
+                .assert_fault(400, "badRequest");
+            assert!(
+                fault.details.contains("serviceId"),
+                "{bad}: {}",
+                fault.details
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn get_requires_a_valid_token_of_level_sa_or_svc() {
+    let app = TestApp::spawn().await;
+    app.registered(&ServiceBody::new(1, "a")).await;
+    let svc = app.principal_token("svc", &["SVC"]);
+    let du = app.principal_token("du", &["DU"]);
+    let da = app.principal_token("da", &["DA", "DU"]);
+    let expired = app.issue_token("svc", Duration::from_millis(1));
+    std::thread::sleep(Duration::from_millis(20));
+    for format in FORMATS {
+        assert_eq!(
+            app.get_service_as("1", format, &svc).await.status,
+            StatusCode::OK
+        );
+        for token in [
+            &du,
+            &da,
+            &expired,
+            &"HPAuth_unknown".to_owned(),
+            &String::new(),
+        ] {
+            let reply = app.get_service_as("1", format, token).await;
+            let fault = reply.assert_fault(401, "unauthorized");
+            assert_eq!(fault.message, "UNAUTHORIZED");
+            assert!(reply.header("www-authenticate").is_some());
+        }
+    }
+}
+
+#[tokio::test]
+async fn disabled_and_suspended_principals_are_forbidden_until_enabled() {
+    let app = TestApp::spawn().await;
+    app.registered(&ServiceBody::new(1, "a")).await;
+    let token = app.principal_token("ops", &["SA"]);
+    for status in [PrincipalStatus::Disabled, PrincipalStatus::Suspended] {
+        app.set_status("ops", status);
+        for format in FORMATS {
+            let fault = app
+                .get_service_as("1", format, &token)
+                .await
+                .assert_fault(403, "userDisabled");
+            assert_eq!(fault.message, "FORBIDDEN");
+            app.list_services_as("", format, &token)
+                .await
+                .assert_fault(403, "userDisabled");
+            app.register_as(&ServiceBody::new(2, "b"), format, &token)
+                .await
+                .assert_fault(403, "userDisabled");
+        }
+    }
+    app.set_status("ops", PrincipalStatus::Enabled);
+    assert_eq!(
+        app.get_service_as("1", Format::Json, &token).await.status,
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn revoked_tokens_stop_working_at_once() {
+    let app = TestApp::spawn().await;
+    let token = app.principal_token("temp", &["SA"]);
+    assert_eq!(
+        app.list_services_as("", Format::Json, &token).await.status,
+        StatusCode::OK
+    );
+    app.database
+        .with_connection(|conn| service_registry::storage::principals::revoke_token(conn, &token))
+        .unwrap();
+    for format in FORMATS {
+        app.list_services_as("", format, &token)
+            .await
+            .assert_fault(401, "unauthorized");
+    }
+}
+
+#[tokio::test]
+async fn two_token_headers_are_refused_whatever_their_order() {
+    let app = TestApp::spawn().await;
+    let du = app.principal_token("du", &["DU"]);
+    for format in FORMATS {
+        for (first, second) in [
+            (&app.token, &du),
+            (&du, &app.token),
+            (&app.token, &app.token),
+        ] {
+            let request = app
+                .request_as(
+                    reqwest::Method::GET,
+                    &format!("{BASE}/services"),
+                    format,
+                    first,
+                )
+                .header("X-Auth-Token", second.as_str());
+            let fault = Reply::from(request).await.assert_fault(401, "unauthorized");
+            assert!(fault.details.contains("exactly one"), "{}", fault.details);
+        }
+    }
+}

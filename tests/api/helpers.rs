@@ -1,0 +1,582 @@
+//! `TestApp` runs the real server (port 0) on a fresh database and offers one typed helper
+//! per endpoint. Responses are parsed format-neutrally, so one test body checks a rule in
+//! JSON and in XML.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use quick_xml::events::{BytesStart, Event};
+use quick_xml::name::ResolveResult;
+use quick_xml::NsReader;
+use reqwest::{header, Method, RequestBuilder, StatusCode};
+use serde_json::Value;
+use service_registry::domain::{PrincipalName, PrincipalStatus, PrivilegeLevel};
+use service_registry::startup::Application;
+use service_registry::storage::{principals, Database, DatabaseUrl};
+use tempfile::TempDir;
+
+pub const BASE: &str = "/v2.0/HP-IDM/v1.0";
+pub const SERVICES_NS: &str = "http://www.hp.com/identity/api/ext/HP-IDM/v1.0";
+pub const FAULT_NS: &str = "http://docs.openstack.org/identity/api/v2.0";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Json,
+    Xml,
+}
+
+pub const FORMATS: [Format; 2] = [Format::Json, Format::Xml];
+
+impl Format {
+    pub fn media_type(self) -> &'static str {
+        match self {
+            Format::Json => "application/json",
+            Format::Xml => "application/xml",
+        }
+    }
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub database: Database,
+    /// An SA token, for tests that are not about privileges.
+    pub token: String,
+    pub client: reqwest::Client,
+    /// Keeps the database directory alive as long as the app.
+    _dir: TempDir,
+}
+
+impl TestApp {
+    pub async fn spawn() -> Self {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let url = DatabaseUrl::parse(dir.path().join("registry.db").to_str().unwrap()).unwrap();
+        Self::spawn_on(url, dir).await
+    }
+
+    pub async fn spawn_on(url: DatabaseUrl, dir: TempDir) -> Self {
+        let database = tokio::task::spawn_blocking(move || Database::open(url))
+            .await
+            .unwrap()
+            .expect("database opens");
+        let application =
+            Application::build(database.clone(), "127.0.0.1:0").expect("server binds");
+        let address = format!("http://{}", application.address());
+        tokio::spawn(application.run_until_stopped());
+        let mut app = Self {
+            address,
+            database,
+            token: String::new(),
+            client: reqwest::Client::builder()
+                .timeout(Duration::from_secs(30))
+                .build()
+                .unwrap(),
+            _dir: dir,
+        };
+        app.token = app.principal_token("root-admin", &["SA"]);
+        app
+    }
+
+    /// Creates a principal with these levels and returns a fresh token for it.
+    pub fn principal_token(&self, name: &str, levels: &[&str]) -> String {
+        let name = PrincipalName::parse(name).unwrap();
+        let levels: Vec<PrivilegeLevel> = levels
+            .iter()
+            .map(|l| PrivilegeLevel::parse(l).unwrap())
+            .collect();
+        self.database
+            .with_connection(|conn| principals::create(conn, &name, &levels))
+            .unwrap();
+        self.issue_token(name.as_str(), Duration::from_secs(3600))
+    }
+
+    pub fn issue_token(&self, name: &str, ttl: Duration) -> String {
+        let name = PrincipalName::parse(name).unwrap();
+        self.database
+            .with_connection(|conn| principals::issue_token(conn, &name, ttl))
+            .unwrap()
+            .expose()
+            .to_owned()
+    }
+
+    pub fn set_status(&self, name: &str, status: PrincipalStatus) {
+        let name = PrincipalName::parse(name).unwrap();
+        self.database
+            .with_connection(|conn| principals::set_status(conn, &name, status))
+            .unwrap();
+    }
+
+    /// A request with the SA token and `Accept` for `format`.
+    pub fn request(&self, method: Method, path: &str, format: Format) -> RequestBuilder {
+        self.request_as(method, path, format, &self.token)
+    }
+
+    pub fn request_as(
+        &self,
+        method: Method,
+        path: &str,
+        format: Format,
+        token: &str,
+    ) -> RequestBuilder {
+        self.client
+            .request(method, format!("{}{path}", self.address))
+            .header("X-Auth-Token", token)
+            .header(header::ACCEPT, format.media_type())
+    }
+
+    pub async fn get_service(&self, id: &str, format: Format) -> Reply {
+        self.get_service_as(id, format, &self.token).await
+    }
+
+    pub async fn get_service_as(&self, id: &str, format: Format, token: &str) -> Reply {
+        Reply::from(self.request_as(Method::GET, &format!("{BASE}/services/{id}"), format, token))
+            .await
+    }
+
+    pub async fn list_services(&self, query: &str, format: Format) -> Reply {
+        self.list_services_as(query, format, &self.token).await
+    }
+
+    pub async fn list_services_as(&self, query: &str, format: Format, token: &str) -> Reply {
+        Reply::from(self.request_as(
+            Method::GET,
+            &format!("{BASE}/services{query}"),
+            format,
+            token,
+        ))
+        .await
+    }
+
+    pub async fn register(&self, service: &ServiceBody, format: Format) -> Reply {
+        self.register_as(service, format, &self.token).await
+    }
+
+    pub async fn register_as(&self, service: &ServiceBody, format: Format, token: &str) -> Reply {
+        self.send_body(
+            Method::POST,
+            &format!("{BASE}/services"),
+            format,
+            service.encode(format),
+            token,
+        )
+        .await
+    }
+
+    pub async fn update(&self, id: &str, service: &ServiceBody, format: Format) -> Reply {
+        self.update_as(id, service, format, &self.token).await
+    }
+
+    pub async fn update_as(
+        &self,
+        id: &str,
+        service: &ServiceBody,
+        format: Format,
+        token: &str,
+    ) -> Reply {
+        self.send_body(
+            Method::PUT,
+            &format!("{BASE}/services/{id}"),
+            format,
+            service.encode(format),
+            token,
+        )
+        .await
+    }
+
+    /// A body in `format`, declared as `format`, answered in `format`.
+    pub async fn send_body(
+        &self,
+        method: Method,
+        path: &str,
+        format: Format,
+        body: String,
+        token: &str,
+    ) -> Reply {
+        let request = self
+            .request_as(method, path, format, token)
+            .header(header::CONTENT_TYPE, format.media_type())
+            .body(body);
+        Reply::from(request).await
+    }
+
+    /// Registers `service` and insists on 201.
+    pub async fn registered(&self, service: &ServiceBody) -> ServiceView {
+        let reply = self.register(service, Format::Json).await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
+        reply.service()
+    }
+}
+
+/// A `registerService` request body; `None` fields are left out.
+#[derive(Debug, Clone, Default)]
+pub struct ServiceBody {
+    pub id: Option<String>,
+    pub name: Option<String>,
+    pub service_type: Option<String>,
+    pub release_state: Option<String>,
+    pub description: Option<String>,
+}
+
+impl ServiceBody {
+    pub fn new(id: impl ToString, name: &str) -> Self {
+        Self {
+            id: Some(id.to_string()),
+            name: Some(name.to_owned()),
+            service_type: Some("compute".to_owned()),
+            release_state: None,
+            description: None,
+        }
+    }
+
+    pub fn state(mut self, state: &str) -> Self {
+        self.release_state = Some(state.to_owned());
+        self
+    }
+
+    pub fn kind(mut self, service_type: &str) -> Self {
+        self.service_type = Some(service_type.to_owned());
+        self
+    }
+
+    pub fn describe(mut self, description: &str) -> Self {
+        self.description = Some(description.to_owned());
+        self
+    }
+
+    pub fn encode(&self, format: Format) -> String {
+        match format {
+            Format::Json => {
+                let mut fields = serde_json::Map::new();
+                let mut put = |key: &str, value: &Option<String>| {
+                    if let Some(value) = value {
+                        fields.insert(key.to_owned(), Value::String(value.clone()));
+                    }
+                };
+                put("id", &self.id);
+                put("serviceName", &self.name);
+                put("serviceType", &self.service_type);
+                put("releaseState", &self.release_state);
+                put("description", &self.description);
+                fields.insert("otherAttributes".into(), Value::Object(Default::default()));
+                serde_json::json!({ "registerService": fields }).to_string()
+            }
+            Format::Xml => {
+                let mut xml = format!(r#"<registerService xmlns="{SERVICES_NS}""#);
+                for (key, value) in [
+                    ("id", &self.id),
+                    ("serviceName", &self.name),
+                    ("serviceType", &self.service_type),
+                    ("releaseState", &self.release_state),
+                    ("description", &self.description),
+                ] {
+                    if let Some(value) = value {
+                        xml.push_str(&format!(r#" {key}="{}""#, xml_escape(value)));
+                    }
+                }
+                xml.push_str("/>");
+                xml
+            }
+        }
+    }
+}
+
+pub fn xml_escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('"', "&quot;")
+        .replace('\n', "&#10;")
+        .replace('\t', "&#9;")
+        .replace('\r', "&#13;")
+}
+
+/// A registered service as either format showed it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceView {
+    pub id: String,
+    pub name: String,
+    pub service_type: String,
+    pub release_state: String,
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FaultView {
+    pub element: String,
+    pub code: u16,
+    pub message: String,
+    pub details: String,
+}
+
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: String,
+}
+
+impl Reply {
+    pub async fn from(request: RequestBuilder) -> Self {
+        let response = request.send().await.expect("request is answered");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = response.text().await.expect("body is text");
+        Self {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// The format the response declares; panics on anything else.
+    pub fn format(&self) -> Format {
+        match self.header("content-type") {
+            Some("application/json") => Format::Json,
+            Some("application/xml") => Format::Xml,
+            other => panic!("unexpected Content-Type {other:?} for body {}", self.body),
+        }
+    }
+
+    pub fn json(&self) -> Value {
+        assert_eq!(self.format(), Format::Json);
+        serde_json::from_str(&self.body)
+            .unwrap_or_else(|e| panic!("invalid JSON ({e}): {}", self.body))
+    }
+
+    pub fn xml(&self) -> XmlElement {
+        assert_eq!(self.format(), Format::Xml);
+        XmlElement::parse(&self.body)
+    }
+
+    pub fn service(&self) -> ServiceView {
+        match self.format() {
+            Format::Json => {
+                let document = self.json();
+                let object = document.as_object().unwrap();
+                assert_eq!(object.len(), 1, "one top-level key: {}", self.body);
+                service_from_json(&document["registerService"])
+            }
+            Format::Xml => service_from_xml(&self.xml()),
+        }
+    }
+
+    pub fn services(&self) -> Vec<ServiceView> {
+        match self.format() {
+            Format::Json => {
+                let document = self.json();
+                let list = &document["registerServices"];
+                assert_eq!(list["anies"], Value::Null, "{}", self.body);
+                assert_eq!(list["otherAttributes"], serde_json::json!({}));
+                assert_eq!(list.as_object().unwrap().len(), 3, "{}", self.body);
+                list["registerService"]
+                    .as_array()
+                    .unwrap_or_else(|| panic!("registerService is an array: {}", self.body))
+                    .iter()
+                    .map(service_from_json)
+                    .collect()
+            }
+            Format::Xml => {
+                let root = self.xml();
+                assert_eq!(
+                    (root.namespace.as_str(), root.name.as_str()),
+                    (SERVICES_NS, "registerServices")
+                );
+                root.children.iter().map(service_from_xml).collect()
+            }
+        }
+    }
+
+    pub fn fault(&self) -> FaultView {
+        match self.format() {
+            Format::Json => {
+                let document = self.json();
+                let (element, body) = document.as_object().unwrap().iter().next().unwrap();
+                assert_eq!(document.as_object().unwrap().len(), 1);
+                let keys: Vec<&str> = body
+                    .as_object()
+                    .unwrap()
+                    .keys()
+                    .map(String::as_str)
+                    .collect();
+                assert_eq!(
+                    keys,
+                    ["code", "details", "message", "otherAttributes"],
+                    "{}",
+                    self.body
+                );
+                assert_eq!(body["otherAttributes"], serde_json::json!({}));
+                FaultView {
+                    element: element.clone(),
+                    code: body["code"].as_u64().expect("integer code") as u16,
+                    message: body["message"].as_str().unwrap().to_owned(),
+                    details: body["details"].as_str().unwrap().to_owned(),
+                }
+            }
+            Format::Xml => {
+                let root = self.xml();
+                assert_eq!(root.namespace, FAULT_NS, "{}", self.body);
+                let child = |name: &str| {
+                    root.children
+                        .iter()
+                        .find(|c| c.name == name && c.namespace == FAULT_NS)
+                        .unwrap_or_else(|| panic!("no {name} in {}", self.body))
+                        .text
+                        .clone()
+                };
+                FaultView {
+                    element: root.name.clone(),
+                    code: root.attributes["code"].parse().expect("integer code"),
+                    message: child("message"),
+                    details: child("details"),
+                }
+            }
+        }
+    }
+
+    /// Asserts a fault with this status and element, in the declared format; returns it.
+    pub fn assert_fault(&self, status: u16, element: &str) -> FaultView {
+        assert_eq!(self.status.as_u16(), status, "body: {}", self.body);
+        let fault = self.fault();
+        assert_eq!(fault.element, element, "body: {}", self.body);
+        assert_eq!(fault.code, status);
+        assert!(!fault.details.is_empty());
+        fault
+    }
+}
+
+fn service_from_json(value: &Value) -> ServiceView {
+    let keys: Vec<&str> = value
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            "description",
+            "id",
+            "otherAttributes",
+            "releaseState",
+            "serviceName",
+            "serviceType"
+        ],
+        "{value}"
+    );
+    assert_eq!(value["otherAttributes"], serde_json::json!({}));
+    let text = |key: &str| {
+        value[key]
+            .as_str()
+            .unwrap_or_else(|| panic!("{key} is a string: {value}"))
+            .to_owned()
+    };
+    ServiceView {
+        id: text("id"),
+        name: text("serviceName"),
+        service_type: text("serviceType"),
+        release_state: text("releaseState"),
+        description: value["description"].as_str().map(str::to_owned),
+    }
+}
+
+fn service_from_xml(element: &XmlElement) -> ServiceView {
+    assert_eq!(
+        (element.namespace.as_str(), element.name.as_str()),
+        (SERVICES_NS, "registerService")
+    );
+    let attribute = |key: &str| element.attributes.get(key).cloned();
+    ServiceView {
+        id: attribute("id").expect("id"),
+        name: attribute("serviceName").expect("serviceName"),
+        service_type: attribute("serviceType").expect("serviceType"),
+        release_state: attribute("releaseState").expect("releaseState"),
+        description: attribute("description"),
+    }
+}
+
+/// A namespace-aware XML tree: unqualified attributes and children, prefixes forgotten.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct XmlElement {
+    pub namespace: String,
+    pub name: String,
+    pub attributes: BTreeMap<String, String>,
+    pub children: Vec<XmlElement>,
+    pub text: String,
+}
+
+impl XmlElement {
+    pub fn parse(text: &str) -> Self {
+        let mut reader = NsReader::from_str(text);
+        let mut stack: Vec<XmlElement> = Vec::new();
+        loop {
+            let (namespace, event) = reader
+                .read_resolved_event()
+                .unwrap_or_else(|e| panic!("malformed XML ({e}): {text}"));
+            let namespace = match namespace {
+                ResolveResult::Bound(ns) => String::from_utf8(ns.into_inner().to_vec()).unwrap(),
+                ResolveResult::Unbound => String::new(),
+                ResolveResult::Unknown(p) => panic!("unbound prefix {p:?}"),
+            };
+            match event {
+                Event::Start(start) => stack.push(Self::open(&reader, namespace, &start)),
+                Event::Empty(start) => {
+                    let element = Self::open(&reader, namespace, &start);
+                    match stack.last_mut() {
+                        Some(parent) => parent.children.push(element),
+                        None => return element,
+                    }
+                }
+                Event::End(_) => {
+                    let element = stack.pop().unwrap();
+                    match stack.last_mut() {
+                        Some(parent) => parent.children.push(element),
+                        None => return element,
+                    }
+                }
+                Event::Text(t) => {
+                    if let Some(current) = stack.last_mut() {
+                        current.text.push_str(&t.decode().unwrap());
+                    }
+                }
+                Event::GeneralRef(r) => {
+                    let current = stack.last_mut().expect("reference inside an element");
+                    let resolved = match r.resolve_char_ref().unwrap() {
+                        Some(c) => c.to_string(),
+                        None => quick_xml::escape::unescape(&format!("&{};", r.decode().unwrap()))
+                            .unwrap()
+                            .into_owned(),
+                    };
+                    current.text.push_str(&resolved);
+                }
+                Event::DocType(_) => panic!("response has a DTD"),
+                Event::Eof => panic!("no root element: {text}"),
+                _ => {}
+            }
+        }
+    }
+
+    fn open(reader: &NsReader<&[u8]>, namespace: String, start: &BytesStart<'_>) -> Self {
+        let mut attributes = BTreeMap::new();
+        for attribute in start.attributes() {
+            let attribute = attribute.unwrap();
+            if attribute.key.as_namespace_binding().is_some() {
+                continue;
+            }
+            let (ns, local) = reader.resolve_attribute(attribute.key);
+            if matches!(ns, ResolveResult::Unbound) {
+                attributes.insert(
+                    String::from_utf8(local.as_ref().to_vec()).unwrap(),
+                    attribute.unescape_value().unwrap().into_owned(),
+                );
+            }
+        }
+        Self {
+            namespace,
+            name: String::from_utf8(start.local_name().as_ref().to_vec()).unwrap(),
+            attributes,
+            children: Vec::new(),
+            text: String::new(),
+        }
+    }
+}
