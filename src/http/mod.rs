@@ -10,12 +10,13 @@ mod reply;
 mod services;
 pub mod wire;
 
-use actix_web::web;
+use actix_web::{web, HttpResponse};
 
 pub use auth::AUTH_TOKEN_HEADER;
 pub use body::MAX_BODY_BYTES;
 
 use crate::error::Error;
+use crate::storage::Database;
 
 pub const API_BASE: &str = "/v2.0/HP-IDM/v1.0";
 const SERVICES_ROUTE: &str = "services";
@@ -40,7 +41,17 @@ pub fn routes(config: &mut web::ServiceConfig) {
                         .default_service(web::to(|| method_not_allowed("GET, PUT"))),
                 ),
         )
+        .route("/healthz", web::get().to(healthz))
         .default_service(web::to(not_found));
+}
+
+/// Readiness: 200 when the database answers, 503 `serviceUnavailable` when it does not.
+/// Unauthenticated, so load balancers can probe it.
+async fn healthz(database: web::Data<Database>) -> Result<HttpResponse, Error> {
+    database.run(Database::ping).await?;
+    Ok(HttpResponse::Ok()
+        .content_type("application/json")
+        .body(r#"{"status":"ready"}"#))
 }
 
 async fn method_not_allowed(allow: &'static str) -> Result<&'static str, Error> {

@@ -101,7 +101,7 @@ impl ManageConnection for ConnectionManager {
                     .map_err(r2d2::Error::QueryError)?;
                 Ok(DbConnection::Sqlite(conn))
             }
-            DatabaseUrl::Postgres(url) => PgConnection::establish(url)
+            DatabaseUrl::Postgres(url) => PgConnection::establish(&with_network_timeouts(url))
                 .map(DbConnection::Postgresql)
                 .map_err(r2d2::Error::ConnectionError),
         }
@@ -114,6 +114,24 @@ impl ManageConnection for ConnectionManager {
     fn has_broken(&self, conn: &mut DbConnection) -> bool {
         std::thread::panicking() || conn.is_broken()
     }
+}
+
+/// libpq's defaults wait minutes for a peer that vanished; these bound connecting, and
+/// sending to a dead server, so an outage turns into quick 503s. Values the operator put in
+/// the URL win.
+fn with_network_timeouts(url: &str) -> String {
+    let mut url = url.to_owned();
+    for (key, value) in [
+        ("connect_timeout", "2"),
+        ("tcp_user_timeout", "1500"),
+        ("keepalives_idle", "5"),
+    ] {
+        if !url.contains(&format!("{key}=")) {
+            url.push(if url.contains('?') { '&' } else { '?' });
+            url.push_str(&format!("{key}={value}"));
+        }
+    }
+    url
 }
 
 pub type MigrationError = Box<dyn std::error::Error + Send + Sync>;
@@ -156,6 +174,18 @@ mod tests {
         );
         assert!(DatabaseUrl::parse(":memory:").is_err());
         assert!(DatabaseUrl::parse("").is_err());
+    }
+
+    #[test]
+    fn postgres_urls_get_network_timeouts_unless_given() {
+        assert_eq!(
+            with_network_timeouts("postgres://h/db"),
+            "postgres://h/db?connect_timeout=2&tcp_user_timeout=1500&keepalives_idle=5"
+        );
+        assert_eq!(
+            with_network_timeouts("postgres://h/db?sslmode=disable&connect_timeout=9"),
+            "postgres://h/db?sslmode=disable&connect_timeout=9&tcp_user_timeout=1500&keepalives_idle=5"
+        );
     }
 
     #[test]

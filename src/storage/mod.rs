@@ -16,8 +16,10 @@ pub use connection::{DatabaseUrl, DbConnection};
 
 use crate::error::{Error, Result};
 
-/// How long a request waits for a pooled connection before answering 503.
-const CHECKOUT_TIMEOUT: Duration = Duration::from_secs(2);
+/// How long a request waits for a pooled connection before answering 503. With the
+/// database down, a checkout fails fast (refused connections) or at this bound, which
+/// keeps outage answers well inside two seconds.
+const CHECKOUT_TIMEOUT: Duration = Duration::from_millis(1000);
 
 /// A pool of connections to one database, migrated to the current schema.
 #[derive(Clone)]
@@ -57,6 +59,18 @@ impl Database {
         &self.url
     }
 
+    /// One round trip to the database: readiness for `/healthz`.
+    pub fn ping(conn: &mut DbConnection) -> Result<()> {
+        use diesel::RunQueryDsl;
+        diesel::sql_query("SELECT 1")
+            .execute(conn)
+            .map(drop)
+            .map_err(|error| {
+                log::warn!("database ping failed: {error}");
+                Error::Unavailable
+            })
+    }
+
     /// Runs `work` on a pooled connection, blocking the calling thread.
     pub fn with_connection<T>(
         &self,
@@ -68,18 +82,39 @@ impl Database {
 
     /// Runs `work` on a pooled connection on the blocking thread pool, so database calls
     /// (and waits for a free connection) never stall the async workers.
+    ///
+    /// A database that stops answering (a network partition keeps sockets open) must not
+    /// hang requests: past [`Self::deadline`] the caller gets 503 while the stuck call
+    /// finishes or fails on its own. The outcome of a write answered this way is unknown
+    /// to the client; retrying is safe (a repeated registration answers 409).
     pub async fn run<T, F>(&self, work: F) -> Result<T>
     where
         T: Send + 'static,
         F: FnOnce(&mut DbConnection) -> Result<T> + Send + 'static,
     {
         let database = self.clone();
-        actix_web::web::block(move || database.with_connection(work))
-            .await
-            .map_err(|e| {
+        let task = actix_web::web::block(move || database.with_connection(work));
+        match actix_web::rt::time::timeout(self.deadline(), task).await {
+            Ok(Ok(outcome)) => outcome,
+            Ok(Err(e)) => {
                 log::error!("database task did not complete: {e}");
-                Error::Internal
-            })?
+                Err(Error::Internal)
+            }
+            Err(_) => {
+                log::warn!("database did not answer within {:?}", self.deadline());
+                Err(Error::Unavailable)
+            }
+        }
+    }
+
+    /// PostgreSQL calls take milliseconds, so 1.5 s means the server is unreachable.
+    /// SQLite writers queue on the file lock for up to the 5 s busy timeout, so its
+    /// deadline only guards against the impossible.
+    fn deadline(&self) -> Duration {
+        match self.url {
+            DatabaseUrl::Sqlite(_) => Duration::from_secs(10),
+            DatabaseUrl::Postgres(_) => Duration::from_millis(1500),
+        }
     }
 
     fn checkout(&self) -> Result<PooledConnection<ConnectionManager>> {
@@ -115,6 +150,21 @@ pub(crate) fn unique_violation(error: &DieselError) -> Option<String> {
     }
 }
 
+/// Messages of failures that mean "the database is not reachable right now" rather than
+/// "this query is wrong": libpq's lost-connection and shutdown messages, SQLite's lock
+/// timeout. diesel exposes no SQLSTATE, so the text is what there is.
+const TRANSIENT_MESSAGES: [&str; 9] = [
+    "database is locked",
+    "database is busy",
+    "server closed the connection",
+    "terminating connection",
+    "no connection to the server",
+    "connection to server",
+    "could not receive data",
+    "could not send data",
+    "the database system is",
+];
+
 /// Maps a database failure that the caller did not anticipate. Lost connections and
 /// lock timeouts are transient (503); anything else is a bug or corruption (500). The
 /// cause is logged here and never shown to the client.
@@ -124,8 +174,9 @@ pub(crate) fn unexpected(error: DieselError) -> Error {
             matches!(
                 kind,
                 DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand
-            ) || info.message().contains("database is locked")
-                || info.message().contains("database is busy")
+            ) || TRANSIENT_MESSAGES
+                .iter()
+                .any(|message| info.message().contains(message))
         }
         DieselError::BrokenTransactionManager => true,
         _ => false,

@@ -160,7 +160,7 @@ pub fn authenticate(conn: &mut DbConnection, hash: &TokenHash) -> Result<Option<
 /// it; otherwise `None`. The conditional INSERT is one statement, so of several processes
 /// starting at once on an empty database exactly one bootstraps.
 pub fn bootstrap_admin(conn: &mut DbConnection, ttl: Duration) -> Result<Option<Token>> {
-    conn.transaction(|conn| {
+    let outcome = conn.transaction(|conn| {
         // Every value is a constant of ours: nothing from outside is spliced into the SQL.
         let inserted = diesel::sql_query(format!(
             "INSERT INTO principals (name, status, created_at) \
@@ -168,16 +168,23 @@ pub fn bootstrap_admin(conn: &mut DbConnection, ttl: Duration) -> Result<Option<
              WHERE NOT EXISTS (SELECT 1 FROM principals)",
             now = now_millis()
         ))
-        .execute(conn);
-        match inserted {
-            Ok(0) => return Ok(None),
-            Ok(_) => {}
-            Err(e) if unique_violation(&e).is_some() => return Ok(None),
-            Err(e) => return Err(unexpected(e)),
+        .execute(conn)
+        .map_err(|e| match unique_violation(&e) {
+            // Another process bootstrapped in the same instant (PostgreSQL: both saw an
+            // empty table). Failing the transaction rolls this one back cleanly.
+            Some(_) => Error::conflict("bootstrapped by another process"),
+            None => unexpected(e),
+        })?;
+        if inserted == 0 {
+            return Ok(None);
         }
         let admin = PrincipalName::parse(BOOTSTRAP_ADMIN)?;
         let id = principal_id(conn, &admin)?;
         grant(conn, id, &[PrivilegeLevel::Sa])?;
         insert_token(conn, id, ttl).map(Some)
-    })
+    });
+    match outcome {
+        Err(Error::Conflict(_)) => Ok(None),
+        other => other,
+    }
 }

@@ -1,116 +1,16 @@
 //! The command line, driven through the real binary, plus what only a real process shows:
 //! bootstrap on a brand-new database, restarts (even after SIGKILL) and the access log.
 
-use std::io::{BufRead, BufReader, Write};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::io::Write;
+use std::process::{Command, Stdio};
+use std::time::Duration;
 
+use diesel::{Connection, QueryableByName, RunQueryDsl};
 use reqwest::StatusCode;
+use service_registry::storage::{DatabaseUrl, DbConnection};
 
 use crate::helpers::*;
-
-const BINARY: &str = env!("CARGO_BIN_EXE_service-registry");
-
-fn cli(database: &Path, args: &[&str]) -> Output {
-    Command::new(BINARY)
-        .args(args)
-        .env("DATABASE_URL", database)
-        .env_remove("RUST_LOG")
-        .output()
-        .expect("binary runs")
-}
-
-fn stdout(output: &Output) -> String {
-    assert!(
-        output.status.success(),
-        "failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout.clone()).unwrap()
-}
-
-/// A `service-registry serve` process on a free port.
-struct Server {
-    child: Child,
-    address: String,
-    bootstrap_token: Option<String>,
-    log: PathBuf,
-}
-
-impl Server {
-    #[allow(
-        clippy::zombie_processes,
-        reason = "the child is reaped by Server's Drop"
-    )]
-    fn start(database: &Path, log: PathBuf) -> Self {
-        let child = Command::new(BINARY)
-            .args(["serve", "--bind", "127.0.0.1:0", "--database-url"])
-            .arg(database)
-            .env("RUST_LOG", "info")
-            .stdout(Stdio::piped())
-            .stderr(std::fs::File::create(&log).unwrap())
-            .spawn()
-            .expect("server starts");
-        let mut server = Self {
-            child,
-            address: String::new(),
-            bootstrap_token: None,
-            log,
-        };
-        let mut lines = BufReader::new(server.child.stdout.take().unwrap()).lines();
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while server.address.is_empty() {
-            assert!(
-                Instant::now() < deadline,
-                "server did not report its address"
-            );
-            let line = lines.next().expect("server printed its address").unwrap();
-            if line.starts_with("HPAuth_") {
-                server.bootstrap_token = Some(line.clone());
-            }
-            if let Some(address) = line.strip_prefix("listening on ") {
-                server.address = address.to_owned();
-            }
-        }
-        server
-    }
-
-    /// SIGKILL, then the server's log.
-    fn kill(mut self) -> String {
-        self.reap();
-        std::fs::read_to_string(&self.log).unwrap()
-    }
-
-    fn reap(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-
-    async fn get(&self, path: &str, token: &str, format: Format) -> Reply {
-        let request = reqwest::Client::new()
-            .get(format!("{}{path}", self.address))
-            .header("X-Auth-Token", token)
-            .header("Accept", format.media_type());
-        Reply::from(request).await
-    }
-
-    async fn post(&self, service: &ServiceBody, token: &str, format: Format) -> Reply {
-        let request = reqwest::Client::new()
-            .post(format!("{}{BASE}/services", self.address))
-            .header("X-Auth-Token", token)
-            .header("Accept", format.media_type())
-            .header("Content-Type", format.media_type())
-            .body(service.encode(format));
-        Reply::from(request).await
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        self.reap();
-    }
-}
+use crate::node::*;
 
 #[test]
 fn every_command_has_help() {
@@ -142,32 +42,30 @@ fn every_command_has_help() {
     }
 }
 
-#[test]
-fn commands_work_on_a_brand_new_database_in_any_order() {
-    let dir = tempfile::tempdir().unwrap();
+async fn commands_work_on_a_brand_new_database_in_any_order(backend: Backend) {
     // Each command first migrates its own brand-new database.
-    let fresh = dir.path().join("a.db");
-    let output = cli(&fresh, &["token", "issue", "nobody"]);
+    let fresh = TestDatabase::new(backend);
+    let output = cli(&fresh.url, &["token", "issue", "nobody"]);
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("no principal is named 'nobody'"));
-    let fresh = dir.path().join("b.db");
-    assert!(stdout(&cli(
-        &fresh,
-        &["principal", "create", "ops", "--level", "SA"]
-    ))
-    .contains("created"));
-    let fresh = dir.path().join("c.db");
-    assert!(stdout(&cli(&fresh, &["migrate"])).contains("migrations applied"));
+
+    let fresh = TestDatabase::new(backend);
+    let created = stdout(&cli(
+        &fresh.url,
+        &["principal", "create", "ops", "--level", "SA"],
+    ));
+    assert!(created.contains("created"));
+
+    let fresh = TestDatabase::new(backend);
+    assert!(stdout(&cli(&fresh.url, &["migrate"])).contains("migrations applied"));
     assert!(
-        stdout(&cli(&fresh, &["migrate"])).contains("migrations applied"),
+        stdout(&cli(&fresh.url, &["migrate"])).contains("migrations applied"),
         "idempotent"
     );
-    // The URL forms select the same SQLite file.
-    let url = format!("sqlite://{}", fresh.display());
     let output = Command::new(BINARY)
         .args([
             "--database-url",
-            &url,
+            &fresh.url,
             "principal",
             "create",
             "x",
@@ -181,19 +79,88 @@ fn commands_work_on_a_brand_new_database_in_any_order() {
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    let output = cli(&fresh, &["principal", "create", "x", "--level", "DU"]);
+    let output = cli(&fresh.url, &["principal", "create", "x", "--level", "DU"]);
     assert!(!output.status.success(), "duplicate principal");
     assert!(String::from_utf8_lossy(&output.stderr).contains("already exists"));
-    let output = cli(&fresh, &["principal", "create", "y", "--level", "ROOT"]);
+    let output = cli(&fresh.url, &["principal", "create", "y", "--level", "ROOT"]);
     assert!(!output.status.success(), "unknown level");
+    let output = cli(&fresh.url, &["principal", "disable", "nobody"]);
+    assert!(!output.status.success(), "unknown principal");
 }
 
-#[tokio::test]
-async fn principals_and_tokens_from_the_command_line_govern_the_api() {
+#[test]
+fn the_default_database_is_a_file_in_the_working_directory_and_url_forms_agree() {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("registry.db");
+    let output = Command::new(BINARY)
+        .args(["principal", "create", "local", "--level", "SA"])
+        .current_dir(dir.path())
+        .env_remove("DATABASE_URL")
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(dir.path().join("service-registry.db").exists());
+    // sqlite://PATH names the same file.
+    let url = format!(
+        "sqlite://{}",
+        dir.path().join("service-registry.db").display()
+    );
+    let output = cli(&url, &["principal", "create", "local", "--level", "SA"]);
+    assert!(String::from_utf8_lossy(&output.stderr).contains("already exists"));
+}
+
+#[derive(QueryableByName)]
+struct StoredToken {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    token_hash: String,
+}
+
+/// No token is stored in clear: not in the tokens table, and (SQLite) nowhere in the files.
+fn assert_tokens_stored_hashed(database_url: &str, tokens: &[&str]) {
+    let url = DatabaseUrl::parse(database_url).unwrap();
+    let mut conn = match &url {
+        DatabaseUrl::Sqlite(path) => {
+            DbConnection::Sqlite(diesel::SqliteConnection::establish(path).unwrap())
+        }
+        DatabaseUrl::Postgres(url) => {
+            DbConnection::Postgresql(diesel::PgConnection::establish(url).unwrap())
+        }
+    };
+    let stored: Vec<StoredToken> = diesel::sql_query("SELECT token_hash FROM tokens")
+        .load(&mut conn)
+        .unwrap();
+    assert!(!stored.is_empty());
+    for token in tokens {
+        let secret = token.trim_start_matches("HPAuth_");
+        assert!(
+            stored.iter().all(|row| !row.token_hash.contains(secret)),
+            "a token is stored in clear"
+        );
+    }
+    if let DatabaseUrl::Sqlite(path) = url {
+        let mut bytes = std::fs::read(&path).unwrap();
+        for suffix in ["-wal", "-shm"] {
+            bytes.extend(std::fs::read(format!("{path}{suffix}")).unwrap_or_default());
+        }
+        let haystack = String::from_utf8_lossy(&bytes);
+        for token in tokens {
+            assert!(
+                !haystack.contains(token.trim_start_matches("HPAuth_")),
+                "a token is in the file"
+            );
+        }
+    }
+}
+
+async fn principals_and_tokens_from_the_command_line_govern_the_api(backend: Backend) {
+    let database = TestDatabase::new(backend);
+    let db = database.url.as_str();
+    let logs = tempfile::tempdir().unwrap();
     stdout(&cli(
-        &db,
+        db,
         &[
             "principal",
             "create",
@@ -204,7 +171,7 @@ async fn principals_and_tokens_from_the_command_line_govern_the_api() {
             "DU",
         ],
     ));
-    let issued = stdout(&cli(&db, &["token", "issue", "onboarder", "--ttl", "1h"]));
+    let issued = stdout(&cli(db, &["token", "issue", "onboarder", "--ttl", "1h"]));
     let token = issued.trim().to_owned();
     assert_eq!(
         issued,
@@ -213,117 +180,89 @@ async fn principals_and_tokens_from_the_command_line_govern_the_api() {
     );
     assert!(token.starts_with("HPAuth_"));
 
-    let server = Server::start(&db, dir.path().join("server.log"));
+    let node = Node::start(db, logs.path().join("node.log"));
     assert!(
-        server.bootstrap_token.is_none(),
+        node.bootstrap_token.is_none(),
         "a database with principals is not brand-new"
     );
     let path = format!("{BASE}/services");
     assert_eq!(
-        server.get(&path, &token, Format::Json).await.status,
+        node.get(&path, &token, Format::Json).await.status,
         StatusCode::OK
     );
 
     for command in ["disable", "suspend"] {
-        stdout(&cli(&db, &["principal", command, "onboarder"]));
+        stdout(&cli(db, &["principal", command, "onboarder"]));
         for format in FORMATS {
-            server
-                .get(&path, &token, format)
+            node.get(&path, &token, format)
                 .await
                 .assert_fault(403, "userDisabled");
         }
-        stdout(&cli(&db, &["principal", "enable", "onboarder"]));
+        stdout(&cli(db, &["principal", "enable", "onboarder"]));
         assert_eq!(
-            server.get(&path, &token, Format::Json).await.status,
+            node.get(&path, &token, Format::Json).await.status,
             StatusCode::OK
         );
     }
 
-    stdout(&cli(&db, &["token", "revoke", &token]));
-    server
-        .get(&path, &token, Format::Xml)
+    stdout(&cli(db, &["token", "revoke", &token]));
+    node.get(&path, &token, Format::Xml)
         .await
         .assert_fault(401, "unauthorized");
-    let output = cli(&db, &["token", "revoke", &token]);
+    let output = cli(db, &["token", "revoke", &token]);
     assert!(!output.status.success(), "revoking twice reports it");
 
     // Revoke reading the token from standard input.
-    let second = stdout(&cli(&db, &["token", "issue", "onboarder"]))
+    let second = stdout(&cli(db, &["token", "issue", "onboarder"]))
         .trim()
         .to_owned();
     let mut child = Command::new(BINARY)
         .args(["token", "revoke", "-"])
-        .env("DATABASE_URL", &db)
+        .env("DATABASE_URL", db)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
     writeln!(child.stdin.take().unwrap(), "{second}").unwrap();
     assert!(child.wait().unwrap().success());
-    server
-        .get(&path, &second, Format::Json)
+    node.get(&path, &second, Format::Json)
         .await
         .assert_fault(401, "unauthorized");
 
-    let expired = stdout(&cli(&db, &["token", "issue", "onboarder", "--ttl", "1ms"]))
+    let expired = stdout(&cli(db, &["token", "issue", "onboarder", "--ttl", "1ms"]))
         .trim()
         .to_owned();
     tokio::time::sleep(Duration::from_millis(20)).await;
-    server
-        .get(&path, &expired, Format::Json)
+    node.get(&path, &expired, Format::Json)
         .await
         .assert_fault(401, "unauthorized");
 
-    let log = server.kill();
+    let log = node.kill();
     for secret in [&token, &second, &expired] {
         assert!(!log.contains(secret.as_str()), "a token reached the log");
     }
-    assert_tokens_stored_hashed(&db, &[&token, &second, &expired]);
+    assert_tokens_stored_hashed(db, &[&token, &second, &expired]);
 }
 
-fn assert_tokens_stored_hashed(db: &Path, tokens: &[&str]) {
-    let bytes = std::fs::read(db).unwrap();
-    let mut all = bytes;
-    for suffix in ["-wal", "-shm"] {
-        if let Ok(more) = std::fs::read(format!("{}{suffix}", db.display())) {
-            all.extend(more);
-        }
-    }
-    let haystack = String::from_utf8_lossy(&all);
-    for token in tokens {
-        assert!(!haystack.contains(token), "a token is stored in clear");
-        let secret_part = token.trim_start_matches("HPAuth_");
-        assert!(
-            !haystack.contains(secret_part),
-            "a token is stored in clear"
-        );
-    }
-}
-
-#[tokio::test]
-async fn serve_bootstraps_an_admin_once_and_keeps_everything_across_restarts() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("registry.db");
-    let server = Server::start(&db, dir.path().join("first.log"));
-    let admin = server
+async fn serve_bootstraps_an_admin_once_and_keeps_everything_across_restarts(backend: Backend) {
+    let database = TestDatabase::new(backend);
+    let db = database.url.as_str();
+    let logs = tempfile::tempdir().unwrap();
+    let node = Node::start(db, logs.path().join("first.log"));
+    let admin = node
         .bootstrap_token
         .clone()
         .expect("a brand-new database prints an admin token");
     let mut ids = Vec::new();
     for (i, format) in FORMATS.iter().cycle().take(20).enumerate() {
         let id = 500 + i;
-        let reply = server
-            .post(
-                &ServiceBody::new(id, &format!("durable {i}")).describe("kept"),
-                &admin,
-                *format,
-            )
-            .await;
+        let service = ServiceBody::new(id, &format!("durable {i}")).describe("kept");
+        let reply = node.post(&service, &admin, *format).await;
         assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
         ids.push(id);
     }
     // SIGKILL: no graceful shutdown, so only committed data can survive.
-    let log = server.kill();
+    let log = node.kill();
     assert!(
         log.contains("POST /v2.0/HP-IDM/v1.0/services 201"),
         "one access-log line per request: {log}"
@@ -331,12 +270,10 @@ async fn serve_bootstraps_an_admin_once_and_keeps_everything_across_restarts() {
     assert!(log.contains("rid="));
     assert!(!log.contains(&admin), "the token reached the log");
 
-    let server = Server::start(&db, dir.path().join("second.log"));
-    assert!(server.bootstrap_token.is_none(), "bootstrap happens once");
+    let node = Node::start(db, logs.path().join("second.log"));
+    assert!(node.bootstrap_token.is_none(), "bootstrap happens once");
     for format in FORMATS {
-        let reply = server
-            .get(&format!("{BASE}/services"), &admin, format)
-            .await;
+        let reply = node.get(&format!("{BASE}/services"), &admin, format).await;
         let listed: Vec<usize> = reply
             .services()
             .iter()
@@ -344,6 +281,12 @@ async fn serve_bootstraps_an_admin_once_and_keeps_everything_across_restarts() {
             .collect();
         assert_eq!(listed, ids);
     }
-    server.kill();
-    assert_tokens_stored_hashed(&db, &[&admin]);
+    node.kill();
+    assert_tokens_stored_hashed(db, &[&admin]);
 }
+
+on_both_backends!(
+    commands_work_on_a_brand_new_database_in_any_order,
+    principals_and_tokens_from_the_command_line_govern_the_api,
+    serve_bootstraps_an_admin_once_and_keeps_everything_across_restarts,
+);

@@ -44,9 +44,8 @@ fn tally(replies: &[Reply]) -> (usize, usize) {
     (created, replies.len() - created)
 }
 
-#[tokio::test]
-async fn thirty_two_racing_registrations_of_one_name_yield_one_201_and_31_409() {
-    let app = TestApp::spawn().await;
+async fn thirty_two_racing_registrations_of_one_name_yield_one_201_and_31_409(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
     let variants = case_variants("ægir öl", 32);
     assert_eq!(
         variants
@@ -71,9 +70,8 @@ async fn thirty_two_racing_registrations_of_one_name_yield_one_201_and_31_409() 
     );
 }
 
-#[tokio::test]
-async fn thirty_two_racing_registrations_of_one_id_yield_one_201_and_31_409() {
-    let app = TestApp::spawn().await;
+async fn thirty_two_racing_registrations_of_one_id_yield_one_201_and_31_409(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
     let app = &app;
     let requests = (0..32).map(|i| async move {
         app.register(&ServiceBody::new(7, &format!("name {i}")), FORMATS[i % 2])
@@ -94,3 +92,8 @@ fn case_variants_are_distinct_spellings_of_one_name() {
     let variants = case_variants("ab", 4);
     assert_eq!(variants, ["ab", "Ab", "aB", "AB"]);
 }
+
+on_both_backends!(
+    thirty_two_racing_registrations_of_one_name_yield_one_201_and_31_409,
+    thirty_two_racing_registrations_of_one_id_yield_one_201_and_31_409,
+);

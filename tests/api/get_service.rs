@@ -5,9 +5,8 @@ use service_registry::domain::PrincipalStatus;
 
 use crate::helpers::*;
 
-#[tokio::test]
-async fn get_returns_the_service_or_item_not_found() {
-    let app = TestApp::spawn().await;
+async fn get_returns_the_service_or_item_not_found(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
     app.registered(
         &ServiceBody::new(18, "HP-Swift USWest Zone2")
             .kind("object-store")
@@ -27,9 +26,8 @@ async fn get_returns_the_service_or_item_not_found() {
     }
 }
 
-#[tokio::test]
-async fn malformed_path_ids_are_bad_requests() {
-    let app = TestApp::spawn().await;
+async fn malformed_path_ids_are_bad_requests(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
     for format in FORMATS {
         for bad in [
             "abc",
@@ -53,9 +51,8 @@ async fn malformed_path_ids_are_bad_requests() {
     }
 }
 
-#[tokio::test]
-async fn get_requires_a_valid_token_of_level_sa_or_svc() {
-    let app = TestApp::spawn().await;
+async fn get_requires_a_valid_token_of_level_sa_or_svc(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
     app.registered(&ServiceBody::new(1, "a")).await;
     let svc = app.principal_token("svc", &["SVC"]);
     let du = app.principal_token("du", &["DU"]);
@@ -82,9 +79,8 @@ async fn get_requires_a_valid_token_of_level_sa_or_svc() {
     }
 }
 
-#[tokio::test]
-async fn disabled_and_suspended_principals_are_forbidden_until_enabled() {
-    let app = TestApp::spawn().await;
+async fn disabled_and_suspended_principals_are_forbidden_until_enabled(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
     app.registered(&ServiceBody::new(1, "a")).await;
     let token = app.principal_token("ops", &["SA"]);
     for status in [PrincipalStatus::Disabled, PrincipalStatus::Suspended] {
@@ -110,9 +106,8 @@ async fn disabled_and_suspended_principals_are_forbidden_until_enabled() {
     );
 }
 
-#[tokio::test]
-async fn revoked_tokens_stop_working_at_once() {
-    let app = TestApp::spawn().await;
+async fn revoked_tokens_stop_working_at_once(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
     let token = app.principal_token("temp", &["SA"]);
     assert_eq!(
         app.list_services_as("", Format::Json, &token).await.status,
@@ -128,9 +123,8 @@ async fn revoked_tokens_stop_working_at_once() {
     }
 }
 
-#[tokio::test]
-async fn two_token_headers_are_refused_whatever_their_order() {
-    let app = TestApp::spawn().await;
+async fn two_token_headers_are_refused_whatever_their_order(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
     let du = app.principal_token("du", &["DU"]);
     for format in FORMATS {
         for (first, second) in [
@@ -151,3 +145,12 @@ async fn two_token_headers_are_refused_whatever_their_order() {
         }
     }
 }
+
+on_both_backends!(
+    get_returns_the_service_or_item_not_found,
+    malformed_path_ids_are_bad_requests,
+    get_requires_a_valid_token_of_level_sa_or_svc,
+    disabled_and_suspended_principals_are_forbidden_until_enabled,
+    revoked_tokens_stop_working_at_once,
+    two_token_headers_are_refused_whatever_their_order,
+);

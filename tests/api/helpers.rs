@@ -15,6 +15,107 @@ use service_registry::startup::Application;
 use service_registry::storage::{principals, Database, DatabaseUrl};
 use tempfile::TempDir;
 
+/// For each `async fn NAME(backend: Backend)` listed, generates the test cases
+/// `NAME::sqlite` and `NAME::postgres`; the latter is ignored (visibly) unless a
+/// PostgreSQL URL is given or CI runs, see build.rs.
+macro_rules! on_both_backends {
+    ($($name:ident),+ $(,)?) => {$(
+        mod $name {
+            #[tokio::test]
+            async fn sqlite() {
+                super::$name($crate::helpers::Backend::Sqlite).await
+            }
+
+            #[tokio::test]
+            #[cfg_attr(not(postgres_tests), ignore = "set TEST_DATABASE_URL to run the PostgreSQL cases")]
+            async fn postgres() {
+                super::$name($crate::helpers::Backend::Postgres).await
+            }
+        }
+    )+};
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// The PostgreSQL database tests create their databases in (its user needs CREATEDB).
+pub fn postgres_admin_url() -> String {
+    std::env::var("TEST_DATABASE_URL")
+        .ok()
+        .filter(|url| !url.is_empty())
+        .unwrap_or_else(|| {
+            panic!(
+            "TEST_DATABASE_URL must name a PostgreSQL database whose user may CREATE DATABASE, \
+             e.g. postgres://postgres@127.0.0.1:5432/test (CI sets it)"
+        )
+        })
+}
+
+/// A brand-new, empty database for one test: a file in a temporary directory, or a
+/// PostgreSQL database of its own (dropped afterwards), so runs never see each other's rows.
+pub struct TestDatabase {
+    pub url: String,
+    cleanup: Cleanup,
+}
+
+enum Cleanup {
+    Directory(#[allow(dead_code, reason = "removed on drop")] TempDir),
+    Postgres { admin_url: String, name: String },
+}
+
+impl TestDatabase {
+    pub fn new(backend: Backend) -> Self {
+        match backend {
+            Backend::Sqlite => {
+                let dir = tempfile::tempdir().expect("temporary directory");
+                let url = dir.path().join("registry.db").to_str().unwrap().to_owned();
+                Self {
+                    url,
+                    cleanup: Cleanup::Directory(dir),
+                }
+            }
+            Backend::Postgres => {
+                let admin_url = postgres_admin_url();
+                let name = format!("sr_test_{:016x}", rand::random::<u64>());
+                postgres_admin(&admin_url, &format!("CREATE DATABASE {name}"));
+                let (base, query) = match admin_url.split_once('?') {
+                    Some((base, query)) => (base, format!("?{query}")),
+                    None => (admin_url.as_str(), String::new()),
+                };
+                let server = base.rsplit_once('/').map_or(base, |(server, _)| server);
+                let url = format!("{server}/{name}{query}");
+                Self {
+                    url,
+                    cleanup: Cleanup::Postgres { admin_url, name },
+                }
+            }
+        }
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        if let Cleanup::Postgres { admin_url, name } = &self.cleanup {
+            postgres_admin(
+                admin_url,
+                &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+            );
+        }
+    }
+}
+
+fn postgres_admin(admin_url: &str, statement: &str) {
+    use diesel::{Connection, RunQueryDsl};
+    let mut conn = diesel::PgConnection::establish(admin_url)
+        .unwrap_or_else(|e| panic!("cannot reach PostgreSQL at TEST_DATABASE_URL: {e}"));
+    diesel::sql_query(statement)
+        .execute(&mut conn)
+        .unwrap_or_else(|e| panic!("{statement}: {e}"));
+}
+
 pub const BASE: &str = "/v2.0/HP-IDM/v1.0";
 pub const SERVICES_NS: &str = "http://www.hp.com/identity/api/ext/HP-IDM/v1.0";
 pub const FAULT_NS: &str = "http://docs.openstack.org/identity/api/v2.0";
@@ -42,18 +143,14 @@ pub struct TestApp {
     /// An SA token, for tests that are not about privileges.
     pub token: String,
     pub client: reqwest::Client,
-    /// Keeps the database directory alive as long as the app.
-    _dir: TempDir,
+    /// Dropped last: removes the database once the app is gone.
+    _test_database: TestDatabase,
 }
 
 impl TestApp {
-    pub async fn spawn() -> Self {
-        let dir = tempfile::tempdir().expect("temporary directory");
-        let url = DatabaseUrl::parse(dir.path().join("registry.db").to_str().unwrap()).unwrap();
-        Self::spawn_on(url, dir).await
-    }
-
-    pub async fn spawn_on(url: DatabaseUrl, dir: TempDir) -> Self {
+    pub async fn spawn(backend: Backend) -> Self {
+        let test_database = TestDatabase::new(backend);
+        let url = DatabaseUrl::parse(&test_database.url).unwrap();
         let database = tokio::task::spawn_blocking(move || Database::open(url))
             .await
             .unwrap()
@@ -70,7 +167,7 @@ impl TestApp {
                 .timeout(Duration::from_secs(30))
                 .build()
                 .unwrap(),
-            _dir: dir,
+            _test_database: test_database,
         };
         app.token = app.principal_token("root-admin", &["SA"]);
         app

@@ -18,9 +18,8 @@ fn next_link(reply: &Reply, app: &TestApp) -> Option<String> {
     )
 }
 
-#[tokio::test]
-async fn an_empty_registry_lists_an_empty_page() {
-    let app = TestApp::spawn().await;
+async fn an_empty_registry_lists_an_empty_page(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
     for format in FORMATS {
         let reply = app.list_services("", format).await;
         assert_eq!(reply.status, StatusCode::OK);
@@ -33,9 +32,8 @@ async fn an_empty_registry_lists_an_empty_page() {
     );
 }
 
-#[tokio::test]
-async fn services_are_sorted_by_numeric_id() {
-    let app = TestApp::spawn().await;
+async fn services_are_sorted_by_numeric_id(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
     for id in [100, 9, 20, 3, 1000] {
         app.registered(&ServiceBody::new(id, &format!("svc {id}")))
             .await;
@@ -48,9 +46,8 @@ async fn services_are_sorted_by_numeric_id() {
     }
 }
 
-#[tokio::test]
-async fn pages_follow_the_marker_and_link_to_the_next_page() {
-    let app = TestApp::spawn().await;
+async fn pages_follow_the_marker_and_link_to_the_next_page(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
     for id in 1..=7 {
         app.registered(&ServiceBody::new(id * 10, &format!("svc {id}")))
             .await;
@@ -88,9 +85,8 @@ async fn pages_follow_the_marker_and_link_to_the_next_page() {
     }
 }
 
-#[tokio::test]
-async fn the_default_limit_is_100_and_the_maximum_is_1000() {
-    let app = TestApp::spawn().await;
+async fn the_default_limit_is_100_and_the_maximum_is_1000(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
     for id in 1..=105 {
         app.registered(&ServiceBody::new(id, &format!("svc {id}")))
             .await;
@@ -121,9 +117,8 @@ async fn the_default_limit_is_100_and_the_maximum_is_1000() {
     }
 }
 
-#[tokio::test]
-async fn bad_limits_and_markers_are_bad_requests() {
-    let app = TestApp::spawn().await;
+async fn bad_limits_and_markers_are_bad_requests(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
     app.registered(&ServiceBody::new(1, "a")).await;
     for format in FORMATS {
         for query in [
@@ -146,9 +141,8 @@ async fn bad_limits_and_markers_are_bad_requests() {
     }
 }
 
-#[tokio::test]
-async fn an_unknown_marker_is_item_not_found() {
-    let app = TestApp::spawn().await;
+async fn an_unknown_marker_is_item_not_found(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
     app.registered(&ServiceBody::new(10, "a")).await;
     for format in FORMATS {
         let fault = app
@@ -163,9 +157,8 @@ async fn an_unknown_marker_is_item_not_found() {
     }
 }
 
-#[tokio::test]
-async fn an_empty_marker_or_limit_starts_from_the_beginning() {
-    let app = TestApp::spawn().await;
+async fn an_empty_marker_or_limit_starts_from_the_beginning(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
     app.registered(&ServiceBody::new(10, "a")).await;
     for format in FORMATS {
         assert_eq!(
@@ -178,9 +171,8 @@ async fn an_empty_marker_or_limit_starts_from_the_beginning() {
     }
 }
 
-#[tokio::test]
-async fn service_type_filters_by_exact_type_and_survives_paging() {
-    let app = TestApp::spawn().await;
+async fn service_type_filters_by_exact_type_and_survives_paging(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
     for (id, kind) in [
         (1, "compute"),
         (2, "object-store"),
@@ -237,9 +229,8 @@ async fn service_type_filters_by_exact_type_and_survives_paging() {
     }
 }
 
-#[tokio::test]
-async fn every_privilege_level_may_list() {
-    let app = TestApp::spawn().await;
+async fn every_privilege_level_may_list(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
     app.registered(&ServiceBody::new(1, "a")).await;
     for level in ["SA", "SVC", "DA", "DU"] {
         let token = app.principal_token(&format!("p-{level}"), &[level]);
@@ -256,12 +247,24 @@ async fn every_privilege_level_may_list() {
     }
 }
 
-#[tokio::test]
-async fn authentication_comes_before_parameter_checks() {
-    let app = TestApp::spawn().await;
+async fn authentication_comes_before_parameter_checks(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
     for format in FORMATS {
         app.list_services_as("?limit=abc", format, "")
             .await
             .assert_fault(401, "unauthorized");
     }
 }
+
+on_both_backends!(
+    an_empty_registry_lists_an_empty_page,
+    services_are_sorted_by_numeric_id,
+    pages_follow_the_marker_and_link_to_the_next_page,
+    the_default_limit_is_100_and_the_maximum_is_1000,
+    bad_limits_and_markers_are_bad_requests,
+    an_unknown_marker_is_item_not_found,
+    an_empty_marker_or_limit_starts_from_the_beginning,
+    service_type_filters_by_exact_type_and_survives_paging,
+    every_privilege_level_may_list,
+    authentication_comes_before_parameter_checks,
+);

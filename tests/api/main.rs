@@ -1,11 +1,15 @@
 //! One integration-test binary: every module shares the `TestApp` helpers.
 
+#[macro_use]
+mod helpers;
+
 mod cli;
 mod concurrency;
 mod get_service;
-mod helpers;
 mod list_services;
+mod multinode;
 mod negotiation;
+mod node;
 mod register_service;
 mod request_safety;
 mod seed_examples;

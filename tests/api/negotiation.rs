@@ -13,9 +13,8 @@ async fn list_with_accept(app: &TestApp, accept: Option<&str>) -> Reply {
     Reply::from(request).await
 }
 
-#[tokio::test]
-async fn accept_chooses_the_response_format() {
-    let app = TestApp::spawn().await;
+async fn accept_chooses_the_response_format(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
     app.registered(&ServiceBody::new(1, "a")).await;
     for (accept, expected) in [
         (None, Format::Json),
@@ -43,9 +42,8 @@ async fn accept_chooses_the_response_format() {
     }
 }
 
-#[tokio::test]
-async fn nothing_acceptable_is_406_in_json() {
-    let app = TestApp::spawn().await;
+async fn nothing_acceptable_is_406_in_json(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
     for accept in [
         "text/html",
         "image/png, text/plain;q=0.5",
@@ -57,9 +55,8 @@ async fn nothing_acceptable_is_406_in_json() {
     }
 }
 
-#[tokio::test]
-async fn faults_come_in_the_negotiated_format() {
-    let app = TestApp::spawn().await;
+async fn faults_come_in_the_negotiated_format(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
     for format in FORMATS {
         let reply = app.get_service("42", format).await;
         assert_eq!(reply.format(), format);
@@ -69,9 +66,8 @@ async fn faults_come_in_the_negotiated_format() {
     assert!(xml.starts_with(r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><itemNotFound xmlns="http://docs.openstack.org/identity/api/v2.0" code="404"><message>NOT_FOUND</message><details>"#), "{xml}");
 }
 
-#[tokio::test]
-async fn other_methods_are_405_with_allow() {
-    let app = TestApp::spawn().await;
+async fn other_methods_are_405_with_allow(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
     app.registered(&ServiceBody::new(1, "a")).await;
     for format in FORMATS {
         for (method, path, allow) in [
@@ -96,9 +92,8 @@ async fn other_methods_are_405_with_allow() {
     );
 }
 
-#[tokio::test]
-async fn unknown_paths_are_item_not_found() {
-    let app = TestApp::spawn().await;
+async fn unknown_paths_are_item_not_found(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
     for format in FORMATS {
         for path in [
             "/",
@@ -112,9 +107,8 @@ async fn unknown_paths_are_item_not_found() {
     }
 }
 
-#[tokio::test]
-async fn every_response_carries_a_request_id_and_no_cache() {
-    let app = TestApp::spawn().await;
+async fn every_response_carries_a_request_id_and_no_cache(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
     let ok = app.list_services("", Format::Json).await;
     let fault = app.get_service("9", Format::Xml).await;
     for reply in [ok, fault] {
@@ -123,3 +117,12 @@ async fn every_response_carries_a_request_id_and_no_cache() {
         assert_eq!(reply.header("cache-control"), Some("no-cache"));
     }
 }
+
+on_both_backends!(
+    accept_chooses_the_response_format,
+    nothing_acceptable_is_406_in_json,
+    faults_come_in_the_negotiated_format,
+    other_methods_are_405_with_allow,
+    unknown_paths_are_item_not_found,
+    every_response_carries_a_request_id_and_no_cache,
+);

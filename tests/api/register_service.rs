@@ -2,9 +2,8 @@ use reqwest::{header, Method, StatusCode};
 
 use crate::helpers::*;
 
-#[tokio::test]
-async fn register_returns_201_with_the_stored_service_and_its_location() {
-    let app = TestApp::spawn().await;
+async fn register_returns_201_with_the_stored_service_and_its_location(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
     for (format, id) in [(Format::Json, "240"), (Format::Xml, "230")] {
         let body = ServiceBody::new(id, &format!("Swift {id}"))
             .kind("object-store")
@@ -36,9 +35,8 @@ async fn register_returns_201_with_the_stored_service_and_its_location() {
     }
 }
 
-#[tokio::test]
-async fn release_state_defaults_to_restricted_and_description_is_optional() {
-    let app = TestApp::spawn().await;
+async fn release_state_defaults_to_restricted_and_description_is_optional(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
     for (format, id) in [(Format::Json, 1), (Format::Xml, 2)] {
         let reply = app
             .register(&ServiceBody::new(id, &format!("plain {id}")), format)
@@ -62,9 +60,8 @@ async fn release_state_defaults_to_restricted_and_description_is_optional() {
         .contains("description="));
 }
 
-#[tokio::test]
-async fn every_release_state_of_the_fixed_set_is_accepted_and_others_are_refused() {
-    let app = TestApp::spawn().await;
+async fn every_release_state_of_the_fixed_set_is_accepted_and_others_are_refused(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
     let mut id = 0;
     for format in FORMATS {
         for state in ["restricted", "preview", "beta", "public", "decommissioned"] {
@@ -93,9 +90,8 @@ async fn every_release_state_of_the_fixed_set_is_accepted_and_others_are_refused
     }
 }
 
-#[tokio::test]
-async fn invalid_or_missing_ids_are_bad_requests() {
-    let app = TestApp::spawn().await;
+async fn invalid_or_missing_ids_are_bad_requests(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
     for format in FORMATS {
         for id in [
             "",
@@ -137,9 +133,8 @@ async fn invalid_or_missing_ids_are_bad_requests() {
     assert_eq!(app.list_services("", Format::Json).await.services(), vec![]);
 }
 
-#[tokio::test]
-async fn the_largest_id_is_accepted() {
-    let app = TestApp::spawn().await;
+async fn the_largest_id_is_accepted(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
     for (format, name) in [(Format::Json, "a"), (Format::Xml, "b")] {
         let id = if format == Format::Json {
             i64::MAX
@@ -152,9 +147,8 @@ async fn the_largest_id_is_accepted() {
     }
 }
 
-#[tokio::test]
-async fn a_json_id_may_be_a_number_but_not_a_fraction_or_another_type() {
-    let app = TestApp::spawn().await;
+async fn a_json_id_may_be_a_number_but_not_a_fraction_or_another_type(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
     let app = &app;
     let post = |id: &'static str| async move {
         let body = format!(
@@ -181,9 +175,8 @@ async fn a_json_id_may_be_a_number_but_not_a_fraction_or_another_type() {
     assert!(fault.details.contains("required"));
 }
 
-#[tokio::test]
-async fn a_duplicate_id_is_a_conflict() {
-    let app = TestApp::spawn().await;
+async fn a_duplicate_id_is_a_conflict(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
     app.registered(&ServiceBody::new(10, "first")).await;
     for format in FORMATS {
         let reply = app
@@ -198,9 +191,8 @@ async fn a_duplicate_id_is_a_conflict() {
     );
 }
 
-#[tokio::test]
-async fn names_are_required_trimmed_and_unique_without_regard_to_case() {
-    let app = TestApp::spawn().await;
+async fn names_are_required_trimmed_and_unique_without_regard_to_case(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
     for format in FORMATS {
         for blank in ["", "   ", "\t"] {
             let body = ServiceBody {
@@ -245,9 +237,8 @@ async fn names_are_required_trimmed_and_unique_without_regard_to_case() {
     }
 }
 
-#[tokio::test]
-async fn name_uniqueness_folds_unicode_not_just_ascii() {
-    let app = TestApp::spawn().await;
+async fn name_uniqueness_folds_unicode_not_just_ascii(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
     app.registered(&ServiceBody::new(1, "ÆGIR Öl")).await;
     app.registered(&ServiceBody::new(2, "Straße")).await;
     let mut id = 10;
@@ -264,9 +255,8 @@ async fn name_uniqueness_folds_unicode_not_just_ascii() {
     app.registered(&ServiceBody::new(50, "ÆGIR Öl 2")).await;
 }
 
-#[tokio::test]
-async fn decommissioned_services_keep_their_names_reserved() {
-    let app = TestApp::spawn().await;
+async fn decommissioned_services_keep_their_names_reserved(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
     app.registered(&ServiceBody::new(1, "Legacy").state("decommissioned"))
         .await;
     for format in FORMATS {
@@ -276,9 +266,8 @@ async fn decommissioned_services_keep_their_names_reserved() {
     }
 }
 
-#[tokio::test]
-async fn service_type_is_required_and_free_form() {
-    let app = TestApp::spawn().await;
+async fn service_type_is_required_and_free_form(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
     for (format, id) in [(Format::Json, 1), (Format::Xml, 2)] {
         let missing = ServiceBody {
             service_type: None,
@@ -300,9 +289,8 @@ async fn service_type_is_required_and_free_form() {
     }
 }
 
-#[tokio::test]
-async fn odd_unicode_and_markup_characters_round_trip_in_both_formats() {
-    let app = TestApp::spawn().await;
+async fn odd_unicode_and_markup_characters_round_trip_in_both_formats(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
     let name = "Ünïcødé 🚀 <svc> & \"quoted\" 'single' e\u{301}";
     let description = "line one\nline two\ttabbed\r\n& <b>not markup</b> — ☃";
     let mut id = 0;
@@ -326,9 +314,8 @@ async fn odd_unicode_and_markup_characters_round_trip_in_both_formats() {
     }
 }
 
-#[tokio::test]
-async fn control_characters_and_overlong_fields_are_refused() {
-    let app = TestApp::spawn().await;
+async fn control_characters_and_overlong_fields_are_refused(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
     // JSON can carry any character; these are refused by the rules, not the parser.
     for name in ["bell\u{7}", "nul\u{0}x", "line\nbreak", "x\u{FFFF}"] {
         let body = ServiceBody::new(1, name);
@@ -372,9 +359,8 @@ async fn control_characters_and_overlong_fields_are_refused() {
     reply.assert_fault(400, "badRequest");
 }
 
-#[tokio::test]
-async fn unknown_fields_and_other_attributes_are_ignored() {
-    let app = TestApp::spawn().await;
+async fn unknown_fields_and_other_attributes_are_ignored(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
     let json = r#"{"registerService": {"id": "1", "serviceName": "a", "serviceType": "compute",
         "otherAttributes": {"x": 1}, "extra": [1, 2]}, "more": true}"#;
     let reply = app
@@ -405,9 +391,8 @@ async fn unknown_fields_and_other_attributes_are_ignored() {
     assert_eq!(reply.service().name, "b");
 }
 
-#[tokio::test]
-async fn bodies_need_a_supported_content_type() {
-    let app = TestApp::spawn().await;
+async fn bodies_need_a_supported_content_type(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
     let body = ServiceBody::new(1, "a").encode(Format::Json);
     for content_type in [
         None,
@@ -438,9 +423,8 @@ async fn bodies_need_a_supported_content_type() {
     assert_eq!(reply.format(), Format::Xml);
 }
 
-#[tokio::test]
-async fn register_requires_level_sa_or_svc() {
-    let app = TestApp::spawn().await;
+async fn register_requires_level_sa_or_svc(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
     let svc = app.principal_token("onboarder", &["SVC"]);
     let da = app.principal_token("domain-admin", &["DA"]);
     let du = app.principal_token("domain-user", &["DU", "DA"]);
@@ -464,3 +448,22 @@ async fn register_requires_level_sa_or_svc() {
         2
     );
 }
+
+on_both_backends!(
+    register_returns_201_with_the_stored_service_and_its_location,
+    release_state_defaults_to_restricted_and_description_is_optional,
+    every_release_state_of_the_fixed_set_is_accepted_and_others_are_refused,
+    invalid_or_missing_ids_are_bad_requests,
+    the_largest_id_is_accepted,
+    a_json_id_may_be_a_number_but_not_a_fraction_or_another_type,
+    a_duplicate_id_is_a_conflict,
+    names_are_required_trimmed_and_unique_without_regard_to_case,
+    name_uniqueness_folds_unicode_not_just_ascii,
+    decommissioned_services_keep_their_names_reserved,
+    service_type_is_required_and_free_form,
+    odd_unicode_and_markup_characters_round_trip_in_both_formats,
+    control_characters_and_overlong_fields_are_refused,
+    unknown_fields_and_other_attributes_are_ignored,
+    bodies_need_a_supported_content_type,
+    register_requires_level_sa_or_svc,
+);

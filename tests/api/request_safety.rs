@@ -17,9 +17,8 @@ async fn assert_nothing_stored(app: &TestApp) {
     assert_eq!(app.list_services("", Format::Json).await.services(), vec![]);
 }
 
-#[tokio::test]
-async fn malformed_json_is_a_bad_request() {
-    let app = TestApp::spawn().await;
+async fn malformed_json_is_a_bad_request(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
     for body in [
         "{",
         "not json",
@@ -44,9 +43,8 @@ async fn malformed_json_is_a_bad_request() {
     assert_nothing_stored(&app).await;
 }
 
-#[tokio::test]
-async fn malformed_xml_is_a_bad_request() {
-    let app = TestApp::spawn().await;
+async fn malformed_xml_is_a_bad_request(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
     let ns = SERVICES_NS;
     for body in [
         "<".to_owned(),
@@ -74,9 +72,8 @@ async fn malformed_xml_is_a_bad_request() {
     assert_nothing_stored(&app).await;
 }
 
-#[tokio::test]
-async fn xml_must_be_a_register_service_in_the_hp_idm_namespace() {
-    let app = TestApp::spawn().await;
+async fn xml_must_be_a_register_service_in_the_hp_idm_namespace(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
     for body in [
         r#"<registerService id="1" serviceName="a" serviceType="b"/>"#.to_owned(),
         format!(r#"<registerService xmlns="{FAULT_NS}" id="1" serviceName="a" serviceType="b"/>"#),
@@ -93,9 +90,8 @@ async fn xml_must_be_a_register_service_in_the_hp_idm_namespace() {
     assert_nothing_stored(&app).await;
 }
 
-#[tokio::test]
-async fn any_prefix_bound_to_the_namespace_is_accepted() {
-    let app = TestApp::spawn().await;
+async fn any_prefix_bound_to_the_namespace_is_accepted(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
     for (id, prefix) in [
         (1, ""),
         (2, "ns1:"),
@@ -120,9 +116,8 @@ async fn any_prefix_bound_to_the_namespace_is_accepted() {
     }
 }
 
-#[tokio::test]
-async fn dtds_and_entities_are_refused_before_anything_expands() {
-    let app = TestApp::spawn().await;
+async fn dtds_and_entities_are_refused_before_anything_expands(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
     let billion_laughs = format!(
         r#"<?xml version="1.0"?>
 <!DOCTYPE lolz [
@@ -167,9 +162,8 @@ async fn dtds_and_entities_are_refused_before_anything_expands() {
     assert_eq!(reply.service().name, "a & b <>\"' é☺");
 }
 
-#[tokio::test]
-async fn bodies_over_64_kib_are_refused_with_413() {
-    let app = TestApp::spawn().await;
+async fn bodies_over_64_kib_are_refused_with_413(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
     for format in FORMATS {
         let padding = "x".repeat(70 * 1024);
         let body = ServiceBody::new(1, "big").describe(&padding).encode(format);
@@ -197,9 +191,8 @@ async fn bodies_over_64_kib_are_refused_with_413() {
     );
 }
 
-#[tokio::test]
-async fn empty_bodies_are_bad_requests() {
-    let app = TestApp::spawn().await;
+async fn empty_bodies_are_bad_requests(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
     for format in FORMATS {
         for body in ["", "  \n"] {
             let fault = post_raw(&app, format, body)
@@ -210,12 +203,22 @@ async fn empty_bodies_are_bad_requests() {
     }
 }
 
-#[tokio::test]
-async fn a_utf8_byte_order_mark_is_tolerated_in_xml() {
-    let app = TestApp::spawn().await;
+async fn a_utf8_byte_order_mark_is_tolerated_in_xml(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
     let body = format!("\u{FEFF}<?xml version=\"1.0\" encoding=\"UTF-8\"?><registerService xmlns=\"{SERVICES_NS}\" id=\"1\" serviceName=\"bom\" serviceType=\"b\"/>");
     assert_eq!(
         post_raw(&app, Format::Xml, body).await.status,
         StatusCode::CREATED
     );
 }
+
+on_both_backends!(
+    malformed_json_is_a_bad_request,
+    malformed_xml_is_a_bad_request,
+    xml_must_be_a_register_service_in_the_hp_idm_namespace,
+    any_prefix_bound_to_the_namespace_is_accepted,
+    dtds_and_entities_are_refused_before_anything_expands,
+    bodies_over_64_kib_are_refused_with_413,
+    empty_bodies_are_bad_requests,
+    a_utf8_byte_order_mark_is_tolerated_in_xml,
+);

@@ -71,9 +71,8 @@ fn assert_same_json(reply: &Reply, seed: &str) {
     );
 }
 
-#[tokio::test]
-async fn register_examples_are_accepted_and_answered_in_the_seed_shape() {
-    let app = TestApp::spawn().await;
+async fn register_examples_are_accepted_and_answered_in_the_seed_shape(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
     let path = format!("{BASE}/services");
 
     let reply = send_fixture(
@@ -102,9 +101,8 @@ async fn register_examples_are_accepted_and_answered_in_the_seed_shape() {
     assert_eq!(reply.xml(), XmlElement::parse(&seed));
 }
 
-#[tokio::test]
-async fn the_seeds_malformed_xml_response_is_refused_as_a_request() {
-    let app = TestApp::spawn().await;
+async fn the_seeds_malformed_xml_response_is_refused_as_a_request(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
     let reply = send_fixture(
         &app,
         Method::POST,
@@ -122,9 +120,8 @@ async fn the_seeds_malformed_xml_response_is_refused_as_a_request() {
     );
 }
 
-#[tokio::test]
-async fn get_examples_have_the_seed_shape() {
-    let app = TestApp::spawn().await;
+async fn get_examples_have_the_seed_shape(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
     let seed = fixture_json("get-response.json");
     let service = &seed["registerService"];
     let body = ServiceBody::new(18, service["serviceName"].as_str().unwrap())
@@ -164,9 +161,8 @@ async fn register_seed_list(app: &TestApp) {
     }
 }
 
-#[tokio::test]
-async fn list_examples_have_the_seed_shape() {
-    let app = TestApp::spawn().await;
+async fn list_examples_have_the_seed_shape(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
     register_seed_list(&app).await;
     assert_same_json(
         &app.list_services("", Format::Json).await,
@@ -178,9 +174,8 @@ async fn list_examples_have_the_seed_shape() {
     );
 }
 
-#[tokio::test]
-async fn the_seeds_list_requests_are_answered() {
-    let app = TestApp::spawn().await;
+async fn the_seeds_list_requests_are_answered(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
     register_seed_list(&app).await;
     for line in fixture("list-requests.txt").lines() {
         let (target, accept) = line.split_once(' ').unwrap();
@@ -203,9 +198,8 @@ async fn the_seeds_list_requests_are_answered() {
     }
 }
 
-#[tokio::test]
-async fn update_examples_are_accepted_and_answered_in_the_seed_shape() {
-    let app = TestApp::spawn().await;
+async fn update_examples_are_accepted_and_answered_in_the_seed_shape(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
     register_seed_list(&app).await;
     let path = format!("{BASE}/services/150");
     let reply = send_fixture(
@@ -227,9 +221,8 @@ async fn update_examples_are_accepted_and_answered_in_the_seed_shape() {
         .starts_with(r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>"#));
 }
 
-#[tokio::test]
-async fn the_unauthorized_fault_has_the_seed_shape() {
-    let app = TestApp::spawn().await;
+async fn the_unauthorized_fault_has_the_seed_shape(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
     let seed_json = fixture_json("fault-unauthorized.json");
     let seed_xml = fixture_xml("fault-unauthorized.xml");
     for format in FORMATS {
@@ -260,3 +253,13 @@ async fn the_unauthorized_fault_has_the_seed_shape() {
         }
     }
 }
+
+on_both_backends!(
+    register_examples_are_accepted_and_answered_in_the_seed_shape,
+    the_seeds_malformed_xml_response_is_refused_as_a_request,
+    get_examples_have_the_seed_shape,
+    list_examples_have_the_seed_shape,
+    the_seeds_list_requests_are_answered,
+    update_examples_are_accepted_and_answered_in_the_seed_shape,
+    the_unauthorized_fault_has_the_seed_shape,
+);

@@ -2,9 +2,8 @@ use reqwest::{Method, StatusCode};
 
 use crate::helpers::*;
 
-#[tokio::test]
-async fn update_replaces_the_whole_service() {
-    let app = TestApp::spawn().await;
+async fn update_replaces_the_whole_service(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
     for (format, id) in [(Format::Json, "150"), (Format::Xml, "151")] {
         app.registered(
             &ServiceBody::new(id, &format!("CDN {id}"))
@@ -37,9 +36,8 @@ async fn update_replaces_the_whole_service() {
     }
 }
 
-#[tokio::test]
-async fn an_absent_release_state_keeps_the_current_one() {
-    let app = TestApp::spawn().await;
+async fn an_absent_release_state_keeps_the_current_one(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
     app.registered(&ServiceBody::new(1, "a").state("beta"))
         .await;
     for format in FORMATS {
@@ -51,9 +49,8 @@ async fn an_absent_release_state_keeps_the_current_one() {
     }
 }
 
-#[tokio::test]
-async fn the_body_id_must_match_the_path_or_be_absent() {
-    let app = TestApp::spawn().await;
+async fn the_body_id_must_match_the_path_or_be_absent(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
     app.registered(&ServiceBody::new(5, "five")).await;
     app.registered(&ServiceBody::new(6, "six")).await;
     for format in FORMATS {
@@ -88,9 +85,8 @@ async fn the_body_id_must_match_the_path_or_be_absent() {
     );
 }
 
-#[tokio::test]
-async fn unknown_or_invalid_path_ids() {
-    let app = TestApp::spawn().await;
+async fn unknown_or_invalid_path_ids(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
     for format in FORMATS {
         let fault = app
             .update("404", &ServiceBody::new(404, "x"), format)
@@ -112,9 +108,8 @@ async fn unknown_or_invalid_path_ids() {
     }
 }
 
-#[tokio::test]
-async fn name_and_type_are_required_again() {
-    let app = TestApp::spawn().await;
+async fn name_and_type_are_required_again(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
     app.registered(&ServiceBody::new(1, "a")).await;
     for format in FORMATS {
         let no_name = ServiceBody {
@@ -142,9 +137,8 @@ async fn name_and_type_are_required_again() {
     );
 }
 
-#[tokio::test]
-async fn renaming_onto_another_services_name_in_any_case_is_a_conflict() {
-    let app = TestApp::spawn().await;
+async fn renaming_onto_another_services_name_in_any_case_is_a_conflict(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
     app.registered(&ServiceBody::new(1, "Object Storage")).await;
     app.registered(&ServiceBody::new(2, "Compute")).await;
     for format in FORMATS {
@@ -167,9 +161,8 @@ async fn renaming_onto_another_services_name_in_any_case_is_a_conflict() {
     );
 }
 
-#[tokio::test]
-async fn decommissioned_is_final() {
-    let app = TestApp::spawn().await;
+async fn decommissioned_is_final(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
     app.registered(&ServiceBody::new(1, "old").state("public"))
         .await;
     let reply = app
@@ -210,9 +203,8 @@ async fn decommissioned_is_final() {
     );
 }
 
-#[tokio::test]
-async fn concurrent_updates_can_never_move_a_service_out_of_decommissioned() {
-    let app = TestApp::spawn().await;
+async fn concurrent_updates_can_never_move_a_service_out_of_decommissioned(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
     app.registered(&ServiceBody::new(1, "racer").state("public"))
         .await;
     let app = &app;
@@ -251,9 +243,8 @@ async fn concurrent_updates_can_never_move_a_service_out_of_decommissioned() {
     );
 }
 
-#[tokio::test]
-async fn update_requires_level_sa_or_svc() {
-    let app = TestApp::spawn().await;
+async fn update_requires_level_sa_or_svc(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
     app.registered(&ServiceBody::new(1, "a")).await;
     let svc = app.principal_token("svc", &["SVC"]);
     let du = app.principal_token("du", &["DU"]);
@@ -282,3 +273,15 @@ async fn update_requires_level_sa_or_svc() {
     }
     assert_eq!(app.get_service("1", Format::Json).await.service().name, "b");
 }
+
+on_both_backends!(
+    update_replaces_the_whole_service,
+    an_absent_release_state_keeps_the_current_one,
+    the_body_id_must_match_the_path_or_be_absent,
+    unknown_or_invalid_path_ids,
+    name_and_type_are_required_again,
+    renaming_onto_another_services_name_in_any_case_is_a_conflict,
+    decommissioned_is_final,
+    concurrent_updates_can_never_move_a_service_out_of_decommissioned,
+    update_requires_level_sa_or_svc,
+);
