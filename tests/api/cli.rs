@@ -74,11 +74,7 @@ async fn commands_work_on_a_brand_new_database_in_any_order(backend: Backend) {
         ])
         .output()
         .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    stdout(&output);
     let output = cli(&fresh.url, &["principal", "create", "x", "--level", "DU"]);
     assert!(!output.status.success(), "duplicate principal");
     assert!(String::from_utf8_lossy(&output.stderr).contains("already exists"));
@@ -97,11 +93,7 @@ fn the_default_database_is_a_file_in_the_working_directory_and_url_forms_agree()
         .env_remove("DATABASE_URL")
         .output()
         .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    stdout(&output);
     assert!(dir.path().join("service-registry.db").exists());
     // sqlite://PATH names the same file.
     let url = format!(

@@ -28,7 +28,8 @@ pub fn case_variants(name: &str, count: usize) -> Vec<String> {
         .collect()
 }
 
-fn tally(replies: &[Reply]) -> (usize, usize) {
+/// (201s, 409s), asserting every reply is one or the other.
+pub fn tally(replies: &[Reply]) -> (usize, usize) {
     for reply in replies {
         assert!(
             matches!(reply.status.as_u16(), 201 | 409),
