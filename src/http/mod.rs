@@ -41,7 +41,11 @@ pub fn routes(config: &mut web::ServiceConfig) {
                         .default_service(web::to(|| method_not_allowed("GET, PUT"))),
                 ),
         )
-        .route("/healthz", web::get().to(healthz))
+        .service(
+            web::resource("/healthz")
+                .route(web::get().to(healthz))
+                .default_service(web::to(|| method_not_allowed("GET"))),
+        )
         .default_service(web::to(not_found));
 }
 

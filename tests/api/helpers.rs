@@ -415,6 +415,8 @@ impl Reply {
         let status = response.status();
         let headers = response.headers().clone();
         let body = response.text().await.expect("body is text");
+        let content_type = headers.get("content-type").and_then(|v| v.to_str().ok());
+        crate::schemas::check_response(status, content_type, &body);
         Self {
             status,
             headers,

@@ -12,5 +12,6 @@ mod negotiation;
 mod node;
 mod register_service;
 mod request_safety;
+mod schemas;
 mod seed_examples;
 mod update_service;

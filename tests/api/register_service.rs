@@ -152,8 +152,7 @@ async fn a_json_id_may_be_a_number_but_not_a_fraction_or_another_type(backend: B
     let app = &app;
     let post = |id: &'static str| async move {
         let body = format!(
-            r#"{{"registerService": {{"id": {id}, "serviceName": "n{}", "serviceType": "compute"}}}}"#,
-            id.len()
+            r#"{{"registerService": {{"id": {id}, "serviceName": "n{id}", "serviceType": "compute"}}}}"#
         );
         app.send_body(
             Method::POST,
@@ -164,10 +163,35 @@ async fn a_json_id_may_be_a_number_but_not_a_fraction_or_another_type(backend: B
         )
         .await
     };
-    let reply = post("77").await;
-    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
-    assert_eq!(reply.json()["registerService"]["id"], "77");
-    for bad in ["7.5", "-3", "true", "[1]", "{}", "1e2"] {
+    // JSON has one number type: an integral value is an integer however it is written.
+    for (literal, id) in [
+        ("77", "77"),
+        ("78.0", "78"),
+        ("7.9e1", "79"),
+        ("9007199254740992", "9007199254740992"),
+        ("9223372036854775807", "9223372036854775807"),
+    ] {
+        let reply = post(literal).await;
+        assert_eq!(
+            reply.status,
+            StatusCode::CREATED,
+            "{literal}: {}",
+            reply.body
+        );
+        assert_eq!(reply.json()["registerService"]["id"], id);
+    }
+    for bad in [
+        "7.5",
+        "-3",
+        "0",
+        "0.0",
+        "true",
+        "[1]",
+        "{}",
+        "1e300",
+        "9007199254740994.0",
+        "9223372036854775808",
+    ] {
         post(bad).await.assert_fault(400, "badRequest");
     }
     // null is an absent id.

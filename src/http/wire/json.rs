@@ -117,6 +117,30 @@ struct ServiceRequestJson {
     description: Option<String>,
 }
 
+/// JSON has one number type: `240`, `240.0` and `2.4e2` are all the integer 240 (as JSON
+/// Schema says). A number with a fraction is not an id, and beyond 2^53 a number written
+/// with a fraction or exponent cannot be read exactly, so it must come as a string.
+fn integral_number(number: &serde_json::Number) -> Result<String> {
+    const EXACT: f64 = 9_007_199_254_740_992.0; // 2^53
+    if let Some(value) = number.as_u64() {
+        return Ok(value.to_string());
+    }
+    if let Some(value) = number.as_i64() {
+        return Ok(value.to_string()); // negative: refused by the id rule with its message
+    }
+    match number.as_f64() {
+        Some(value) if value.fract() == 0.0 && value.abs() <= EXACT => {
+            Ok((value as i64).to_string())
+        }
+        Some(value) if value.fract() == 0.0 => Err(Error::invalid(
+            "id is too large to be read exactly from this number; send it as a string of digits",
+        )),
+        _ => Err(Error::invalid(format!(
+            "id must be an integer, got {number}"
+        ))),
+    }
+}
+
 pub fn decode_service(body: &[u8]) -> Result<ServiceDraft> {
     let envelope: RequestEnvelope = serde_json::from_slice(body)
         .map_err(|e| Error::invalid(format!("malformed JSON body: {e}")))?;
@@ -126,8 +150,7 @@ pub fn decode_service(body: &[u8]) -> Result<ServiceDraft> {
     let id = match service.id {
         None | Some(Value::Null) => None,
         Some(Value::String(text)) => Some(text),
-        // A JSON number keeps its literal form, so 2.5 or 1e3 fail the digits-only rule.
-        Some(Value::Number(number)) => Some(number.to_string()),
+        Some(Value::Number(number)) => Some(integral_number(&number)?),
         Some(_) => {
             return Err(Error::invalid(
                 "id must be a string of digits or a JSON number",
