@@ -57,32 +57,34 @@ impl fmt::Display for ServiceId {
     }
 }
 
-/// A trimmed service name plus its uniqueness key.
+/// A trimmed, non-blank service name.
 ///
-/// The key is the Unicode full case fold of the canonically decomposed name, recomposed
-/// (NFC): `ÆGIR Öl`, `ægir öl` and a decomposed `ægir öl` share one key, and `STRASSE`
-/// matches `straße`. SQLite's `lower()`/`NOCASE` fold ASCII only, so the key is computed
-/// here and a UNIQUE constraint on it makes the database the arbiter.
+/// Names are unique by [`ServiceName::key`]: the Unicode full case fold of the canonically
+/// decomposed name, recomposed (NFC). `ÆGIR Öl`, `ægir öl` and a decomposed `ægir öl`
+/// share one key, and `STRASSE` matches `straße`. SQLite's `lower()`/`NOCASE` fold ASCII
+/// only, so the key is computed here and a UNIQUE constraint on it makes the database the
+/// arbiter.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ServiceName {
-    display: String,
-    key: String,
-}
+pub struct ServiceName(String);
 
 impl ServiceName {
     pub fn parse(raw: &str) -> Result<Self> {
-        let display = required_text("serviceName", raw)?;
-        let key = fold_key(&display);
-        Ok(Self { display, key })
+        required_text("serviceName", raw).map(Self)
+    }
+
+    /// A name read back from storage, which only ever holds names that went through
+    /// [`Self::parse`]; not checking again keeps reading a page cheap.
+    pub fn from_stored(name: String) -> Self {
+        Self(name)
     }
 
     pub fn as_str(&self) -> &str {
-        &self.display
+        &self.0
     }
 
-    /// The value stored in the UNIQUE `name_key` column.
-    pub fn key(&self) -> &str {
-        &self.key
+    /// The value stored in the UNIQUE `name_key` column; computed when writing only.
+    pub fn key(&self) -> String {
+        fold_key(&self.0)
     }
 }
 
@@ -100,6 +102,11 @@ pub struct ServiceType(String);
 impl ServiceType {
     pub fn parse(raw: &str) -> Result<Self> {
         required_text("serviceType", raw).map(Self)
+    }
+
+    /// A type read back from storage (see [`ServiceName::from_stored`]).
+    pub fn from_stored(service_type: String) -> Self {
+        Self(service_type)
     }
 
     pub fn as_str(&self) -> &str {
@@ -162,6 +169,11 @@ impl Description {
             )));
         }
         Ok(Self(raw.to_owned()))
+    }
+
+    /// A description read back from storage (see [`ServiceName::from_stored`]).
+    pub fn from_stored(description: String) -> Self {
+        Self(description)
     }
 
     pub fn as_str(&self) -> &str {
@@ -362,7 +374,7 @@ mod tests {
 
     #[test]
     fn name_keys_fold_unicode_case_and_normalization() {
-        let key = |s: &str| ServiceName::parse(s).unwrap().key().to_owned();
+        let key = |s: &str| ServiceName::parse(s).unwrap().key();
         assert_eq!(key("ÆGIR Öl"), key("ægir öl"));
         assert_eq!(key("ægir o\u{308}l"), key("ÆGIR Öl"));
         assert_eq!(key("STRASSE"), key("straße"));

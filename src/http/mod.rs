@@ -12,7 +12,7 @@ pub mod wire;
 
 use actix_web::{web, HttpResponse};
 
-pub use auth::AUTH_TOKEN_HEADER;
+pub use auth::{TokenCache, AUTH_CACHE_TTL, AUTH_TOKEN_HEADER};
 pub use body::MAX_BODY_BYTES;
 
 use crate::error::Error;

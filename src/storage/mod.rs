@@ -6,6 +6,7 @@ pub mod principals;
 mod schema;
 pub mod services;
 
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use diesel::r2d2::{Pool, PooledConnection};
@@ -26,6 +27,11 @@ const CHECKOUT_TIMEOUT: Duration = Duration::from_millis(1000);
 pub struct Database {
     pool: Pool<ConnectionManager>,
     url: DatabaseUrl,
+    /// SQLite admits one writer at a time and makes the others sleep and retry with growing
+    /// naps, so under load some writes waited over a second. Queueing this process's own
+    /// writers here keeps them in line; SQLite's busy timeout then only arbitrates between
+    /// processes. (PostgreSQL queues writers itself, row by row.)
+    sqlite_writer: Arc<Mutex<()>>,
 }
 
 impl Database {
@@ -36,8 +42,13 @@ impl Database {
             DatabaseUrl::Sqlite(_) => 8,
             DatabaseUrl::Postgres(_) => 16,
         };
+        // A pooled PostgreSQL connection may have died with its server: test it on checkout
+        // (that is how a node recovers from an outage). An SQLite connection is a handle to
+        // a file in this process and cannot die, so the round trip would be pure cost.
+        let test_on_check_out = matches!(url, DatabaseUrl::Postgres(_));
         let pool = Pool::builder()
             .max_size(max_size)
+            .test_on_check_out(test_on_check_out)
             .min_idle(Some(1))
             .connection_timeout(CHECKOUT_TIMEOUT)
             .build(ConnectionManager::new(url.clone()))
@@ -45,7 +56,11 @@ impl Database {
                 log::error!("cannot open database {url}: {e}");
                 Error::Unavailable
             })?;
-        let database = Self { pool, url };
+        let database = Self {
+            pool,
+            url,
+            sqlite_writer: Arc::default(),
+        };
         database.with_connection(|conn| {
             run_migrations(conn).map_err(|e| {
                 log::error!("migrations failed on {}: {e}", conn_kind(conn));
@@ -107,6 +122,35 @@ impl Database {
         }
     }
 
+    /// Threads each HTTP worker may use for database calls. SQLite calls are CPU work in
+    /// this process: beyond a couple of threads they only add context switches (measured:
+    /// 2 per worker serve ~40% more requests than tokio's default of hundreds). PostgreSQL
+    /// calls mostly wait on the network, so more of them may be in flight.
+    pub fn blocking_threads_per_worker(&self) -> usize {
+        match self.url {
+            DatabaseUrl::Sqlite(_) => 2,
+            DatabaseUrl::Postgres(_) => 8,
+        }
+    }
+
+    /// [`Self::run`] for work that writes: on SQLite it waits its turn behind this
+    /// process's other writers first.
+    pub async fn run_write<T, F>(&self, work: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConnection) -> Result<T> + Send + 'static,
+    {
+        let writer =
+            matches!(self.url, DatabaseUrl::Sqlite(_)).then(|| Arc::clone(&self.sqlite_writer));
+        self.run(move |conn| {
+            let _turn = writer
+                .as_ref()
+                .map(|lock| lock.lock().unwrap_or_else(|poisoned| poisoned.into_inner()));
+            work(conn)
+        })
+        .await
+    }
+
     /// PostgreSQL calls take milliseconds, so 1.5 s means the server is unreachable.
     /// SQLite writers queue on the file lock for up to the 5 s busy timeout, so its
     /// deadline only guards against the impossible.
@@ -133,7 +177,7 @@ fn conn_kind(conn: &DbConnection) -> &'static str {
 }
 
 /// Milliseconds since the Unix epoch, the time unit of every stored timestamp.
-pub(crate) fn now_millis() -> i64 {
+pub fn now_millis() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))

@@ -122,17 +122,29 @@ pub fn revoke_token(conn: &mut DbConnection, presented: &str) -> Result<()> {
     Ok(())
 }
 
+/// An unexpired token's principal, and when the token expires.
+pub struct Authentication {
+    pub caller: Caller,
+    /// Milliseconds since the Unix epoch.
+    pub expires_at: i64,
+}
+
 /// The principal behind an unexpired token, with its status and levels.
-pub fn authenticate(conn: &mut DbConnection, hash: &TokenHash) -> Result<Option<Caller>> {
-    let found: Option<(i64, String, String)> = tokens::table
+pub fn authenticate(conn: &mut DbConnection, hash: &TokenHash) -> Result<Option<Authentication>> {
+    let found: Option<(i64, String, String, i64)> = tokens::table
         .inner_join(principals::table)
         .filter(tokens::token_hash.eq(hash.as_str()))
         .filter(tokens::expires_at.gt(now_millis()))
-        .select((principals::id, principals::name, principals::status))
+        .select((
+            principals::id,
+            principals::name,
+            principals::status,
+            tokens::expires_at,
+        ))
         .first(conn)
         .optional()
         .map_err(unexpected)?;
-    let Some((id, name, status)) = found else {
+    let Some((id, name, status, expires_at)) = found else {
         return Ok(None);
     };
     let levels: Vec<String> = principal_levels::table
@@ -150,10 +162,12 @@ pub fn authenticate(conn: &mut DbConnection, hash: &TokenHash) -> Result<Option<
                 .collect::<Result<_>>()?,
         })
     })();
-    caller.map(Some).map_err(|e| {
-        log::error!("stored principal {id} is invalid: {e}");
-        Error::Internal
-    })
+    caller
+        .map(|caller| Some(Authentication { caller, expires_at }))
+        .map_err(|e| {
+            log::error!("stored principal {id} is invalid: {e}");
+            Error::Internal
+        })
 }
 
 /// On a database with no principal at all, creates `admin` (SA) and returns a token for

@@ -20,28 +20,23 @@ struct ServiceRow {
     description: Option<String>,
 }
 
-/// Rows are parsed back into domain types: a row that no longer satisfies the rules
-/// (edited by hand, say) is reported as an internal error, never served as if valid.
+/// Rows hold only what the domain types accepted when they were written, so reading
+/// trusts the text columns (re-checking them was the costliest part of a page) and parses
+/// only what a hand-edited row could break: the id and the release state.
 impl TryFrom<ServiceRow> for Service {
     type Error = Error;
 
     fn try_from(row: ServiceRow) -> Result<Self> {
-        let parsed = (|| {
-            Ok::<_, Error>(Service {
-                id: ServiceId::from_stored(row.id)?,
-                name: ServiceName::parse(&row.name)?,
-                service_type: ServiceType::parse(&row.service_type)?,
-                release_state: ReleaseState::parse(&row.release_state)?,
-                description: row
-                    .description
-                    .as_deref()
-                    .map(Description::parse)
-                    .transpose()?,
-            })
-        })();
-        parsed.map_err(|e| {
+        let release_state = ReleaseState::parse(&row.release_state).map_err(|e| {
             log::error!("stored service {} is invalid: {e}", row.id);
             Error::Internal
+        })?;
+        Ok(Service {
+            id: ServiceId::from_stored(row.id)?,
+            name: ServiceName::from_stored(row.name),
+            service_type: ServiceType::from_stored(row.service_type),
+            release_state,
+            description: row.description.map(Description::from_stored),
         })
     }
 }
@@ -125,10 +120,11 @@ pub fn list(conn: &mut DbConnection, request: &PageRequest) -> Result<Page<Servi
 /// of concurrent registrations of one id or name exactly one commits.
 pub fn register(conn: &mut DbConnection, service: Service) -> Result<Service> {
     let now = now_millis();
+    let name_key = service.name.key();
     let row = NewServiceRow {
         id: service.id.get(),
         name: service.name.as_str(),
-        name_key: service.name.key(),
+        name_key: &name_key,
         service_type: service.service_type.as_str(),
         release_state: service.release_state.as_str(),
         description: service.description.as_ref().map(Description::as_str),
@@ -154,9 +150,10 @@ pub fn update(conn: &mut DbConnection, update: ServiceUpdate) -> Result<Service>
             .release_state
             .unwrap_or(ReleaseState::Decommissioned)
             .as_str();
+        let name_key = update.name.key();
         let changes = ServiceChanges {
             name: update.name.as_str(),
-            name_key: update.name.key(),
+            name_key: &name_key,
             service_type: update.service_type.as_str(),
             release_state: update.release_state.map(ReleaseState::as_str),
             description: Some(update.description.as_ref().map(Description::as_str)),

@@ -85,6 +85,8 @@ async fn disabled_and_suspended_principals_are_forbidden_until_enabled(backend: 
     let token = app.principal_token("ops", &["SA"]);
     for status in [PrincipalStatus::Disabled, PrincipalStatus::Suspended] {
         app.set_status("ops", status);
+        // Effective within the authentication cache's bound, then for every request.
+        until_status(403, || app.get_service_as("1", Format::Json, &token)).await;
         for format in FORMATS {
             let fault = app
                 .get_service_as("1", format, &token)
@@ -98,15 +100,12 @@ async fn disabled_and_suspended_principals_are_forbidden_until_enabled(backend: 
                 .await
                 .assert_fault(403, "userDisabled");
         }
+        app.set_status("ops", PrincipalStatus::Enabled);
+        until_status(200, || app.get_service_as("1", Format::Json, &token)).await;
     }
-    app.set_status("ops", PrincipalStatus::Enabled);
-    assert_eq!(
-        app.get_service_as("1", Format::Json, &token).await.status,
-        StatusCode::OK
-    );
 }
 
-async fn revoked_tokens_stop_working_at_once(backend: Backend) {
+async fn revoked_tokens_stop_working_within_the_cache_bound(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let token = app.principal_token("temp", &["SA"]);
     assert_eq!(
@@ -116,6 +115,7 @@ async fn revoked_tokens_stop_working_at_once(backend: Backend) {
     app.database
         .with_connection(|conn| service_registry::storage::principals::revoke_token(conn, &token))
         .unwrap();
+    until_status(401, || app.list_services_as("", Format::Json, &token)).await;
     for format in FORMATS {
         app.list_services_as("", format, &token)
             .await
@@ -146,11 +146,30 @@ async fn two_token_headers_are_refused_whatever_their_order(backend: Backend) {
     }
 }
 
+async fn a_cached_authentication_never_outlives_its_token(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.principal_token("brief", &["SA"]);
+    let token = app.issue_token("brief", Duration::from_millis(400));
+    // Authenticated once, so cached for up to a second...
+    assert_eq!(
+        app.list_services_as("", Format::Json, &token).await.status,
+        StatusCode::OK
+    );
+    tokio::time::sleep(Duration::from_millis(450)).await;
+    // ...but the token's own expiry still holds at once.
+    for format in FORMATS {
+        app.list_services_as("", format, &token)
+            .await
+            .assert_fault(401, "unauthorized");
+    }
+}
+
 on_both_backends!(
     get_returns_the_service_or_item_not_found,
     malformed_path_ids_are_bad_requests,
     get_requires_a_valid_token_of_level_sa_or_svc,
     disabled_and_suspended_principals_are_forbidden_until_enabled,
-    revoked_tokens_stop_working_at_once,
+    revoked_tokens_stop_working_within_the_cache_bound,
+    a_cached_authentication_never_outlives_its_token,
     two_token_headers_are_refused_whatever_their_order,
 );

@@ -117,6 +117,36 @@ fn postgres_admin(admin_url: &str, statement: &str) {
 }
 
 pub const BASE: &str = "/v2.0/HP-IDM/v1.0";
+
+/// How long a change to a token or principal may take to show on every node: the
+/// authentication cache's documented bound, plus scheduling slack.
+pub fn auth_change_bound() -> std::time::Duration {
+    service_registry::http::AUTH_CACHE_TTL + std::time::Duration::from_millis(500)
+}
+
+/// Repeats `request` until it answers `status`; fails if that takes longer than
+/// [`auth_change_bound`]. Returns the reply and how long the change took to show.
+pub async fn until_status<F, Fut>(status: u16, mut request: F) -> (Reply, std::time::Duration)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Reply>,
+{
+    let started = std::time::Instant::now();
+    loop {
+        let reply = request().await;
+        if reply.status.as_u16() == status {
+            return (reply, started.elapsed());
+        }
+        assert!(
+            started.elapsed() < auth_change_bound(),
+            "still {} after {:?}, expected {status}: {}",
+            reply.status,
+            started.elapsed(),
+            reply.body
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
 pub const SERVICES_NS: &str = "http://www.hp.com/identity/api/ext/HP-IDM/v1.0";
 pub const FAULT_NS: &str = "http://docs.openstack.org/identity/api/v2.0";
 

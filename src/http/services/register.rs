@@ -18,7 +18,7 @@ pub async fn register_service(
         .await?
         .into_new_service()?;
     let stored = database
-        .run(move |conn| services::register(conn, service))
+        .run_write(move |conn| services::register(conn, service))
         .await?;
     Ok(Reply::created(stored))
 }

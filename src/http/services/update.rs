@@ -20,7 +20,7 @@ pub async fn update_service(
         .await?
         .into_update(id)?;
     let stored = database
-        .run(move |conn| services::update(conn, update))
+        .run_write(move |conn| services::update(conn, update))
         .await?;
     Ok(Reply::ok(stored))
 }

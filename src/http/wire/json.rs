@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::domain::{Service, ServiceDraft};
+use crate::domain::{Service, ServiceDraft, ServiceId};
 use crate::error::{Error, Result};
 use crate::http::fault::Fault;
 
@@ -14,7 +14,8 @@ struct Empty {}
 #[derive(Serialize)]
 struct ServiceJson<'a> {
     description: Option<&'a str>,
-    id: String,
+    #[serde(serialize_with = "as_string")]
+    id: ServiceId,
     #[serde(rename = "otherAttributes")]
     other_attributes: Empty,
     #[serde(rename = "releaseState")]
@@ -29,7 +30,7 @@ impl<'a> From<&'a Service> for ServiceJson<'a> {
     fn from(service: &'a Service) -> Self {
         Self {
             description: service.description.as_ref().map(|d| d.as_str()),
-            id: service.id.to_string(),
+            id: service.id,
             other_attributes: Empty {},
             release_state: service.release_state.as_str(),
             service_name: service.name.as_str(),
@@ -49,8 +50,20 @@ struct ServiceListJson<'a> {
     anies: Option<()>,
     #[serde(rename = "otherAttributes")]
     other_attributes: Empty,
-    #[serde(rename = "registerService")]
-    register_service: Vec<ServiceJson<'a>>,
+    #[serde(rename = "registerService", serialize_with = "each_service")]
+    register_service: &'a [Service],
+}
+
+/// The id as a JSON string, written straight into the output (no String per row).
+fn as_string<S: serde::Serializer>(id: &ServiceId, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.collect_str(id)
+}
+
+fn each_service<S: serde::Serializer>(
+    services: &&[Service],
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serializer.collect_seq(services.iter().map(ServiceJson::from))
 }
 
 #[derive(Serialize)]
@@ -68,20 +81,25 @@ struct FaultJson<'a> {
     other_attributes: Empty,
 }
 
+/// Typical size of one service in JSON, to size the output buffer once.
+const SERVICE_BYTES: usize = 192;
+
 pub fn service(service: &Service) -> Vec<u8> {
-    to_vec(&ServiceEnvelope {
+    let document = ServiceEnvelope {
         register_service: service.into(),
-    })
+    };
+    to_vec(&document, SERVICE_BYTES)
 }
 
 pub fn services(services: &[Service]) -> Vec<u8> {
-    to_vec(&ServiceListEnvelope {
+    let document = ServiceListEnvelope {
         register_services: ServiceListJson {
             anies: None,
             other_attributes: Empty {},
-            register_service: services.iter().map(ServiceJson::from).collect(),
+            register_service: services,
         },
-    })
+    };
+    to_vec(&document, 96 + services.len() * SERVICE_BYTES)
 }
 
 pub fn fault(fault: &Fault) -> Vec<u8> {
@@ -91,11 +109,17 @@ pub fn fault(fault: &Fault) -> Vec<u8> {
         message: fault.message,
         other_attributes: Empty {},
     };
-    to_vec(&std::collections::BTreeMap::from([(fault.element, body)]))
+    to_vec(
+        &std::collections::BTreeMap::from([(fault.element, body)]),
+        256,
+    )
 }
 
-fn to_vec(document: &impl Serialize) -> Vec<u8> {
-    serde_json::to_vec(document).expect("documents of plain strings and numbers always serialize")
+fn to_vec(document: &impl Serialize, capacity: usize) -> Vec<u8> {
+    let mut out = Vec::with_capacity(capacity);
+    serde_json::to_writer(&mut out, document)
+        .expect("documents of plain strings and numbers always serialize");
+    out
 }
 
 #[derive(Deserialize)]

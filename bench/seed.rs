@@ -1,0 +1,70 @@
+//! Seeds a benchmark database through the registry's own storage API: N services with ids
+//! 1..=N in transactions of 10,000, and a principal `bench` (SA) whose token is printed.
+//!
+//! Usage: bench-seed --database-url URL --services N
+
+use std::time::{Duration, Instant};
+
+use service_registry::domain::{
+    Description, PrincipalName, PrivilegeLevel, ReleaseState, Service, ServiceId, ServiceName,
+    ServiceType,
+};
+use service_registry::storage::{principals, services, Database, DatabaseUrl};
+
+const BATCH: u64 = 10_000;
+const TYPES: [&str; 6] = [
+    "compute",
+    "image-service",
+    "object-store",
+    "identity",
+    "hpext:block-store",
+    "hpext:cdn",
+];
+
+fn argument(name: &str) -> Option<String> {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1).cloned())
+}
+
+fn service(id: u64) -> Service {
+    Service {
+        id: ServiceId::parse("id", &id.to_string()).unwrap(),
+        name: ServiceName::parse(&format!("Benchmark Service {id:07}")).unwrap(),
+        service_type: ServiceType::parse(TYPES[(id % 6) as usize]).unwrap(),
+        release_state: ReleaseState::Public,
+        description: Some(Description::parse("Seeded for the benchmark").unwrap()),
+    }
+}
+
+fn main() {
+    let url = argument("--database-url").expect("--database-url URL");
+    let count: u64 = argument("--services")
+        .and_then(|n| n.parse().ok())
+        .expect("--services N");
+    let database = Database::open(DatabaseUrl::parse(&url).unwrap()).expect("database opens");
+    let started = Instant::now();
+    let mut next = 1;
+    while next <= count {
+        let last = (next + BATCH - 1).min(count);
+        database
+            .with_connection(|conn| {
+                use diesel::Connection;
+                conn.transaction(|conn| {
+                    (next..=last).try_for_each(|id| services::register(conn, service(id)).map(drop))
+                })
+            })
+            .expect("seeding");
+        next = last + 1;
+    }
+    eprintln!("seeded {count} services in {:.1?}", started.elapsed());
+    let name = PrincipalName::parse("bench").unwrap();
+    let token = database
+        .with_connection(|conn| {
+            principals::create(conn, &name, &[PrivilegeLevel::Sa])?;
+            principals::issue_token(conn, &name, Duration::from_secs(24 * 3600))
+        })
+        .expect("principal and token");
+    println!("{}", token.expose());
+}
