@@ -11,7 +11,7 @@ use clap::{Parser, Subcommand};
 use crate::domain::{PrincipalName, PrincipalStatus, PrivilegeLevel};
 use crate::error::{Error, Result};
 use crate::startup::Application;
-use crate::storage::{principals, Database, DatabaseUrl};
+use crate::storage::{principals, Database, DatabaseUrl, OpenError};
 
 const DEFAULT_DATABASE: &str = "service-registry.db";
 /// Lifetime of the token printed when `serve` bootstraps a brand-new database.
@@ -103,18 +103,26 @@ pub fn main() -> ExitCode {
     }
 }
 
-fn run(cli: Cli) -> Result<()> {
+/// What a command can fail with: opening the database (with its cause, for the operator)
+/// or the command itself.
+#[derive(Debug, thiserror::Error)]
+enum CommandError {
+    #[error(transparent)]
+    Open(#[from] OpenError),
+    #[error(transparent)]
+    Command(#[from] Error),
+}
+
+fn run(cli: Cli) -> std::result::Result<(), CommandError> {
     let url = DatabaseUrl::parse(&cli.database_url)?;
     let database = Database::open(url)?;
     match cli.command {
-        Command::Serve { bind } => serve(database, &bind),
-        Command::Migrate => {
-            println!("migrations applied to {}", database.url());
-            Ok(())
-        }
-        Command::Principal(command) => principal(&database, command),
-        Command::Token(command) => token(&database, command),
+        Command::Serve { bind } => serve(database, &bind)?,
+        Command::Migrate => println!("migrations applied to {}", database.url()),
+        Command::Principal(command) => principal(&database, command)?,
+        Command::Token(command) => token(&database, command)?,
     }
+    Ok(())
 }
 
 fn serve(database: Database, bind: &str) -> Result<()> {

@@ -9,7 +9,7 @@ pub mod services;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use diesel::r2d2::{Pool, PooledConnection};
+use diesel::r2d2::{ManageConnection, Pool, PooledConnection};
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
 use connection::{run_migrations, ConnectionManager};
@@ -37,7 +37,19 @@ pub struct Database {
 impl Database {
     /// Connects and applies pending migrations, so every command works on a brand-new
     /// database. Blocking: call it before the server starts or from the command line.
-    pub fn open(url: DatabaseUrl) -> Result<Self> {
+    /// Its errors are for the operator and carry the cause, unlike [`Error`]'s.
+    pub fn open(url: DatabaseUrl) -> std::result::Result<Self, OpenError> {
+        let manager = ConnectionManager::new(url.clone());
+        // One direct attempt first: a wrong path or URL fails at once with its cause,
+        // instead of after the pool's retries.
+        let mut first = manager.connect().map_err(|e| OpenError::Connect {
+            url: url.to_string(),
+            cause: e.to_string(),
+        })?;
+        run_migrations(&mut first).map_err(|e| OpenError::Migrate {
+            url: url.to_string(),
+            cause: e.to_string(),
+        })?;
         let max_size = match url {
             DatabaseUrl::Sqlite(_) => 8,
             DatabaseUrl::Postgres(_) => 16,
@@ -51,23 +63,16 @@ impl Database {
             .test_on_check_out(test_on_check_out)
             .min_idle(Some(1))
             .connection_timeout(CHECKOUT_TIMEOUT)
-            .build(ConnectionManager::new(url.clone()))
-            .map_err(|e| {
-                log::error!("cannot open database {url}: {e}");
-                Error::Unavailable
+            .build(manager)
+            .map_err(|e| OpenError::Connect {
+                url: url.to_string(),
+                cause: e.to_string(),
             })?;
-        let database = Self {
+        Ok(Self {
             pool,
             url,
             sqlite_writer: Arc::default(),
-        };
-        database.with_connection(|conn| {
-            run_migrations(conn).map_err(|e| {
-                log::error!("migrations failed on {}: {e}", conn_kind(conn));
-                Error::Internal
-            })
-        })?;
-        Ok(database)
+        })
     }
 
     pub fn url(&self) -> &DatabaseUrl {
@@ -169,11 +174,13 @@ impl Database {
     }
 }
 
-fn conn_kind(conn: &DbConnection) -> &'static str {
-    match conn {
-        DbConnection::Sqlite(_) => "sqlite",
-        DbConnection::Postgresql(_) => "postgres",
-    }
+/// Why a database could not be opened, for the operator starting a command.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    #[error("cannot open the database {url}: {cause}")]
+    Connect { url: String, cause: String },
+    #[error("cannot apply the migrations to {url}: {cause}")]
+    Migrate { url: String, cause: String },
 }
 
 /// Milliseconds since the Unix epoch, the time unit of every stored timestamp.

@@ -104,6 +104,28 @@ fn the_default_database_is_a_file_in_the_working_directory_and_url_forms_agree()
     assert!(String::from_utf8_lossy(&output.stderr).contains("already exists"));
 }
 
+async fn a_database_that_cannot_be_opened_is_reported_with_its_cause(backend: Backend) {
+    let (url, cause) = match backend {
+        Backend::Sqlite => ("/nonexistent/dir/registry.db".to_owned(), "unable to open"),
+        Backend::Postgres => {
+            let admin = postgres_admin_url();
+            let (base, _) = admin.split_once('?').unwrap_or((&admin, ""));
+            let server = base.rsplit_once('/').map_or(base, |(server, _)| server);
+            (format!("{server}/sr_no_such_database"), "does not exist")
+        }
+    };
+    let output = cli(&url, &["migrate"]);
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr).to_lowercase();
+    assert!(stderr.contains("cannot open the database"), "{stderr}");
+    assert!(stderr.contains(cause), "{stderr}");
+    assert_eq!(
+        stderr.matches("error").count(),
+        1,
+        "one clear line, no retry noise: {stderr}"
+    );
+}
+
 #[derive(QueryableByName)]
 struct StoredToken {
     #[diesel(sql_type = diesel::sql_types::Text)]
@@ -273,6 +295,7 @@ async fn serve_bootstraps_an_admin_once_and_keeps_everything_across_restarts(bac
 }
 
 on_both_backends!(
+    a_database_that_cannot_be_opened_is_reported_with_its_cause,
     commands_work_on_a_brand_new_database_in_any_order,
     principals_and_tokens_from_the_command_line_govern_the_api,
     serve_bootstraps_an_admin_once_and_keeps_everything_across_restarts,
