@@ -11,6 +11,7 @@ mod multinode;
 mod negotiation;
 mod node;
 mod register_service;
+mod reply;
 mod request_safety;
 mod schemas;
 mod seed_examples;
