@@ -3,7 +3,7 @@
 
 use std::net::TcpListener;
 
-use actix_web::dev::{Server, ServerHandle};
+use actix_web::dev::Server;
 use actix_web::middleware::from_fn;
 use actix_web::{web, App, HttpServer};
 
@@ -39,11 +39,7 @@ impl Application {
         self.address
     }
 
-    pub fn handle(&self) -> ServerHandle {
-        self.server.handle()
-    }
-
-    /// Serves until stopped through [`Self::handle`] or by SIGINT/SIGTERM (graceful).
+    /// Serves until SIGINT/SIGTERM (graceful) or until the runtime ends.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
     }

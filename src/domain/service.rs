@@ -89,7 +89,7 @@ impl ServiceName {
 }
 
 /// Case- and normalization-insensitive comparison key (see [`ServiceName`]).
-pub fn fold_key(text: &str) -> String {
+fn fold_key(text: &str) -> String {
     let decomposed: String = text.nfd().collect();
     caseless::default_case_fold_str(&decomposed).nfc().collect()
 }

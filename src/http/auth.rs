@@ -14,7 +14,7 @@ use crate::error::{Error, Result};
 use crate::storage::principals::{self, Authentication};
 use crate::storage::{now_millis, Database};
 
-pub const AUTH_TOKEN_HEADER: &str = "X-Auth-Token";
+const AUTH_TOKEN_HEADER: &str = "X-Auth-Token";
 
 /// How stale an authentication may be. A token revoked, or a principal disabled or
 /// suspended, is refused by every node at most this long after the change.

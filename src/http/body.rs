@@ -10,7 +10,7 @@ use crate::domain::ServiceDraft;
 use crate::error::{Error, Result};
 
 /// A `registerService` document is a few hundred bytes; 64 KiB leaves ample room.
-pub const MAX_BODY_BYTES: usize = 64 * 1024;
+const MAX_BODY_BYTES: usize = 64 * 1024;
 
 fn too_large() -> Error {
     Error::TooLarge(format!(

@@ -12,8 +12,7 @@ pub mod wire;
 
 use actix_web::{web, HttpResponse};
 
-pub use auth::{TokenCache, AUTH_CACHE_TTL, AUTH_TOKEN_HEADER};
-pub use body::MAX_BODY_BYTES;
+pub use auth::{TokenCache, AUTH_CACHE_TTL};
 
 use crate::error::Error;
 use crate::storage::Database;
