@@ -5,11 +5,13 @@
 
 use std::time::{Duration, Instant};
 
-use service_registry::domain::{
-    Description, PrincipalName, PrivilegeLevel, ReleaseState, Service, ServiceId, ServiceName,
-    ServiceType,
+use service_registry::identity::{Directory, PrincipalName, PrivilegeLevel};
+use service_registry::platform::db::{Database, DatabaseUrl};
+use service_registry::registry::domain::{
+    Description, ReleaseState, Service, ServiceId, ServiceName, ServiceType,
 };
-use service_registry::storage::{principals, services, Database, DatabaseUrl};
+use service_registry::registry::ServiceStore;
+use service_registry::settings::Settings;
 
 const BATCH: u64 = 10_000;
 const TYPES: [&str; 6] = [
@@ -43,28 +45,29 @@ fn main() {
     let count: u64 = argument("--services")
         .and_then(|n| n.parse().ok())
         .expect("--services N");
-    let database = Database::open(DatabaseUrl::parse(&url).unwrap()).expect("database opens");
+    let database = Database::open(
+        DatabaseUrl::parse(&url).unwrap(),
+        &Settings::default().database,
+    )
+    .expect("database opens");
+    let store = ServiceStore::new(database.clone());
     let started = Instant::now();
     let mut next = 1;
     while next <= count {
         let last = (next + BATCH - 1).min(count);
-        database
-            .with_connection(|conn| {
-                use diesel::Connection;
-                conn.transaction(|conn| {
-                    (next..=last).try_for_each(|id| services::register(conn, service(id)).map(drop))
-                })
-            })
+        store
+            .register_all((next..=last).map(service))
             .expect("seeding");
         next = last + 1;
     }
     eprintln!("seeded {count} services in {:.1?}", started.elapsed());
     let name = PrincipalName::parse("bench").unwrap();
-    let token = database
-        .with_connection(|conn| {
-            principals::create(conn, &name, &[PrivilegeLevel::Sa])?;
-            principals::issue_token(conn, &name, Duration::from_secs(24 * 3600))
-        })
-        .expect("principal and token");
+    let directory = Directory::new(database);
+    directory
+        .create_principal(&name, &[PrivilegeLevel::Sa])
+        .expect("principal");
+    let token = directory
+        .issue_token(&name, Duration::from_secs(24 * 3600))
+        .expect("token");
     println!("{}", token.expose());
 }

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use diesel::{Connection, QueryableByName, RunQueryDsl};
 use reqwest::StatusCode;
-use service_registry::storage::{DatabaseUrl, DbConnection};
+use service_registry::platform::db::{DatabaseUrl, DbConnection};
 
 use crate::helpers::*;
 use crate::node::*;

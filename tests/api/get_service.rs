@@ -1,7 +1,7 @@
 use std::time::Duration;
 
 use reqwest::StatusCode;
-use service_registry::domain::PrincipalStatus;
+use service_registry::identity::PrincipalStatus;
 
 use crate::helpers::*;
 
@@ -112,9 +112,7 @@ async fn revoked_tokens_stop_working_within_the_cache_bound(backend: Backend) {
         app.list_services_as("", Format::Json, &token).await.status,
         StatusCode::OK
     );
-    app.database
-        .with_connection(|conn| service_registry::storage::principals::revoke_token(conn, &token))
-        .unwrap();
+    app.directory().revoke_token(&token).unwrap();
     until_status(401, || app.list_services_as("", Format::Json, &token)).await;
     for format in FORMATS {
         app.list_services_as("", format, &token)

@@ -28,10 +28,7 @@ fn two_nodes(database: &TestDatabase, logs: &tempfile::TempDir) -> (Node, Node, 
 }
 
 #[tokio::test]
-#[cfg_attr(
-    not(postgres_tests),
-    ignore = "needs PostgreSQL: set TEST_DATABASE_URL"
-)]
+#[ignore = "needs PostgreSQL: run with --include-ignored and TEST_DATABASE_URL (CI does)"]
 async fn a_service_registered_on_one_node_is_listed_and_fetched_on_the_other() {
     let database = TestDatabase::new(Backend::Postgres);
     let logs = tempfile::tempdir().unwrap();
@@ -74,10 +71,7 @@ async fn a_service_registered_on_one_node_is_listed_and_fetched_on_the_other() {
 }
 
 #[tokio::test]
-#[cfg_attr(
-    not(postgres_tests),
-    ignore = "needs PostgreSQL: set TEST_DATABASE_URL"
-)]
+#[ignore = "needs PostgreSQL: run with --include-ignored and TEST_DATABASE_URL (CI does)"]
 async fn sixty_four_racing_registrations_over_two_nodes_yield_one_201_and_63_409() {
     let database = TestDatabase::new(Backend::Postgres);
     let logs = tempfile::tempdir().unwrap();
@@ -114,10 +108,7 @@ async fn sixty_four_racing_registrations_over_two_nodes_yield_one_201_and_63_409
 }
 
 #[tokio::test]
-#[cfg_attr(
-    not(postgres_tests),
-    ignore = "needs PostgreSQL: set TEST_DATABASE_URL"
-)]
+#[ignore = "needs PostgreSQL: run with --include-ignored and TEST_DATABASE_URL (CI does)"]
 async fn two_nodes_starting_at_once_on_an_empty_database_both_come_up() {
     for _ in 0..3 {
         let database = TestDatabase::new(Backend::Postgres);
@@ -149,10 +140,7 @@ async fn two_nodes_starting_at_once_on_an_empty_database_both_come_up() {
 }
 
 #[tokio::test]
-#[cfg_attr(
-    not(postgres_tests),
-    ignore = "needs PostgreSQL: set TEST_DATABASE_URL"
-)]
+#[ignore = "needs PostgreSQL: run with --include-ignored and TEST_DATABASE_URL (CI does)"]
 async fn a_token_works_on_every_node_and_disabling_takes_effect_on_every_node_within_the_bound() {
     let database = TestDatabase::new(Backend::Postgres);
     let logs = tempfile::tempdir().unwrap();
@@ -316,19 +304,13 @@ enum Outage {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-#[cfg_attr(
-    not(postgres_tests),
-    ignore = "needs PostgreSQL: set TEST_DATABASE_URL"
-)]
+#[ignore = "needs PostgreSQL: run with --include-ignored and TEST_DATABASE_URL (CI does)"]
 async fn a_stopped_database_answers_503_within_two_seconds_and_the_node_recovers_by_itself() {
     outage(Outage::Stopped).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
-#[cfg_attr(
-    not(postgres_tests),
-    ignore = "needs PostgreSQL: set TEST_DATABASE_URL"
-)]
+#[ignore = "needs PostgreSQL: run with --include-ignored and TEST_DATABASE_URL (CI does)"]
 async fn an_unreachable_database_answers_503_within_two_seconds_and_the_node_recovers_by_itself() {
     outage(Outage::Unreachable).await;
 }

@@ -1,0 +1,110 @@
+//! The application: the HTTP server with every subsystem composed into it, and the
+//! background workers, started and stopped together. Binding port 0 gives a free port,
+//! which is how the tests run the real server.
+
+use std::net::{SocketAddr, TcpListener};
+
+use actix_web::dev::Server;
+use actix_web::middleware::from_fn;
+use actix_web::{web, App, HttpServer};
+
+use crate::identity::Identity;
+use crate::platform::db::{Database, DatabaseUrl, InvalidDatabaseUrl, OpenError};
+use crate::platform::http::{self, BodyLimit};
+use crate::platform::workers::Workers;
+use crate::registry::Registry;
+use crate::settings::Settings;
+
+pub struct Application {
+    address: SocketAddr,
+    database: Database,
+    server: Server,
+    workers: Workers,
+    settings: Settings,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Url(#[from] InvalidDatabaseUrl),
+    #[error(transparent)]
+    Open(#[from] OpenError),
+    #[error("cannot listen on {bind}")]
+    Bind {
+        bind: String,
+        #[source]
+        cause: std::io::Error,
+    },
+}
+
+impl Application {
+    /// Opens (and migrates) the database, binds, and starts the server and the workers on
+    /// the current runtime. Nothing is served until the caller awaits
+    /// [`Self::run_until_stopped`].
+    pub async fn build(settings: Settings) -> Result<Self, StartError> {
+        let url = DatabaseUrl::parse(&settings.database_url)?;
+        let database_settings = settings.database.clone();
+        let database =
+            actix_web::rt::task::spawn_blocking(move || Database::open(url, &database_settings))
+                .await
+                .expect("opening the database does not panic")?;
+        Self::serve(database, settings)
+    }
+
+    /// Starts on a database already open (the command line opens it first to bootstrap).
+    pub fn serve(database: Database, settings: Settings) -> Result<Self, StartError> {
+        let bind_error = |cause| StartError::Bind {
+            bind: settings.bind.clone(),
+            cause,
+        };
+        let listener = TcpListener::bind(&settings.bind).map_err(bind_error)?;
+        let address = listener.local_addr().map_err(bind_error)?;
+
+        let identity = Identity::new(database.clone(), &settings.auth);
+        let registry = Registry::new(database.clone());
+        let mut workers = Workers::default();
+        identity.start_workers(&mut workers);
+
+        let body_limit = BodyLimit(settings.http.max_body_bytes);
+        let shared_database = web::Data::new(database.clone());
+        let mut server = HttpServer::new(move || {
+            App::new()
+                .wrap(from_fn(http::edge))
+                .app_data(shared_database.clone())
+                .app_data(body_limit)
+                .configure(http::configure)
+                .configure(|config| identity.configure(config))
+                .configure(|config| registry.configure(config))
+                .default_service(web::to(http::no_route))
+        })
+        .worker_max_blocking_threads(database.blocking_threads_per_worker())
+        .shutdown_timeout(settings.http.shutdown_timeout.as_secs_f64().ceil() as u64);
+        if settings.http.workers > 0 {
+            server = server.workers(settings.http.workers);
+        }
+        let server = server.listen(listener).map_err(bind_error)?.run();
+        Ok(Self {
+            address,
+            database,
+            server,
+            workers,
+            settings,
+        })
+    }
+
+    pub fn address(&self) -> SocketAddr {
+        self.address
+    }
+
+    pub fn database(&self) -> &Database {
+        &self.database
+    }
+
+    /// Serves until SIGINT/SIGTERM: the server stops accepting, lets requests in flight
+    /// finish (at most `http.shutdown_timeout`), then the workers are stopped.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let served = self.server.await;
+        self.workers.stop(self.settings.http.shutdown_timeout).await;
+        served
+    }
+}

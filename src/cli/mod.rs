@@ -1,0 +1,131 @@
+//! The command line. Every command that touches the database opens it through
+//! [`Database::open`], which applies pending migrations first, so commands work on a
+//! brand-new database and in any order. Errors reach the operator with their causes.
+
+mod admin;
+
+use std::io::{self, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+
+use crate::app::Application;
+use crate::identity::{Directory, BOOTSTRAP_ADMIN};
+use crate::platform::db::{Database, DatabaseUrl};
+use crate::settings::{Flags, Settings};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "service-registry",
+    version,
+    about = "Keystone-style admin service registry (HP-IDM v1.0 services API)"
+)]
+pub struct Cli {
+    /// A TOML settings file (see `service-registry config` for every key).
+    #[arg(long, global = true, env = "SERVICE_REGISTRY_CONFIG")]
+    config: Option<PathBuf>,
+
+    /// An SQLite file (PATH or sqlite://PATH) or a PostgreSQL URL (postgres://...).
+    /// Default: DATABASE_URL, else the settings, else service-registry.db.
+    #[arg(long, global = true)]
+    database_url: Option<String>,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Apply pending migrations, then serve the API.
+    Serve {
+        /// Address to listen on (port 0 picks a free port). Default: 127.0.0.1:35357.
+        #[arg(long)]
+        bind: Option<String>,
+    },
+    /// Apply pending migrations and exit.
+    Migrate,
+    /// Print the effective settings as TOML (the database password masked).
+    Config,
+    /// Manage principals (who may call the API).
+    #[command(subcommand)]
+    Principal(admin::PrincipalCommand),
+    /// Issue and revoke tokens.
+    #[command(subcommand)]
+    Token(admin::TokenCommand),
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let default_level = if matches!(cli.command, Command::Serve { .. }) {
+        "info"
+    } else {
+        "warn"
+    };
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or(default_level))
+        .init();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    let bind = match &cli.command {
+        Command::Serve { bind } => bind.clone(),
+        _ => None,
+    };
+    let flags = Flags {
+        database_url: cli.database_url,
+        bind,
+    };
+    let settings = Settings::load(cli.config.as_deref(), &flags)?;
+    match cli.command {
+        Command::Config => {
+            print!("{}", settings.to_masked_toml());
+            Ok(())
+        }
+        Command::Serve { .. } => serve(open(&settings)?, settings),
+        Command::Migrate => {
+            println!("migrations applied to {}", open(&settings)?.url());
+            Ok(())
+        }
+        Command::Principal(command) => admin::principal(&directory(&settings)?, command),
+        Command::Token(command) => admin::token(&directory(&settings)?, command),
+    }
+}
+
+fn open(settings: &Settings) -> anyhow::Result<Database> {
+    let url = DatabaseUrl::parse(&settings.database_url)?;
+    Ok(Database::open(url, &settings.database)?)
+}
+
+fn directory(settings: &Settings) -> anyhow::Result<Directory> {
+    open(settings).map(Directory::new)
+}
+
+fn serve(database: Database, settings: Settings) -> anyhow::Result<()> {
+    println!("service-registry {}", env!("CARGO_PKG_VERSION"));
+    println!("database: {}", database.url());
+    let ttl = settings.auth.bootstrap_token_ttl;
+    if let Some(token) = Directory::new(database.clone()).bootstrap_admin(ttl)? {
+        println!(
+            "new database: created principal '{BOOTSTRAP_ADMIN}' (SA). Its token, shown only this once, valid {}:",
+            humantime::format_duration(ttl)
+        );
+        println!("{}", token.expose());
+    }
+    actix_web::rt::System::new().block_on(async move {
+        let application = Application::serve(database, settings)?;
+        println!("listening on http://{}", application.address());
+        let _ = io::stdout().flush();
+        application
+            .run_until_stopped()
+            .await
+            .context("the server stopped")
+    })
+}

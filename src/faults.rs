@@ -1,0 +1,114 @@
+//! The one place where errors become faults: every subsystem's error enum, and the edge's
+//! own, mapped to a status and a fault document. Causes ride along for the access log.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+
+use crate::identity::IdentityError;
+use crate::platform::db::DbError;
+use crate::platform::http::{Fault, HttpError};
+use crate::registry::RegistryError;
+
+fn http(error: &HttpError) -> Fault {
+    match error {
+        HttpError::NotAcceptable => Fault::not_acceptable(error),
+        HttpError::UnsupportedMediaType(_) => Fault::unsupported_media_type(error),
+        HttpError::BodyTooLarge { .. } => Fault::over_limit(error),
+        HttpError::Malformed(_) => Fault::bad_request(error),
+        HttpError::MethodNotAllowed { allow } => Fault::method_not_allowed(allow, error),
+        HttpError::NoRoute => Fault::not_found(error),
+    }
+}
+
+fn database(error: &DbError) -> Fault {
+    if error.is_transient() {
+        Fault::unavailable()
+    } else {
+        Fault::internal()
+    }
+}
+
+fn registry(error: &RegistryError) -> Fault {
+    match error {
+        RegistryError::Invalid(_) | RegistryError::Decommissioned => Fault::bad_request(error),
+        RegistryError::LimitTooLarge { .. } => Fault::over_limit(error),
+        RegistryError::NotFound(_) | RegistryError::MarkerNotFound(_) => Fault::not_found(error),
+        RegistryError::NameTaken(_) | RegistryError::IdTaken(_) => Fault::conflict(error),
+        RegistryError::Corrupt { .. } => Fault::internal(),
+        RegistryError::Storage(cause) => database(cause),
+    }
+}
+
+fn identity(error: &IdentityError) -> Fault {
+    match error {
+        IdentityError::MissingToken
+        | IdentityError::DuplicateToken
+        | IdentityError::InvalidToken
+        | IdentityError::MissingLevel(_) => Fault::unauthorized(error),
+        IdentityError::Disabled { .. } => Fault::user_disabled(error),
+        IdentityError::Invalid(_) => Fault::bad_request(error),
+        IdentityError::PrincipalExists(_) => Fault::conflict(error),
+        IdentityError::NoSuchPrincipal(_) | IdentityError::NoSuchToken => Fault::not_found(error),
+        IdentityError::BootstrappedElsewhere
+        | IdentityError::Corrupt { .. }
+        | IdentityError::Unconfigured(_) => Fault::internal(),
+        IdentityError::Storage(cause) => database(cause),
+    }
+}
+
+/// Lets handlers return these errors with `?`. The response carries the [`Fault`], which
+/// the edge renders in the negotiated format and whose cause it logs once.
+macro_rules! renders_as_fault {
+    ($($error:ty => $map:ident),+ $(,)?) => {$(
+        impl ResponseError for $error {
+            fn status_code(&self) -> StatusCode {
+                $map(self).status
+            }
+
+            fn error_response(&self) -> HttpResponse {
+                $map(self).caused_by(self).into_response()
+            }
+        }
+    )+};
+}
+
+renders_as_fault! {
+    HttpError => http,
+    DbError => database,
+    RegistryError => registry,
+    IdentityError => identity,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn storage_failures_are_503_when_transient_and_500_otherwise_with_the_cause_kept() {
+        let lost = RegistryError::Storage(DbError::Deadline(std::time::Duration::from_secs(1)));
+        let fault = registry(&lost).caused_by(&lost);
+        assert_eq!(fault.status, StatusCode::SERVICE_UNAVAILABLE);
+        assert!(fault.cause().unwrap().contains("did not answer within 1s"));
+
+        let broken = IdentityError::Storage(DbError::Query(diesel::result::Error::NotFound));
+        let fault = identity(&broken).caused_by(&broken);
+        assert_eq!(fault.status, StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(fault.details, "the server could not complete the request");
+        assert!(
+            fault.cause().unwrap().contains("Record not found"),
+            "{fault:?}"
+        );
+    }
+
+    #[test]
+    fn client_errors_show_their_text_and_log_no_cause() {
+        let taken = RegistryError::NameTaken("CDN".into());
+        let fault = registry(&taken).caused_by(&taken);
+        assert_eq!(fault.status, StatusCode::CONFLICT);
+        assert_eq!(
+            fault.details,
+            "a service named 'CDN' already exists (names are compared case-insensitively)"
+        );
+        assert_eq!(fault.cause(), None);
+    }
+}

@@ -1,0 +1,59 @@
+//! What can go wrong authenticating a caller or administering principals and tokens.
+//! `crate::faults` turns each into a fault.
+
+use super::domain::{describe_levels, PrincipalName, PrincipalStatus, PrivilegeLevel};
+use crate::platform::db::DbError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum IdentityError {
+    #[error("a valid token must be presented in the X-Auth-Token header")]
+    MissingToken,
+    /// Two headers could name two principals; picking either would make the answer
+    /// depend on header order.
+    #[error("send exactly one X-Auth-Token header")]
+    DuplicateToken,
+    #[error("Invalid credentials: the token is unknown, expired or revoked")]
+    InvalidToken,
+    #[error("principal '{name}' is {status}")]
+    Disabled {
+        name: PrincipalName,
+        status: PrincipalStatus,
+    },
+    #[error("this operation requires privilege level {}", describe_levels(.0))]
+    MissingLevel(&'static [PrivilegeLevel]),
+    /// A name, level or lifetime that breaks a rule; the text says which.
+    #[error("{0}")]
+    Invalid(String),
+    #[error("principal '{0}' already exists")]
+    PrincipalExists(PrincipalName),
+    #[error("no principal is named '{0}'")]
+    NoSuchPrincipal(PrincipalName),
+    #[error("no such token (it may have been revoked already)")]
+    NoSuchToken,
+    /// Another process bootstrapped the same empty database in the same instant.
+    #[error("the database was bootstrapped by another process")]
+    BootstrappedElsewhere,
+    /// A stored row that no write of ours could have produced (edited by hand).
+    #[error("stored principal {id} is invalid: {reason}")]
+    Corrupt { id: i64, reason: String },
+    /// A route asked for data the application never registered: a wiring bug.
+    #[error("{0} is not registered with the application")]
+    Unconfigured(&'static str),
+    #[error(transparent)]
+    Storage(#[from] DbError),
+}
+
+impl IdentityError {
+    pub fn invalid(details: impl Into<String>) -> Self {
+        Self::Invalid(details.into())
+    }
+}
+
+/// Failures inside a transaction that no caller anticipates (commit, rollback).
+impl From<diesel::result::Error> for IdentityError {
+    fn from(error: diesel::result::Error) -> Self {
+        Self::Storage(error.into())
+    }
+}
+
+pub type Result<T, E = IdentityError> = std::result::Result<T, E>;

@@ -1,0 +1,125 @@
+//! Permission as part of a handler's signature. A handler reaches its subsystem's data only
+//! through [`Guarded<P, D>`], which authenticates the `X-Auth-Token` and checks the levels
+//! of policy `P` before the handler runs; a handler without a guard has no data to act on.
+
+use std::future::Future;
+use std::marker::PhantomData;
+use std::ops::Deref;
+use std::pin::Pin;
+use std::time::Duration;
+
+use actix_web::{dev::Payload, FromRequest, HttpRequest};
+use moka::sync::Cache;
+
+use super::domain::{Caller, PrivilegeLevel, TokenHash};
+use super::error::{IdentityError as Error, Result};
+use super::store::{self, Authentication};
+use crate::platform::db::{now_millis, Database};
+use crate::settings::AuthSettings;
+
+const AUTH_TOKEN_HEADER: &str = "X-Auth-Token";
+
+/// Who may perform one action: the privilege levels the contract allows for it.
+pub trait Policy {
+    const ALLOWED: &'static [PrivilegeLevel];
+}
+
+/// `D` (a subsystem's store), handed out only to a caller that `P` admits.
+pub struct Guarded<P, D> {
+    caller: Caller,
+    data: D,
+    _policy: PhantomData<P>,
+}
+
+impl<P, D> Guarded<P, D> {
+    pub fn caller(&self) -> &Caller {
+        &self.caller
+    }
+}
+
+impl<P, D> Deref for Guarded<P, D> {
+    type Target = D;
+
+    fn deref(&self) -> &D {
+        &self.data
+    }
+}
+
+/// `D` must be registered as plain app data (`app_data(store)`, not `web::Data`), so that
+/// no handler can extract it without a guard.
+impl<P: Policy + 'static, D: Clone + 'static> FromRequest for Guarded<P, D> {
+    type Error = actix_web::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, actix_web::Error>>>>;
+
+    fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let presented = presented_token(request).map(TokenHash::of);
+        let authenticator = request.app_data::<Authenticator>().cloned();
+        let data = request.app_data::<D>().cloned();
+        Box::pin(async move {
+            let hash = presented?;
+            let authenticator = authenticator.ok_or(Error::Unconfigured("the authenticator"))?;
+            let data = data.ok_or(Error::Unconfigured(std::any::type_name::<D>()))?;
+            let caller = authenticator.authenticate(hash).await?;
+            caller.authorize(P::ALLOWED)?;
+            Ok(Self {
+                caller,
+                data,
+                _policy: PhantomData,
+            })
+        })
+    }
+}
+
+/// Tokens → callers, with recent successes remembered for at most the configured TTL
+/// (and never past the token's expiry), so a busy client costs one database lookup per
+/// TTL instead of one per request. Failures are never cached: an unknown token always
+/// reaches the database. A token revoked, or a principal disabled, is refused by every
+/// node at most one TTL after the change.
+#[derive(Clone)]
+pub struct Authenticator {
+    database: Database,
+    recent: Cache<TokenHash, Authentication>,
+}
+
+impl Authenticator {
+    pub fn new(database: Database, settings: &AuthSettings) -> Self {
+        let recent = Cache::builder()
+            .max_capacity(settings.cache_capacity)
+            .time_to_live(settings.cache_ttl.max(Duration::from_millis(1)))
+            .build();
+        Self { database, recent }
+    }
+
+    async fn authenticate(&self, hash: TokenHash) -> Result<Caller> {
+        if let Some(found) = self.recent.get(&hash) {
+            if now_millis() < found.expires_at {
+                return Ok(found.caller);
+            }
+            self.recent.invalidate(&hash);
+        }
+        let lookup = hash.clone();
+        let found = self
+            .database
+            .run(move |conn| store::authenticate(conn, &lookup))
+            .await?
+            .ok_or(Error::InvalidToken)?;
+        let caller = found.caller.clone();
+        self.recent.insert(hash, found);
+        Ok(caller)
+    }
+}
+
+/// Exactly one non-empty token.
+fn presented_token(request: &HttpRequest) -> Result<&str> {
+    let mut values = request.headers().get_all(AUTH_TOKEN_HEADER);
+    let first = values.next().ok_or(Error::MissingToken)?;
+    if values.next().is_some() {
+        return Err(Error::DuplicateToken);
+    }
+    first
+        .to_str()
+        .ok()
+        .map(str::trim)
+        .filter(|token| !token.is_empty())
+        .ok_or(Error::MissingToken)
+}

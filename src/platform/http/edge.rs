@@ -1,0 +1,128 @@
+//! The middleware every request passes: it negotiates the response format before any
+//! handler runs, renders every fault (ours or actix-web's) in that format, tags the
+//! response with a request id and writes the one access-log line, which carries the
+//! cause of a failure when there is one. Tokens never reach it.
+
+use std::time::Instant;
+
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderName, HeaderValue};
+use actix_web::middleware::Next;
+use actix_web::{HttpMessage, HttpRequest, ResponseError};
+use rand::RngCore;
+
+use super::error::HttpError;
+use super::fault::Fault;
+use super::negotiation::Format;
+
+pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+pub async fn edge(
+    request: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let started = Instant::now();
+    let request_id = new_request_id();
+    let method = request.method().clone();
+    let target = match request.query_string() {
+        "" => request.path().to_owned(),
+        query => format!("{}?{query}", request.path()),
+    };
+
+    let negotiated = Format::from_accept(&request);
+    let format = negotiated.as_ref().copied().unwrap_or(Format::Json);
+    request.extensions_mut().insert(format);
+
+    // Routing needs sole ownership of the request, so no clone of it may be held here.
+    let (mut response, cause) = match negotiated {
+        Err(error) => {
+            let fault = fault_of(&error.error_response());
+            let response = request.into_response(fault.render(Format::Json));
+            (response, None)
+        }
+        Ok(_) => {
+            match next.call(request).await {
+                Ok(response) => render_fault(response, format),
+                Err(error) => {
+                    log::warn!("{method} {target} failed before a response existed: {error} rid={request_id}");
+                    return Err(error);
+                }
+            }
+        }
+    };
+    let headers = response.headers_mut();
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    if let Ok(value) = HeaderValue::from_str(&request_id) {
+        headers.insert(REQUEST_ID, value);
+    }
+
+    let status = response.status();
+    let elapsed = started.elapsed().as_secs_f64() * 1000.0;
+    let status = status.as_u16();
+    match cause {
+        None => log::info!("{method} {target} {status} {elapsed:.1}ms rid={request_id}"),
+        Some(cause) => {
+            let level = if status == 503 {
+                log::Level::Warn
+            } else {
+                log::Level::Error
+            };
+            log::log!(
+                level,
+                "{method} {target} {status} {elapsed:.1}ms rid={request_id} cause: {cause}"
+            );
+        }
+    }
+    Ok(response)
+}
+
+/// Replaces the body of an error response by the fault document in `format`, and hands
+/// back the fault's cause for the access-log line.
+fn render_fault<B: MessageBody + 'static>(
+    mut response: ServiceResponse<B>,
+    format: Format,
+) -> (ServiceResponse<BoxBody>, Option<String>) {
+    let carried = response.response_mut().extensions_mut().remove::<Fault>();
+    let fault = match carried {
+        Some(fault) => fault,
+        None if response.response().error().is_some() => fault_of(response.response()),
+        None => return (response.map_into_boxed_body(), None),
+    };
+    let cause = fault.cause().map(str::to_owned);
+    let (request, _) = response.into_parts();
+    (ServiceResponse::new(request, fault.render(format)), cause)
+}
+
+/// The fault behind an error response. Ours carry it; actix-web's own errors (a path or
+/// query that does not decode, a body stream that fails) are classified by their status,
+/// keeping internals out of the fault.
+fn fault_of<B>(response: &actix_web::HttpResponse<B>) -> Fault {
+    if let Some(fault) = response.extensions().get::<Fault>() {
+        return fault.clone();
+    }
+    let error = response.error();
+    let described = error.map_or_else(String::new, ToString::to_string);
+    match response.status().as_u16() {
+        404 => Fault::not_found(HttpError::NoRoute),
+        413 => Fault::over_limit("the request is too large"),
+        415 => Fault::unsupported_media_type("unsupported Content-Type"),
+        400..=499 => Fault::bad_request(format!("the request could not be read: {described}")),
+        _ => Fault::internal().cause_text(format!("unhandled error: {described}")),
+    }
+}
+
+fn new_request_id() -> String {
+    let mut bytes = [0u8; 8];
+    rand::rng().fill_bytes(&mut bytes);
+    hex::encode(bytes)
+}
+
+/// The format the edge negotiated for this request.
+pub fn negotiated_format(request: &HttpRequest) -> Format {
+    request
+        .extensions()
+        .get::<Format>()
+        .copied()
+        .unwrap_or(Format::Json)
+}

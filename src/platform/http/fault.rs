@@ -1,0 +1,206 @@
+//! The fault document every route answers errors with, in both formats. Which error
+//! becomes which fault is decided in one place, `crate::faults`; this file only knows
+//! the shapes and the headers some statuses require.
+
+use actix_web::http::header::{self, HeaderName};
+use actix_web::http::StatusCode;
+use actix_web::HttpResponse;
+use serde::ser::{SerializeMap, Serializer};
+use serde::Serialize;
+
+use super::negotiation::Format;
+use super::representation::{encode, Representation};
+use super::xml::XmlWriter;
+
+pub const FAULT_NS: &str = "http://docs.openstack.org/identity/api/v2.0";
+
+/// A fault as both wire formats show it: the element (XML) or top-level key (JSON) named
+/// by status, a fixed message, and details a person can act on. `cause` is what went wrong
+/// underneath, for the log line only; it never reaches the client.
+#[derive(Debug, Clone)]
+pub struct Fault {
+    pub status: StatusCode,
+    pub element: &'static str,
+    pub message: &'static str,
+    pub details: String,
+    header: Option<(HeaderName, &'static str)>,
+    cause: Option<String>,
+}
+
+impl Fault {
+    fn new(status: StatusCode, element: &'static str, message: &'static str) -> Self {
+        Self {
+            status,
+            element,
+            message,
+            details: String::new(),
+            header: None,
+            cause: None,
+        }
+    }
+
+    fn details(mut self, details: impl ToString) -> Self {
+        self.details = details.to_string();
+        self
+    }
+
+    pub fn bad_request(details: impl ToString) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "badRequest", "BAD_REQUEST").details(details)
+    }
+
+    /// 401, with the challenge RFC 9110 requires.
+    pub fn unauthorized(details: impl ToString) -> Self {
+        let mut fault =
+            Self::new(StatusCode::UNAUTHORIZED, "unauthorized", "UNAUTHORIZED").details(details);
+        fault.header = Some((
+            header::WWW_AUTHENTICATE,
+            r#"Keystone realm="service-registry""#,
+        ));
+        fault
+    }
+
+    pub fn user_disabled(details: impl ToString) -> Self {
+        Self::new(StatusCode::FORBIDDEN, "userDisabled", "FORBIDDEN").details(details)
+    }
+
+    pub fn not_found(details: impl ToString) -> Self {
+        Self::new(StatusCode::NOT_FOUND, "itemNotFound", "NOT_FOUND").details(details)
+    }
+
+    pub fn method_not_allowed(allow: &'static str, details: impl ToString) -> Self {
+        let mut fault = Self::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "identityFault",
+            "METHOD_NOT_ALLOWED",
+        )
+        .details(details);
+        fault.header = Some((header::ALLOW, allow));
+        fault
+    }
+
+    pub fn not_acceptable(details: impl ToString) -> Self {
+        Self::new(
+            StatusCode::NOT_ACCEPTABLE,
+            "identityFault",
+            "NOT_ACCEPTABLE",
+        )
+        .details(details)
+    }
+
+    pub fn conflict(details: impl ToString) -> Self {
+        Self::new(StatusCode::CONFLICT, "identityFault", "CONFLICT").details(details)
+    }
+
+    pub fn over_limit(details: impl ToString) -> Self {
+        Self::new(StatusCode::PAYLOAD_TOO_LARGE, "overLimit", "OVER_LIMIT").details(details)
+    }
+
+    pub fn unsupported_media_type(details: impl ToString) -> Self {
+        Self::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "identityFault",
+            "UNSUPPORTED_MEDIA_TYPE",
+        )
+        .details(details)
+    }
+
+    /// 503 with `Retry-After`: the database is down or too slow; the client may retry.
+    pub fn unavailable() -> Self {
+        let mut fault = Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "serviceUnavailable",
+            "SERVICE_UNAVAILABLE",
+        )
+        .details("the service is temporarily unavailable; try again shortly");
+        fault.header = Some((header::RETRY_AFTER, "1"));
+        fault
+    }
+
+    pub fn internal() -> Self {
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "identityFault",
+            "INTERNAL_SERVER_ERROR",
+        )
+        .details("the server could not complete the request")
+    }
+
+    /// Records `error` and its sources for the access log when there is something the
+    /// details do not say: a source, or any failure of ours (5xx).
+    pub fn caused_by(mut self, error: &(dyn std::error::Error + 'static)) -> Self {
+        if error.source().is_some() || self.status.is_server_error() {
+            let mut chain = error.to_string();
+            let mut source = error.source();
+            while let Some(cause) = source {
+                chain.push_str(": ");
+                chain.push_str(&cause.to_string());
+                source = cause.source();
+            }
+            self.cause = Some(chain);
+        }
+        self
+    }
+
+    /// Records a cause known only as text (an error of actix-web's own).
+    pub fn cause_text(mut self, cause: String) -> Self {
+        self.cause = Some(cause);
+        self
+    }
+
+    pub fn cause(&self) -> Option<&str> {
+        self.cause.as_deref()
+    }
+
+    /// The complete response in `format`.
+    pub fn render(&self, format: Format) -> HttpResponse {
+        let mut response = HttpResponse::build(self.status);
+        response.content_type(format.media_type());
+        if let Some(header) = self.header.clone() {
+            response.insert_header(header);
+        }
+        response.body(encode(self, format))
+    }
+
+    /// A JSON response that carries the fault itself, so the edge can render it again in
+    /// the negotiated format and log its cause.
+    pub fn into_response(self) -> HttpResponse {
+        let mut response = self.render(Format::Json);
+        response.extensions_mut().insert(self);
+        response
+    }
+}
+
+impl Serialize for Fault {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct Body<'a> {
+            code: u16,
+            details: &'a str,
+            message: &'a str,
+            #[serde(rename = "otherAttributes")]
+            other_attributes: std::collections::BTreeMap<(), ()>,
+        }
+        let mut map = serializer.serialize_map(Some(1))?;
+        map.serialize_entry(
+            self.element,
+            &Body {
+                code: self.status.as_u16(),
+                details: &self.details,
+                message: self.message,
+                other_attributes: Default::default(),
+            },
+        )?;
+        map.end()
+    }
+}
+
+impl Representation for Fault {
+    fn write_xml(&self, xml: &mut XmlWriter) {
+        xml.open(self.element, Some(FAULT_NS))
+            .attribute_display("code", self.status.as_u16())
+            .close_start()
+            .text_element("message", self.message)
+            .text_element("details", &self.details)
+            .end(self.element);
+    }
+}

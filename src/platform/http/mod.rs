@@ -1,0 +1,54 @@
+//! HTTP concerns every subsystem shares: the edge middleware (negotiation, fault
+//! rendering, access log), request bodies, replies, the JSON/XML writing helpers, and the
+//! routes that belong to no subsystem (`/healthz`, 404, 405).
+
+mod body;
+mod edge;
+mod error;
+mod fault;
+mod negotiation;
+mod reply;
+mod representation;
+pub mod xml;
+
+use actix_web::{web, HttpResponse};
+
+pub use body::{read_document, BodyLimit, Document};
+pub use edge::{edge, negotiated_format, REQUEST_ID};
+pub use error::HttpError;
+pub use fault::{Fault, FAULT_NS};
+pub use negotiation::Format;
+pub use reply::Reply;
+pub use representation::{encode, Representation};
+
+use crate::platform::db::{Database, DbError};
+
+/// What every handler returns: any error that renders as a fault (see `crate::faults`).
+pub type HandlerResult<T> = Result<T, actix_web::Error>;
+
+/// The fallback of a resource for methods it does not route: 405 with `Allow`.
+pub fn method_not_allowed(allow: &'static str) -> actix_web::Route {
+    web::to(move || async move { Err::<HttpResponse, _>(HttpError::MethodNotAllowed { allow }) })
+}
+
+/// Unknown paths: 404 `itemNotFound`.
+pub async fn no_route() -> HandlerResult<HttpResponse> {
+    Err(HttpError::NoRoute.into())
+}
+
+pub fn configure(config: &mut web::ServiceConfig) {
+    config.service(
+        web::resource("/healthz")
+            .route(web::get().to(healthz))
+            .default_service(method_not_allowed("GET")),
+    );
+}
+
+/// Readiness: 200 when the database answers, 503 `serviceUnavailable` when it does not.
+/// Unauthenticated, so load balancers can probe it.
+async fn healthz(database: web::Data<Database>) -> HandlerResult<HttpResponse> {
+    database.run::<_, DbError, _>(Database::ping).await?;
+    Ok(HttpResponse::Ok()
+        .content_type("application/json")
+        .body(r#"{"status":"ready"}"#))
+}

@@ -1,0 +1,282 @@
+//! XML for every subsystem. Output is written directly (the documents are flat, and
+//! escaping is the only subtle part); input is read by namespace, never by prefix, and
+//! refuses DTDs and every entity but the five predefined ones and character references.
+
+use quick_xml::escape::unescape;
+use quick_xml::events::{BytesStart, Event};
+use quick_xml::name::{Namespace, ResolveResult};
+use quick_xml::NsReader;
+
+const DECLARATION: &str = r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>"#;
+
+/// Writes one document: `open`, `attribute`s, then `empty` or `close_start` … `end`.
+pub struct XmlWriter {
+    out: String,
+}
+
+impl XmlWriter {
+    /// A document with the standard declaration.
+    pub fn document(capacity: usize) -> Self {
+        let mut out = String::with_capacity(capacity);
+        out.push_str(DECLARATION);
+        Self { out }
+    }
+
+    /// `<name` and, when given, its default namespace.
+    pub fn open(&mut self, name: &str, namespace: Option<&str>) -> &mut Self {
+        self.out.push('<');
+        self.out.push_str(name);
+        if let Some(namespace) = namespace {
+            self.attribute("xmlns", namespace);
+        }
+        self
+    }
+
+    pub fn attribute(&mut self, name: &str, value: &str) -> &mut Self {
+        self.out.push(' ');
+        self.out.push_str(name);
+        self.out.push_str("=\"");
+        escape_into(&mut self.out, value);
+        self.out.push('"');
+        self
+    }
+
+    pub fn attribute_display(&mut self, name: &str, value: impl std::fmt::Display) -> &mut Self {
+        self.attribute(name, &value.to_string())
+    }
+
+    /// Ends an opened element with no content: `/>`.
+    pub fn empty(&mut self) {
+        self.out.push_str("/>");
+    }
+
+    /// Ends an opened element's start tag: `>`.
+    pub fn close_start(&mut self) -> &mut Self {
+        self.out.push('>');
+        self
+    }
+
+    pub fn text(&mut self, text: &str) -> &mut Self {
+        escape_into(&mut self.out, text);
+        self
+    }
+
+    pub fn end(&mut self, name: &str) -> &mut Self {
+        self.out.push_str("</");
+        self.out.push_str(name);
+        self.out.push('>');
+        self
+    }
+
+    /// `<name>text</name>`.
+    pub fn text_element(&mut self, name: &str, text: &str) -> &mut Self {
+        self.open(name, None).close_start().text(text).end(name)
+    }
+
+    pub fn into_bytes(self) -> Vec<u8> {
+        self.out.into_bytes()
+    }
+}
+
+/// Escapes markup characters, and writes tab, LF and CR as character references so a
+/// reader's attribute-value normalization cannot turn them into spaces.
+fn escape_into(out: &mut String, text: &str) {
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\t' => out.push_str("&#9;"),
+            '\n' => out.push_str("&#10;"),
+            '\r' => out.push_str("&#13;"),
+            other => out.push(other),
+        }
+    }
+}
+
+/// Why a request document could not be read; its text is shown to the client.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct XmlError(String);
+
+impl XmlError {
+    fn new(details: impl Into<String>) -> Self {
+        Self(details.into())
+    }
+}
+
+/// Reads a document whose root is `element` in `namespace` (with any prefix or none) and
+/// returns those of the root's unqualified attributes named in `wanted`, unescaped. Other
+/// attributes are ignored like JSON's `otherAttributes`, and qualified ones (`xsi:type`,
+/// ...) belong to other vocabularies; child content is ignored but must be well-formed.
+pub fn root_attributes<'w>(
+    body: &[u8],
+    namespace: &str,
+    element: &str,
+    wanted: &[&'w str],
+) -> Result<Vec<(&'w str, String)>, XmlError> {
+    let text = std::str::from_utf8(body).map_err(|_| not_utf8())?;
+    let text = text.strip_prefix('\u{FEFF}').unwrap_or(text);
+    let mut reader = NsReader::from_str(text);
+    let mut attributes = None;
+    let mut depth = 0usize;
+    loop {
+        let (resolved, event) = match reader.read_resolved_event() {
+            Ok(resolved) => resolved,
+            Err(e) => return Err(malformed(&e, reader.error_position())),
+        };
+        match event {
+            Event::DocType(_) => {
+                return Err(XmlError::new(
+                    "DTDs (<!DOCTYPE ...>) are not allowed in request bodies",
+                ))
+            }
+            Event::Decl(declaration) => {
+                if let Some(encoding) = declaration.encoding() {
+                    let encoding = encoding.map_err(|e| malformed(&e, reader.buffer_position()))?;
+                    if !encoding.eq_ignore_ascii_case(b"utf-8") {
+                        return Err(XmlError::new("only UTF-8 encoded XML is accepted"));
+                    }
+                }
+            }
+            Event::Start(ref start) | Event::Empty(ref start) if depth == 0 => {
+                if attributes.is_some() {
+                    return Err(XmlError::new(
+                        "an XML document has exactly one root element",
+                    ));
+                }
+                let root = check_root(&resolved, start.local_name().as_ref(), namespace, element);
+                // A broken attribute list can hide the xmlns declaration: report the
+                // malformation itself rather than a misleading "no namespace".
+                for attribute in start.attributes() {
+                    attribute.map_err(|e| malformed(&e, reader.buffer_position()))?;
+                }
+                root?;
+                attributes = Some(unqualified_attributes(&reader, start, wanted)?);
+                if matches!(event, Event::Start(_)) {
+                    depth = 1;
+                }
+            }
+            Event::Start(_) => depth += 1,
+            Event::End(_) => depth -= 1,
+            Event::Empty(_) | Event::Comment(_) | Event::PI(_) => {}
+            Event::Text(text) if depth == 0 => {
+                if !text.iter().all(u8::is_ascii_whitespace) {
+                    return Err(XmlError::new("text outside the root element"));
+                }
+            }
+            Event::Text(_) => {}
+            Event::CData(_) if depth == 0 => {
+                return Err(XmlError::new("text outside the root element"))
+            }
+            Event::CData(_) => {}
+            Event::GeneralRef(reference) => {
+                let name = String::from_utf8_lossy(&reference).into_owned();
+                let predefined = matches!(name.as_str(), "lt" | "gt" | "amp" | "apos" | "quot");
+                if depth == 0 || !(predefined || reference.is_char_ref()) {
+                    return Err(undefined_entity(&name));
+                }
+            }
+            Event::Eof => break,
+        }
+    }
+    if depth > 0 {
+        return Err(XmlError::new(
+            "the XML document ends before its root element is closed",
+        ));
+    }
+    attributes.ok_or_else(|| {
+        XmlError::new(format!(
+            "the XML body has no {element} element in namespace {namespace}"
+        ))
+    })
+}
+
+fn check_root(
+    resolved: &ResolveResult<'_>,
+    local_name: &[u8],
+    namespace: &str,
+    element: &str,
+) -> Result<(), XmlError> {
+    if let ResolveResult::Unknown(prefix) = resolved {
+        return Err(undeclared_prefix(prefix));
+    }
+    let in_namespace =
+        matches!(resolved, ResolveResult::Bound(Namespace(ns)) if *ns == namespace.as_bytes());
+    if !in_namespace || local_name != element.as_bytes() {
+        return Err(XmlError::new(format!(
+            "expected a {element} element in namespace {namespace}, got '{}'{}",
+            String::from_utf8_lossy(local_name),
+            match resolved {
+                ResolveResult::Bound(Namespace(ns)) =>
+                    format!(" in namespace {}", String::from_utf8_lossy(ns)),
+                _ => " in no namespace".to_owned(),
+            }
+        )));
+    }
+    Ok(())
+}
+
+fn unqualified_attributes<'w>(
+    reader: &NsReader<&[u8]>,
+    start: &BytesStart<'_>,
+    wanted: &[&'w str],
+) -> Result<Vec<(&'w str, String)>, XmlError> {
+    let mut found = Vec::new();
+    for attribute in start.attributes() {
+        let attribute = attribute.map_err(|e| malformed(&e, reader.buffer_position()))?;
+        if attribute.key.as_namespace_binding().is_some() {
+            continue;
+        }
+        let (namespace, local_name) = reader.resolve_attribute(attribute.key);
+        match namespace {
+            ResolveResult::Unbound => {}
+            ResolveResult::Unknown(prefix) => return Err(undeclared_prefix(&prefix)),
+            ResolveResult::Bound(_) => continue,
+        }
+        let Some(name) = wanted
+            .iter()
+            .find(|name| name.as_bytes() == local_name.as_ref())
+        else {
+            continue;
+        };
+        found.push((*name, attribute_value(&attribute.value)?));
+    }
+    Ok(found)
+}
+
+/// XML 1.0 §3.3.3: literal line breaks and tabs in an attribute value read as spaces;
+/// character references (`&#10;`) keep the character.
+fn attribute_value(raw: &[u8]) -> Result<String, XmlError> {
+    let raw = std::str::from_utf8(raw).map_err(|_| not_utf8())?;
+    let normalized = raw.replace("\r\n", " ").replace(['\t', '\n', '\r'], " ");
+    unescape(&normalized)
+        .map(|value| value.into_owned())
+        .map_err(|e| match e {
+            quick_xml::escape::EscapeError::UnrecognizedEntity(_, name) => undefined_entity(&name),
+            other => XmlError::new(format!("malformed XML attribute value: {other}")),
+        })
+}
+
+fn not_utf8() -> XmlError {
+    XmlError::new("the XML body is not valid UTF-8")
+}
+
+fn undeclared_prefix(prefix: &[u8]) -> XmlError {
+    XmlError::new(format!(
+        "the namespace prefix '{}' is not declared",
+        String::from_utf8_lossy(prefix)
+    ))
+}
+
+fn undefined_entity(name: &str) -> XmlError {
+    XmlError::new(format!(
+        "malformed XML: the entity &{name}; is not defined (only &lt; &gt; &amp; &apos; &quot; \
+         and character references are allowed)"
+    ))
+}
+
+fn malformed(error: &dyn std::fmt::Display, position: u64) -> XmlError {
+    XmlError::new(format!("malformed XML at byte {position}: {error}"))
+}

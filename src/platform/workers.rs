@@ -1,0 +1,119 @@
+//! Background work of the application (purges now; the live registry's reaper next):
+//! started with the server, told to stop with it, and awaited for a bounded time.
+
+use std::future::Future;
+use std::time::Duration;
+
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+/// Handed to every worker: resolves when the application stops.
+#[derive(Clone)]
+pub struct StopSignal(watch::Receiver<bool>);
+
+impl StopSignal {
+    pub async fn stopped(&mut self) {
+        // An error means the sender is gone, which is a stop too.
+        let _ = self.0.wait_for(|stopped| *stopped).await;
+    }
+}
+
+pub struct Workers {
+    stop: watch::Sender<bool>,
+    running: Vec<(&'static str, JoinHandle<()>)>,
+}
+
+impl Default for Workers {
+    fn default() -> Self {
+        Self {
+            stop: watch::channel(false).0,
+            running: Vec::new(),
+        }
+    }
+}
+
+impl Workers {
+    /// Starts `work` on the current runtime.
+    pub fn spawn<F, Fut>(&mut self, name: &'static str, work: F)
+    where
+        F: FnOnce(StopSignal) -> Fut,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        let signal = StopSignal(self.stop.subscribe());
+        self.running.push((name, tokio::spawn(work(signal))));
+    }
+
+    /// Runs `job` every `period` until the application stops; a job in progress is
+    /// finished, never cut off.
+    pub fn every<F, Fut>(&mut self, name: &'static str, period: Duration, mut job: F)
+    where
+        F: FnMut() -> Fut + Send + 'static,
+        Fut: Future<Output = ()> + Send,
+    {
+        self.spawn(name, move |mut stop| async move {
+            let mut ticks = tokio::time::interval(period);
+            ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tokio::select! {
+                    _ = stop.stopped() => break,
+                    _ = ticks.tick() => job().await,
+                }
+            }
+        });
+    }
+
+    /// Signals every worker and waits for each, at most `bound` in all; a worker still
+    /// running then is aborted and named in the log.
+    pub async fn stop(self, bound: Duration) {
+        let _ = self.stop.send(true);
+        let deadline = tokio::time::Instant::now() + bound;
+        for (name, mut task) in self.running {
+            match tokio::time::timeout_at(deadline, &mut task).await {
+                Ok(Ok(())) => log::debug!("worker {name} stopped"),
+                Ok(Err(error)) => log::error!("worker {name} failed: {error}"),
+                Err(_) => {
+                    log::warn!("worker {name} did not stop within {bound:?}; aborted");
+                    task.abort();
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+
+    use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn periodic_jobs_run_until_stopped_and_then_never_again() {
+        let runs = Arc::new(AtomicUsize::new(0));
+        let mut workers = Workers::default();
+        let counter = Arc::clone(&runs);
+        workers.every("count", Duration::from_secs(1), move || {
+            let counter = Arc::clone(&counter);
+            async move {
+                counter.fetch_add(1, Ordering::SeqCst);
+            }
+        });
+        tokio::time::sleep(Duration::from_millis(3500)).await;
+        workers.stop(Duration::from_secs(1)).await;
+        let after_stop = runs.load(Ordering::SeqCst);
+        assert_eq!(after_stop, 4, "at 0, 1, 2 and 3 seconds");
+        tokio::time::sleep(Duration::from_secs(5)).await;
+        assert_eq!(runs.load(Ordering::SeqCst), after_stop);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_worker_that_ignores_the_signal_is_aborted_at_the_bound() {
+        let mut workers = Workers::default();
+        workers.spawn("stubborn", |_stop| async {
+            tokio::time::sleep(Duration::from_secs(3600)).await;
+        });
+        let started = tokio::time::Instant::now();
+        workers.stop(Duration::from_secs(2)).await;
+        assert_eq!(started.elapsed(), Duration::from_secs(2));
+    }
+}

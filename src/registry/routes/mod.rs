@@ -1,0 +1,58 @@
+//! The HP-IDM registered-services API: one file per action, each guarded by its policy.
+
+mod get;
+mod list;
+mod register;
+mod update;
+
+use actix_web::web;
+
+use super::store::ServiceStore;
+use crate::identity::{Guarded, Policy, PrivilegeLevel};
+use crate::platform::http::method_not_allowed;
+
+pub const API_BASE: &str = "/v2.0/HP-IDM/v1.0";
+const SERVICES_ROUTE: &str = "services";
+const SERVICE_ROUTE: &str = "service";
+
+/// The store, for callers the action's policy admits.
+type Services<P> = Guarded<P, ServiceStore>;
+
+pub struct GetService;
+pub struct ListServices;
+pub struct RegisterService;
+pub struct UpdateService;
+
+impl Policy for GetService {
+    const ALLOWED: &'static [PrivilegeLevel] = &[PrivilegeLevel::Sa, PrivilegeLevel::Svc];
+}
+
+impl Policy for ListServices {
+    const ALLOWED: &'static [PrivilegeLevel] = &PrivilegeLevel::ALL;
+}
+
+impl Policy for RegisterService {
+    const ALLOWED: &'static [PrivilegeLevel] = &[PrivilegeLevel::Sa, PrivilegeLevel::Svc];
+}
+
+impl Policy for UpdateService {
+    const ALLOWED: &'static [PrivilegeLevel] = &[PrivilegeLevel::Sa, PrivilegeLevel::Svc];
+}
+
+pub fn configure(config: &mut web::ServiceConfig) {
+    config
+        .service(
+            web::resource(format!("{API_BASE}/services"))
+                .name(SERVICES_ROUTE)
+                .route(web::get().to(list::list_services))
+                .route(web::post().to(register::register_service))
+                .default_service(method_not_allowed("GET, POST")),
+        )
+        .service(
+            web::resource(format!("{API_BASE}/services/{{serviceId}}"))
+                .name(SERVICE_ROUTE)
+                .route(web::get().to(get::get_service))
+                .route(web::put().to(update::update_service))
+                .default_service(method_not_allowed("GET, PUT")),
+        );
+}

@@ -1,0 +1,241 @@
+//! Registered services in the database: rows, their queries, and [`ServiceStore`], the
+//! only way the rest of the crate reaches them.
+
+use diesel::prelude::*;
+
+use super::domain::{
+    Description, Page, PageRequest, ReleaseState, Service, ServiceId, ServiceName, ServiceType,
+    ServiceUpdate,
+};
+use super::error::{RegistryError as Error, Result};
+use crate::platform::db::schema::services;
+use crate::platform::db::{now_millis, Database, DbConnection, DbError};
+
+/// The registered services of one database. Cheap to clone.
+#[derive(Clone)]
+pub struct ServiceStore {
+    database: Database,
+}
+
+impl ServiceStore {
+    pub fn new(database: Database) -> Self {
+        Self { database }
+    }
+
+    pub async fn find(&self, id: ServiceId) -> Result<Service> {
+        self.database.run(move |conn| find(conn, id)).await
+    }
+
+    pub async fn list(&self, request: PageRequest) -> Result<Page<Service>> {
+        self.database.run(move |conn| list(conn, &request)).await
+    }
+
+    /// Returns once the row is committed.
+    pub async fn register(&self, service: Service) -> Result<Service> {
+        self.database
+            .run_write(move |conn| register(conn, service))
+            .await
+    }
+
+    pub async fn update(&self, update: ServiceUpdate) -> Result<Service> {
+        self.database
+            .run_write(move |conn| self::update(conn, update))
+            .await
+    }
+
+    /// Registers many services in one transaction, blocking (seeding a benchmark).
+    pub fn register_all(&self, services: impl IntoIterator<Item = Service>) -> Result<()> {
+        self.database.with_connection(|conn| {
+            conn.transaction(|conn| {
+                services
+                    .into_iter()
+                    .try_for_each(|service| register(conn, service).map(drop))
+            })
+        })
+    }
+}
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = services)]
+struct ServiceRow {
+    id: i64,
+    name: String,
+    service_type: String,
+    release_state: String,
+    description: Option<String>,
+}
+
+/// Rows hold only what the domain types accepted when they were written, so reading
+/// trusts the text columns (re-checking them was the costliest part of a page) and parses
+/// only what a hand-edited row could break: the id and the release state.
+impl TryFrom<ServiceRow> for Service {
+    type Error = Error;
+
+    fn try_from(row: ServiceRow) -> Result<Self> {
+        let release_state =
+            ReleaseState::parse(&row.release_state).map_err(|e| Error::Corrupt {
+                id: row.id,
+                reason: e.to_string(),
+            })?;
+        Ok(Service {
+            id: ServiceId::from_stored(row.id)?,
+            name: ServiceName::from_stored(row.name),
+            service_type: ServiceType::from_stored(row.service_type),
+            release_state,
+            description: row.description.map(Description::from_stored),
+        })
+    }
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = services)]
+struct NewServiceRow<'a> {
+    id: i64,
+    name: &'a str,
+    name_key: &'a str,
+    service_type: &'a str,
+    release_state: &'a str,
+    description: Option<&'a str>,
+    created_at: i64,
+    updated_at: i64,
+}
+
+/// A full replacement; `release_state: None` leaves the column as it is.
+#[derive(AsChangeset)]
+#[diesel(table_name = services)]
+struct ServiceChanges<'a> {
+    name: &'a str,
+    name_key: &'a str,
+    service_type: &'a str,
+    release_state: Option<&'a str>,
+    description: Option<Option<&'a str>>,
+    updated_at: i64,
+}
+
+fn find(conn: &mut DbConnection, id: ServiceId) -> Result<Service> {
+    services::table
+        .find(id.get())
+        .select(ServiceRow::as_select())
+        .first(conn)
+        .optional()
+        .map_err(DbError::from)?
+        .ok_or(Error::NotFound(id))?
+        .try_into()
+}
+
+/// Keyset pagination: `id > marker ORDER BY id LIMIT n+1` walks the primary key (or the
+/// `(service_type, id)` index), so the last page costs what the first does.
+fn list(conn: &mut DbConnection, request: &PageRequest) -> Result<Page<Service>> {
+    if let Some(marker) = request.marker {
+        let exists = services::table
+            .find(marker.get())
+            .select(services::id)
+            .first::<i64>(conn)
+            .optional()
+            .map_err(DbError::from)?
+            .is_some();
+        if !exists {
+            return Err(Error::MarkerNotFound(marker));
+        }
+    }
+    let limit = usize::from(request.limit.get());
+    let mut query = services::table
+        .select(ServiceRow::as_select())
+        .order(services::id.asc())
+        .limit(limit as i64 + 1)
+        .into_boxed();
+    if let Some(marker) = request.marker {
+        query = query.filter(services::id.gt(marker.get()));
+    }
+    if let Some(service_type) = &request.service_type {
+        query = query.filter(services::service_type.eq(service_type.as_str().to_owned()));
+    }
+    let mut rows = query.load(conn).map_err(DbError::from)?;
+    let has_more = rows.len() > limit;
+    rows.truncate(limit);
+    let items = rows
+        .into_iter()
+        .map(Service::try_from)
+        .collect::<Result<_>>()?;
+    Ok(Page { items, has_more })
+}
+
+/// One INSERT: the primary key and the UNIQUE folded name decide races, so of any number
+/// of concurrent registrations of one id or name exactly one commits.
+fn register(conn: &mut DbConnection, service: Service) -> Result<Service> {
+    let now = now_millis();
+    let name_key = service.name.key();
+    let row = NewServiceRow {
+        id: service.id.get(),
+        name: service.name.as_str(),
+        name_key: &name_key,
+        service_type: service.service_type.as_str(),
+        release_state: service.release_state.as_str(),
+        description: service.description.as_ref().map(Description::as_str),
+        created_at: now,
+        updated_at: now,
+    };
+    diesel::insert_into(services::table)
+        .values(&row)
+        .execute(conn)
+        .map_err(|e| conflict_or_unexpected(e, service.id, &service.name))?;
+    Ok(service)
+}
+
+/// Replaces the service in one transaction whose first statement is the UPDATE (so
+/// SQLite takes the write lock at once). The lifecycle rule is part of the UPDATE's WHERE
+/// clause, so no interleaving of writers can move a service out of `decommissioned`.
+fn update(conn: &mut DbConnection, update: ServiceUpdate) -> Result<Service> {
+    let id = update.id;
+    conn.transaction::<_, Error, _>(|conn| {
+        // A row may take the new state unless it is decommissioned and the new state is
+        // not; keeping the state (None) is always allowed, like staying decommissioned.
+        let guard_state = update
+            .release_state
+            .unwrap_or(ReleaseState::Decommissioned)
+            .as_str();
+        let name_key = update.name.key();
+        let changes = ServiceChanges {
+            name: update.name.as_str(),
+            name_key: &name_key,
+            service_type: update.service_type.as_str(),
+            release_state: update.release_state.map(ReleaseState::as_str),
+            description: Some(update.description.as_ref().map(Description::as_str)),
+            updated_at: now_millis(),
+        };
+        let updated = diesel::update(
+            services::table.filter(services::id.eq(id.get())).filter(
+                services::release_state
+                    .ne(ReleaseState::Decommissioned.as_str())
+                    .or(services::release_state.eq(guard_state)),
+            ),
+        )
+        .set(&changes)
+        .execute(conn)
+        .map_err(|e| conflict_or_unexpected(e, id, &update.name))?;
+        if updated == 0 {
+            // Services are never deleted and never leave `decommissioned`, so a service
+            // that exists now but was not updated is decommissioned.
+            return Err(match find(conn, id) {
+                Ok(_) => Error::Decommissioned,
+                Err(e) => e,
+            });
+        }
+        find(conn, id)
+    })
+}
+
+fn conflict_or_unexpected(
+    error: diesel::result::Error,
+    id: ServiceId,
+    name: &ServiceName,
+) -> Error {
+    let error = DbError::from(error);
+    match error.unique_violation() {
+        Some(constraint) if constraint.contains("name_key") => {
+            Error::NameTaken(name.as_str().to_owned())
+        }
+        Some(_) => Error::IdTaken(id),
+        None => Error::Storage(error),
+    }
+}

@@ -1,0 +1,223 @@
+//! Every tunable of the application in one [`Settings`], loaded from (lowest precedence
+//! first) built-in defaults, an optional TOML file (`--config FILE`), the environment
+//! (`SERVICE_REGISTRY_*`, nested keys joined by `__`, plus `DATABASE_URL`), and flags.
+
+use std::path::Path;
+use std::time::Duration;
+
+use figment::providers::{Env, Format, Serialized, Toml};
+use figment::Figment;
+use serde::{Deserialize, Serialize};
+
+/// Environment variables that set a setting: `SERVICE_REGISTRY_BIND`,
+/// `SERVICE_REGISTRY_AUTH__CACHE_TTL=2s`, ...
+pub const ENV_PREFIX: &str = "SERVICE_REGISTRY_";
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    /// An SQLite file (PATH or sqlite://PATH) or a PostgreSQL URL (postgres://...).
+    pub database_url: String,
+    /// Address `serve` listens on (port 0 picks a free port).
+    pub bind: String,
+    pub http: HttpSettings,
+    pub database: DatabaseSettings,
+    pub auth: AuthSettings,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct HttpSettings {
+    /// Largest request body read, in bytes; larger ones get 413.
+    pub max_body_bytes: usize,
+    /// On SIGTERM/SIGINT, how long requests in flight may take to finish.
+    #[serde(with = "humantime_serde")]
+    pub shutdown_timeout: Duration,
+    /// HTTP worker threads; 0 means one per core.
+    pub workers: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DatabaseSettings {
+    pub sqlite_pool_size: u32,
+    pub postgres_pool_size: u32,
+    /// How long a request waits for a pooled connection before answering 503.
+    #[serde(with = "humantime_serde")]
+    pub checkout_timeout: Duration,
+    /// Past this a database call answers 503 (PostgreSQL calls take milliseconds).
+    #[serde(with = "humantime_serde")]
+    pub postgres_deadline: Duration,
+    /// SQLite writers queue on the file lock for up to the busy timeout, so its deadline
+    /// only guards against the impossible.
+    #[serde(with = "humantime_serde")]
+    pub sqlite_deadline: Duration,
+    #[serde(with = "humantime_serde")]
+    pub sqlite_busy_timeout: Duration,
+    /// Database threads per HTTP worker: SQLite calls are CPU work in this process
+    /// (more threads only add context switches); PostgreSQL calls wait on the network.
+    pub sqlite_blocking_threads: usize,
+    pub postgres_blocking_threads: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AuthSettings {
+    /// How long a node remembers a successful authentication: the bound on how late a
+    /// revoked token or disabled principal is refused.
+    #[serde(with = "humantime_serde")]
+    pub cache_ttl: Duration,
+    pub cache_capacity: u64,
+    /// Lifetime of the token printed when `serve` bootstraps a brand-new database.
+    #[serde(with = "humantime_serde")]
+    pub bootstrap_token_ttl: Duration,
+    /// How often expired tokens are deleted.
+    #[serde(with = "humantime_serde")]
+    pub token_purge_interval: Duration,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            database_url: "service-registry.db".into(),
+            bind: "127.0.0.1:35357".into(),
+            http: HttpSettings::default(),
+            database: DatabaseSettings::default(),
+            auth: AuthSettings::default(),
+        }
+    }
+}
+
+impl Default for HttpSettings {
+    fn default() -> Self {
+        Self {
+            max_body_bytes: 64 * 1024,
+            shutdown_timeout: Duration::from_secs(10),
+            workers: 0,
+        }
+    }
+}
+
+impl Default for DatabaseSettings {
+    fn default() -> Self {
+        Self {
+            sqlite_pool_size: 8,
+            postgres_pool_size: 16,
+            checkout_timeout: Duration::from_millis(1000),
+            postgres_deadline: Duration::from_millis(1500),
+            sqlite_deadline: Duration::from_secs(10),
+            sqlite_busy_timeout: Duration::from_secs(5),
+            sqlite_blocking_threads: 2,
+            postgres_blocking_threads: 8,
+        }
+    }
+}
+
+impl Default for AuthSettings {
+    fn default() -> Self {
+        Self {
+            cache_ttl: Duration::from_secs(1),
+            cache_capacity: 10_000,
+            bootstrap_token_ttl: Duration::from_secs(12 * 3600),
+            token_purge_interval: Duration::from_secs(60),
+        }
+    }
+}
+
+/// Settings given as command-line flags: the highest precedence.
+#[derive(Debug, Default, Serialize)]
+pub struct Flags {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub database_url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bind: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SettingsError {
+    #[error("cannot read the settings file {path}")]
+    Read {
+        path: String,
+        #[source]
+        cause: std::io::Error,
+    },
+    #[error("invalid settings")]
+    Invalid(#[source] Box<figment::Error>),
+}
+
+impl Settings {
+    pub fn load(file: Option<&Path>, flags: &Flags) -> Result<Self, SettingsError> {
+        let mut figment = Figment::from(Serialized::defaults(Settings::default()));
+        if let Some(path) = file {
+            let text = std::fs::read_to_string(path).map_err(|cause| SettingsError::Read {
+                path: path.display().to_string(),
+                cause,
+            })?;
+            figment = figment.merge(Toml::string(&text));
+        }
+        figment
+            .merge(Env::prefixed(ENV_PREFIX).split("__"))
+            .merge(Env::raw().only(&["DATABASE_URL"]))
+            .merge(Serialized::defaults(flags))
+            .extract()
+            .map_err(|e| SettingsError::Invalid(Box::new(e)))
+    }
+
+    /// The settings as TOML, with the database password masked.
+    pub fn to_masked_toml(&self) -> String {
+        let mut shown = self.clone();
+        shown.database_url = mask_password(&self.database_url);
+        toml::to_string(&shown).expect("settings are plain values")
+    }
+}
+
+/// `postgres://user:secret@host/db` → `postgres://user:****@host/db`.
+fn mask_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let Some((credentials, host)) = rest.rsplit_once('@') else {
+        return url.to_owned();
+    };
+    match credentials.split_once(':') {
+        Some((user, _)) => format!("{scheme}://{user}:****@{host}"),
+        None => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_are_masked_and_nothing_else_changes() {
+        assert_eq!(
+            mask_password("postgres://reg:s3cr:et@db:5432/reg?sslmode=require"),
+            "postgres://reg:****@db:5432/reg?sslmode=require"
+        );
+        assert_eq!(
+            mask_password("postgres://reg@db/reg"),
+            "postgres://reg@db/reg"
+        );
+        assert_eq!(mask_password("service-registry.db"), "service-registry.db");
+    }
+
+    #[test]
+    fn the_masked_toml_reads_back_as_the_same_settings_but_the_password() {
+        let settings = Settings {
+            database_url: "postgres://u:pw@h/db".into(),
+            ..Settings::default()
+        };
+        let text = settings.to_masked_toml();
+        assert!(text.contains("cache_ttl = \"1s\""), "{text}");
+        assert!(!text.contains("pw"), "{text}");
+        let read: Settings = toml::from_str(&text).unwrap();
+        assert_eq!(
+            read,
+            Settings {
+                database_url: "postgres://u:****@h/db".into(),
+                ..settings
+            }
+        );
+    }
+}
