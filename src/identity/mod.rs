@@ -4,6 +4,7 @@
 mod domain;
 mod error;
 mod guard;
+mod schema;
 mod store;
 
 use std::time::Duration;

@@ -8,7 +8,7 @@ use diesel::prelude::*;
 
 use super::domain::{Caller, PrincipalName, PrincipalStatus, PrivilegeLevel, Token, TokenHash};
 use super::error::{IdentityError as Error, Result};
-use crate::platform::db::schema::{principal_levels, principals, tokens};
+use super::schema::{principal_levels, principals, tokens};
 use crate::platform::db::{now_millis, DbConnection, DbError};
 
 /// Name of the principal created on a brand-new database.

@@ -5,6 +5,7 @@ pub mod domain;
 mod error;
 mod requests;
 mod routes;
+mod schema;
 mod store;
 mod views;
 

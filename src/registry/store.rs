@@ -8,7 +8,7 @@ use super::domain::{
     ServiceUpdate,
 };
 use super::error::{RegistryError as Error, Result};
-use crate::platform::db::schema::services;
+use super::schema::services;
 use crate::platform::db::{now_millis, Database, DbConnection, DbError};
 
 /// The registered services of one database. Cheap to clone.

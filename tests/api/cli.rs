@@ -18,6 +18,7 @@ fn every_command_has_help() {
         vec!["--help"],
         vec!["serve", "--help"],
         vec!["migrate", "--help"],
+        vec!["config", "--help"],
         vec!["principal", "--help"],
         vec!["principal", "create", "--help"],
         vec!["principal", "disable", "--help"],

@@ -6,6 +6,7 @@ mod helpers;
 mod cli;
 mod concurrency;
 mod get_service;
+mod lifecycle;
 mod list_services;
 mod multinode;
 mod negotiation;

@@ -4,7 +4,6 @@
 
 mod connection;
 mod error;
-pub mod schema;
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};

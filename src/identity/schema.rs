@@ -1,5 +1,5 @@
-// Written to match both migration folders: only types MultiConnection supports
-// (BigInt, Text) so one schema serves SQLite and PostgreSQL.
+// Identity's tables, written to match both migration folders: only types MultiConnection
+// supports (BigInt, Text), so one schema serves SQLite and PostgreSQL.
 
 diesel::table! {
     principals (id) {
@@ -26,20 +26,7 @@ diesel::table! {
     }
 }
 
-diesel::table! {
-    services (id) {
-        id -> BigInt,
-        name -> Text,
-        name_key -> Text,
-        service_type -> Text,
-        release_state -> Text,
-        description -> Nullable<Text>,
-        created_at -> BigInt,
-        updated_at -> BigInt,
-    }
-}
-
 diesel::joinable!(principal_levels -> principals (principal_id));
 diesel::joinable!(tokens -> principals (principal_id));
 
-diesel::allow_tables_to_appear_in_same_query!(principals, principal_levels, tokens, services);
+diesel::allow_tables_to_appear_in_same_query!(principals, principal_levels, tokens);
