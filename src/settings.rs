@@ -156,7 +156,8 @@ impl Settings {
             figment = figment.merge(Toml::string(&text));
         }
         figment
-            .merge(Env::prefixed(ENV_PREFIX).split("__"))
+            // SERVICE_REGISTRY_CONFIG names the file (a flag's variable), not a setting.
+            .merge(Env::prefixed(ENV_PREFIX).ignore(&["config"]).split("__"))
             .merge(Env::raw().only(&["DATABASE_URL"]))
             .merge(Serialized::defaults(flags))
             .extract()

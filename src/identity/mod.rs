@@ -19,6 +19,7 @@ pub use guard::{Authenticator, Guarded, Policy};
 pub use store::BOOTSTRAP_ADMIN;
 
 use crate::platform::db::{now_millis, Database};
+use crate::platform::error_chain;
 use crate::platform::workers::Workers;
 use crate::settings::AuthSettings;
 
@@ -55,7 +56,9 @@ impl Identity {
                     match directory.purge_expired_tokens().await {
                         Ok(0) => {}
                         Ok(purged) => log::info!("purged {purged} expired token(s)"),
-                        Err(error) => log::warn!("purging expired tokens failed: {error:#}"),
+                        Err(error) => {
+                            log::warn!("purging expired tokens failed: {}", error_chain(&error))
+                        }
                     }
                 }
             },

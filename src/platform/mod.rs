@@ -3,3 +3,15 @@
 pub mod db;
 pub mod http;
 pub mod workers;
+
+/// `error: its source: that one's source ...`, for logs.
+pub fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut chain = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        chain.push_str(": ");
+        chain.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    chain
+}

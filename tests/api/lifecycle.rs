@@ -65,6 +65,15 @@ max_body_bytes = 1000
     assert_eq!(shown["http"]["max_body_bytes"].as_integer(), Some(1000));
     assert_eq!(shown["http"]["shutdown_timeout"].as_str(), Some("10s"));
 
+    // The file may also be named by SERVICE_REGISTRY_CONFIG.
+    let output = Command::new(BINARY)
+        .arg("config")
+        .env("SERVICE_REGISTRY_CONFIG", &file)
+        .env_remove("DATABASE_URL")
+        .output()
+        .unwrap();
+    assert!(stdout(&output).contains("cache_capacity = 77"));
+
     // DATABASE_URL over the file, the flag over everything.
     let shown = config(&[], &[("DATABASE_URL", "env.db")]);
     assert_eq!(shown["database_url"].as_str(), Some("env.db"));

@@ -129,14 +129,7 @@ impl Fault {
     /// details do not say: a source, or any failure of ours (5xx).
     pub fn caused_by(mut self, error: &(dyn std::error::Error + 'static)) -> Self {
         if error.source().is_some() || self.status.is_server_error() {
-            let mut chain = error.to_string();
-            let mut source = error.source();
-            while let Some(cause) = source {
-                chain.push_str(": ");
-                chain.push_str(&cause.to_string());
-                source = cause.source();
-            }
-            self.cause = Some(chain);
+            self.cause = Some(crate::platform::error_chain(error));
         }
         self
     }
