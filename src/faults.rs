@@ -47,8 +47,13 @@ fn identity(error: &IdentityError) -> Fault {
         | IdentityError::MissingLevel(_) => Fault::unauthorized(error),
         IdentityError::Disabled { .. } => Fault::user_disabled(error),
         IdentityError::Invalid(_) => Fault::bad_request(error),
-        IdentityError::PrincipalExists(_) => Fault::conflict(error),
-        IdentityError::NoSuchPrincipal(_) | IdentityError::NoSuchToken => Fault::not_found(error),
+        IdentityError::PrincipalExists(_)
+        | IdentityError::TenantExists(_)
+        | IdentityError::TenantIdTaken(_) => Fault::conflict(error),
+        IdentityError::NoSuchPrincipal(_)
+        | IdentityError::NoSuchToken
+        | IdentityError::NoSuchTenant(_)
+        | IdentityError::NoSuchAccessKey => Fault::not_found(error),
         IdentityError::BootstrappedElsewhere
         | IdentityError::Corrupt { .. }
         | IdentityError::Unconfigured(_) => Fault::internal(),

@@ -2,7 +2,9 @@
 //! [`Database::open`], which applies pending migrations first, so commands work on a
 //! brand-new database and in any order. Errors reach the operator with their causes.
 
-mod admin;
+mod principal;
+mod tenant;
+mod token;
 
 use std::io::{self, Write};
 use std::path::PathBuf;
@@ -48,12 +50,15 @@ enum Command {
     Migrate,
     /// Print the effective settings as TOML (the database password masked).
     Config,
-    /// Manage principals (who may call the API).
+    /// Manage principals (who may call the API) and their credentials.
     #[command(subcommand)]
-    Principal(admin::PrincipalCommand),
+    Principal(principal::PrincipalCommand),
+    /// Manage tenants (the scopes of tokens).
+    #[command(subcommand)]
+    Tenant(tenant::TenantCommand),
     /// Issue and revoke tokens.
     #[command(subcommand)]
-    Token(admin::TokenCommand),
+    Token(token::TokenCommand),
 }
 
 pub fn main() -> ExitCode {
@@ -94,8 +99,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             println!("migrations applied to {}", open(&settings)?.url());
             Ok(())
         }
-        Command::Principal(command) => admin::principal(&directory(&settings)?, command),
-        Command::Token(command) => admin::token(&directory(&settings)?, command),
+        Command::Principal(command) => principal::run(&directory(&settings)?, command),
+        Command::Tenant(command) => tenant::run(&directory(&settings)?, command),
+        Command::Token(command) => token::run(&directory(&settings)?, command),
     }
 }
 

@@ -2,6 +2,7 @@
 //! `crate::faults` turns each into a fault.
 
 use super::domain::{describe_levels, PrincipalName, PrincipalStatus, PrivilegeLevel};
+use super::tenant::{TenantId, TenantName, TenantRef};
 use crate::platform::db::DbError;
 
 #[derive(Debug, thiserror::Error)]
@@ -30,6 +31,14 @@ pub enum IdentityError {
     NoSuchPrincipal(PrincipalName),
     #[error("no such token (it may have been revoked already)")]
     NoSuchToken,
+    #[error("a tenant named '{0}' already exists (names are compared case-insensitively)")]
+    TenantExists(TenantName),
+    #[error("a tenant with id {0} already exists")]
+    TenantIdTaken(TenantId),
+    #[error("no tenant is '{0}'")]
+    NoSuchTenant(TenantRef),
+    #[error("no such access key")]
+    NoSuchAccessKey,
     /// Another process bootstrapped the same empty database in the same instant.
     #[error("the database was bootstrapped by another process")]
     BootstrappedElsewhere,

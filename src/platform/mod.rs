@@ -2,6 +2,7 @@
 
 pub mod db;
 pub mod http;
+pub mod text;
 pub mod workers;
 
 /// `error: its source: that one's source ...`, for logs.

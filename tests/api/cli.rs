@@ -1,8 +1,7 @@
 //! The command line, driven through the real binary, plus what only a real process shows:
 //! bootstrap on a brand-new database, restarts (even after SIGKILL) and the access log.
 
-use std::io::Write;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 
 use diesel::{Connection, QueryableByName, RunQueryDsl};
@@ -24,6 +23,18 @@ fn every_command_has_help() {
         vec!["principal", "disable", "--help"],
         vec!["principal", "suspend", "--help"],
         vec!["principal", "enable", "--help"],
+        vec!["principal", "grant", "--help"],
+        vec!["principal", "revoke", "--help"],
+        vec!["principal", "password", "--help"],
+        vec!["principal", "api-key", "--help"],
+        vec!["principal", "access-key", "--help"],
+        vec!["principal", "access-key", "create", "--help"],
+        vec!["principal", "access-key", "disable", "--help"],
+        vec!["principal", "access-key", "delete", "--help"],
+        vec!["tenant", "--help"],
+        vec!["tenant", "create", "--help"],
+        vec!["tenant", "disable", "--help"],
+        vec!["tenant", "enable", "--help"],
         vec!["token", "--help"],
         vec!["token", "issue", "--help"],
         vec!["token", "revoke", "--help"],
@@ -228,15 +239,11 @@ async fn principals_and_tokens_from_the_command_line_govern_the_api(backend: Bac
     let second = stdout(&cli(db, &["token", "issue", "onboarder"]))
         .trim()
         .to_owned();
-    let mut child = Command::new(BINARY)
-        .args(["token", "revoke", "-"])
-        .env("DATABASE_URL", db)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    writeln!(child.stdin.take().unwrap(), "{second}").unwrap();
-    assert!(child.wait().unwrap().success());
+    stdout(&cli_with_input(
+        db,
+        &["token", "revoke", "-"],
+        &format!("{second}\n"),
+    ));
     until_status(401, || node.get(&path, &second, Format::Json)).await;
 
     let expired = stdout(&cli(db, &["token", "issue", "onboarder", "--ttl", "1ms"]))

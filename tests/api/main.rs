@@ -4,6 +4,7 @@
 mod helpers;
 
 mod cli;
+mod cli_identity;
 mod concurrency;
 mod get_service;
 mod lifecycle;

@@ -19,6 +19,37 @@ pub fn cli(database_url: &str, args: &[&str]) -> Output {
         .expect("binary runs")
 }
 
+/// [`cli`] with `input` on standard input.
+pub fn cli_with_input(database_url: &str, args: &[&str], input: &str) -> Output {
+    use std::io::Write;
+    let mut child = Command::new(BINARY)
+        .args(args)
+        .env("DATABASE_URL", database_url)
+        .env_remove("RUST_LOG")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("binary runs");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+/// Standard error of a command that must fail.
+pub fn stderr(output: &Output) -> String {
+    assert!(
+        !output.status.success(),
+        "succeeded: {}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+    String::from_utf8(output.stderr.clone()).unwrap()
+}
+
 /// Standard output of a command that must succeed.
 pub fn stdout(output: &Output) -> String {
     assert!(

@@ -3,8 +3,7 @@
 
 use std::fmt;
 
-use unicode_normalization::UnicodeNormalization;
-
+use crate::platform::text::{fold_key, forbidden_character, printable};
 use crate::registry::error::{RegistryError as Error, Result};
 
 /// Longest `serviceName`/`serviceType`, in characters. The seed sets no bound; 255 keeps
@@ -88,12 +87,6 @@ impl ServiceName {
     pub fn key(&self) -> String {
         fold_key(&self.0)
     }
-}
-
-/// Case- and normalization-insensitive comparison key (see [`ServiceName`]).
-fn fold_key(text: &str) -> String {
-    let decomposed: String = text.nfd().collect();
-    caseless::default_case_fold_str(&decomposed).nfc().collect()
 }
 
 /// Free-form service type (`compute`, `hpext:cdn`, ...): the predefined values are
@@ -208,35 +201,15 @@ fn required_text(field: &str, raw: &str) -> Result<String> {
     Ok(trimmed.to_owned())
 }
 
-/// Every stored text must survive a round trip through both JSON and XML 1.0, so control
-/// characters and the noncharacters U+FFFE/U+FFFF (not XML `Char`s) are refused.
+/// Every stored text must survive a round trip through both JSON and XML 1.0.
 fn check_characters(field: &str, text: &str, allow_line_breaks: bool) -> Result<()> {
-    let bad = text.chars().find(|&c| {
-        let line_break = matches!(c, '\t' | '\n' | '\r');
-        (c.is_control() && !(allow_line_breaks && line_break))
-            || matches!(c, '\u{FFFE}' | '\u{FFFF}')
-    });
-    match bad {
+    match forbidden_character(text, allow_line_breaks) {
         Some(c) => Err(Error::invalid(format!(
             "{field} contains the character U+{:04X}, which is not allowed",
             c as u32
         ))),
         None => Ok(()),
     }
-}
-
-/// Echoes client input in a fault without control characters and at a bounded length.
-fn printable(raw: &str) -> String {
-    const MAX_ECHO: usize = 64;
-    let mut shown: String = raw
-        .chars()
-        .take(MAX_ECHO)
-        .map(|c| if c.is_control() { '\u{FFFD}' } else { c })
-        .collect();
-    if raw.chars().count() > MAX_ECHO {
-        shown.push('…');
-    }
-    shown
 }
 
 #[cfg(test)]

@@ -6,9 +6,14 @@ use std::time::Duration;
 
 use diesel::prelude::*;
 
-use super::domain::{Caller, PrincipalName, PrincipalStatus, PrivilegeLevel, Token, TokenHash};
-use super::error::{IdentityError as Error, Result};
-use super::schema::{principal_levels, principals, tokens};
+pub mod credentials;
+pub mod tenants;
+
+use crate::identity::domain::{
+    Caller, PrincipalName, PrincipalStatus, PrivilegeLevel, Token, TokenHash,
+};
+use crate::identity::error::{IdentityError as Error, Result};
+use crate::identity::schema::{principal_levels, principals, tokens};
 use crate::platform::db::{now_millis, DbConnection, DbError};
 
 /// Name of the principal created on a brand-new database.
@@ -38,11 +43,15 @@ pub fn create(
                 e => Error::Storage(e),
             })?;
         let id = principal_id(conn, name)?;
-        grant(conn, id, levels)
+        grant_levels(conn, id, levels)
     })
 }
 
-fn grant(conn: &mut DbConnection, principal_id: i64, levels: &[PrivilegeLevel]) -> Result<()> {
+fn grant_levels(
+    conn: &mut DbConnection,
+    principal_id: i64,
+    levels: &[PrivilegeLevel],
+) -> Result<()> {
     let mut distinct = levels.to_vec();
     distinct.sort();
     distinct.dedup();
@@ -59,7 +68,7 @@ fn grant(conn: &mut DbConnection, principal_id: i64, levels: &[PrivilegeLevel]) 
     Ok(())
 }
 
-fn principal_id(conn: &mut DbConnection, name: &PrincipalName) -> Result<i64> {
+pub(super) fn principal_id(conn: &mut DbConnection, name: &PrincipalName) -> Result<i64> {
     principals::table
         .filter(principals::name.eq(name.as_str()))
         .select(principals::id)
@@ -204,7 +213,7 @@ pub fn bootstrap_admin(conn: &mut DbConnection, ttl: Duration) -> Result<Option<
         }
         let admin = PrincipalName::parse(BOOTSTRAP_ADMIN)?;
         let id = principal_id(conn, &admin)?;
-        grant(conn, id, &[PrivilegeLevel::Sa])?;
+        grant_levels(conn, id, &[PrivilegeLevel::Sa])?;
         insert_token(conn, id, ttl).map(Some)
     });
     match outcome {

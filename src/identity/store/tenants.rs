@@ -1,0 +1,149 @@
+//! Tenants and principals' membership in them.
+
+use diesel::prelude::*;
+
+use super::principal_id;
+use crate::identity::error::{IdentityError as Error, Result};
+use crate::identity::schema::{principal_tenants, principals, tenants};
+use crate::identity::tenant::{Tenant, TenantId, TenantName, TenantRef};
+use crate::identity::PrincipalName;
+use crate::platform::db::{now_millis, DbConnection, DbError};
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = tenants)]
+struct TenantRow {
+    id: i64,
+    name: String,
+    description: Option<String>,
+    enabled: i64,
+}
+
+impl From<TenantRow> for Tenant {
+    fn from(row: TenantRow) -> Self {
+        Tenant {
+            id: TenantId::from_stored(row.id),
+            name: TenantName::from_stored(row.name),
+            description: row.description,
+            enabled: row.enabled != 0,
+        }
+    }
+}
+
+/// Creates a tenant; without an id, a random one (another try on the rare collision).
+pub fn create(
+    conn: &mut DbConnection,
+    id: Option<TenantId>,
+    name: &TenantName,
+    description: Option<&str>,
+) -> Result<TenantId> {
+    const TRIES: usize = 5;
+    for _ in 0..TRIES {
+        let candidate = id.unwrap_or_else(TenantId::generate);
+        let inserted = diesel::insert_into(tenants::table)
+            .values((
+                tenants::id.eq(candidate.get()),
+                tenants::name.eq(name.as_str()),
+                tenants::name_key.eq(name.key()),
+                tenants::description.eq(description),
+                tenants::enabled.eq(1),
+                tenants::created_at.eq(now_millis()),
+            ))
+            .execute(conn)
+            .map_err(DbError::from);
+        match inserted {
+            Ok(_) => return Ok(candidate),
+            Err(e) => match e.unique_violation() {
+                Some(constraint) if constraint.contains("name_key") => {
+                    return Err(Error::TenantExists(name.clone()))
+                }
+                Some(_) if id.is_some() => return Err(Error::TenantIdTaken(candidate)),
+                Some(_) => continue,
+                None => return Err(e.into()),
+            },
+        }
+    }
+    Err(Error::invalid("no free tenant id was found; try again"))
+}
+
+pub fn find(conn: &mut DbConnection, tenant: &TenantRef) -> Result<Tenant> {
+    let query = tenants::table.select(TenantRow::as_select()).into_boxed();
+    let query = match tenant {
+        TenantRef::Id(id) => query.filter(tenants::id.eq(id.get())),
+        TenantRef::Name(name) => query.filter(tenants::name_key.eq(name.key())),
+    };
+    query
+        .first(conn)
+        .optional()
+        .map_err(DbError::from)?
+        .map(Tenant::from)
+        .ok_or_else(|| Error::NoSuchTenant(tenant.clone()))
+}
+
+pub fn set_enabled(conn: &mut DbConnection, tenant: &TenantRef, enabled: bool) -> Result<()> {
+    let id = find(conn, tenant)?.id;
+    diesel::update(tenants::table.find(id.get()))
+        .set(tenants::enabled.eq(i64::from(enabled)))
+        .execute(conn)
+        .map_err(DbError::from)?;
+    Ok(())
+}
+
+/// Makes the principal a member; being one already is fine.
+pub fn grant(conn: &mut DbConnection, principal: i64, tenant: TenantId) -> Result<()> {
+    let inserted = diesel::insert_into(principal_tenants::table)
+        .values((
+            principal_tenants::principal_id.eq(principal),
+            principal_tenants::tenant_id.eq(tenant.get()),
+        ))
+        .execute(conn)
+        .map_err(DbError::from);
+    match inserted {
+        Err(e) if e.unique_violation().is_none() => Err(e.into()),
+        _ => Ok(()),
+    }
+}
+
+/// Ends a membership; a default tenant that is no longer a membership is cleared too.
+pub fn revoke(conn: &mut DbConnection, name: &PrincipalName, tenant: &TenantRef) -> Result<()> {
+    conn.transaction::<_, Error, _>(|conn| {
+        let principal = principal_id(conn, name)?;
+        let tenant = find(conn, tenant)?.id.get();
+        diesel::delete(
+            principal_tenants::table
+                .filter(principal_tenants::principal_id.eq(principal))
+                .filter(principal_tenants::tenant_id.eq(tenant)),
+        )
+        .execute(conn)?;
+        diesel::update(
+            principals::table
+                .find(principal)
+                .filter(principals::default_tenant_id.eq(tenant)),
+        )
+        .set(principals::default_tenant_id.eq(None::<i64>))
+        .execute(conn)?;
+        Ok(())
+    })
+}
+
+pub fn set_default(conn: &mut DbConnection, principal: i64, tenant: TenantId) -> Result<()> {
+    grant(conn, principal, tenant)?;
+    diesel::update(principals::table.find(principal))
+        .set(principals::default_tenant_id.eq(tenant.get()))
+        .execute(conn)
+        .map_err(DbError::from)?;
+    Ok(())
+}
+
+/// The tenants `principal` belongs to, by id.
+pub fn of_principal(conn: &mut DbConnection, principal: i64) -> Result<Vec<Tenant>> {
+    Ok(tenants::table
+        .inner_join(principal_tenants::table)
+        .filter(principal_tenants::principal_id.eq(principal))
+        .order(tenants::id.asc())
+        .select(TenantRow::as_select())
+        .load(conn)
+        .map_err(DbError::from)?
+        .into_iter()
+        .map(Tenant::from)
+        .collect())
+}
