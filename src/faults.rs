@@ -44,8 +44,14 @@ fn identity(error: &IdentityError) -> Fault {
         IdentityError::MissingToken
         | IdentityError::DuplicateToken
         | IdentityError::InvalidToken
+        | IdentityError::BadCredentials
+        | IdentityError::TokenMismatch
+        | IdentityError::NotAMember(..)
         | IdentityError::MissingLevel(_) => Fault::unauthorized(error),
-        IdentityError::Disabled { .. } => Fault::user_disabled(error),
+        IdentityError::Disabled { .. } | IdentityError::TenantDisabled(_) => {
+            Fault::user_disabled(error)
+        }
+        IdentityError::Throttled { retry_after } => Fault::too_many_requests(error, *retry_after),
         IdentityError::Invalid(_) => Fault::bad_request(error),
         IdentityError::PrincipalExists(_)
         | IdentityError::TenantExists(_)

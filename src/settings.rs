@@ -74,6 +74,15 @@ pub struct AuthSettings {
     /// How often expired tokens are deleted.
     #[serde(with = "humantime_serde")]
     pub token_purge_interval: Duration,
+    /// Lifetime of tokens from `POST /v2.0/tokens`.
+    #[serde(with = "humantime_serde")]
+    pub token_ttl: Duration,
+    /// Consecutive failures of one principal from one client address before its further
+    /// attempts are refused for a while (never fewer than 5).
+    pub failures_before_throttle: u32,
+    /// The longest wait imposed; it doubles with each failure past the threshold.
+    #[serde(with = "humantime_serde")]
+    pub max_throttle: Duration,
 }
 
 impl Default for Settings {
@@ -120,6 +129,9 @@ impl Default for AuthSettings {
             cache_capacity: 10_000,
             bootstrap_token_ttl: Duration::from_secs(12 * 3600),
             token_purge_interval: Duration::from_secs(60),
+            token_ttl: Duration::from_secs(12 * 3600),
+            failures_before_throttle: 5,
+            max_throttle: Duration::from_secs(300),
         }
     }
 }

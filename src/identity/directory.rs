@@ -106,6 +106,13 @@ impl Directory {
         })
     }
 
+    /// The tenants of the principal with this id, without blocking.
+    pub async fn tenants_of_id(&self, principal: i64) -> Result<Vec<Tenant>> {
+        self.database
+            .run(move |conn| tenants::of_principal(conn, principal))
+            .await
+    }
+
     pub fn set_password(&self, name: &PrincipalName, password: &Secret) -> Result<()> {
         let hash = password.hash();
         self.database

@@ -6,6 +6,7 @@ use rand::RngCore;
 use sha2::{Digest, Sha256};
 
 use super::error::{IdentityError as Error, Result};
+use super::tenant::TenantId;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum PrivilegeLevel {
@@ -114,15 +115,25 @@ impl fmt::Display for PrincipalName {
     }
 }
 
-/// The authenticated principal behind a request's token.
+/// The authenticated principal behind a request's token, and the tenant the token is
+/// scoped to (if any).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Caller {
+    pub id: i64,
     pub name: PrincipalName,
     pub status: PrincipalStatus,
     pub levels: Vec<PrivilegeLevel>,
+    pub tenant: Option<TenantId>,
 }
 
 impl Caller {
+    /// SA and SVC act in any tenant; DA and DU only in their own.
+    pub fn acts_in_any_tenant(&self) -> bool {
+        self.levels
+            .iter()
+            .any(|level| matches!(level, PrivilegeLevel::Sa | PrivilegeLevel::Svc))
+    }
+
     /// Status first (a disabled principal is refused whatever its levels: 403), then level
     /// (the seed's table answers a missing level with 401).
     pub fn authorize(&self, allowed: &'static [PrivilegeLevel]) -> Result<()> {
@@ -183,9 +194,11 @@ mod tests {
 
     fn caller(status: PrincipalStatus, levels: &[PrivilegeLevel]) -> Caller {
         Caller {
+            id: 1,
             name: PrincipalName::parse("alice").unwrap(),
             status,
             levels: levels.to_vec(),
+            tenant: None,
         }
     }
 

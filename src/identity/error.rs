@@ -15,6 +15,17 @@ pub enum IdentityError {
     DuplicateToken,
     #[error("Invalid credentials: the token is unknown, expired or revoked")]
     InvalidToken,
+    /// Unknown user, wrong secret, inactive key: one answer, so nothing is learned.
+    #[error("Invalid credentials: unknown user or key, or a wrong secret")]
+    BadCredentials,
+    #[error("the token in the X-Auth-Token header is not the token being rescoped")]
+    TokenMismatch,
+    #[error("principal '{0}' is not a member of tenant '{1}'")]
+    NotAMember(PrincipalName, TenantRef),
+    #[error("tenant '{0}' is disabled")]
+    TenantDisabled(TenantName),
+    #[error("too many failed authentications from this address; try again in {retry_after} s")]
+    Throttled { retry_after: u64 },
     #[error("principal '{name}' is {status}")]
     Disabled {
         name: PrincipalName,
@@ -50,6 +61,12 @@ pub enum IdentityError {
     Unconfigured(&'static str),
     #[error(transparent)]
     Storage(#[from] DbError),
+}
+
+impl From<crate::platform::http::xml::XmlError> for IdentityError {
+    fn from(error: crate::platform::http::xml::XmlError) -> Self {
+        Self::Invalid(error.to_string())
+    }
 }
 
 impl IdentityError {

@@ -1,14 +1,18 @@
 //! Identity: principals with privilege levels, the tokens they call with, and the guards
 //! that admit callers to other subsystems' routes.
 
+mod credentials;
 mod directory;
 mod domain;
 mod error;
 mod guard;
+mod login;
+mod routes;
 mod schema;
 mod secrets;
 mod store;
 mod tenant;
+mod views;
 
 use actix_web::web;
 
@@ -33,6 +37,7 @@ use crate::settings::AuthSettings;
 pub struct Identity {
     authenticator: Authenticator,
     directory: Directory,
+    login: login::Login,
     settings: AuthSettings,
 }
 
@@ -40,13 +45,19 @@ impl Identity {
     pub fn new(database: Database, settings: &AuthSettings) -> Self {
         Self {
             authenticator: Authenticator::new(database.clone(), settings),
+            login: login::Login::new(database.clone(), settings),
             directory: Directory::new(database),
             settings: settings.clone(),
         }
     }
 
+    /// The authenticator every guard uses; the directory only through a guard.
     pub fn configure(&self, config: &mut web::ServiceConfig) {
-        config.app_data(self.authenticator.clone());
+        config
+            .app_data(self.authenticator.clone())
+            .app_data(self.directory.clone())
+            .app_data(web::Data::new(self.login.clone()));
+        routes::configure(config);
     }
 
     pub fn start_workers(&self, workers: &mut Workers) {

@@ -17,4 +17,5 @@ mod reply;
 mod request_safety;
 mod schemas;
 mod seed_examples;
+mod tokens;
 mod update_service;

@@ -29,6 +29,8 @@ pub fn json_schema(name: &str) -> Validator {
 struct ResponseSchemas {
     service: Validator,
     services: Validator,
+    access: Validator,
+    tenants: Validator,
     fault: Validator,
 }
 
@@ -37,6 +39,8 @@ fn response_schemas() -> &'static ResponseSchemas {
     SCHEMAS.get_or_init(|| ResponseSchemas {
         service: json_schema("register-service.response.json"),
         services: json_schema("register-services.response.json"),
+        access: json_schema("access.response.json"),
+        tenants: json_schema("tenants.response.json"),
         fault: json_schema("fault.response.json"),
     })
 }
@@ -61,10 +65,16 @@ fn check_json(status: StatusCode, body: &str) {
     let document: Value =
         serde_json::from_str(body).unwrap_or_else(|e| panic!("invalid JSON ({e}): {body}"));
     let schemas = response_schemas();
-    let schema = match (status.is_success(), document.get("registerServices")) {
-        (true, Some(_)) => &schemas.services,
-        (true, None) => &schemas.service,
+    let root = document
+        .as_object()
+        .and_then(|members| members.keys().next())
+        .map(String::as_str);
+    let schema = match (status.is_success(), root) {
         (false, _) => &schemas.fault,
+        (true, Some("registerServices")) => &schemas.services,
+        (true, Some("access")) => &schemas.access,
+        (true, Some("tenants")) => &schemas.tenants,
+        (true, _) => &schemas.service,
     };
     let errors = violations(schema, &document);
     assert!(

@@ -7,6 +7,7 @@ use std::time::Duration;
 use diesel::prelude::*;
 
 pub mod credentials;
+pub mod login;
 pub mod tenants;
 
 use crate::identity::domain::{
@@ -14,6 +15,7 @@ use crate::identity::domain::{
 };
 use crate::identity::error::{IdentityError as Error, Result};
 use crate::identity::schema::{principal_levels, principals, tokens};
+use crate::identity::tenant::TenantId;
 use crate::platform::db::{now_millis, DbConnection, DbError};
 
 /// Name of the principal created on a brand-new database.
@@ -96,10 +98,15 @@ pub fn set_status(
 /// Issues a new token for `name`, valid for `ttl`; only its hash is stored.
 pub fn issue_token(conn: &mut DbConnection, name: &PrincipalName, ttl: Duration) -> Result<Token> {
     let id = principal_id(conn, name)?;
-    insert_token(conn, id, ttl)
+    insert_token(conn, id, None, ttl)
 }
 
-fn insert_token(conn: &mut DbConnection, principal_id: i64, ttl: Duration) -> Result<Token> {
+pub(super) fn insert_token(
+    conn: &mut DbConnection,
+    principal_id: i64,
+    tenant: Option<TenantId>,
+    ttl: Duration,
+) -> Result<Token> {
     let ttl_millis = i64::try_from(ttl.as_millis())
         .ok()
         .filter(|&ms| ms > 0)
@@ -112,6 +119,7 @@ fn insert_token(conn: &mut DbConnection, principal_id: i64, ttl: Duration) -> Re
         .values((
             tokens::token_hash.eq(token.hash().as_str()),
             tokens::principal_id.eq(principal_id),
+            tokens::tenant_id.eq(tenant.map(TenantId::get)),
             tokens::expires_at.eq(now.saturating_add(ttl_millis)),
             tokens::created_at.eq(now),
         ))
@@ -148,9 +156,9 @@ pub struct Authentication {
     pub expires_at: i64,
 }
 
-/// The principal behind an unexpired token, with its status and levels.
+/// The principal behind an unexpired token, with its status, levels and the token's scope.
 pub fn authenticate(conn: &mut DbConnection, hash: &TokenHash) -> Result<Option<Authentication>> {
-    let found: Option<(i64, String, String, i64)> = tokens::table
+    let found: Option<(i64, String, String, i64, Option<i64>)> = tokens::table
         .inner_join(principals::table)
         .filter(tokens::token_hash.eq(hash.as_str()))
         .filter(tokens::expires_at.gt(now_millis()))
@@ -159,13 +167,26 @@ pub fn authenticate(conn: &mut DbConnection, hash: &TokenHash) -> Result<Option<
             principals::name,
             principals::status,
             tokens::expires_at,
+            tokens::tenant_id,
         ))
         .first(conn)
         .optional()
         .map_err(DbError::from)?;
-    let Some((id, name, status, expires_at)) = found else {
+    let Some((id, name, status, expires_at, tenant)) = found else {
         return Ok(None);
     };
+    let caller = load_caller(conn, id, &name, &status, tenant)?;
+    Ok(Some(Authentication { caller, expires_at }))
+}
+
+/// A principal's row and levels as a [`Caller`], acting in `tenant`.
+pub(super) fn load_caller(
+    conn: &mut DbConnection,
+    id: i64,
+    name: &str,
+    status: &str,
+    tenant: Option<i64>,
+) -> Result<Caller> {
     let levels: Vec<String> = principal_levels::table
         .filter(principal_levels::principal_id.eq(id))
         .select(principal_levels::level)
@@ -173,20 +194,20 @@ pub fn authenticate(conn: &mut DbConnection, hash: &TokenHash) -> Result<Option<
         .map_err(DbError::from)?;
     let caller = (|| {
         Ok::<_, Error>(Caller {
-            name: PrincipalName::parse(&name)?,
-            status: PrincipalStatus::parse(&status)?,
+            id,
+            name: PrincipalName::parse(name)?,
+            status: PrincipalStatus::parse(status)?,
             levels: levels
                 .iter()
                 .map(|level| PrivilegeLevel::parse(level))
                 .collect::<Result<_>>()?,
+            tenant: tenant.map(TenantId::from_stored),
         })
     })();
-    caller
-        .map(|caller| Some(Authentication { caller, expires_at }))
-        .map_err(|e| Error::Corrupt {
-            id,
-            reason: e.to_string(),
-        })
+    caller.map_err(|e| Error::Corrupt {
+        id,
+        reason: e.to_string(),
+    })
 }
 
 /// On a database with no principal at all, creates `admin` (SA) and returns a token for
@@ -214,7 +235,7 @@ pub fn bootstrap_admin(conn: &mut DbConnection, ttl: Duration) -> Result<Option<
         let admin = PrincipalName::parse(BOOTSTRAP_ADMIN)?;
         let id = principal_id(conn, &admin)?;
         grant_levels(conn, id, &[PrivilegeLevel::Sa])?;
-        insert_token(conn, id, ttl).map(Some)
+        insert_token(conn, id, None, ttl).map(Some)
     });
     match outcome {
         Err(Error::BootstrappedElsewhere) => Ok(None),

@@ -147,3 +147,13 @@ pub fn of_principal(conn: &mut DbConnection, principal: i64) -> Result<Vec<Tenan
         .map(Tenant::from)
         .collect())
 }
+
+pub fn is_member(conn: &mut DbConnection, principal: i64, tenant: TenantId) -> Result<bool> {
+    Ok(principal_tenants::table
+        .filter(principal_tenants::principal_id.eq(principal))
+        .filter(principal_tenants::tenant_id.eq(tenant.get()))
+        .count()
+        .get_result::<i64>(conn)
+        .map_err(DbError::from)?
+        > 0)
+}

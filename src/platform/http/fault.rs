@@ -23,7 +23,7 @@ pub struct Fault {
     pub element: &'static str,
     pub message: &'static str,
     pub details: String,
-    header: Option<(HeaderName, &'static str)>,
+    header: Option<(HeaderName, String)>,
     cause: Option<String>,
 }
 
@@ -54,7 +54,7 @@ impl Fault {
             Self::new(StatusCode::UNAUTHORIZED, "unauthorized", "UNAUTHORIZED").details(details);
         fault.header = Some((
             header::WWW_AUTHENTICATE,
-            r#"Keystone realm="service-registry""#,
+            r#"Keystone realm="service-registry""#.to_owned(),
         ));
         fault
     }
@@ -74,7 +74,7 @@ impl Fault {
             "METHOD_NOT_ALLOWED",
         )
         .details(details);
-        fault.header = Some((header::ALLOW, allow));
+        fault.header = Some((header::ALLOW, allow.to_owned()));
         fault
     }
 
@@ -104,6 +104,14 @@ impl Fault {
         .details(details)
     }
 
+    /// 429 with `Retry-After`: the client must wait before trying again.
+    pub fn too_many_requests(details: impl ToString, retry_after: u64) -> Self {
+        let mut fault =
+            Self::new(StatusCode::TOO_MANY_REQUESTS, "overLimit", "OVER_LIMIT").details(details);
+        fault.header = Some((header::RETRY_AFTER, retry_after.to_string()));
+        fault
+    }
+
     /// 503 with `Retry-After`: the database is down or too slow; the client may retry.
     pub fn unavailable() -> Self {
         let mut fault = Self::new(
@@ -112,7 +120,7 @@ impl Fault {
             "SERVICE_UNAVAILABLE",
         )
         .details("the service is temporarily unavailable; try again shortly");
-        fault.header = Some((header::RETRY_AFTER, "1"));
+        fault.header = Some((header::RETRY_AFTER, "1".to_owned()));
         fault
     }
 

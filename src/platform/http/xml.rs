@@ -106,24 +106,51 @@ impl XmlError {
     }
 }
 
-/// Reads a document whose root is `element` in `namespace` (with any prefix or none) and
-/// returns those of the root's unqualified attributes named in `wanted`, unescaped. Other
-/// attributes are ignored like JSON's `otherAttributes`, and qualified ones (`xsi:type`,
-/// ...) belong to other vocabularies; child content is ignored but must be well-formed.
-pub fn root_attributes<'w>(
-    body: &[u8],
-    namespace: &str,
-    element: &str,
-    wanted: &[&'w str],
-) -> Result<Vec<(&'w str, String)>, XmlError> {
+/// An element as read: its namespace (`None` when in no namespace), local name, and its
+/// unqualified attributes, still escaped until asked for.
+#[derive(Debug)]
+pub struct XmlElement {
+    pub namespace: Option<String>,
+    pub name: String,
+    attributes: Vec<(String, String)>,
+}
+
+impl XmlElement {
+    /// An unqualified attribute's value, unescaped and normalized (XML 1.0 §3.3.3).
+    pub fn attribute(&self, name: &str) -> Result<Option<String>, XmlError> {
+        self.attributes
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, raw)| attribute_value(raw.as_bytes()))
+            .transpose()
+    }
+
+    pub fn is(&self, namespace: &str, name: &str) -> bool {
+        self.namespace.as_deref() == Some(namespace) && self.name == name
+    }
+}
+
+/// A request document read one level deep: the root and its child elements. Deeper
+/// content is ignored but must be well-formed.
+#[derive(Debug)]
+pub struct ShallowDocument {
+    pub root: XmlElement,
+    pub children: Vec<XmlElement>,
+}
+
+/// Reads a document whose root is one of `roots` (namespace, local name), with any
+/// prefix or none. Qualified attributes (`xsi:type`, ...) belong to other vocabularies
+/// and are skipped.
+pub fn read_shallow(body: &[u8], roots: &[(&str, &str)]) -> Result<ShallowDocument, XmlError> {
     let text = std::str::from_utf8(body).map_err(|_| not_utf8())?;
     let text = text.strip_prefix('\u{FEFF}').unwrap_or(text);
     let mut reader = NsReader::from_str(text);
-    let mut attributes = None;
+    let mut root = None;
+    let mut children = Vec::new();
     let mut depth = 0usize;
     loop {
         let (resolved, event) = match reader.read_resolved_event() {
-            Ok(resolved) => resolved,
+            Ok((resolved, event)) => (OwnedNamespace::from(resolved), event),
             Err(e) => return Err(malformed(&e, reader.error_position())),
         };
         match event {
@@ -141,21 +168,30 @@ pub fn root_attributes<'w>(
                 }
             }
             Event::Start(ref start) | Event::Empty(ref start) if depth == 0 => {
-                if attributes.is_some() {
+                if root.is_some() {
                     return Err(XmlError::new(
                         "an XML document has exactly one root element",
                     ));
                 }
-                let root = check_root(&resolved, start.local_name().as_ref(), namespace, element);
+                let accepted = check_root(&resolved, start.local_name().as_ref(), roots);
                 // A broken attribute list can hide the xmlns declaration: report the
                 // malformation itself rather than a misleading "no namespace".
                 for attribute in start.attributes() {
                     attribute.map_err(|e| malformed(&e, reader.buffer_position()))?;
                 }
-                root?;
-                attributes = Some(unqualified_attributes(&reader, start, wanted)?);
+                accepted?;
+                root = Some(element(&reader, &resolved, start)?);
                 if matches!(event, Event::Start(_)) {
                     depth = 1;
+                }
+            }
+            Event::Start(ref start) | Event::Empty(ref start) if depth == 1 => {
+                if let OwnedNamespace::Unknown(prefix) = &resolved {
+                    return Err(undeclared_prefix(prefix));
+                }
+                children.push(element(&reader, &resolved, start)?);
+                if matches!(event, Event::Start(_)) {
+                    depth += 1;
                 }
             }
             Event::Start(_) => depth += 1,
@@ -186,30 +222,70 @@ pub fn root_attributes<'w>(
             "the XML document ends before its root element is closed",
         ));
     }
-    attributes.ok_or_else(|| {
+    let root = root.ok_or_else(|| {
+        let (namespace, element) = roots[0];
         XmlError::new(format!(
             "the XML body has no {element} element in namespace {namespace}"
         ))
-    })
+    })?;
+    Ok(ShallowDocument { root, children })
+}
+
+/// Reads a document whose root is `element` in `namespace` and returns those of the
+/// root's unqualified attributes named in `wanted`, unescaped. Other attributes are
+/// ignored like JSON's `otherAttributes`.
+pub fn root_attributes<'w>(
+    body: &[u8],
+    namespace: &str,
+    element: &str,
+    wanted: &[&'w str],
+) -> Result<Vec<(&'w str, String)>, XmlError> {
+    let document = read_shallow(body, &[(namespace, element)])?;
+    let mut found = Vec::new();
+    for name in wanted {
+        if let Some(value) = document.root.attribute(name)? {
+            found.push((*name, value));
+        }
+    }
+    Ok(found)
+}
+
+/// An element's resolved namespace, owned so the reader can be used again.
+enum OwnedNamespace {
+    Bound(Vec<u8>),
+    Unbound,
+    Unknown(Vec<u8>),
+}
+
+impl From<ResolveResult<'_>> for OwnedNamespace {
+    fn from(resolved: ResolveResult<'_>) -> Self {
+        match resolved {
+            ResolveResult::Bound(Namespace(ns)) => Self::Bound(ns.to_vec()),
+            ResolveResult::Unbound => Self::Unbound,
+            ResolveResult::Unknown(prefix) => Self::Unknown(prefix),
+        }
+    }
 }
 
 fn check_root(
-    resolved: &ResolveResult<'_>,
+    resolved: &OwnedNamespace,
     local_name: &[u8],
-    namespace: &str,
-    element: &str,
+    roots: &[(&str, &str)],
 ) -> Result<(), XmlError> {
-    if let ResolveResult::Unknown(prefix) = resolved {
+    if let OwnedNamespace::Unknown(prefix) = resolved {
         return Err(undeclared_prefix(prefix));
     }
-    let in_namespace =
-        matches!(resolved, ResolveResult::Bound(Namespace(ns)) if *ns == namespace.as_bytes());
-    if !in_namespace || local_name != element.as_bytes() {
+    let accepted = roots.iter().any(|(namespace, element)| {
+        matches!(resolved, OwnedNamespace::Bound(ns) if ns == namespace.as_bytes())
+            && local_name == element.as_bytes()
+    });
+    if !accepted {
+        let (namespace, element) = roots[0];
         return Err(XmlError::new(format!(
             "expected a {element} element in namespace {namespace}, got '{}'{}",
             String::from_utf8_lossy(local_name),
             match resolved {
-                ResolveResult::Bound(Namespace(ns)) =>
+                OwnedNamespace::Bound(ns) =>
                     format!(" in namespace {}", String::from_utf8_lossy(ns)),
                 _ => " in no namespace".to_owned(),
             }
@@ -218,12 +294,21 @@ fn check_root(
     Ok(())
 }
 
-fn unqualified_attributes<'w>(
+fn element(
     reader: &NsReader<&[u8]>,
+    resolved: &OwnedNamespace,
     start: &BytesStart<'_>,
-    wanted: &[&'w str],
-) -> Result<Vec<(&'w str, String)>, XmlError> {
-    let mut found = Vec::new();
+) -> Result<XmlElement, XmlError> {
+    let namespace = match resolved {
+        OwnedNamespace::Bound(ns) => {
+            Some(std::str::from_utf8(ns).map_err(|_| not_utf8())?.to_owned())
+        }
+        _ => None,
+    };
+    let name = std::str::from_utf8(start.local_name().as_ref())
+        .map_err(|_| not_utf8())?
+        .to_owned();
+    let mut attributes = Vec::new();
     for attribute in start.attributes() {
         let attribute = attribute.map_err(|e| malformed(&e, reader.buffer_position()))?;
         if attribute.key.as_namespace_binding().is_some() {
@@ -235,15 +320,15 @@ fn unqualified_attributes<'w>(
             ResolveResult::Unknown(prefix) => return Err(undeclared_prefix(&prefix)),
             ResolveResult::Bound(_) => continue,
         }
-        let Some(name) = wanted
-            .iter()
-            .find(|name| name.as_bytes() == local_name.as_ref())
-        else {
-            continue;
-        };
-        found.push((*name, attribute_value(&attribute.value)?));
+        let key = std::str::from_utf8(local_name.as_ref()).map_err(|_| not_utf8())?;
+        let value = std::str::from_utf8(&attribute.value).map_err(|_| not_utf8())?;
+        attributes.push((key.to_owned(), value.to_owned()));
     }
-    Ok(found)
+    Ok(XmlElement {
+        namespace,
+        name,
+        attributes,
+    })
 }
 
 /// XML 1.0 §3.3.3: literal line breaks and tabs in an attribute value read as spaces;

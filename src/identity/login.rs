@@ -1,0 +1,197 @@
+//! `POST /v2.0/tokens`: a credential and a scope in, a token out. Reads, the slow hash
+//! check and the write are three steps, so no connection (and no SQLite write turn) is
+//! held while argon2 runs.
+
+use std::sync::OnceLock;
+
+use actix_web::web;
+
+use super::credentials::{AuthRequest, Credentials};
+use super::domain::{Caller, Token, TokenHash};
+use super::error::{IdentityError as Error, Result};
+use super::secrets::Secret;
+use super::store::login::{self, Candidate, SecretKind};
+use super::store::tenants;
+use super::tenant::{Tenant, TenantRef};
+use crate::platform::db::{now_millis, Database, DbError};
+use crate::settings::AuthSettings;
+
+/// A token just issued, with what the `access` document shows about it.
+pub struct Issued {
+    pub token: Token,
+    pub expires_at: i64,
+    pub user: Caller,
+    pub tenant: Option<Tenant>,
+}
+
+#[derive(Clone)]
+pub struct Login {
+    database: Database,
+    settings: AuthSettings,
+}
+
+impl Login {
+    pub fn new(database: Database, settings: &AuthSettings) -> Self {
+        Self {
+            database,
+            settings: settings.clone(),
+        }
+    }
+
+    /// `client` is the caller's address (failures are counted per principal and address);
+    /// `header_token` the `X-Auth-Token` header, which a rescope must match.
+    pub async fn authenticate(
+        &self,
+        request: AuthRequest,
+        client: String,
+        header_token: Option<String>,
+    ) -> Result<Issued> {
+        let AuthRequest { credentials, scope } = request;
+        let (candidate, secret) = self.candidate(credentials, &client, header_token).await?;
+        let Some(candidate) = candidate else {
+            // Spend the time a real check takes, so an unknown name is not told apart.
+            if let Some(secret) = secret {
+                web::block(move || secret.matches(decoy_hash())).await.ok();
+            }
+            return Err(Error::BadCredentials);
+        };
+        let principal = candidate.caller.id;
+        if let Some(secret) = secret {
+            self.throttle(&candidate)?;
+            let stored = candidate.stored_hash.clone();
+            let matched = web::block(move || stored.is_some_and(|stored| secret.matches(&stored)))
+                .await
+                .map_err(DbError::Task)?;
+            if !matched {
+                let client = client.clone();
+                self.database
+                    .run_write(move |conn| login::record_failure(conn, principal, &client))
+                    .await?;
+                return Err(Error::BadCredentials);
+            }
+        }
+        let user = candidate.caller;
+        user.authorize(&super::PrivilegeLevel::ALL)?;
+        let tenant = self
+            .scope(&user, scope.or(candidate.default_tenant.map(TenantRef::Id)))
+            .await?;
+        let ttl = self.settings.token_ttl;
+        let tenant_id = tenant.as_ref().map(|t| t.id);
+        let (token, expires_at) = self
+            .database
+            .run_write(move |conn| login::issue(conn, principal, &client, tenant_id, ttl))
+            .await?;
+        Ok(Issued {
+            token,
+            expires_at,
+            user: Caller {
+                tenant: tenant_id,
+                ..user
+            },
+            tenant,
+        })
+    }
+
+    /// The principal the credential names (if any) and the secret to check (none for a
+    /// token, which is itself the proof).
+    async fn candidate(
+        &self,
+        credentials: Credentials,
+        client: &str,
+        header_token: Option<String>,
+    ) -> Result<(Option<Candidate>, Option<Secret>)> {
+        let client = client.to_owned();
+        match credentials {
+            Credentials::Password { user, password } => {
+                let found = self
+                    .database
+                    .run(move |conn| login::by_user(conn, &user, SecretKind::Password, &client))
+                    .await?;
+                Ok((found, Some(password)))
+            }
+            Credentials::ApiKey { user, api_key } => {
+                let user = super::credentials::UserRef::Name(user);
+                let found = self
+                    .database
+                    .run(move |conn| login::by_user(conn, &user, SecretKind::ApiKey, &client))
+                    .await?;
+                Ok((found, Some(api_key)))
+            }
+            Credentials::AccessKey { access_key, secret } => {
+                let found = self
+                    .database
+                    .run(move |conn| login::by_access_key(conn, &access_key, &client))
+                    .await?;
+                Ok((found, Some(secret)))
+            }
+            Credentials::Token { id } => {
+                if header_token.is_some_and(|header| header.trim() != id) {
+                    return Err(Error::TokenMismatch);
+                }
+                let hash = TokenHash::of(&id);
+                let found = self
+                    .database
+                    .run(move |conn| login::by_token(conn, &hash))
+                    .await?;
+                match found {
+                    Some(found) => Ok((Some(found), None)),
+                    None => Err(Error::InvalidToken),
+                }
+            }
+        }
+    }
+
+    /// Past the threshold, each further failure doubles the wait (up to the maximum)
+    /// before this principal may try again from this address.
+    fn throttle(&self, candidate: &Candidate) -> Result<()> {
+        let threshold = i64::from(self.settings.failures_before_throttle.max(5));
+        if candidate.failures < threshold {
+            return Ok(());
+        }
+        let doublings = u32::try_from(candidate.failures - threshold)
+            .unwrap_or(u32::MAX)
+            .min(20);
+        let wait_millis = (1000u64 << doublings).min(self.settings.max_throttle.as_millis() as u64);
+        let until = candidate.last_failure_at.saturating_add(wait_millis as i64);
+        let now = now_millis();
+        if now < until {
+            let retry_after = ((until - now) as u64).div_ceil(1000);
+            return Err(Error::Throttled { retry_after });
+        }
+        Ok(())
+    }
+
+    /// The tenant a token will be scoped to: it must exist, the principal must belong to
+    /// it (SA and SVC act in any tenant), and it must be enabled.
+    async fn scope(&self, user: &Caller, scope: Option<TenantRef>) -> Result<Option<Tenant>> {
+        let Some(scope) = scope else {
+            return Ok(None);
+        };
+        let principal = user.id;
+        let any_tenant = user.acts_in_any_tenant();
+        let name = user.name.clone();
+        let tenant = self
+            .database
+            .run(move |conn| {
+                let tenant = tenants::find(conn, &scope)
+                    .map_err(|_| Error::NotAMember(name.clone(), scope.clone()))?;
+                let member = any_tenant || tenants::is_member(conn, principal, tenant.id)?;
+                if member {
+                    Ok(tenant)
+                } else {
+                    Err(Error::NotAMember(name, scope))
+                }
+            })
+            .await?;
+        if !tenant.enabled {
+            return Err(Error::TenantDisabled(tenant.name));
+        }
+        Ok(Some(tenant))
+    }
+}
+
+/// A hash of nothing anyone knows, checked when a credential names no principal.
+fn decoy_hash() -> &'static str {
+    static DECOY: OnceLock<String> = OnceLock::new();
+    DECOY.get_or_init(|| Secret::generate().hash())
+}

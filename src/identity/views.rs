@@ -1,0 +1,195 @@
+//! Wire shapes of identity (OpenStack Identity v2.0): `access` and `tenants`.
+
+use std::time::{Duration, UNIX_EPOCH};
+
+use serde::ser::{SerializeMap, Serializer};
+use serde::Serialize;
+
+use super::credentials::IDENTITY_NS;
+use super::domain::{Caller, PrivilegeLevel};
+use super::login::Issued;
+use super::tenant::Tenant;
+use crate::platform::http::xml::XmlWriter;
+use crate::platform::http::Representation;
+
+/// ISO-8601 UTC with milliseconds and `Z`, as clients parse it.
+fn iso8601(millis: i64) -> String {
+    let at = UNIX_EPOCH + Duration::from_millis(u64::try_from(millis).unwrap_or(0));
+    humantime::format_rfc3339_millis(at).to_string()
+}
+
+/// Levels are the principal's roles; DA and DU hold theirs in the token's tenant.
+fn roles(user: &Caller) -> Vec<Role> {
+    user.levels
+        .iter()
+        .map(|level| Role {
+            id: level.as_str(),
+            name: level.as_str(),
+            tenant_id: match level {
+                PrivilegeLevel::Da | PrivilegeLevel::Du => user.tenant.map(|t| t.to_string()),
+                PrivilegeLevel::Sa | PrivilegeLevel::Svc => None,
+            },
+        })
+        .collect()
+}
+
+#[derive(Serialize)]
+struct Role {
+    id: &'static str,
+    name: &'static str,
+    #[serde(rename = "tenantId", skip_serializing_if = "Option::is_none")]
+    tenant_id: Option<String>,
+}
+
+/// `{"access": {"token", "user", "serviceCatalog"}}`. The catalog is empty until endpoint
+/// templates exist to fill it.
+pub struct AccessView(pub Issued);
+
+#[derive(Serialize)]
+struct TenantRefJson {
+    id: String,
+    name: String,
+}
+
+#[derive(Serialize)]
+struct TokenJson {
+    id: String,
+    expires: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tenant: Option<TenantRefJson>,
+}
+
+#[derive(Serialize)]
+struct UserJson {
+    id: String,
+    name: String,
+    roles: Vec<Role>,
+}
+
+#[derive(Serialize)]
+struct AccessJson {
+    token: TokenJson,
+    user: UserJson,
+    #[serde(rename = "serviceCatalog")]
+    service_catalog: [(); 0],
+}
+
+impl Serialize for AccessView {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let issued = &self.0;
+        let access = AccessJson {
+            token: TokenJson {
+                id: issued.token.expose().to_owned(),
+                expires: iso8601(issued.expires_at),
+                tenant: issued.tenant.as_ref().map(|t| TenantRefJson {
+                    id: t.id.to_string(),
+                    name: t.name.to_string(),
+                }),
+            },
+            user: UserJson {
+                id: issued.user.id.to_string(),
+                name: issued.user.name.to_string(),
+                roles: roles(&issued.user),
+            },
+            service_catalog: [],
+        };
+        let mut map = serializer.serialize_map(Some(1))?;
+        map.serialize_entry("access", &access)?;
+        map.end()
+    }
+}
+
+impl Representation for AccessView {
+    fn write_xml(&self, xml: &mut XmlWriter) {
+        let issued = &self.0;
+        xml.open("access", Some(IDENTITY_NS)).close_start();
+        xml.open("token", None)
+            .attribute("id", issued.token.expose())
+            .attribute("expires", &iso8601(issued.expires_at));
+        match &issued.tenant {
+            Some(tenant) => {
+                xml.close_start()
+                    .open("tenant", None)
+                    .attribute_display("id", tenant.id)
+                    .attribute("name", tenant.name.as_str())
+                    .empty();
+                xml.end("token");
+            }
+            None => xml.empty(),
+        }
+        xml.open("user", None)
+            .attribute_display("id", issued.user.id)
+            .attribute("name", issued.user.name.as_str())
+            .close_start()
+            .open("roles", None)
+            .close_start();
+        for role in roles(&issued.user) {
+            xml.open("role", None)
+                .attribute("id", role.id)
+                .attribute("name", role.name);
+            if let Some(tenant) = &role.tenant_id {
+                xml.attribute("tenantId", tenant);
+            }
+            xml.empty();
+        }
+        xml.end("roles").end("user");
+        xml.open("serviceCatalog", None).empty();
+        xml.end("access");
+    }
+}
+
+/// `{"tenants": [...], "tenants_links": []}` / `<tenants>`.
+pub struct TenantsView(pub Vec<Tenant>);
+
+#[derive(Serialize)]
+struct TenantJson<'a> {
+    id: String,
+    name: &'a str,
+    description: Option<&'a str>,
+    enabled: bool,
+}
+
+impl Serialize for TenantsView {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let tenants: Vec<TenantJson<'_>> = self
+            .0
+            .iter()
+            .map(|t| TenantJson {
+                id: t.id.to_string(),
+                name: t.name.as_str(),
+                description: t.description.as_deref(),
+                enabled: t.enabled,
+            })
+            .collect();
+        let mut map = serializer.serialize_map(Some(2))?;
+        map.serialize_entry("tenants", &tenants)?;
+        map.serialize_entry("tenants_links", &[(); 0])?;
+        map.end()
+    }
+}
+
+impl Representation for TenantsView {
+    fn write_xml(&self, xml: &mut XmlWriter) {
+        xml.open("tenants", Some(IDENTITY_NS));
+        if self.0.is_empty() {
+            xml.empty();
+            return;
+        }
+        xml.close_start();
+        for tenant in &self.0 {
+            xml.open("tenant", None)
+                .attribute_display("id", tenant.id)
+                .attribute("name", tenant.name.as_str())
+                .attribute("enabled", if tenant.enabled { "true" } else { "false" });
+            match &tenant.description {
+                Some(description) => {
+                    xml.close_start()
+                        .text_element("description", description)
+                        .end("tenant");
+                }
+                None => xml.empty(),
+            }
+        }
+        xml.end("tenants");
+    }
+}

@@ -1,0 +1,527 @@
+//! `POST /v2.0/tokens` and `GET /v2.0/tenants`: every credential kind, scoping, refusals
+//! and throttling, each in JSON and in XML.
+
+use std::net::{IpAddr, Ipv4Addr};
+use std::time::{Duration, SystemTime};
+
+use reqwest::{header, Method, StatusCode};
+use service_registry::identity::{
+    NewPrincipal, PrincipalName, PrivilegeLevel, Secret, TenantId, TenantName, TenantRef,
+};
+
+use crate::helpers::*;
+
+const IDENTITY_NS: &str = "http://docs.openstack.org/identity/api/v2.0";
+const HP_IDM_NS: &str = "http://www.hp.com/identity/api/ext/HP-IDM/v1.0";
+const RAX_NS: &str = "http://docs.rackspace.com/identity/api/ext/RAX-KSKEY/v1.0";
+const PASSWORD: &str = "correct horse battery";
+
+/// A credential and scope, written in either format.
+#[derive(Clone)]
+enum Credential {
+    Password(&'static str, &'static str),
+    ApiKey(&'static str, String),
+    AccessKey(String, String),
+    Token(String),
+}
+
+#[derive(Clone, Default)]
+struct Scope {
+    tenant_id: Option<String>,
+    tenant_name: Option<String>,
+}
+
+fn auth_body(credential: &Credential, scope: &Scope, format: Format) -> String {
+    match format {
+        Format::Json => {
+            let mut auth = serde_json::Map::new();
+            let (key, value) = match credential {
+                Credential::Password(user, password) => (
+                    "passwordCredentials",
+                    serde_json::json!({"username": user, "password": password}),
+                ),
+                Credential::ApiKey(user, key) => (
+                    "RAX-KSKEY:apiKeyCredentials",
+                    serde_json::json!({"username": user, "apiKey": key}),
+                ),
+                Credential::AccessKey(access, secret) => (
+                    "apiAccessKeyCredentials",
+                    serde_json::json!({"accessKey": access, "secretKey": secret}),
+                ),
+                Credential::Token(id) => ("token", serde_json::json!({ "id": id })),
+            };
+            auth.insert(key.into(), value);
+            if let Some(id) = &scope.tenant_id {
+                auth.insert("tenantId".into(), id.clone().into());
+            }
+            if let Some(name) = &scope.tenant_name {
+                auth.insert("tenantName".into(), name.clone().into());
+            }
+            serde_json::json!({ "auth": auth }).to_string()
+        }
+        Format::Xml => {
+            let mut root = format!(r#"<auth xmlns="{IDENTITY_NS}""#);
+            if let Some(id) = &scope.tenant_id {
+                root.push_str(&format!(r#" tenantId="{}""#, xml_escape(id)));
+            }
+            if let Some(name) = &scope.tenant_name {
+                root.push_str(&format!(r#" tenantName="{}""#, xml_escape(name)));
+            }
+            let child = match credential {
+                Credential::Password(user, password) => format!(
+                    r#"<passwordCredentials username="{user}" password="{}"/>"#,
+                    xml_escape(password)
+                ),
+                Credential::ApiKey(user, key) => format!(
+                    r#"<apiKeyCredentials xmlns="{RAX_NS}" username="{user}" apiKey="{key}"/>"#
+                ),
+                Credential::AccessKey(access, secret) => format!(
+                    r#"<hp:apiAccessKeyCredentials xmlns:hp="{HP_IDM_NS}" accessKey="{access}" secretKey="{secret}"/>"#
+                ),
+                Credential::Token(id) => format!(r#"<token id="{id}"/>"#),
+            };
+            format!("{root}>{child}</auth>")
+        }
+    }
+}
+
+/// What an `access` document says, read the same from JSON and XML.
+#[derive(Debug, PartialEq)]
+struct Access {
+    token: String,
+    expires: String,
+    tenant: Option<(String, String)>,
+    user: (String, String),
+    roles: Vec<(String, Option<String>)>,
+}
+
+fn access(reply: &Reply) -> Access {
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    match reply.format() {
+        Format::Json => {
+            let doc = reply.json();
+            let a = &doc["access"];
+            let text = |v: &serde_json::Value| v.as_str().unwrap().to_owned();
+            assert!(a["serviceCatalog"].is_array());
+            Access {
+                token: text(&a["token"]["id"]),
+                expires: text(&a["token"]["expires"]),
+                tenant: a["token"]
+                    .get("tenant")
+                    .map(|t| (text(&t["id"]), text(&t["name"]))),
+                user: (text(&a["user"]["id"]), text(&a["user"]["name"])),
+                roles: a["user"]["roles"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|r| (text(&r["id"]), r.get("tenantId").map(text)))
+                    .collect(),
+            }
+        }
+        Format::Xml => {
+            let root = reply.xml();
+            assert_eq!(
+                (root.namespace.as_str(), root.name.as_str()),
+                (IDENTITY_NS, "access")
+            );
+            let child = |e: &XmlElement, name: &str| {
+                e.children.iter().find(|c| c.name == name).cloned().unwrap()
+            };
+            let token = child(&root, "token");
+            let user = child(&root, "user");
+            child(&root, "serviceCatalog");
+            Access {
+                token: token.attributes["id"].clone(),
+                expires: token.attributes["expires"].clone(),
+                tenant: token
+                    .children
+                    .first()
+                    .map(|t| (t.attributes["id"].clone(), t.attributes["name"].clone())),
+                user: (
+                    user.attributes["id"].clone(),
+                    user.attributes["name"].clone(),
+                ),
+                roles: child(&user, "roles")
+                    .children
+                    .iter()
+                    .map(|r| {
+                        (
+                            r.attributes["id"].clone(),
+                            r.attributes.get("tenantId").cloned(),
+                        )
+                    })
+                    .collect(),
+            }
+        }
+    }
+}
+
+impl TestApp {
+    async fn authenticate(&self, credential: &Credential, scope: &Scope, format: Format) -> Reply {
+        self.authenticate_from(&self.client, credential, scope, format)
+            .await
+    }
+
+    async fn authenticate_from(
+        &self,
+        client: &reqwest::Client,
+        credential: &Credential,
+        scope: &Scope,
+        format: Format,
+    ) -> Reply {
+        let request = client
+            .post(format!("{}/v2.0/tokens", self.address))
+            .header(header::ACCEPT, format.media_type())
+            .header(header::CONTENT_TYPE, format.media_type())
+            .body(auth_body(credential, scope, format));
+        Reply::from(request).await
+    }
+
+    fn tenant(&self, name: &str, id: i64) -> TenantId {
+        self.directory()
+            .create_tenant(
+                &TenantName::parse(name).unwrap(),
+                Some(TenantId::parse(&id.to_string()).unwrap()),
+                None,
+            )
+            .unwrap()
+    }
+
+    /// A principal with a password, member of `tenants`, default tenant `default`.
+    fn user(&self, name: &str, level: &str, tenants: &[&str], default: Option<&str>) {
+        let directory = self.directory();
+        let name = PrincipalName::parse(name).unwrap();
+        directory
+            .create(&NewPrincipal {
+                name: name.clone(),
+                levels: vec![PrivilegeLevel::parse(level).unwrap()],
+                tenants: tenants
+                    .iter()
+                    .map(|t| TenantRef::parse(t).unwrap())
+                    .collect(),
+                default_tenant: default.map(|t| TenantRef::parse(t).unwrap()),
+            })
+            .unwrap();
+        directory
+            .set_password(&name, &Secret::password(PASSWORD).unwrap())
+            .unwrap();
+    }
+}
+
+fn scoped_by_name(name: &str) -> Scope {
+    Scope {
+        tenant_name: Some(name.into()),
+        ..Scope::default()
+    }
+}
+
+fn scoped_by_id(id: &str) -> Scope {
+    Scope {
+        tenant_id: Some(id.into()),
+        ..Scope::default()
+    }
+}
+
+async fn every_credential_kind_issues_a_token_that_works_on_the_api(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.tenant("acme", 7);
+    app.user("alice", "DU", &["acme"], None);
+    let name = PrincipalName::parse("alice").unwrap();
+    let api_key = app.directory().new_api_key(&name).unwrap();
+    let (access_key, secret) = app.directory().new_access_key(&name).unwrap();
+    let credentials = [
+        Credential::Password("alice", PASSWORD),
+        Credential::ApiKey("alice", api_key.expose().to_owned()),
+        Credential::AccessKey(access_key, secret.expose().to_owned()),
+    ];
+    for format in FORMATS {
+        for credential in &credentials {
+            let granted = access(
+                &app.authenticate(credential, &scoped_by_id("7"), format)
+                    .await,
+            );
+            assert_eq!(granted.tenant, Some(("7".into(), "acme".into())));
+            assert_eq!(granted.user.1, "alice");
+            assert_eq!(granted.roles, [("DU".into(), Some("7".into()))]);
+            let reply = app.list_services_as("", Format::Json, &granted.token).await;
+            assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+        }
+    }
+}
+
+async fn tokens_expire_in_twelve_hours_written_in_iso_8601_utc(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.user("alice", "DU", &[], None);
+    for format in FORMATS {
+        let before = SystemTime::now();
+        let granted = access(
+            &app.authenticate(
+                &Credential::Password("alice", PASSWORD),
+                &Scope::default(),
+                format,
+            )
+            .await,
+        );
+        assert_eq!(granted.tenant, None, "no scope and no default: unscoped");
+        assert_eq!(granted.expires.len(), "2026-11-23T21:42:59.455Z".len());
+        assert!(granted.expires.ends_with('Z'));
+        let expires = humantime::parse_rfc3339(&granted.expires).unwrap();
+        let lifetime = expires.duration_since(before).unwrap();
+        assert!(
+            lifetime > Duration::from_secs(12 * 3600 - 60)
+                && lifetime <= Duration::from_secs(12 * 3600 + 1),
+            "{lifetime:?}"
+        );
+    }
+}
+
+async fn the_scope_is_the_named_tenant_else_the_default_one(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.tenant("Acme", 7);
+    app.tenant("Globex", 8);
+    app.tenant("Initech", 9);
+    app.user("alice", "DA", &["7"], Some("globex"));
+    app.user("root", "SA", &[], None);
+    let alice = Credential::Password("alice", PASSWORD);
+    for format in FORMATS {
+        let by_name = access(
+            &app.authenticate(&alice, &scoped_by_name("ACME"), format)
+                .await,
+        );
+        assert_eq!(by_name.tenant, Some(("7".into(), "Acme".into())));
+        let default = access(&app.authenticate(&alice, &Scope::default(), format).await);
+        assert_eq!(default.tenant, Some(("8".into(), "Globex".into())));
+        app.authenticate(&alice, &scoped_by_id("9"), format)
+            .await
+            .assert_fault(401, "unauthorized");
+        app.authenticate(&alice, &scoped_by_name("nosuch"), format)
+            .await
+            .assert_fault(401, "unauthorized");
+        let both = Scope {
+            tenant_id: Some("7".into()),
+            tenant_name: Some("Acme".into()),
+        };
+        app.authenticate(&alice, &both, format)
+            .await
+            .assert_fault(400, "badRequest");
+        // SA acts in any tenant.
+        let root = access(
+            &app.authenticate(
+                &Credential::Password("root", PASSWORD),
+                &scoped_by_id("9"),
+                format,
+            )
+            .await,
+        );
+        assert_eq!(root.tenant, Some(("9".into(), "Initech".into())));
+        assert_eq!(root.roles, [("SA".into(), None)]);
+    }
+    app.directory()
+        .set_tenant_enabled(&TenantRef::parse("acme").unwrap(), false)
+        .unwrap();
+    for format in FORMATS {
+        app.authenticate(&alice, &scoped_by_id("7"), format)
+            .await
+            .assert_fault(403, "userDisabled");
+    }
+}
+
+async fn wrong_unknown_or_inactive_credentials_are_refused(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.user("alice", "DU", &[], None);
+    app.user("bob", "DU", &[], None);
+    let name = PrincipalName::parse("alice").unwrap();
+    let (access_key, secret) = app.directory().new_access_key(&name).unwrap();
+    app.directory().disable_access_key(&access_key).unwrap();
+    let old_key = app.directory().new_api_key(&name).unwrap();
+    app.directory().new_api_key(&name).unwrap();
+    let refused = [
+        Credential::Password("alice", "not the password"),
+        Credential::Password("nobody", PASSWORD),
+        Credential::AccessKey(access_key, secret.expose().to_owned()),
+        Credential::AccessKey("NOSUCHKEY".into(), "x".into()),
+        Credential::ApiKey("alice", old_key.expose().to_owned()),
+        Credential::ApiKey("bob", "never set".into()),
+        Credential::Token(format!("HPAuth_{}", "0".repeat(64))),
+    ];
+    for format in FORMATS {
+        for credential in &refused {
+            app.authenticate(credential, &Scope::default(), format)
+                .await
+                .assert_fault(401, "unauthorized");
+        }
+    }
+    app.set_status("bob", service_registry::identity::PrincipalStatus::Disabled);
+    for format in FORMATS {
+        app.authenticate(
+            &Credential::Password("bob", PASSWORD),
+            &Scope::default(),
+            format,
+        )
+        .await
+        .assert_fault(403, "userDisabled");
+        app.authenticate(
+            &Credential::Password("bob", "wrong password"),
+            &Scope::default(),
+            format,
+        )
+        .await
+        .assert_fault(401, "unauthorized");
+    }
+}
+
+async fn malformed_authentication_requests_are_400(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let post = |body: &'static str, format: Format| {
+        app.send_body(Method::POST, "/v2.0/tokens", format, body.to_owned(), "")
+    };
+    for body in [
+        r#"{"auth":{}}"#,
+        r#"{"auth":{"passwordCredentials":{"username":"a"}}}"#,
+        r#"{"notauth":{}}"#,
+        r#"{"auth":"#,
+    ] {
+        post(body, Format::Json)
+            .await
+            .assert_fault(400, "badRequest");
+    }
+    for body in [
+        r#"<auth xmlns="http://docs.openstack.org/identity/api/v2.0"/>"#,
+        r#"<auth><passwordCredentials username="a" password="b"/></auth>"#,
+        r#"<!DOCTYPE auth [<!ENTITY x "y">]><auth xmlns="http://docs.openstack.org/identity/api/v2.0"/>"#,
+    ] {
+        post(body, Format::Xml)
+            .await
+            .assert_fault(400, "badRequest");
+    }
+}
+
+async fn a_token_is_rescoped_by_presenting_it(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.tenant("acme", 7);
+    app.user("alice", "DU", &["acme"], None);
+    for format in FORMATS {
+        let unscoped = access(
+            &app.authenticate(
+                &Credential::Password("alice", PASSWORD),
+                &Scope::default(),
+                format,
+            )
+            .await,
+        );
+        assert_eq!(unscoped.tenant, None);
+        let rescoped = access(
+            &app.authenticate(
+                &Credential::Token(unscoped.token.clone()),
+                &scoped_by_id("7"),
+                format,
+            )
+            .await,
+        );
+        assert_eq!(rescoped.tenant, Some(("7".into(), "acme".into())));
+        assert_ne!(rescoped.token, unscoped.token);
+        // The X-Auth-Token header, when sent, must be the token being rescoped.
+        let mismatched = app
+            .client
+            .post(format!("{}/v2.0/tokens", app.address))
+            .header(header::ACCEPT, format.media_type())
+            .header(header::CONTENT_TYPE, format.media_type())
+            .header("X-Auth-Token", &rescoped.token)
+            .body(auth_body(
+                &Credential::Token(unscoped.token.clone()),
+                &Scope::default(),
+                format,
+            ));
+        Reply::from(mismatched)
+            .await
+            .assert_fault(401, "unauthorized");
+    }
+}
+
+async fn failed_attempts_are_throttled_per_principal_and_address(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.user("alice", "DU", &[], None);
+    let wrong = Credential::Password("alice", "wrong password");
+    let right = Credential::Password("alice", PASSWORD);
+    for attempt in 0..5 {
+        let format = FORMATS[attempt % 2];
+        app.authenticate(&wrong, &Scope::default(), format)
+            .await
+            .assert_fault(401, "unauthorized");
+    }
+    for format in FORMATS {
+        let reply = app.authenticate(&right, &Scope::default(), format).await;
+        reply.assert_fault(429, "overLimit");
+        assert!(reply
+            .header("retry-after")
+            .is_some_and(|s| s.parse::<u64>().is_ok()));
+    }
+    // A stranger elsewhere does not lock alice out: another address still gets in.
+    let elsewhere = reqwest::Client::builder()
+        .local_address(IpAddr::V4(Ipv4Addr::new(127, 0, 0, 2)))
+        .build()
+        .unwrap();
+    access(
+        &app.authenticate_from(&elsewhere, &right, &Scope::default(), Format::Json)
+            .await,
+    );
+    // After the wait, the right password works and forgives the failures.
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    access(
+        &app.authenticate(&right, &Scope::default(), Format::Xml)
+            .await,
+    );
+    app.authenticate(&wrong, &Scope::default(), Format::Json)
+        .await
+        .assert_fault(401, "unauthorized");
+}
+
+async fn tenants_lists_the_callers_memberships(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.tenant("acme", 7);
+    app.tenant("globex", 8);
+    app.tenant("initech", 9);
+    app.user("alice", "DU", &["7", "8"], None);
+    let token = access(
+        &app.authenticate(
+            &Credential::Password("alice", PASSWORD),
+            &Scope::default(),
+            Format::Json,
+        )
+        .await,
+    )
+    .token;
+    for format in FORMATS {
+        let reply = Reply::from(app.request_as(Method::GET, "/v2.0/tenants", format, &token)).await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+        let ids: Vec<String> = match format {
+            Format::Json => reply.json()["tenants"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|t| t["id"].as_str().unwrap().to_owned())
+                .collect(),
+            Format::Xml => reply
+                .xml()
+                .children
+                .iter()
+                .map(|t| t.attributes["id"].clone())
+                .collect(),
+        };
+        assert_eq!(ids, ["7", "8"]);
+        Reply::from(app.request_as(Method::GET, "/v2.0/tenants", format, "nonsense"))
+            .await
+            .assert_fault(401, "unauthorized");
+    }
+}
+
+on_both_backends!(
+    every_credential_kind_issues_a_token_that_works_on_the_api,
+    tokens_expire_in_twelve_hours_written_in_iso_8601_utc,
+    the_scope_is_the_named_tenant_else_the_default_one,
+    wrong_unknown_or_inactive_credentials_are_refused,
+    malformed_authentication_requests_are_400,
+    a_token_is_rescoped_by_presenting_it,
+    failed_attempts_are_throttled_per_principal_and_address,
+    tenants_lists_the_callers_memberships,
+);
