@@ -47,6 +47,7 @@ fn identity(error: &IdentityError) -> Fault {
         | IdentityError::BadCredentials
         | IdentityError::TokenMismatch
         | IdentityError::NotAMember(..)
+        | IdentityError::NotInTenant(_)
         | IdentityError::MissingLevel(_) => Fault::unauthorized(error),
         IdentityError::Disabled { .. } | IdentityError::TenantDisabled(_) => {
             Fault::user_disabled(error)

@@ -5,11 +5,12 @@ use std::time::Duration;
 
 use diesel::Connection;
 
-use super::domain::{PrincipalName, PrincipalStatus, PrivilegeLevel, Token};
+use super::domain::{PrincipalName, PrincipalStatus, PrivilegeLevel, Token, TokenHash};
 use super::error::IdentityError;
 use super::secrets::{generate_access_key, Secret};
 use super::store::{self, credentials, tenants};
 use super::tenant::{Tenant, TenantId, TenantName, TenantRef};
+use super::views::AccessView;
 use crate::platform::db::{now_millis, Database};
 
 type Result<T> = std::result::Result<T, IdentityError>;
@@ -104,6 +105,45 @@ impl Directory {
             let id = store::principal_id(conn, name)?;
             tenants::of_principal(conn, id)
         })
+    }
+
+    /// What a token is: its principal, scope and expiry, checked against `belongs_to`.
+    /// Unknown, revoked and expired tokens are not found.
+    pub async fn validate(
+        &self,
+        presented: String,
+        belongs_to: Option<TenantId>,
+    ) -> Result<AccessView> {
+        self.database
+            .run(move |conn| {
+                let found = store::authenticate(conn, &TokenHash::of(&presented))?
+                    .ok_or(IdentityError::NoSuchToken)?;
+                if let Some(wanted) = belongs_to {
+                    if found.caller.tenant != Some(wanted) {
+                        return Err(IdentityError::NotInTenant(wanted));
+                    }
+                }
+                let tenant = found
+                    .caller
+                    .tenant
+                    .map(|id| tenants::find(conn, &TenantRef::Id(id)))
+                    .transpose()?;
+                Ok(AccessView {
+                    token_id: presented,
+                    expires_at: found.expires_at,
+                    user: found.caller,
+                    tenant,
+                    with_catalog: false,
+                })
+            })
+            .await
+    }
+
+    /// Revokes a token at once (nodes' caches forget it within their TTL).
+    pub async fn revoke(&self, presented: String) -> Result<()> {
+        self.database
+            .run_write(move |conn| store::revoke_token(conn, &presented))
+            .await
     }
 
     /// The tenants of the principal with this id, without blocking.

@@ -22,6 +22,8 @@ pub enum IdentityError {
     TokenMismatch,
     #[error("principal '{0}' is not a member of tenant '{1}'")]
     NotAMember(PrincipalName, TenantRef),
+    #[error("the token does not belong to tenant {0}")]
+    NotInTenant(TenantId),
     #[error("tenant '{0}' is disabled")]
     TenantDisabled(TenantName),
     #[error("too many failed authentications from this address; try again in {retry_after} s")]

@@ -19,9 +19,15 @@ use crate::settings::AuthSettings;
 
 const AUTH_TOKEN_HEADER: &str = "X-Auth-Token";
 
-/// Who may perform one action: the privilege levels the contract allows for it.
+/// Who may perform one action: the privilege levels the contract allows for it, and
+/// whether a token may act on itself (validate or revoke its own id) without them.
 pub trait Policy {
     const ALLOWED: &'static [PrivilegeLevel];
+
+    /// The token the request acts on, when the action admits that token itself.
+    fn own_token(_request: &HttpRequest) -> Option<TokenHash> {
+        None
+    }
 }
 
 /// `D` (a subsystem's store), handed out only to a caller that `P` admits.
@@ -53,14 +59,20 @@ impl<P: Policy + 'static, D: Clone + 'static> FromRequest for Guarded<P, D> {
 
     fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
         let presented = presented_token(request).map(TokenHash::of);
+        let own_token = P::own_token(request);
         let authenticator = request.app_data::<Authenticator>().cloned();
         let data = request.app_data::<D>().cloned();
         Box::pin(async move {
             let hash = presented?;
             let authenticator = authenticator.ok_or(Error::Unconfigured("the authenticator"))?;
             let data = data.ok_or(Error::Unconfigured(std::any::type_name::<D>()))?;
+            let acts_on_itself = own_token.as_ref() == Some(&hash);
             let caller = authenticator.authenticate(hash).await?;
-            caller.authorize(P::ALLOWED)?;
+            if acts_on_itself {
+                caller.authorize(&PrivilegeLevel::ALL)?;
+            } else {
+                caller.authorize(P::ALLOWED)?;
+            }
             Ok(Self {
                 caller,
                 data,

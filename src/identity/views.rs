@@ -41,9 +41,27 @@ struct Role {
     tenant_id: Option<String>,
 }
 
-/// `{"access": {"token", "user", "serviceCatalog"}}`. The catalog is empty until endpoint
-/// templates exist to fill it.
-pub struct AccessView(pub Issued);
+/// `{"access": {"token", "user", "serviceCatalog"?}}`: issued with a catalog (empty until
+/// endpoint templates exist to fill it), validated without one.
+pub struct AccessView {
+    pub token_id: String,
+    pub expires_at: i64,
+    pub user: Caller,
+    pub tenant: Option<Tenant>,
+    pub with_catalog: bool,
+}
+
+impl From<Issued> for AccessView {
+    fn from(issued: Issued) -> Self {
+        Self {
+            token_id: issued.token.expose().to_owned(),
+            expires_at: issued.expires_at,
+            user: issued.user,
+            tenant: issued.tenant,
+            with_catalog: true,
+        }
+    }
+}
 
 #[derive(Serialize)]
 struct TenantRefJson {
@@ -70,16 +88,16 @@ struct UserJson {
 struct AccessJson {
     token: TokenJson,
     user: UserJson,
-    #[serde(rename = "serviceCatalog")]
-    service_catalog: [(); 0],
+    #[serde(rename = "serviceCatalog", skip_serializing_if = "Option::is_none")]
+    service_catalog: Option<[(); 0]>,
 }
 
 impl Serialize for AccessView {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let issued = &self.0;
+        let issued = self;
         let access = AccessJson {
             token: TokenJson {
-                id: issued.token.expose().to_owned(),
+                id: issued.token_id.clone(),
                 expires: iso8601(issued.expires_at),
                 tenant: issued.tenant.as_ref().map(|t| TenantRefJson {
                     id: t.id.to_string(),
@@ -91,7 +109,7 @@ impl Serialize for AccessView {
                 name: issued.user.name.to_string(),
                 roles: roles(&issued.user),
             },
-            service_catalog: [],
+            service_catalog: issued.with_catalog.then_some([]),
         };
         let mut map = serializer.serialize_map(Some(1))?;
         map.serialize_entry("access", &access)?;
@@ -101,10 +119,10 @@ impl Serialize for AccessView {
 
 impl Representation for AccessView {
     fn write_xml(&self, xml: &mut XmlWriter) {
-        let issued = &self.0;
+        let issued = self;
         xml.open("access", Some(IDENTITY_NS)).close_start();
         xml.open("token", None)
-            .attribute("id", issued.token.expose())
+            .attribute("id", &issued.token_id)
             .attribute("expires", &iso8601(issued.expires_at));
         match &issued.tenant {
             Some(tenant) => {
@@ -133,7 +151,9 @@ impl Representation for AccessView {
             xml.empty();
         }
         xml.end("roles").end("user");
-        xml.open("serviceCatalog", None).empty();
+        if issued.with_catalog {
+            xml.open("serviceCatalog", None).empty();
+        }
         xml.end("access");
     }
 }

@@ -17,5 +17,6 @@ mod reply;
 mod request_safety;
 mod schemas;
 mod seed_examples;
+mod token_validation;
 mod tokens;
 mod update_service;

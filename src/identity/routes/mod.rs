@@ -2,6 +2,7 @@
 
 mod tenants;
 mod tokens;
+mod validate;
 
 use actix_web::web;
 
@@ -22,6 +23,18 @@ pub fn configure(config: &mut web::ServiceConfig) {
             web::resource("/v2.0/tokens")
                 .route(web::post().to(tokens::authenticate))
                 .default_service(method_not_allowed("POST")),
+        )
+        .service(
+            web::resource("/v2.0/tokens/{tokenId}")
+                .route(web::get().to(validate::validate))
+                .route(web::head().to(validate::check))
+                .route(web::delete().to(validate::revoke))
+                .default_service(method_not_allowed("GET, HEAD, DELETE")),
+        )
+        .service(
+            web::resource("/v2.0/HP-IDM/v1.0/tokens/{tokenId}")
+                .route(web::delete().to(validate::revoke_hp))
+                .default_service(method_not_allowed("DELETE")),
         )
         .service(
             web::resource("/v2.0/tenants")

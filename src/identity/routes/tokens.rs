@@ -29,5 +29,5 @@ pub async fn authenticate(
         _ => return Err(IdentityError::DuplicateToken.into()),
     };
     let issued = login.authenticate(auth, client, header_token).await?;
-    Ok(Reply::ok(AccessView(issued)))
+    Ok(Reply::ok(AccessView::from(issued)))
 }

@@ -88,19 +88,19 @@ pub fn set_enabled(conn: &mut DbConnection, tenant: &TenantRef, enabled: bool) -
     Ok(())
 }
 
-/// Makes the principal a member; being one already is fine.
+/// Makes the principal a member; being one already is fine. One statement that cannot
+/// fail on a duplicate, so it is safe inside a transaction (PostgreSQL aborts a
+/// transaction at its first failed statement).
 pub fn grant(conn: &mut DbConnection, principal: i64, tenant: TenantId) -> Result<()> {
-    let inserted = diesel::insert_into(principal_tenants::table)
-        .values((
-            principal_tenants::principal_id.eq(principal),
-            principal_tenants::tenant_id.eq(tenant.get()),
-        ))
-        .execute(conn)
-        .map_err(DbError::from);
-    match inserted {
-        Err(e) if e.unique_violation().is_none() => Err(e.into()),
-        _ => Ok(()),
-    }
+    // Both values are integers of ours: nothing from outside is spliced into the SQL.
+    diesel::sql_query(format!(
+        "INSERT INTO principal_tenants (principal_id, tenant_id) VALUES ({principal}, {}) \
+         ON CONFLICT DO NOTHING",
+        tenant.get()
+    ))
+    .execute(conn)
+    .map_err(DbError::from)?;
+    Ok(())
 }
 
 /// Ends a membership; a default tenant that is no longer a membership is cleared too.

@@ -1,0 +1,148 @@
+//! A token's own routes: validate (`GET`), check (`HEAD`), revoke (`DELETE`, HP and
+//! Keystone), with who may call them, in JSON and XML.
+
+use reqwest::{Method, StatusCode};
+
+use crate::helpers::*;
+use crate::tokens::*;
+
+async fn validate_as(
+    app: &TestApp,
+    token: &str,
+    query: &str,
+    format: Format,
+    caller: &str,
+) -> Reply {
+    Reply::from(app.request_as(
+        Method::GET,
+        &format!("/v2.0/tokens/{token}{query}"),
+        format,
+        caller,
+    ))
+    .await
+}
+
+async fn validation_shows_the_token_and_its_user_without_a_catalog(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.tenant("acme", 7);
+    app.user("alice", "DU", &["acme"], Some("acme"));
+    app.user("bob", "DU", &[], None);
+    let issued = access(
+        &app.authenticate(
+            &Credential::Password("alice", PASSWORD),
+            &Scope::default(),
+            Format::Json,
+        )
+        .await,
+    );
+    let bob = access(
+        &app.authenticate(
+            &Credential::Password("bob", PASSWORD),
+            &Scope::default(),
+            Format::Json,
+        )
+        .await,
+    );
+    let svc = app.principal_token("onboarder", &["SVC"]);
+    for format in FORMATS {
+        // The SA of the suite, an SVC principal, and the token itself may validate it.
+        for caller in [app.token.as_str(), svc.as_str(), issued.token.as_str()] {
+            let validated = access(&validate_as(&app, &issued.token, "", format, caller).await);
+            assert_eq!(validated.token, issued.token);
+            assert_eq!(validated.expires, issued.expires);
+            assert_eq!(validated.tenant, Some(("7".into(), "acme".into())));
+            assert_eq!(validated.user, issued.user);
+            assert!(!validated.catalog, "validation shows no catalog");
+        }
+        // Another DU may not.
+        validate_as(&app, &issued.token, "", format, &bob.token)
+            .await
+            .assert_fault(401, "unauthorized");
+        // belongsTo: its own tenant passes, another is 401.
+        access(&validate_as(&app, &issued.token, "?belongsTo=7", format, &app.token).await);
+        validate_as(&app, &issued.token, "?belongsTo=8", format, &app.token)
+            .await
+            .assert_fault(401, "unauthorized");
+        validate_as(&app, &bob.token, "?belongsTo=7", format, &app.token)
+            .await
+            .assert_fault(401, "unauthorized");
+        // Unknown tokens are not found.
+        validate_as(
+            &app,
+            &format!("HPAuth_{}", "0".repeat(64)),
+            "",
+            format,
+            &app.token,
+        )
+        .await
+        .assert_fault(404, "itemNotFound");
+    }
+    let head = |token: &str| {
+        app.client
+            .head(format!("{}/v2.0/tokens/{token}", app.address))
+            .header("X-Auth-Token", &app.token)
+            .send()
+    };
+    let checked = head(&issued.token).await.unwrap();
+    assert_eq!(checked.status(), StatusCode::NO_CONTENT);
+    assert_eq!(checked.content_length(), Some(0));
+    let unknown = head("HPAuth_nothing").await.unwrap();
+    assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
+}
+
+async fn revoking_works_on_both_routes_for_sa_or_the_token_itself(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.user("alice", "DU", &[], None);
+    let svc = app.principal_token("onboarder", &["SVC"]);
+    let login = || async {
+        access(
+            &app.authenticate(
+                &Credential::Password("alice", PASSWORD),
+                &Scope::default(),
+                Format::Json,
+            )
+            .await,
+        )
+        .token
+    };
+    for format in FORMATS {
+        // Keystone's route: 204; the token revokes itself.
+        let own = login().await;
+        let reply = Reply::from(app.request_as(
+            Method::DELETE,
+            &format!("/v2.0/tokens/{own}"),
+            format,
+            &own,
+        ))
+        .await;
+        assert_eq!(reply.status, StatusCode::NO_CONTENT, "{}", reply.body);
+        until_status(401, || app.list_services_as("", Format::Json, &own)).await;
+        // HP's route: 200; SA revokes; a second revoke is 404.
+        let other = login().await;
+        let path = format!("/v2.0/HP-IDM/v1.0/tokens/{other}");
+        let reply = Reply::from(app.request_as(Method::DELETE, &path, format, &app.token)).await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+        Reply::from(app.request_as(Method::DELETE, &path, format, &app.token))
+            .await
+            .assert_fault(404, "itemNotFound");
+        // SVC may validate but not revoke another's token.
+        let third = login().await;
+        Reply::from(app.request_as(
+            Method::DELETE,
+            &format!("/v2.0/tokens/{third}"),
+            format,
+            &svc,
+        ))
+        .await
+        .assert_fault(401, "unauthorized");
+        assert_eq!(
+            app.list_services_as("", Format::Json, &third).await.status,
+            StatusCode::OK
+        );
+    }
+}
+
+on_both_backends!(
+    validation_shows_the_token_and_its_user_without_a_catalog,
+    revoking_works_on_both_routes_for_sa_or_the_token_itself,
+);
