@@ -8,7 +8,10 @@ use actix_web::dev::Server;
 use actix_web::middleware::from_fn;
 use actix_web::{web, App, HttpServer};
 
-use crate::identity::Identity;
+use std::sync::Arc;
+
+use crate::catalog::Catalog;
+use crate::identity::{Directory, Identity};
 use crate::platform::db::{Database, DatabaseUrl, InvalidDatabaseUrl, OpenError};
 use crate::platform::http::{self, BodyLimit};
 use crate::platform::workers::Workers;
@@ -60,8 +63,13 @@ impl Application {
         let listener = TcpListener::bind(&settings.bind).map_err(bind_error)?;
         let address = listener.local_addr().map_err(bind_error)?;
 
-        let identity = Identity::new(database.clone(), &settings.auth);
         let registry = Registry::new(database.clone());
+        let catalog = Catalog::new(
+            database.clone(),
+            registry.store(),
+            Directory::new(database.clone()),
+        );
+        let identity = Identity::new(database.clone(), &settings.auth, Arc::new(catalog.clone()));
         let mut workers = Workers::default();
         identity.start_workers(&mut workers);
 
@@ -75,6 +83,7 @@ impl Application {
                 .configure(http::configure)
                 .configure(|config| identity.configure(config))
                 .configure(|config| registry.configure(config))
+                .configure(|config| catalog.configure(config))
                 .default_service(web::to(http::no_route))
         })
         .worker_max_blocking_threads(database.blocking_threads_per_worker())

@@ -4,6 +4,7 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 
+use crate::catalog::CatalogError;
 use crate::identity::IdentityError;
 use crate::platform::db::DbError;
 use crate::platform::http::{Fault, HttpError};
@@ -64,7 +65,27 @@ fn identity(error: &IdentityError) -> Fault {
         IdentityError::BootstrappedElsewhere
         | IdentityError::Corrupt { .. }
         | IdentityError::Unconfigured(_) => Fault::internal(),
+        IdentityError::Catalog(cause) if cause.transient => Fault::unavailable(),
+        IdentityError::Catalog(_) => Fault::internal(),
         IdentityError::Storage(cause) => database(cause),
+    }
+}
+
+fn catalog(error: &CatalogError) -> Fault {
+    match error {
+        CatalogError::Invalid(_) => Fault::bad_request(error),
+        CatalogError::LimitTooLarge { .. } => Fault::over_limit(error),
+        CatalogError::NotFound(_)
+        | CatalogError::MarkerNotFound(_)
+        | CatalogError::NotAssociated { .. } => Fault::not_found(error),
+        CatalogError::IdTaken(_)
+        | CatalogError::RegionTaken { .. }
+        | CatalogError::AlreadyAssociated { .. } => Fault::conflict(error),
+        CatalogError::NotYourTenant(_) => Fault::unauthorized(error),
+        CatalogError::Corrupt { .. } => Fault::internal(),
+        CatalogError::Registry(cause) => registry(cause),
+        CatalogError::Identity(cause) => identity(cause),
+        CatalogError::Storage(cause) => database(cause),
     }
 }
 
@@ -89,6 +110,7 @@ renders_as_fault! {
     DbError => database,
     RegistryError => registry,
     IdentityError => identity,
+    CatalogError => catalog,
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@
 //! `faults` maps every subsystem's errors to faults in one place.
 
 pub mod app;
+pub mod catalog;
 pub mod cli;
 mod faults;
 pub mod identity;

@@ -133,7 +133,7 @@ impl Directory {
                     expires_at: found.expires_at,
                     user: found.caller,
                     tenant,
-                    with_catalog: false,
+                    catalog: None,
                 })
             })
             .await
@@ -143,6 +143,20 @@ impl Directory {
     pub async fn revoke(&self, presented: String) -> Result<()> {
         self.database
             .run_write(move |conn| store::revoke_token(conn, &presented))
+            .await
+    }
+
+    /// The tenant with this id, without blocking.
+    pub async fn find_tenant(&self, tenant: TenantId) -> Result<Tenant> {
+        self.database
+            .run(move |conn| tenants::find(conn, &TenantRef::Id(tenant)))
+            .await
+    }
+
+    /// Whether the principal with this id belongs to `tenant`, without blocking.
+    pub async fn is_member(&self, principal: i64, tenant: TenantId) -> Result<bool> {
+        self.database
+            .run(move |conn| tenants::is_member(conn, principal, tenant))
             .await
     }
 

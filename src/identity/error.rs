@@ -62,6 +62,8 @@ pub enum IdentityError {
     #[error("{0} is not registered with the application")]
     Unconfigured(&'static str),
     #[error(transparent)]
+    Catalog(#[from] super::catalog::CatalogUnavailable),
+    #[error(transparent)]
     Storage(#[from] DbError),
 }
 

@@ -2,17 +2,18 @@
 //! check and the write are three steps, so no connection (and no SQLite write turn) is
 //! held while argon2 runs.
 
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use actix_web::web;
 
+use super::catalog::{CatalogService, CatalogSource};
 use super::credentials::{AuthRequest, Credentials};
 use super::domain::{Caller, Token, TokenHash};
 use super::error::{IdentityError as Error, Result};
 use super::secrets::Secret;
 use super::store::login::{self, Candidate, SecretKind};
 use super::store::tenants;
-use super::tenant::{Tenant, TenantRef};
+use super::tenant::{Tenant, TenantId, TenantRef};
 use crate::platform::db::{now_millis, Database, DbError};
 use crate::settings::AuthSettings;
 
@@ -22,20 +23,32 @@ pub struct Issued {
     pub expires_at: i64,
     pub user: Caller,
     pub tenant: Option<Tenant>,
+    pub catalog: Vec<CatalogService>,
 }
 
 #[derive(Clone)]
 pub struct Login {
     database: Database,
     settings: AuthSettings,
+    catalog: Arc<dyn CatalogSource>,
 }
 
 impl Login {
-    pub fn new(database: Database, settings: &AuthSettings) -> Self {
+    pub fn new(
+        database: Database,
+        settings: &AuthSettings,
+        catalog: Arc<dyn CatalogSource>,
+    ) -> Self {
         Self {
             database,
             settings: settings.clone(),
+            catalog,
         }
+    }
+
+    /// The catalog of a token scoped to `tenant` (or unscoped).
+    pub async fn catalog(&self, tenant: Option<TenantId>) -> Result<Vec<CatalogService>> {
+        Ok(self.catalog.catalog(tenant).await?)
     }
 
     /// `client` is the caller's address (failures are counted per principal and address);
@@ -77,6 +90,7 @@ impl Login {
             .await?;
         let ttl = self.settings.token_ttl;
         let tenant_id = tenant.as_ref().map(|t| t.id);
+        let catalog = self.catalog(tenant_id).await?;
         let (token, expires_at) = self
             .database
             .run_write(move |conn| login::issue(conn, principal, &client, tenant_id, ttl))
@@ -89,6 +103,7 @@ impl Login {
                 ..user
             },
             tenant,
+            catalog,
         })
     }
 

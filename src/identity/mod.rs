@@ -1,6 +1,7 @@
 //! Identity: principals with privilege levels, the tokens they call with, and the guards
 //! that admit callers to other subsystems' routes.
 
+pub mod catalog;
 mod credentials;
 mod directory;
 mod domain;
@@ -42,10 +43,15 @@ pub struct Identity {
 }
 
 impl Identity {
-    pub fn new(database: Database, settings: &AuthSettings) -> Self {
+    /// `catalog` fills the `serviceCatalog` of every token issued.
+    pub fn new(
+        database: Database,
+        settings: &AuthSettings,
+        catalog: std::sync::Arc<dyn catalog::CatalogSource>,
+    ) -> Self {
         Self {
             authenticator: Authenticator::new(database.clone(), settings),
-            login: login::Login::new(database.clone(), settings),
+            login: login::Login::new(database.clone(), settings, catalog),
             directory: Directory::new(database),
             settings: settings.clone(),
         }

@@ -5,6 +5,7 @@ use std::time::{Duration, UNIX_EPOCH};
 use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
 
+use super::catalog::{CatalogEndpoint, CatalogService};
 use super::credentials::IDENTITY_NS;
 use super::domain::{Caller, PrivilegeLevel};
 use super::login::Issued;
@@ -41,14 +42,14 @@ struct Role {
     tenant_id: Option<String>,
 }
 
-/// `{"access": {"token", "user", "serviceCatalog"?}}`: issued with a catalog (empty until
-/// endpoint templates exist to fill it), validated without one.
+/// `{"access": {"token", "user", "serviceCatalog"?}}`: issued with a catalog, validated
+/// without one.
 pub struct AccessView {
     pub token_id: String,
     pub expires_at: i64,
     pub user: Caller,
     pub tenant: Option<Tenant>,
-    pub with_catalog: bool,
+    pub catalog: Option<Vec<CatalogService>>,
 }
 
 impl From<Issued> for AccessView {
@@ -58,7 +59,7 @@ impl From<Issued> for AccessView {
             expires_at: issued.expires_at,
             user: issued.user,
             tenant: issued.tenant,
-            with_catalog: true,
+            catalog: Some(issued.catalog),
         }
     }
 }
@@ -85,11 +86,11 @@ struct UserJson {
 }
 
 #[derive(Serialize)]
-struct AccessJson {
+struct AccessJson<'a> {
     token: TokenJson,
     user: UserJson,
     #[serde(rename = "serviceCatalog", skip_serializing_if = "Option::is_none")]
-    service_catalog: Option<[(); 0]>,
+    service_catalog: Option<&'a [CatalogService]>,
 }
 
 impl Serialize for AccessView {
@@ -109,7 +110,7 @@ impl Serialize for AccessView {
                 name: issued.user.name.to_string(),
                 roles: roles(&issued.user),
             },
-            service_catalog: issued.with_catalog.then_some([]),
+            service_catalog: issued.catalog.as_deref(),
         };
         let mut map = serializer.serialize_map(Some(1))?;
         map.serialize_entry("access", &access)?;
@@ -151,8 +152,16 @@ impl Representation for AccessView {
             xml.empty();
         }
         xml.end("roles").end("user");
-        if issued.with_catalog {
-            xml.open("serviceCatalog", None).empty();
+        match &issued.catalog {
+            Some(catalog) if catalog.is_empty() => xml.open("serviceCatalog", None).empty(),
+            Some(catalog) => {
+                xml.open("serviceCatalog", None).close_start();
+                for service in catalog {
+                    service.write_xml(xml);
+                }
+                xml.end("serviceCatalog");
+            }
+            None => {}
         }
         xml.end("access");
     }
@@ -211,5 +220,54 @@ impl Representation for TenantsView {
             }
         }
         xml.end("tenants");
+    }
+}
+
+/// `GET /v2.0/tokens/{id}/endpoints`: the token's catalog flattened, each endpoint with its
+/// service's name and type.
+pub struct EndpointsView(pub Vec<CatalogService>);
+
+impl Serialize for EndpointsView {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct Named<'a> {
+            name: &'a str,
+            #[serde(rename = "type")]
+            service_type: &'a str,
+            #[serde(flatten)]
+            endpoint: &'a CatalogEndpoint,
+        }
+        let endpoints: Vec<Named<'_>> = self
+            .0
+            .iter()
+            .flat_map(|service| {
+                service.endpoints.iter().map(|endpoint| Named {
+                    name: &service.name,
+                    service_type: &service.service_type,
+                    endpoint,
+                })
+            })
+            .collect();
+        let mut map = serializer.serialize_map(Some(2))?;
+        map.serialize_entry("endpoints", &endpoints)?;
+        map.serialize_entry("endpoints_links", &[(); 0])?;
+        map.end()
+    }
+}
+
+impl Representation for EndpointsView {
+    fn write_xml(&self, xml: &mut XmlWriter) {
+        xml.open("endpoints", Some(IDENTITY_NS));
+        if self.0.iter().all(|service| service.endpoints.is_empty()) {
+            xml.empty();
+            return;
+        }
+        xml.close_start();
+        for service in &self.0 {
+            for endpoint in &service.endpoints {
+                endpoint.write_xml(xml, Some((&service.name, &service.service_type)));
+            }
+        }
+        xml.end("endpoints");
     }
 }

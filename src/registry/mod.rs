@@ -31,6 +31,11 @@ impl Registry {
         }
     }
 
+    /// The registry's public API for other subsystems.
+    pub fn store(&self) -> ServiceStore {
+        self.store.clone()
+    }
+
     /// The store goes in as plain app data: handlers reach it only through a guard.
     pub fn configure(&self, config: &mut web::ServiceConfig) {
         config.app_data(self.store.clone());

@@ -26,6 +26,39 @@ impl ServiceStore {
         self.database.run(move |conn| find(conn, id)).await
     }
 
+    /// The service with this name, compared as names are (case-insensitively).
+    pub async fn find_by_name(&self, name: ServiceName) -> Result<Option<Service>> {
+        self.database
+            .run(move |conn| {
+                services::table
+                    .filter(services::name_key.eq(name.key()))
+                    .select(ServiceRow::as_select())
+                    .first(conn)
+                    .optional()
+                    .map_err(DbError::from)?
+                    .map(Service::try_from)
+                    .transpose()
+            })
+            .await
+    }
+
+    /// The services with these ids that exist, in id order.
+    pub async fn find_many(&self, ids: Vec<ServiceId>) -> Result<Vec<Service>> {
+        self.database
+            .run(move |conn| {
+                services::table
+                    .filter(services::id.eq_any(ids.iter().map(|id| id.get()).collect::<Vec<_>>()))
+                    .order(services::id.asc())
+                    .select(ServiceRow::as_select())
+                    .load(conn)
+                    .map_err(DbError::from)?
+                    .into_iter()
+                    .map(Service::try_from)
+                    .collect()
+            })
+            .await
+    }
+
     pub async fn list(&self, request: PageRequest) -> Result<Page<Service>> {
         self.database.run(move |conn| list(conn, &request)).await
     }

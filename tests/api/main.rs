@@ -3,9 +3,11 @@
 #[macro_use]
 mod helpers;
 
+mod catalog;
 mod cli;
 mod cli_identity;
 mod concurrency;
+mod endpoint_templates;
 mod get_service;
 mod lifecycle;
 mod list_services;

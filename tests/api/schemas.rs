@@ -31,6 +31,11 @@ struct ResponseSchemas {
     services: Validator,
     access: Validator,
     tenants: Validator,
+    template: Validator,
+    templates: Validator,
+    tenant_endpoint: Validator,
+    tenant_endpoints: Validator,
+    token_endpoints: Validator,
     fault: Validator,
 }
 
@@ -41,6 +46,11 @@ fn response_schemas() -> &'static ResponseSchemas {
         services: json_schema("register-services.response.json"),
         access: json_schema("access.response.json"),
         tenants: json_schema("tenants.response.json"),
+        template: json_schema("endpoint-template.response.json"),
+        templates: json_schema("endpoint-templates.response.json"),
+        tenant_endpoint: json_schema("tenant-endpoint.response.json"),
+        tenant_endpoints: json_schema("tenant-endpoints.response.json"),
+        token_endpoints: json_schema("token-endpoints.response.json"),
         fault: json_schema("fault.response.json"),
     })
 }
@@ -74,6 +84,12 @@ fn check_json(status: StatusCode, body: &str) {
         (true, Some("registerServices")) => &schemas.services,
         (true, Some("access")) => &schemas.access,
         (true, Some("tenants")) => &schemas.tenants,
+        (true, Some("endpointTemplate")) => &schemas.template,
+        (true, Some("endpointTemplates")) => &schemas.templates,
+        (true, Some("endpoint")) => &schemas.tenant_endpoint,
+        // Identity's flat list, or HP-IDM's {"endpoints": {"endpoint": [...]}}.
+        (true, Some("endpoints")) if document["endpoints"].is_array() => &schemas.token_endpoints,
+        (true, Some("endpoints")) => &schemas.tenant_endpoints,
         (true, _) => &schemas.service,
     };
     let errors = violations(schema, &document);

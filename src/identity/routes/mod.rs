@@ -32,6 +32,11 @@ pub fn configure(config: &mut web::ServiceConfig) {
                 .default_service(method_not_allowed("GET, HEAD, DELETE")),
         )
         .service(
+            web::resource("/v2.0/tokens/{tokenId}/endpoints")
+                .route(web::get().to(validate::endpoints))
+                .default_service(method_not_allowed("GET")),
+        )
+        .service(
             web::resource("/v2.0/HP-IDM/v1.0/tokens/{tokenId}")
                 .route(web::delete().to(validate::revoke_hp))
                 .default_service(method_not_allowed("DELETE")),

@@ -5,7 +5,8 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 
 use crate::identity::domain::{PrivilegeLevel, TokenHash};
-use crate::identity::views::AccessView;
+use crate::identity::login::Login;
+use crate::identity::views::{AccessView, EndpointsView};
 use crate::identity::{Directory, Guarded, IdentityError, Policy, TenantId};
 use crate::platform::http::{HandlerResult, Reply};
 
@@ -72,6 +73,17 @@ pub async fn check(
 ) -> HandlerResult<HttpResponse> {
     validated(&directory, &request, path.into_inner()).await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// `GET /v2.0/tokens/{tokenId}/endpoints`: the endpoints of that token's catalog.
+pub async fn endpoints(
+    directory: Guarded<ValidateToken, Directory>,
+    login: web::Data<Login>,
+    path: web::Path<String>,
+) -> HandlerResult<Reply<EndpointsView>> {
+    let access = directory.validate(path.into_inner(), None).await?;
+    let catalog = login.catalog(access.tenant.map(|tenant| tenant.id)).await?;
+    Ok(Reply::ok(EndpointsView(catalog)))
 }
 
 /// `DELETE /v2.0/tokens/{tokenId}` (Keystone): 204.

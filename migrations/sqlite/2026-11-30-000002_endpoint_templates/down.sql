@@ -1,0 +1,2 @@
+DROP TABLE tenant_endpoints;
+DROP TABLE endpoint_templates;

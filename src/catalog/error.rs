@@ -1,0 +1,65 @@
+//! What can go wrong with endpoint templates and their tenants. `crate::faults` maps each.
+
+use super::domain::TemplateId;
+use crate::identity::{IdentityError, TenantId};
+use crate::platform::db::DbError;
+use crate::platform::http::xml::XmlError;
+use crate::registry::RegistryError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum CatalogError {
+    /// A field, parameter or document that breaks a rule; the text says which.
+    #[error("{0}")]
+    Invalid(String),
+    #[error("limit may be at most {max}; ask for fewer templates per page")]
+    LimitTooLarge { max: u16 },
+    #[error("no endpoint template has id {0}")]
+    NotFound(TemplateId),
+    #[error("Marker in request not found: no endpoint template has id {0}")]
+    MarkerNotFound(TemplateId),
+    #[error("an endpoint template with id {0} already exists")]
+    IdTaken(TemplateId),
+    #[error("service '{service}' already has an endpoint template {region}")]
+    RegionTaken { service: String, region: String },
+    #[error("endpoint template {template} is already associated with tenant {tenant}")]
+    AlreadyAssociated {
+        tenant: TenantId,
+        template: TemplateId,
+    },
+    #[error("endpoint template {template} is not associated with tenant {tenant}")]
+    NotAssociated {
+        tenant: TenantId,
+        template: TemplateId,
+    },
+    #[error("the caller may not manage the endpoints of tenant {0}")]
+    NotYourTenant(TenantId),
+    /// A stored row that no write of ours could have produced (edited by hand).
+    #[error("stored endpoint template {id} is invalid: {reason}")]
+    Corrupt { id: i64, reason: String },
+    #[error(transparent)]
+    Registry(#[from] RegistryError),
+    #[error(transparent)]
+    Identity(#[from] IdentityError),
+    #[error(transparent)]
+    Storage(#[from] DbError),
+}
+
+impl CatalogError {
+    pub fn invalid(details: impl Into<String>) -> Self {
+        Self::Invalid(details.into())
+    }
+}
+
+impl From<XmlError> for CatalogError {
+    fn from(error: XmlError) -> Self {
+        Self::Invalid(error.to_string())
+    }
+}
+
+impl From<diesel::result::Error> for CatalogError {
+    fn from(error: diesel::result::Error) -> Self {
+        Self::Storage(error.into())
+    }
+}
+
+pub type Result<T, E = CatalogError> = std::result::Result<T, E>;

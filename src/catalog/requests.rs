@@ -1,0 +1,152 @@
+//! `endpointTemplate` request documents in JSON or XML, read into a [`TemplateDraft`].
+
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::domain::{TemplateDraft, TemplateId};
+use super::error::{CatalogError as Error, Result};
+use crate::platform::http::{xml, Document, Format};
+use crate::registry::SERVICES_NS;
+
+pub const DOCUMENT: &str = "endpointTemplate";
+
+pub fn decode_template(document: &Document) -> Result<TemplateDraft> {
+    match document.format {
+        Format::Json => decode_json(&document.bytes),
+        Format::Xml => decode_xml(&document.bytes),
+    }
+}
+
+/// The template id of an association request: `{"endpointTemplate": {"id": N}}`.
+pub fn decode_association(document: &Document) -> Result<TemplateId> {
+    let draft = decode_template(document)?;
+    let id = draft
+        .id
+        .ok_or_else(|| Error::invalid("endpointTemplate needs the id of the template"))?;
+    TemplateId::parse("id", &id)
+}
+
+#[derive(Deserialize)]
+struct Envelope {
+    #[serde(rename = "endpointTemplate")]
+    template: Option<TemplateJson>,
+    /// HP's own spelling.
+    #[serde(rename = "EndpointTemplate")]
+    hp_template: Option<TemplateJson>,
+}
+
+#[derive(Deserialize)]
+struct TemplateJson {
+    id: Option<Value>,
+    name: Option<String>,
+    #[serde(rename = "type")]
+    service_type: Option<String>,
+    region: Option<String>,
+    #[serde(rename = "publicURL")]
+    public_url: Option<String>,
+    #[serde(rename = "publicURL2")]
+    public_url2: Option<String>,
+    #[serde(rename = "internalURL")]
+    internal_url: Option<String>,
+    #[serde(rename = "adminURL")]
+    admin_url: Option<String>,
+    global: Option<Value>,
+    enabled: Option<Value>,
+    #[serde(rename = "releaseState")]
+    release_state: Option<String>,
+    version: Option<VersionJson>,
+}
+
+#[derive(Deserialize)]
+struct VersionJson {
+    id: Option<String>,
+    info: Option<String>,
+    list: Option<String>,
+}
+
+fn decode_json(body: &[u8]) -> Result<TemplateDraft> {
+    let envelope: Envelope = serde_json::from_slice(body)
+        .map_err(|e| Error::invalid(format!("malformed JSON body: {e}")))?;
+    let template = envelope.template.or(envelope.hp_template).ok_or_else(|| {
+        Error::invalid("the JSON body must be an object with an endpointTemplate member")
+    })?;
+    let id = match template.id {
+        None | Some(Value::Null) => None,
+        Some(Value::String(id)) => Some(id),
+        Some(Value::Number(id)) if id.is_u64() => Some(id.to_string()),
+        Some(_) => {
+            return Err(Error::invalid(
+                "id must be a string of digits or an integer",
+            ))
+        }
+    };
+    let flag = |value: Option<Value>, field: &str| match value {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Bool(flag)) => Ok(Some(flag)),
+        Some(Value::String(text)) => parse_flag(field, &text).map(Some),
+        Some(_) => Err(Error::invalid(format!("{field} must be true or false"))),
+    };
+    let version = template.version;
+    Ok(TemplateDraft {
+        id,
+        name: template.name,
+        service_type: template.service_type,
+        region: template.region,
+        public_url: template.public_url,
+        public_url2: template.public_url2,
+        internal_url: template.internal_url,
+        admin_url: template.admin_url,
+        global: flag(template.global, "global")?,
+        enabled: flag(template.enabled, "enabled")?,
+        release_state: template.release_state,
+        version_id: version.as_ref().and_then(|v| v.id.clone()),
+        version_info: version.as_ref().and_then(|v| v.info.clone()),
+        version_list: version.and_then(|v| v.list),
+    })
+}
+
+fn parse_flag(field: &str, text: &str) -> Result<bool> {
+    match text {
+        "true" | "1" => Ok(true),
+        "false" | "0" => Ok(false),
+        _ => Err(Error::invalid(format!("{field} must be true or false"))),
+    }
+}
+
+/// `<endpointTemplate>` of the HP-IDM namespace: the fields are attributes, the version a
+/// `<version id info list/>` child.
+fn decode_xml(body: &[u8]) -> Result<TemplateDraft> {
+    let document = xml::read_shallow(body, &[(SERVICES_NS, DOCUMENT)])?;
+    let root = &document.root;
+    let flag = |field: &str| -> Result<Option<bool>> {
+        root.attribute(field)?
+            .map(|text| parse_flag(field, &text))
+            .transpose()
+    };
+    let version = document
+        .children
+        .iter()
+        .find(|child| child.is(SERVICES_NS, "version"));
+    let version_field = |name: &str| -> Result<Option<String>> {
+        Ok(match version {
+            Some(version) => version.attribute(name)?,
+            None => None,
+        })
+    };
+    Ok(TemplateDraft {
+        id: root.attribute("id")?,
+        name: root.attribute("name")?,
+        service_type: root.attribute("type")?,
+        region: root.attribute("region")?,
+        public_url: root.attribute("publicURL")?,
+        public_url2: root.attribute("publicURL2")?,
+        internal_url: root.attribute("internalURL")?,
+        admin_url: root.attribute("adminURL")?,
+        global: flag("global")?,
+        enabled: flag("enabled")?,
+        release_state: root.attribute("releaseState")?,
+        version_id: version_field("id")?,
+        version_info: version_field("info")?,
+        version_list: version_field("list")?,
+    })
+}

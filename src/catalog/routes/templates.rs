@@ -1,0 +1,133 @@
+use actix_web::http::header;
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::Deserialize;
+
+use super::{
+    ReadTemplates, Templates, WriteTemplates, ENABLED_ROUTE, TEMPLATES_ROUTE, TEMPLATE_ROUTE,
+};
+use crate::catalog::domain::TemplateId;
+use crate::catalog::requests::{decode_template, DOCUMENT};
+use crate::catalog::views::{TemplatePage, TemplateView};
+use crate::catalog::CatalogError;
+use crate::platform::http::{read_document, HandlerResult, Reply};
+use crate::registry::domain::{PageLimit, ServiceName};
+use crate::registry::RegistryError;
+
+/// `POST /endpointTemplates`: 201 with `Location` once committed.
+pub async fn add(
+    catalog: Templates<WriteTemplates>,
+    request: HttpRequest,
+    payload: web::Payload,
+) -> HandlerResult<Reply<TemplateView>> {
+    let document = read_document(&request, payload, DOCUMENT).await?;
+    let template = decode_template(&document)?.parse(None)?;
+    let stored = catalog.add(template).await?;
+    let location = request
+        .url_for(TEMPLATE_ROUTE, [stored.fields.id.to_string()])
+        .ok()
+        .map(String::from);
+    Ok(Reply::created(TemplateView(stored)).header(header::LOCATION, location))
+}
+
+/// `GET /endpointTemplates/{templateId}`.
+pub async fn get(
+    catalog: Templates<ReadTemplates>,
+    path: web::Path<String>,
+) -> HandlerResult<Reply<TemplateView>> {
+    let id = TemplateId::parse("templateId", &path)?;
+    Ok(Reply::ok(TemplateView(catalog.get(id).await?)))
+}
+
+/// `PUT /endpointTemplates/{templateId}`: a full replacement; an omitted `releaseState`
+/// keeps the stored one.
+pub async fn update(
+    catalog: Templates<WriteTemplates>,
+    request: HttpRequest,
+    path: web::Path<String>,
+    payload: web::Payload,
+) -> HandlerResult<Reply<TemplateView>> {
+    let id = TemplateId::parse("templateId", &path)?;
+    let document = read_document(&request, payload, DOCUMENT).await?;
+    let template = decode_template(&document)?.parse(Some(id))?;
+    Ok(Reply::ok(TemplateView(catalog.replace(template).await?)))
+}
+
+/// `DELETE /endpointTemplates/{templateId}`: 204; its tenant associations go with it.
+pub async fn delete(
+    catalog: Templates<WriteTemplates>,
+    path: web::Path<String>,
+) -> HandlerResult<HttpResponse> {
+    let id = TemplateId::parse("templateId", &path)?;
+    catalog.remove(id).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[derive(Deserialize)]
+struct ListParams {
+    limit: Option<String>,
+    marker: Option<String>,
+    #[serde(rename = "serviceName")]
+    service_name: Option<String>,
+}
+
+/// `GET /endpointTemplates?serviceName=&limit=&marker=`.
+pub async fn list(
+    catalog: Templates<ReadTemplates>,
+    request: HttpRequest,
+) -> HandlerResult<Reply<TemplatePage>> {
+    page(&catalog, &request, false).await
+}
+
+/// `GET /endpointTemplates/enabled?...`: the enabled ones only.
+pub async fn list_enabled(
+    catalog: Templates<ReadTemplates>,
+    request: HttpRequest,
+) -> HandlerResult<Reply<TemplatePage>> {
+    page(&catalog, &request, true).await
+}
+
+async fn page(
+    catalog: &crate::catalog::Catalog,
+    request: &HttpRequest,
+    enabled_only: bool,
+) -> HandlerResult<Reply<TemplatePage>> {
+    let params = web::Query::<ListParams>::from_query(request.query_string())
+        .map_err(|e| CatalogError::invalid(format!("malformed query string: {e}")))?;
+    let given = |value: &Option<String>| value.clone().filter(|v| !v.is_empty());
+    let limit = given(&params.limit)
+        .map(|raw| PageLimit::parse(&raw))
+        .transpose()
+        .map_err(|e| match e {
+            RegistryError::LimitTooLarge { max } => CatalogError::LimitTooLarge { max },
+            other => CatalogError::invalid(other.to_string()),
+        })?
+        .unwrap_or(PageLimit::DEFAULT);
+    let marker = given(&params.marker)
+        .map(|raw| TemplateId::parse("marker", &raw))
+        .transpose()?;
+    let service_name = given(&params.service_name)
+        .map(|raw| ServiceName::parse(&raw))
+        .transpose()
+        .map_err(CatalogError::from)?;
+    let (templates, more) = catalog
+        .page(marker, limit.get(), service_name.clone(), enabled_only)
+        .await?;
+    let link = templates.last().filter(|_| more).and_then(|last| {
+        let route = if enabled_only {
+            ENABLED_ROUTE
+        } else {
+            TEMPLATES_ROUTE
+        };
+        let mut url = request.url_for_static(route).ok()?;
+        {
+            let mut query = url.query_pairs_mut();
+            query.append_pair("marker", &last.fields.id.to_string());
+            query.append_pair("limit", &limit.get().to_string());
+            if let Some(name) = &service_name {
+                query.append_pair("serviceName", name.as_str());
+            }
+        }
+        Some(format!("<{url}>; rel=\"next\""))
+    });
+    Ok(Reply::ok(TemplatePage(templates)).header(header::LINK, link))
+}

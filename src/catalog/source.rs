@@ -1,0 +1,71 @@
+//! The catalog of a token, for identity: enabled templates that are global or associated
+//! with the token's tenant, grouped by registered service, URLs substituted.
+
+use std::collections::BTreeMap;
+
+use super::domain::EndpointTemplate;
+use super::error::CatalogError;
+use super::{store, Catalog};
+use crate::identity::catalog::{
+    CatalogEndpoint, CatalogFuture, CatalogService, CatalogSource, CatalogUnavailable,
+};
+use crate::identity::TenantId;
+use crate::registry::RegistryError;
+
+impl CatalogSource for Catalog {
+    fn catalog(&self, tenant: Option<TenantId>) -> CatalogFuture<'_> {
+        Box::pin(async move {
+            let stored = self
+                .database
+                .run(move |conn| store::for_catalog(conn, tenant))
+                .await
+                .map_err(unavailable)?;
+            let templates = self.with_services(stored).await.map_err(unavailable)?;
+            Ok(group(templates, tenant))
+        })
+    }
+}
+
+/// One entry per service, in service-id order; its endpoints in template-id order.
+fn group(templates: Vec<EndpointTemplate>, tenant: Option<TenantId>) -> Vec<CatalogService> {
+    let tenant = tenant.map(|id| id.to_string());
+    let mut services: BTreeMap<_, CatalogService> = BTreeMap::new();
+    for template in templates.into_iter().filter(Catalog::in_catalog) {
+        let entry = services
+            .entry(template.service_id)
+            .or_insert_with(|| CatalogService {
+                name: template.service.name.as_str().to_owned(),
+                service_type: template.service.service_type.as_str().to_owned(),
+                endpoints: Vec::new(),
+            });
+        let fields = &template.fields;
+        let url = |u: &Option<super::domain::EndpointUrl>| {
+            u.as_ref().map(|u| u.for_tenant(tenant.as_deref()))
+        };
+        entry.endpoints.push(CatalogEndpoint {
+            id: fields.id.to_string(),
+            tenant_id: tenant.clone(),
+            region: fields.region.as_ref().map(|r| r.as_str().to_owned()),
+            public_url: fields.public_url.for_tenant(tenant.as_deref()),
+            internal_url: url(&fields.internal_url),
+            admin_url: url(&fields.admin_url),
+            version_id: fields.version.id.clone(),
+            version_info: fields.version.info.clone(),
+            version_list: fields.version.list.clone(),
+        });
+    }
+    services.into_values().collect()
+}
+
+fn unavailable(error: CatalogError) -> CatalogUnavailable {
+    let transient = match &error {
+        CatalogError::Storage(cause) | CatalogError::Registry(RegistryError::Storage(cause)) => {
+            cause.is_transient()
+        }
+        _ => false,
+    };
+    CatalogUnavailable {
+        transient,
+        cause: Box::new(error),
+    }
+}

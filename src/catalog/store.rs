@@ -1,0 +1,305 @@
+//! Endpoint templates and tenant associations in the database.
+
+use diesel::prelude::*;
+
+use super::domain::{EndpointUrl, Region, TemplateFields, TemplateId, Version};
+use super::error::{CatalogError as Error, Result};
+use super::schema::{endpoint_templates, tenant_endpoints};
+use crate::identity::TenantId;
+use crate::platform::db::{now_millis, DbConnection, DbError};
+use crate::registry::domain::{ReleaseState, ServiceId};
+
+/// A template as stored: its fields, its service's id and its own release state.
+#[derive(Debug, Clone)]
+pub struct StoredTemplate {
+    pub fields: TemplateFields,
+    pub service_id: ServiceId,
+    pub release_state: ReleaseState,
+}
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = endpoint_templates)]
+struct TemplateRow {
+    id: i64,
+    service_id: i64,
+    region: Option<String>,
+    public_url: String,
+    public_url2: Option<String>,
+    internal_url: Option<String>,
+    admin_url: Option<String>,
+    is_global: i64,
+    enabled: i64,
+    release_state: String,
+    version_id: Option<String>,
+    version_info: Option<String>,
+    version_list: Option<String>,
+}
+
+impl TryFrom<TemplateRow> for StoredTemplate {
+    type Error = Error;
+
+    fn try_from(row: TemplateRow) -> Result<Self> {
+        let corrupt = |reason: String| Error::Corrupt { id: row.id, reason };
+        Ok(Self {
+            service_id: ServiceId::from_stored(row.service_id)
+                .map_err(|e| corrupt(e.to_string()))?,
+            release_state: ReleaseState::parse(&row.release_state)
+                .map_err(|e| corrupt(e.to_string()))?,
+            fields: TemplateFields {
+                id: TemplateId::from_stored(row.id),
+                region: row.region.map(Region::from_stored),
+                public_url: EndpointUrl::from_stored(row.public_url),
+                public_url2: row.public_url2.map(EndpointUrl::from_stored),
+                internal_url: row.internal_url.map(EndpointUrl::from_stored),
+                admin_url: row.admin_url.map(EndpointUrl::from_stored),
+                global: row.is_global != 0,
+                enabled: row.enabled != 0,
+                version: Version {
+                    id: row.version_id,
+                    info: row.version_info,
+                    list: row.version_list,
+                },
+            },
+        })
+    }
+}
+
+/// A full replacement of a template's fields: `None` writes NULL.
+#[derive(Insertable, AsChangeset)]
+#[diesel(table_name = endpoint_templates, treat_none_as_null = true)]
+struct TemplateChanges<'a> {
+    service_id: i64,
+    region_key: &'a str,
+    region: Option<&'a str>,
+    public_url: &'a str,
+    public_url2: Option<&'a str>,
+    internal_url: Option<&'a str>,
+    admin_url: Option<&'a str>,
+    is_global: i64,
+    enabled: i64,
+    version_id: Option<&'a str>,
+    version_info: Option<&'a str>,
+    version_list: Option<&'a str>,
+    updated_at: i64,
+}
+
+fn url(url: &Option<EndpointUrl>) -> Option<&str> {
+    url.as_ref().map(EndpointUrl::as_str)
+}
+
+fn changes(fields: &TemplateFields, service: ServiceId) -> TemplateChanges<'_> {
+    TemplateChanges {
+        service_id: service.get(),
+        region_key: fields.region.as_ref().map_or("", Region::as_str),
+        region: fields.region.as_ref().map(Region::as_str),
+        public_url: fields.public_url.as_str(),
+        public_url2: url(&fields.public_url2),
+        internal_url: url(&fields.internal_url),
+        admin_url: url(&fields.admin_url),
+        is_global: i64::from(fields.global),
+        enabled: i64::from(fields.enabled),
+        version_id: fields.version.id.as_deref(),
+        version_info: fields.version.info.as_deref(),
+        version_list: fields.version.list.as_deref(),
+        updated_at: now_millis(),
+    }
+}
+
+/// Which unique constraint a write broke, as the client should hear it.
+fn conflict(error: DbError, fields: &TemplateFields, service_name: &str) -> Error {
+    match error.unique_violation() {
+        Some(constraint) if constraint.contains("region") || constraint.contains("service_id") => {
+            Error::RegionTaken {
+                service: service_name.to_owned(),
+                region: fields
+                    .region
+                    .as_ref()
+                    .map_or("without a region".to_owned(), |r| {
+                        format!("in region '{}'", r.as_str())
+                    }),
+            }
+        }
+        Some(_) => Error::IdTaken(fields.id),
+        None => Error::Storage(error),
+    }
+}
+
+pub fn insert(
+    conn: &mut DbConnection,
+    fields: &TemplateFields,
+    service: ServiceId,
+    service_name: &str,
+    release_state: ReleaseState,
+) -> Result<()> {
+    let row = changes(fields, service);
+    diesel::insert_into(endpoint_templates::table)
+        .values((
+            endpoint_templates::id.eq(fields.id.get()),
+            &row,
+            endpoint_templates::release_state.eq(release_state.as_str()),
+            endpoint_templates::created_at.eq(row.updated_at),
+        ))
+        .execute(conn)
+        .map_err(|e| conflict(e.into(), fields, service_name))?;
+    Ok(())
+}
+
+/// A full replacement; `release_state: None` keeps the stored one.
+pub fn update(
+    conn: &mut DbConnection,
+    fields: &TemplateFields,
+    service: ServiceId,
+    service_name: &str,
+    release_state: Option<ReleaseState>,
+) -> Result<()> {
+    conn.transaction(|conn| {
+        let template = endpoint_templates::table.find(fields.id.get());
+        let updated = diesel::update(template)
+            .set(&changes(fields, service))
+            .execute(conn)
+            .map_err(|e| conflict(e.into(), fields, service_name))?;
+        if updated == 0 {
+            return Err(Error::NotFound(fields.id));
+        }
+        if let Some(state) = release_state {
+            diesel::update(template)
+                .set(endpoint_templates::release_state.eq(state.as_str()))
+                .execute(conn)
+                .map_err(DbError::from)?;
+        }
+        Ok(())
+    })
+}
+
+pub fn delete(conn: &mut DbConnection, id: TemplateId) -> Result<()> {
+    let deleted = diesel::delete(endpoint_templates::table.find(id.get()))
+        .execute(conn)
+        .map_err(DbError::from)?;
+    if deleted == 0 {
+        return Err(Error::NotFound(id));
+    }
+    Ok(())
+}
+
+pub fn find(conn: &mut DbConnection, id: TemplateId) -> Result<StoredTemplate> {
+    endpoint_templates::table
+        .find(id.get())
+        .select(TemplateRow::as_select())
+        .first(conn)
+        .optional()
+        .map_err(DbError::from)?
+        .ok_or(Error::NotFound(id))?
+        .try_into()
+}
+
+/// One keyset page after `marker`, `limit` long, and whether more follow.
+pub struct PageQuery {
+    pub marker: Option<TemplateId>,
+    pub limit: u16,
+    /// Only the templates of these services (a name filter resolved by the registry).
+    pub services: Option<Vec<ServiceId>>,
+    pub enabled_only: bool,
+}
+
+pub fn list(conn: &mut DbConnection, page: &PageQuery) -> Result<(Vec<StoredTemplate>, bool)> {
+    if let Some(marker) = page.marker {
+        find(conn, marker).map_err(|e| match e {
+            Error::NotFound(id) => Error::MarkerNotFound(id),
+            other => other,
+        })?;
+    }
+    let limit = usize::from(page.limit);
+    let mut query = endpoint_templates::table
+        .select(TemplateRow::as_select())
+        .order(endpoint_templates::id.asc())
+        .limit(limit as i64 + 1)
+        .into_boxed();
+    if let Some(marker) = page.marker {
+        query = query.filter(endpoint_templates::id.gt(marker.get()));
+    }
+    if let Some(services) = &page.services {
+        let ids: Vec<i64> = services.iter().map(|id| id.get()).collect();
+        query = query.filter(endpoint_templates::service_id.eq_any(ids));
+    }
+    if page.enabled_only {
+        query = query.filter(endpoint_templates::enabled.eq(1));
+    }
+    let mut rows = query.load(conn).map_err(DbError::from)?;
+    let more = rows.len() > limit;
+    rows.truncate(limit);
+    let templates = rows
+        .into_iter()
+        .map(StoredTemplate::try_from)
+        .collect::<Result<_>>()?;
+    Ok((templates, more))
+}
+
+pub fn associate(conn: &mut DbConnection, tenant: TenantId, template: TemplateId) -> Result<()> {
+    find(conn, template)?;
+    diesel::insert_into(tenant_endpoints::table)
+        .values((
+            tenant_endpoints::tenant_id.eq(tenant.get()),
+            tenant_endpoints::template_id.eq(template.get()),
+        ))
+        .execute(conn)
+        .map_err(|e| match DbError::from(e) {
+            e if e.unique_violation().is_some() => Error::AlreadyAssociated { tenant, template },
+            e => Error::Storage(e),
+        })?;
+    Ok(())
+}
+
+pub fn dissociate(conn: &mut DbConnection, tenant: TenantId, template: TemplateId) -> Result<()> {
+    let deleted = diesel::delete(
+        tenant_endpoints::table
+            .filter(tenant_endpoints::tenant_id.eq(tenant.get()))
+            .filter(tenant_endpoints::template_id.eq(template.get())),
+    )
+    .execute(conn)
+    .map_err(DbError::from)?;
+    if deleted == 0 {
+        return Err(Error::NotAssociated { tenant, template });
+    }
+    Ok(())
+}
+
+/// The templates associated with `tenant`, by id.
+pub fn of_tenant(conn: &mut DbConnection, tenant: TenantId) -> Result<Vec<StoredTemplate>> {
+    endpoint_templates::table
+        .inner_join(
+            tenant_endpoints::table.on(tenant_endpoints::template_id.eq(endpoint_templates::id)),
+        )
+        .filter(tenant_endpoints::tenant_id.eq(tenant.get()))
+        .order(endpoint_templates::id.asc())
+        .select(TemplateRow::as_select())
+        .load(conn)
+        .map_err(DbError::from)?
+        .into_iter()
+        .map(StoredTemplate::try_from)
+        .collect()
+}
+
+/// What a catalog shows: enabled templates that are global or, with a tenant,
+/// associated with it; each once.
+pub fn for_catalog(
+    conn: &mut DbConnection,
+    tenant: Option<TenantId>,
+) -> Result<Vec<StoredTemplate>> {
+    let associated = tenant_endpoints::table
+        .filter(tenant_endpoints::tenant_id.eq(tenant.map_or(0, TenantId::get)))
+        .select(tenant_endpoints::template_id);
+    endpoint_templates::table
+        .filter(endpoint_templates::enabled.eq(1))
+        .filter(
+            endpoint_templates::is_global
+                .eq(1)
+                .or(endpoint_templates::id.eq_any(associated)),
+        )
+        .order(endpoint_templates::id.asc())
+        .select(TemplateRow::as_select())
+        .load(conn)
+        .map_err(DbError::from)?
+        .into_iter()
+        .map(StoredTemplate::try_from)
+        .collect()
+}
