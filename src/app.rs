@@ -17,9 +17,11 @@ use crate::platform::http::{self, BodyLimit};
 use crate::platform::workers::Workers;
 use crate::registry::Registry;
 use crate::settings::Settings;
+use crate::tls::{self, TlsError};
 
 pub struct Application {
     address: SocketAddr,
+    https: bool,
     database: Database,
     server: Server,
     workers: Workers,
@@ -38,6 +40,8 @@ pub enum StartError {
         #[source]
         cause: std::io::Error,
     },
+    #[error(transparent)]
+    Tls(#[from] TlsError),
 }
 
 impl Application {
@@ -91,9 +95,17 @@ impl Application {
         if settings.http.workers > 0 {
             server = server.workers(settings.http.workers);
         }
-        let server = server.listen(listener).map_err(bind_error)?.run();
+        let tls = tls::server_config(settings.tls_cert.as_deref(), settings.tls_key.as_deref())?;
+        let https = tls.is_some();
+        let server = match tls {
+            Some(config) => server.listen_rustls_0_23(listener, config),
+            None => server.listen(listener),
+        }
+        .map_err(bind_error)?
+        .run();
         Ok(Self {
             address,
+            https,
             database,
             server,
             workers,
@@ -103,6 +115,12 @@ impl Application {
 
     pub fn address(&self) -> SocketAddr {
         self.address
+    }
+
+    /// `http://ADDRESS` or, with TLS, `https://ADDRESS`.
+    pub fn url(&self) -> String {
+        let scheme = if self.https { "https" } else { "http" };
+        format!("{scheme}://{}", self.address)
     }
 
     pub fn database(&self) -> &Database {

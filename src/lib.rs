@@ -13,3 +13,4 @@ pub mod identity;
 pub mod platform;
 pub mod registry;
 pub mod settings;
+mod tls;

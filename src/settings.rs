@@ -20,6 +20,11 @@ pub struct Settings {
     pub database_url: String,
     /// Address `serve` listens on (port 0 picks a free port).
     pub bind: String,
+    /// PEM certificate chain and private key: with both, `serve` speaks HTTPS only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tls_cert: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tls_key: Option<String>,
     pub http: HttpSettings,
     pub database: DatabaseSettings,
     pub auth: AuthSettings,
@@ -90,6 +95,8 @@ impl Default for Settings {
         Self {
             database_url: "service-registry.db".into(),
             bind: "127.0.0.1:35357".into(),
+            tls_cert: None,
+            tls_key: None,
             http: HttpSettings::default(),
             database: DatabaseSettings::default(),
             auth: AuthSettings::default(),
@@ -143,6 +150,10 @@ pub struct Flags {
     pub database_url: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub bind: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tls_cert: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tls_key: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]

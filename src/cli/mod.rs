@@ -45,6 +45,12 @@ enum Command {
         /// Address to listen on (port 0 picks a free port). Default: 127.0.0.1:35357.
         #[arg(long)]
         bind: Option<String>,
+        /// PEM certificate chain; with --tls-key, serve HTTPS only.
+        #[arg(long, requires = "tls_key")]
+        tls_cert: Option<String>,
+        /// PEM private key (PKCS#8, PKCS#1 or SEC1) of --tls-cert.
+        #[arg(long, requires = "tls_cert")]
+        tls_key: Option<String>,
     },
     /// Apply pending migrations and exit.
     Migrate,
@@ -80,14 +86,20 @@ pub fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
-    let bind = match &cli.command {
-        Command::Serve { bind } => bind.clone(),
-        _ => None,
-    };
-    let flags = Flags {
+    let mut flags = Flags {
         database_url: cli.database_url,
-        bind,
+        ..Flags::default()
     };
+    if let Command::Serve {
+        bind,
+        tls_cert,
+        tls_key,
+    } = &cli.command
+    {
+        flags.bind = bind.clone();
+        flags.tls_cert = tls_cert.clone();
+        flags.tls_key = tls_key.clone();
+    }
     let settings = Settings::load(cli.config.as_deref(), &flags)?;
     match cli.command {
         Command::Config => {
@@ -127,7 +139,7 @@ fn serve(database: Database, settings: Settings) -> anyhow::Result<()> {
     }
     actix_web::rt::System::new().block_on(async move {
         let application = Application::serve(database, settings)?;
-        println!("listening on http://{}", application.address());
+        println!("listening on {}", application.url());
         let _ = io::stdout().flush();
         application
             .run_until_stopped()

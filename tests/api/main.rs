@@ -19,6 +19,7 @@ mod reply;
 mod request_safety;
 mod schemas;
 mod seed_examples;
+mod tls;
 mod token_validation;
 mod tokens;
 mod update_service;

@@ -70,11 +70,21 @@ pub struct Node {
 }
 
 impl Node {
+    pub fn start(database_url: &str, log: PathBuf) -> Self {
+        Self::start_with(database_url, log, &[], reqwest::Client::builder())
+    }
+
+    /// A node with more `serve` flags, and requests sent through `client`.
     #[allow(
         clippy::zombie_processes,
         reason = "the child is reaped by Node's Drop"
     )]
-    pub fn start(database_url: &str, log: PathBuf) -> Self {
+    pub fn start_with(
+        database_url: &str,
+        log: PathBuf,
+        extra_args: &[&str],
+        client: reqwest::ClientBuilder,
+    ) -> Self {
         let child = Command::new(BINARY)
             .args([
                 "serve",
@@ -83,6 +93,7 @@ impl Node {
                 "--database-url",
                 database_url,
             ])
+            .args(extra_args)
             .env("RUST_LOG", "info")
             .stdout(Stdio::piped())
             .stderr(std::fs::File::create(&log).unwrap())
@@ -93,10 +104,7 @@ impl Node {
             address: String::new(),
             bootstrap_token: None,
             log,
-            client: reqwest::Client::builder()
-                .timeout(Duration::from_secs(30))
-                .build()
-                .unwrap(),
+            client: client.timeout(Duration::from_secs(30)).build().unwrap(),
         };
         let mut lines = BufReader::new(node.child.stdout.take().unwrap()).lines();
         let deadline = Instant::now() + Duration::from_secs(60);
