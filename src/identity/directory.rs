@@ -225,10 +225,15 @@ impl Directory {
             .with_connection(|conn| store::bootstrap_admin(conn, ttl))
     }
 
-    /// Deletes expired tokens; returns how many.
+    /// Deletes expired tokens, and failure counts quiet for a day; returns how many
+    /// tokens went.
     pub async fn purge_expired_tokens(&self) -> Result<usize> {
         self.database
-            .run_write(|conn| store::purge_expired_tokens(conn, now_millis()))
+            .run_write(|conn| {
+                let now = now_millis();
+                store::login::forget_old_failures(conn, now)?;
+                store::purge_expired_tokens(conn, now)
+            })
             .await
     }
 }

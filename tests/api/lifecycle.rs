@@ -134,24 +134,42 @@ async fn expired_tokens_are_purged_by_a_background_worker(backend: Backend) {
         settings.auth.token_purge_interval = Duration::from_millis(100);
     })
     .await;
-    let count_tokens = || {
+    let count = |sql: &str| {
         app.database
             .with_connection(|conn| {
-                diesel::sql_query("SELECT COUNT(*) AS n FROM tokens")
+                diesel::sql_query(sql)
                     .get_result::<Count>(conn)
                     .map_err(DbError::from)
             })
             .unwrap()
             .n
     };
+    let count_tokens = || count("SELECT COUNT(*) AS n FROM tokens");
     let live = count_tokens();
     app.principal_token("short-lived", &["DU"]);
     app.issue_token("short-lived", Duration::from_millis(50));
+    // Failure counts quiet for over a day are forgotten; recent ones are kept.
+    let day_ago = service_registry::platform::db::now_millis() - 24 * 3600 * 1000 - 1000;
+    for (client, last) in [
+        ("192.0.2.1", day_ago),
+        ("192.0.2.2", day_ago + 2 * 3600 * 1000),
+    ] {
+        app.database
+            .with_connection(|conn| {
+                diesel::sql_query(format!(
+                    "INSERT INTO auth_failures (principal_id, client, failures, last_failure_at) \
+                     SELECT id, '{client}', 3, {last} FROM principals WHERE name = 'short-lived'"
+                ))
+                .execute(conn)
+                .map_err(DbError::from)
+            })
+            .unwrap();
+    }
     let started = Instant::now();
-    while count_tokens() != live + 1 {
+    while count_tokens() != live + 1 || count("SELECT COUNT(*) AS n FROM auth_failures") != 1 {
         assert!(
             started.elapsed() < Duration::from_secs(5),
-            "the expired token was not purged"
+            "the expired token or the old failure count was not purged"
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }

@@ -205,3 +205,16 @@ pub fn issue(
         .map_err(DbError::from)?;
     Ok((token, expires_at))
 }
+
+/// How long a failure is remembered without another one: past this, a quiet address starts
+/// afresh (so the table holds only recent guessers).
+const FAILURE_MEMORY_MILLIS: i64 = 24 * 3600 * 1000;
+
+/// Forgets failure counts that have been quiet for a day; returns how many.
+pub fn forget_old_failures(conn: &mut DbConnection, now: i64) -> Result<usize> {
+    Ok(diesel::delete(
+        auth_failures::table.filter(auth_failures::last_failure_at.lt(now - FAILURE_MEMORY_MILLIS)),
+    )
+    .execute(conn)
+    .map_err(DbError::from)?)
+}
