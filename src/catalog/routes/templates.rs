@@ -9,7 +9,7 @@ use crate::catalog::domain::TemplateId;
 use crate::catalog::requests::{decode_template, DOCUMENT};
 use crate::catalog::views::{TemplatePage, TemplateView};
 use crate::catalog::CatalogError;
-use crate::platform::http::{read_document, HandlerResult, Reply};
+use crate::platform::http::{next_page_link, read_document, HandlerResult, Reply};
 use crate::registry::domain::{PageLimit, ServiceName};
 use crate::registry::RegistryError;
 
@@ -118,16 +118,12 @@ async fn page(
         } else {
             TEMPLATES_ROUTE
         };
-        let mut url = request.url_for_static(route).ok()?;
-        {
-            let mut query = url.query_pairs_mut();
-            query.append_pair("marker", &last.fields.id.to_string());
-            query.append_pair("limit", &limit.get().to_string());
-            if let Some(name) = &service_name {
-                query.append_pair("serviceName", name.as_str());
-            }
+        let (marker, limit) = (last.fields.id.to_string(), limit.get().to_string());
+        let mut query = vec![("marker", marker.as_str()), ("limit", limit.as_str())];
+        if let Some(name) = &service_name {
+            query.push(("serviceName", name.as_str()));
         }
-        Some(format!("<{url}>; rel=\"next\""))
+        next_page_link(request, route, &query)
     });
     Ok(Reply::ok(TemplatePage(templates)).header(header::LINK, link))
 }

@@ -18,7 +18,7 @@ pub use edge::{edge, negotiated_format, REQUEST_ID};
 pub use error::HttpError;
 pub use fault::{Fault, FAULT_NS};
 pub use negotiation::Format;
-pub use reply::Reply;
+pub use reply::{next_page_link, Reply};
 pub use representation::{encode, Representation};
 
 use crate::platform::db::{Database, DbError};

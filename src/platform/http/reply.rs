@@ -53,3 +53,15 @@ impl<T: Representation> Responder for Reply<T> {
         response.body(encode(&self.body, format))
     }
 }
+
+/// `<URL of ROUTE?k=v&...>; rel="next"`: the `Link` to a list's next page, so clients can
+/// page without knowing the marker rule.
+pub fn next_page_link(
+    request: &HttpRequest,
+    route: &str,
+    query: &[(&str, &str)],
+) -> Option<String> {
+    let mut url = request.url_for_static(route).ok()?;
+    url.query_pairs_mut().extend_pairs(query);
+    Some(format!("<{url}>; rel=\"next\""))
+}

@@ -3,7 +3,7 @@ use actix_web::{web, HttpRequest};
 use serde::Deserialize;
 
 use super::{ListServices, Services, SERVICES_ROUTE};
-use crate::platform::http::{HandlerResult, Reply};
+use crate::platform::http::{next_page_link, HandlerResult, Reply};
 use crate::registry::domain::{Page, PageRequest, Service};
 use crate::registry::views::ServicePage;
 use crate::registry::RegistryError;
@@ -29,26 +29,21 @@ pub async fn list_services(
         params.service_type.as_deref(),
     )?;
     let page = services.list(page_request.clone()).await?;
-    let link = next_page_link(&request, &page, &page_request);
+    let link = next_page(&request, &page, &page_request);
     Ok(Reply::ok(ServicePage(page.items)).header(header::LINK, link))
 }
 
-/// `Link: <...?marker=N&limit=M[&serviceType=T]>; rel="next"` when more services follow,
-/// so clients can page without knowing the marker rule.
-fn next_page_link(
+/// `Link: <...?marker=N&limit=M[&serviceType=T]>; rel="next"` when more services follow.
+fn next_page(
     request: &HttpRequest,
     page: &Page<Service>,
     page_request: &PageRequest,
 ) -> Option<String> {
     let last = page.items.last().filter(|_| page.has_more)?;
-    let mut url = request.url_for_static(SERVICES_ROUTE).ok()?;
-    {
-        let mut query = url.query_pairs_mut();
-        query.append_pair("marker", &last.id.to_string());
-        query.append_pair("limit", &page_request.limit.get().to_string());
-        if let Some(service_type) = &page_request.service_type {
-            query.append_pair("serviceType", service_type.as_str());
-        }
+    let (marker, limit) = (last.id.to_string(), page_request.limit.get().to_string());
+    let mut query = vec![("marker", marker.as_str()), ("limit", limit.as_str())];
+    if let Some(service_type) = &page_request.service_type {
+        query.push(("serviceType", service_type.as_str()));
     }
-    Some(format!("<{url}>; rel=\"next\""))
+    next_page_link(request, SERVICES_ROUTE, &query)
 }
