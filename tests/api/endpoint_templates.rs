@@ -392,7 +392,23 @@ async fn templates_are_listed_in_pages_by_service_and_enabled(backend: Backend) 
     }
 }
 
+/// HP's own JSON spelling of the root, `EndpointTemplate`, is read like ours.
+async fn hps_spelling_of_the_root_is_accepted(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.registered(&ServiceBody::new(100, "Nova").kind("compute"))
+        .await;
+    let body = TemplateBody::new(1, "Nova", "compute", "https://nova")
+        .encode(Format::Json)
+        .replacen("\"endpointTemplate\"", "\"EndpointTemplate\"", 1);
+    let reply = app
+        .send_body(Method::POST, TEMPLATES, Format::Json, body, &app.token)
+        .await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
+    assert_eq!(one(&reply, "endpointTemplate")["publicURL"], "https://nova");
+}
+
 on_both_backends!(
+    hps_spelling_of_the_root_is_accepted,
     a_template_is_added_read_replaced_and_deleted,
     templates_must_name_a_registered_service_of_their_type,
     templates_are_listed_in_pages_by_service_and_enabled,

@@ -257,6 +257,42 @@ async fn every_credential_kind_issues_a_token_that_works_on_the_api(backend: Bac
     }
 }
 
+/// Keystone's `userId` names the principal by its numeric id, in JSON and in XML.
+async fn a_user_may_be_named_by_id(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.user("alice", "DU", &[], None);
+    let id = access(
+        &app.authenticate(
+            &Credential::Password("alice", PASSWORD),
+            &Scope::default(),
+            Format::Json,
+        )
+        .await,
+    )
+    .user
+    .0;
+    let bodies = [
+        (
+            Format::Json,
+            format!(
+                r#"{{"auth":{{"passwordCredentials":{{"userId":"{id}","password":"{PASSWORD}"}}}}}}"#
+            ),
+        ),
+        (
+            Format::Xml,
+            format!(
+                r#"<auth xmlns="{IDENTITY_NS}"><passwordCredentials userId="{id}" password="{PASSWORD}"/></auth>"#
+            ),
+        ),
+    ];
+    for (format, body) in bodies {
+        let reply = app
+            .send_body(Method::POST, "/v2.0/tokens", format, body, "")
+            .await;
+        assert_eq!(access(&reply).user, (id.clone(), "alice".into()));
+    }
+}
+
 async fn tokens_expire_in_twelve_hours_written_in_iso_8601_utc(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     app.user("alice", "DU", &[], None);
@@ -524,6 +560,7 @@ async fn tenants_lists_the_callers_memberships(backend: Backend) {
 }
 
 on_both_backends!(
+    a_user_may_be_named_by_id,
     every_credential_kind_issues_a_token_that_works_on_the_api,
     tokens_expire_in_twelve_hours_written_in_iso_8601_utc,
     the_scope_is_the_named_tenant_else_the_default_one,
