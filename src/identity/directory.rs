@@ -10,7 +10,7 @@ use super::error::IdentityError;
 use super::secrets::{generate_access_key, Secret};
 use super::store::{self, credentials, tenants};
 use super::tenant::{Tenant, TenantId, TenantName, TenantRef};
-use super::views::AccessView;
+use super::login::TokenDetails;
 use crate::platform::db::{now_millis, Database};
 
 type Result<T> = std::result::Result<T, IdentityError>;
@@ -113,7 +113,7 @@ impl Directory {
         &self,
         presented: String,
         belongs_to: Option<TenantId>,
-    ) -> Result<AccessView> {
+    ) -> Result<TokenDetails> {
         self.database
             .run(move |conn| {
                 let found = store::authenticate(conn, &TokenHash::of(&presented))?
@@ -128,12 +128,11 @@ impl Directory {
                     .tenant
                     .map(|id| tenants::find(conn, &TenantRef::Id(id)))
                     .transpose()?;
-                Ok(AccessView {
+                Ok(TokenDetails {
                     token_id: presented,
                     expires_at: found.expires_at,
                     user: found.caller,
                     tenant,
-                    catalog: None,
                 })
             })
             .await

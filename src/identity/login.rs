@@ -8,7 +8,7 @@ use actix_web::web;
 
 use super::catalog::{CatalogService, CatalogSource};
 use super::credentials::{AuthRequest, Credentials};
-use super::domain::{Caller, Token, TokenHash};
+use super::domain::{Caller, TokenHash};
 use super::error::{IdentityError as Error, Result};
 use super::secrets::Secret;
 use super::store::login::{self, Candidate, SecretKind};
@@ -17,12 +17,17 @@ use super::tenant::{Tenant, TenantId, TenantRef};
 use crate::platform::db::{now_millis, Database, DbError};
 use crate::settings::AuthSettings;
 
-/// A token just issued, with what the `access` document shows about it.
-pub struct Issued {
-    pub token: Token,
+/// What a token is: its id, expiry, principal (acting in the token's tenant) and tenant.
+pub struct TokenDetails {
+    pub token_id: String,
     pub expires_at: i64,
     pub user: Caller,
     pub tenant: Option<Tenant>,
+}
+
+/// A token just issued, and the catalog that comes with it.
+pub struct Issued {
+    pub details: TokenDetails,
     pub catalog: Vec<CatalogService>,
 }
 
@@ -96,13 +101,15 @@ impl Login {
             .run_write(move |conn| login::issue(conn, principal, &client, tenant_id, ttl))
             .await?;
         Ok(Issued {
-            token,
-            expires_at,
-            user: Caller {
-                tenant: tenant_id,
-                ..user
+            details: TokenDetails {
+                token_id: token.expose().to_owned(),
+                expires_at,
+                user: Caller {
+                    tenant: tenant_id,
+                    ..user
+                },
+                tenant,
             },
-            tenant,
             catalog,
         })
     }

@@ -8,7 +8,7 @@ use serde::Serialize;
 use super::catalog::{CatalogEndpoint, CatalogService};
 use super::credentials::IDENTITY_NS;
 use super::domain::{Caller, PrivilegeLevel};
-use super::login::Issued;
+use super::login::{Issued, TokenDetails};
 use super::tenant::Tenant;
 use crate::platform::http::xml::XmlWriter;
 use crate::platform::http::Representation;
@@ -45,21 +45,24 @@ struct Role {
 /// `{"access": {"token", "user", "serviceCatalog"?}}`: issued with a catalog, validated
 /// without one.
 pub struct AccessView {
-    pub token_id: String,
-    pub expires_at: i64,
-    pub user: Caller,
-    pub tenant: Option<Tenant>,
-    pub catalog: Option<Vec<CatalogService>>,
+    details: TokenDetails,
+    catalog: Option<Vec<CatalogService>>,
 }
 
 impl From<Issued> for AccessView {
     fn from(issued: Issued) -> Self {
         Self {
-            token_id: issued.token.expose().to_owned(),
-            expires_at: issued.expires_at,
-            user: issued.user,
-            tenant: issued.tenant,
+            details: issued.details,
             catalog: Some(issued.catalog),
+        }
+    }
+}
+
+impl From<TokenDetails> for AccessView {
+    fn from(details: TokenDetails) -> Self {
+        Self {
+            details,
+            catalog: None,
         }
     }
 }
@@ -95,7 +98,7 @@ struct AccessJson<'a> {
 
 impl Serialize for AccessView {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let issued = self;
+        let issued = &self.details;
         let access = AccessJson {
             token: TokenJson {
                 id: issued.token_id.clone(),
@@ -110,7 +113,7 @@ impl Serialize for AccessView {
                 name: issued.user.name.to_string(),
                 roles: roles(&issued.user),
             },
-            service_catalog: issued.catalog.as_deref(),
+            service_catalog: self.catalog.as_deref(),
         };
         let mut map = serializer.serialize_map(Some(1))?;
         map.serialize_entry("access", &access)?;
@@ -120,7 +123,7 @@ impl Serialize for AccessView {
 
 impl Representation for AccessView {
     fn write_xml(&self, xml: &mut XmlWriter) {
-        let issued = self;
+        let issued = &self.details;
         xml.open("access", Some(IDENTITY_NS)).close_start();
         xml.open("token", None)
             .attribute("id", &issued.token_id)
@@ -152,7 +155,7 @@ impl Representation for AccessView {
             xml.empty();
         }
         xml.end("roles").end("user");
-        match &issued.catalog {
+        match &self.catalog {
             Some(catalog) if catalog.is_empty() => xml.open("serviceCatalog", None).empty(),
             Some(catalog) => {
                 xml.open("serviceCatalog", None).close_start();

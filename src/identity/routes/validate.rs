@@ -52,7 +52,7 @@ async fn validated(
         .filter(|tenant| !tenant.is_empty())
         .map(TenantId::parse)
         .transpose()?;
-    Ok(directory.validate(token, belongs_to).await?)
+    Ok(directory.validate(token, belongs_to).await?.into())
 }
 
 /// `GET /v2.0/tokens/{tokenId}[?belongsTo=TENANT]`: the token and its user, no catalog.
