@@ -7,10 +7,10 @@ use diesel::Connection;
 
 use super::domain::{PrincipalName, PrincipalStatus, PrivilegeLevel, Token, TokenHash};
 use super::error::IdentityError;
+use super::login::TokenDetails;
 use super::secrets::{generate_access_key, Secret};
 use super::store::{self, credentials, tenants};
 use super::tenant::{Tenant, TenantId, TenantName, TenantRef};
-use super::login::TokenDetails;
 use crate::platform::db::{now_millis, Database};
 
 type Result<T> = std::result::Result<T, IdentityError>;

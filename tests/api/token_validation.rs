@@ -146,3 +146,37 @@ on_both_backends!(
     validation_shows_the_token_and_its_user_without_a_catalog,
     revoking_works_on_both_routes_for_sa_or_the_token_itself,
 );
+
+/// Tokens travel in these paths; the access log must not keep them.
+#[tokio::test]
+async fn tokens_in_paths_never_reach_the_log() {
+    let database = TestDatabase::new(Backend::Sqlite);
+    let logs = tempfile::tempdir().unwrap();
+    let node = crate::node::Node::start(&database.url, logs.path().join("node.log"));
+    let admin = node.bootstrap_token.clone().unwrap();
+    for path in [
+        format!("/v2.0/tokens/{admin}"),
+        format!("/v2.0/tokens/{admin}/endpoints"),
+        format!("/v2.0/tokens/{admin}?belongsTo=7"),
+    ] {
+        node.get(&path, &admin, Format::Json).await;
+    }
+    let reply = node
+        .client
+        .delete(format!("{}/v2.0/HP-IDM/v1.0/tokens/{admin}", node.address))
+        .header("X-Auth-Token", &admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reply.status(), StatusCode::OK);
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    let log = node.log_text();
+    assert!(
+        log.contains("/v2.0/tokens/HPAuth_[redacted]/endpoints"),
+        "{log}"
+    );
+    assert!(
+        !log.contains(admin.trim_start_matches("HPAuth_")),
+        "a token is in the log:\n{log}"
+    );
+}

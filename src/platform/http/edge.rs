@@ -25,10 +25,10 @@ pub async fn edge(
     let started = Instant::now();
     let request_id = new_request_id();
     let method = request.method().clone();
-    let target = match request.query_string() {
+    let target = redact_tokens(&match request.query_string() {
         "" => request.path().to_owned(),
         query => format!("{}?{query}", request.path()),
-    };
+    });
 
     let negotiated = Format::from_accept(&request);
     let format = negotiated.as_ref().copied().unwrap_or(Format::Json);
@@ -112,6 +112,24 @@ fn fault_of<B>(response: &actix_web::HttpResponse<B>) -> Fault {
     }
 }
 
+/// Tokens travel in some paths (`/v2.0/tokens/{id}`): the log shows their prefix only.
+fn redact_tokens(target: &str) -> String {
+    const PREFIX: &str = "HPAuth_";
+    let mut shown = String::with_capacity(target.len());
+    let mut rest = target;
+    while let Some(start) = rest.find(PREFIX) {
+        let after = &rest[start + PREFIX.len()..];
+        let secret = after
+            .find(|c: char| !c.is_ascii_alphanumeric())
+            .unwrap_or(after.len());
+        shown.push_str(&rest[..start + PREFIX.len()]);
+        shown.push_str("[redacted]");
+        rest = &after[secret..];
+    }
+    shown.push_str(rest);
+    shown
+}
+
 fn new_request_id() -> String {
     let mut bytes = [0u8; 8];
     rand::rng().fill_bytes(&mut bytes);
@@ -125,4 +143,26 @@ pub fn negotiated_format(request: &HttpRequest) -> Format {
         .get::<Format>()
         .copied()
         .unwrap_or(Format::Json)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact_tokens;
+
+    #[test]
+    fn tokens_in_paths_are_not_logged() {
+        let token = format!("HPAuth_{}", "ab12".repeat(16));
+        assert_eq!(
+            redact_tokens(&format!("/v2.0/tokens/{token}/endpoints?belongsTo=7")),
+            "/v2.0/tokens/HPAuth_[redacted]/endpoints?belongsTo=7"
+        );
+        assert_eq!(
+            redact_tokens(&format!("/x/{token}")),
+            "/x/HPAuth_[redacted]"
+        );
+        assert_eq!(
+            redact_tokens("/v2.0/HP-IDM/v1.0/services?limit=2"),
+            "/v2.0/HP-IDM/v1.0/services?limit=2"
+        );
+    }
 }
