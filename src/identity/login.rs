@@ -77,9 +77,16 @@ impl Login {
         if let Some(secret) = secret {
             self.throttle(&candidate)?;
             let stored = candidate.stored_hash.clone();
-            let matched = web::block(move || stored.is_some_and(|stored| secret.matches(&stored)))
-                .await
-                .map_err(DbError::Task)?;
+            // A credential kind never set still costs a hash check, like an unknown user.
+            let matched = web::block(move || match stored {
+                Some(stored) => secret.matches(&stored),
+                None => {
+                    let _ = secret.matches(decoy_hash());
+                    false
+                }
+            })
+            .await
+            .map_err(DbError::Task)?;
             if !matched {
                 let client = client.clone();
                 self.database
