@@ -34,6 +34,11 @@ impl Database {
     /// Connects and applies pending migrations, so every command works on a brand-new
     /// database. Blocking: call it before the server starts or from the command line.
     pub fn open(url: DatabaseUrl, settings: &DatabaseSettings) -> Result<Self, OpenError> {
+        // libpq uses OpenSSL (sslmode=prefer by default). Initialized by libpq itself,
+        // OpenSSL frees its state in an exit handler while the pool's threads may still be
+        // in a handshake, which crashed short-lived commands at exit; initialized here
+        // first, it registers no exit handler.
+        openssl_sys::init();
         let manager = ConnectionManager::new(url.clone(), settings.sqlite_busy_timeout);
         // One direct attempt first: a wrong path or URL fails at once with its cause,
         // instead of after the pool's retries.
