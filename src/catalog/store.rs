@@ -227,11 +227,7 @@ pub fn list(conn: &mut DbConnection, page: &PageQuery) -> Result<(Vec<StoredTemp
     let mut rows = query.load(conn).map_err(DbError::from)?;
     let more = rows.len() > limit;
     rows.truncate(limit);
-    let templates = rows
-        .into_iter()
-        .map(StoredTemplate::try_from)
-        .collect::<Result<_>>()?;
-    Ok((templates, more))
+    Ok((stored(rows)?, more))
 }
 
 pub fn associate(conn: &mut DbConnection, tenant: TenantId, template: TemplateId) -> Result<()> {
@@ -273,10 +269,12 @@ pub fn of_tenant(conn: &mut DbConnection, tenant: TenantId) -> Result<Vec<Stored
         .order(endpoint_templates::id.asc())
         .select(TemplateRow::as_select())
         .load(conn)
-        .map_err(DbError::from)?
-        .into_iter()
-        .map(StoredTemplate::try_from)
-        .collect()
+        .map_err(Error::from)
+        .and_then(stored)
+}
+
+fn stored(rows: Vec<TemplateRow>) -> Result<Vec<StoredTemplate>> {
+    rows.into_iter().map(StoredTemplate::try_from).collect()
 }
 
 /// What a catalog shows: enabled templates that are global or, with a tenant,
@@ -298,8 +296,6 @@ pub fn for_catalog(
         .order(endpoint_templates::id.asc())
         .select(TemplateRow::as_select())
         .load(conn)
-        .map_err(DbError::from)?
-        .into_iter()
-        .map(StoredTemplate::try_from)
-        .collect()
+        .map_err(Error::from)
+        .and_then(stored)
 }

@@ -41,8 +41,15 @@ impl XmlWriter {
         self
     }
 
+    /// An attribute written from `Display` straight into the document, escaped as it goes.
     pub fn attribute_display(&mut self, name: &str, value: impl std::fmt::Display) -> &mut Self {
-        self.attribute(name, &value.to_string())
+        use std::fmt::Write as _;
+        self.out.push(' ');
+        self.out.push_str(name);
+        self.out.push_str("=\"");
+        let _ = write!(Escaping(&mut self.out), "{value}");
+        self.out.push('"');
+        self
     }
 
     /// Ends an opened element with no content: `/>`.
@@ -75,6 +82,16 @@ impl XmlWriter {
 
     pub fn into_bytes(self) -> Vec<u8> {
         self.out.into_bytes()
+    }
+}
+
+/// Escapes whatever is formatted into it.
+struct Escaping<'a>(&'a mut String);
+
+impl std::fmt::Write for Escaping<'_> {
+    fn write_str(&mut self, text: &str) -> std::fmt::Result {
+        escape_into(self.0, text);
+        Ok(())
     }
 }
 
