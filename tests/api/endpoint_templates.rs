@@ -405,6 +405,17 @@ async fn hps_spelling_of_the_root_is_accepted(backend: Backend) {
         .await;
     assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
     assert_eq!(one(&reply, "endpointTemplate")["publicURL"], "https://nova");
+    // A JSON number is an id too.
+    let body = TemplateBody::new(2, "Nova", "compute", "https://nova2")
+        .with("region", "r2")
+        .encode(Format::Json)
+        .replacen("\"id\":\"2\"", "\"id\":2", 1);
+    assert!(body.contains("\"id\":2"), "{body}");
+    let reply = app
+        .send_body(Method::POST, TEMPLATES, Format::Json, body, &app.token)
+        .await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
+    assert_eq!(one(&reply, "endpointTemplate")["id"], "2");
 }
 
 on_both_backends!(

@@ -66,6 +66,12 @@ async fn validation_shows_the_token_and_its_user_without_a_catalog(backend: Back
         validate_as(&app, &bob.token, "?belongsTo=7", format, &app.token)
             .await
             .assert_fault(401, "unauthorized");
+        // Expired tokens are not found either.
+        let expired = app.issue_token("bob", std::time::Duration::from_millis(1));
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        validate_as(&app, &expired, "", format, &app.token)
+            .await
+            .assert_fault(404, "itemNotFound");
         // Unknown tokens are not found.
         validate_as(
             &app,
