@@ -11,7 +11,9 @@ use actix_web::{web, App, HttpServer};
 use std::sync::Arc;
 
 use crate::catalog::Catalog;
+use crate::events::Events;
 use crate::identity::{Directory, Identity};
+use crate::live::Live;
 use crate::platform::db::{Database, DatabaseUrl, InvalidDatabaseUrl, OpenError};
 use crate::platform::http::{self, BodyLimit};
 use crate::platform::workers::Workers;
@@ -74,8 +76,12 @@ impl Application {
             Directory::new(database.clone()),
         );
         let identity = Identity::new(database.clone(), &settings.auth, Arc::new(catalog.clone()));
+        let events = Events::new(database.clone(), &settings.live);
+        let live = Live::new(database.clone(), events.clone(), &settings.live);
         let mut workers = Workers::default();
         identity.start_workers(&mut workers);
+        events.start_workers(&mut workers);
+        live.start_workers(&mut workers);
 
         let body_limit = BodyLimit(settings.http.max_body_bytes);
         let shared_database = web::Data::new(database.clone());
@@ -88,6 +94,7 @@ impl Application {
                 .configure(|config| identity.configure(config))
                 .configure(|config| registry.configure(config))
                 .configure(|config| catalog.configure(config))
+                .configure(|config| live.configure(config))
                 .default_service(web::to(http::no_route))
         })
         .worker_max_blocking_threads(database.blocking_threads_per_worker())

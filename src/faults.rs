@@ -1,11 +1,13 @@
 //! The one place where errors become faults: every subsystem's error enum, and the edge's
 //! own, mapped to a status and a fault document. Causes ride along for the access log.
 
+use actix_web::http::header::{self, HeaderName};
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 
 use crate::catalog::CatalogError;
 use crate::identity::IdentityError;
+use crate::live::LiveError;
 use crate::platform::db::DbError;
 use crate::platform::http::{Fault, HttpError};
 use crate::registry::RegistryError;
@@ -49,6 +51,8 @@ fn identity(error: &IdentityError) -> Fault {
         | IdentityError::TokenMismatch
         | IdentityError::NotAMember(..)
         | IdentityError::NotInTenant(_)
+        | IdentityError::TenantHeaderMismatch
+        | IdentityError::NotATenant(_)
         | IdentityError::MissingLevel(_) => Fault::unauthorized(error),
         IdentityError::Disabled { .. } | IdentityError::TenantDisabled(_) => {
             Fault::user_disabled(error)
@@ -89,6 +93,44 @@ fn catalog(error: &CatalogError) -> Fault {
     }
 }
 
+/// The live registry's faults: RSR's types, messages and details.
+fn live(error: &LiveError) -> Fault {
+    let bad_request =
+        |rsr_type, details: String| Fault::rsr(StatusCode::BAD_REQUEST, rsr_type, error, details);
+    match error {
+        LiveError::UnsupportedContentType(_) | LiveError::UnparsableBody(_) => {
+            bad_request("badRequest", error.to_string())
+        }
+        LiveError::InvalidBody { rule, .. } | LiveError::InvalidParameter { rule, .. } => {
+            bad_request("badRequest", rule.clone())
+        }
+        LiveError::InvalidType(..) => bad_request("badRequest", error.to_string()),
+        LiveError::InvalidLimit(_) => bad_request("invalidLimit", error.to_string()),
+        LiveError::ServiceExists(_) => bad_request("serviceWithThisIdExists", error.to_string()),
+        LiveError::LimitReached { .. } => Fault::rsr(
+            StatusCode::BAD_REQUEST,
+            "limitReached",
+            "Resource limit has been reached",
+            error,
+        ),
+        LiveError::RateLimited { limit, retry_after } => bad_request(
+            "rateLimitReached",
+            format!("Limit of {limit} requests per window"),
+        )
+        .with_header(header::RETRY_AFTER, retry_after)
+        .with_header(HeaderName::from_static("x-ratelimit-limit"), limit)
+        .with_header(HeaderName::from_static("x-ratelimit-remaining"), 0),
+        LiveError::NotFound { .. } => Fault::rsr(
+            StatusCode::NOT_FOUND,
+            "notFoundError",
+            "object does not exist",
+            error,
+        ),
+        LiveError::Corrupt { .. } => Fault::internal(),
+        LiveError::Storage(cause) => database(cause),
+    }
+}
+
 /// Lets handlers return these errors with `?`. The response carries the [`Fault`], which
 /// the edge renders in the negotiated format and whose cause it logs once.
 macro_rules! renders_as_fault {
@@ -111,6 +153,7 @@ renders_as_fault! {
     RegistryError => registry,
     IdentityError => identity,
     CatalogError => catalog,
+    LiveError => live,
 }
 
 #[cfg(test)]

@@ -28,6 +28,7 @@ pub struct Settings {
     pub http: HttpSettings,
     pub database: DatabaseSettings,
     pub auth: AuthSettings,
+    pub live: LiveSettings,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -90,6 +91,51 @@ pub struct AuthSettings {
     pub max_throttle: Duration,
 }
 
+/// The live registry (`/v1.0/{tenantId}`) and its events feed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LiveSettings {
+    /// How often each node removes services past their deadline: the detection lag.
+    #[serde(with = "humantime_serde")]
+    pub reaper_interval: Duration,
+    /// Resource limits of a tenant without its own (`tenant limits`).
+    pub default_service_limit: u32,
+    pub default_configuration_value_limit: u32,
+    /// Requests a tenant may make per window, counted on every node.
+    pub rate_limit: u64,
+    #[serde(with = "humantime_serde")]
+    pub rate_window: Duration,
+    /// How often a node adds its request counts to the shared ones and reads the others':
+    /// with N nodes a tenant may overshoot by what N-1 nodes serve it in this time.
+    #[serde(with = "humantime_serde")]
+    pub rate_sync_interval: Duration,
+    /// How long events are kept, and how often older ones are purged.
+    #[serde(with = "humantime_serde")]
+    pub event_retention: Duration,
+    #[serde(with = "humantime_serde")]
+    pub event_purge_interval: Duration,
+    /// How often a node looks for events appended by other nodes while long polls wait:
+    /// the bound on how late such a waiter wakes.
+    #[serde(with = "humantime_serde")]
+    pub feed_poll_interval: Duration,
+}
+
+impl Default for LiveSettings {
+    fn default() -> Self {
+        Self {
+            reaper_interval: Duration::from_millis(250),
+            default_service_limit: 200,
+            default_configuration_value_limit: 1000,
+            rate_limit: 50_000,
+            rate_window: Duration::from_secs(24 * 3600),
+            rate_sync_interval: Duration::from_secs(1),
+            event_retention: Duration::from_secs(30 * 24 * 3600),
+            event_purge_interval: Duration::from_secs(60),
+            feed_poll_interval: Duration::from_millis(250),
+        }
+    }
+}
+
 impl Default for Settings {
     fn default() -> Self {
         Self {
@@ -100,6 +146,7 @@ impl Default for Settings {
             http: HttpSettings::default(),
             database: DatabaseSettings::default(),
             auth: AuthSettings::default(),
+            live: LiveSettings::default(),
         }
     }
 }

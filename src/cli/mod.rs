@@ -112,7 +112,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Principal(command) => principal::run(&directory(&settings)?, command),
-        Command::Tenant(command) => tenant::run(&directory(&settings)?, command),
+        Command::Tenant(command) => {
+            let database = open(&settings)?;
+            tenant::run(&database, &settings, command)
+        }
         Command::Token(command) => token::run(&directory(&settings)?, command),
     }
 }

@@ -3,7 +3,11 @@
 use clap::Subcommand;
 
 use super::principal::parse_tenant;
+use crate::events::Events;
 use crate::identity::{parse_description, Directory, TenantId, TenantName, TenantRef};
+use crate::live::LiveStore;
+use crate::platform::db::Database;
+use crate::settings::Settings;
 
 #[derive(Debug, Subcommand)]
 pub enum TenantCommand {
@@ -26,13 +30,25 @@ pub enum TenantCommand {
         #[arg(value_parser = parse_tenant)]
         tenant: TenantRef,
     },
+    /// Set the tenant's live-registry resource limits (those given), then print both.
+    Limits {
+        #[arg(value_parser = parse_tenant)]
+        tenant: TenantRef,
+        /// Live services the tenant may have at once.
+        #[arg(long)]
+        services: Option<u32>,
+        /// Configuration values the tenant may have.
+        #[arg(long)]
+        configuration_values: Option<u32>,
+    },
 }
 
 fn parse_id(raw: &str) -> Result<TenantId, String> {
     TenantId::parse(raw).map_err(|e| e.to_string())
 }
 
-pub fn run(directory: &Directory, command: TenantCommand) -> anyhow::Result<()> {
+pub fn run(database: &Database, settings: &Settings, command: TenantCommand) -> anyhow::Result<()> {
+    let directory = &Directory::new(database.clone());
     match command {
         TenantCommand::Create {
             name,
@@ -51,6 +67,18 @@ pub fn run(directory: &Directory, command: TenantCommand) -> anyhow::Result<()> 
         TenantCommand::Enable { tenant } => {
             directory.set_tenant_enabled(&tenant, true)?;
             println!("tenant '{tenant}' is now enabled");
+        }
+        TenantCommand::Limits {
+            tenant,
+            services,
+            configuration_values,
+        } => {
+            let tenant = directory.tenant(&tenant)?.id;
+            let events = Events::new(database.clone(), &settings.live);
+            let store = LiveStore::new(database.clone(), events, &settings.live);
+            let limits = store.set_limits(tenant, services, configuration_values)?;
+            println!("services: {}", limits.services);
+            println!("configuration values: {}", limits.configuration_values);
         }
     }
     Ok(())

@@ -24,6 +24,10 @@ pub enum IdentityError {
     NotAMember(PrincipalName, TenantRef),
     #[error("the token does not belong to tenant {0}")]
     NotInTenant(TenantId),
+    #[error("'{0}' is not a tenant id")]
+    NotATenant(String),
+    #[error("the X-Tenant-Id header names another tenant than the path")]
+    TenantHeaderMismatch,
     #[error("tenant '{0}' is disabled")]
     TenantDisabled(TenantName),
     #[error("too many failed authentications from this address; try again in {retry_after} s")]

@@ -102,7 +102,7 @@ impl Authenticator {
         Self { database, recent }
     }
 
-    async fn authenticate(&self, hash: TokenHash) -> Result<Caller> {
+    pub(super) async fn authenticate(&self, hash: TokenHash) -> Result<Caller> {
         if let Some(found) = self.recent.get(&hash) {
             if now_millis() < found.expires_at {
                 return Ok(found.caller);
@@ -122,7 +122,7 @@ impl Authenticator {
 }
 
 /// Exactly one non-empty token.
-fn presented_token(request: &HttpRequest) -> Result<&str> {
+pub(super) fn presented_token(request: &HttpRequest) -> Result<&str> {
     let mut values = request.headers().get_all(AUTH_TOKEN_HEADER);
     let first = values.next().ok_or(Error::MissingToken)?;
     if values.next().is_some() {

@@ -13,6 +13,7 @@ mod schema;
 mod secrets;
 mod store;
 mod tenant;
+mod tenant_guard;
 mod views;
 
 use actix_web::web;
@@ -26,6 +27,7 @@ pub use guard::{Authenticator, Guarded, Policy};
 pub use secrets::Secret;
 pub use store::BOOTSTRAP_ADMIN;
 pub use tenant::{parse_description, Tenant, TenantId, TenantName, TenantRef};
+pub use tenant_guard::{InTenant, TenantAccess, TenantGate};
 
 use crate::platform::db::Database;
 use crate::platform::error_chain;
@@ -38,6 +40,7 @@ use crate::settings::AuthSettings;
 pub struct Identity {
     authenticator: Authenticator,
     directory: Directory,
+    tenant_access: TenantAccess,
     login: login::Login,
     settings: AuthSettings,
 }
@@ -52,6 +55,7 @@ impl Identity {
         Self {
             authenticator: Authenticator::new(database.clone(), settings),
             login: login::Login::new(database.clone(), settings, catalog),
+            tenant_access: TenantAccess::new(Directory::new(database.clone()), settings),
             directory: Directory::new(database),
             settings: settings.clone(),
         }
@@ -62,6 +66,7 @@ impl Identity {
         config
             .app_data(self.authenticator.clone())
             .app_data(self.directory.clone())
+            .app_data(self.tenant_access.clone())
             .app_data(web::Data::new(self.login.clone()));
         routes::configure(config);
     }

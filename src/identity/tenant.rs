@@ -133,6 +133,8 @@ pub struct Tenant {
     pub name: TenantName,
     pub description: Option<String>,
     pub enabled: bool,
+    /// Milliseconds since the epoch.
+    pub created_at: i64,
 }
 
 #[cfg(test)]

@@ -16,6 +16,7 @@ struct TenantRow {
     name: String,
     description: Option<String>,
     enabled: i64,
+    created_at: i64,
 }
 
 impl From<TenantRow> for Tenant {
@@ -25,6 +26,7 @@ impl From<TenantRow> for Tenant {
             name: TenantName::from_stored(row.name),
             description: row.description,
             enabled: row.enabled != 0,
+            created_at: row.created_at,
         }
     }
 }

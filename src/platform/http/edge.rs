@@ -13,10 +13,12 @@ use actix_web::{HttpMessage, HttpRequest, ResponseError};
 use rand::RngCore;
 
 use super::error::HttpError;
-use super::fault::Fault;
+use super::fault::{Dialect, Fault};
 use super::negotiation::Format;
 
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+/// RSR's name for the request id (also the `txnId` of its faults).
+pub const RESPONSE_ID: HeaderName = HeaderName::from_static("x-response-id");
 
 pub async fn edge(
     request: ServiceRequest,
@@ -30,7 +32,13 @@ pub async fn edge(
         query => format!("{}?{query}", request.path()),
     });
 
-    let negotiated = Format::from_accept(&request);
+    // The live registry speaks JSON only, whatever the Accept header says (RSR's clients
+    // send none or `*/*`), and its faults have RSR's shape.
+    let dialect = Dialect::of_path(request.path());
+    let negotiated = match dialect {
+        Dialect::Identity => Format::from_accept(&request),
+        Dialect::Rsr => Ok(Format::Json),
+    };
     let format = negotiated.as_ref().copied().unwrap_or(Format::Json);
     request.extensions_mut().insert(format);
 
@@ -43,7 +51,7 @@ pub async fn edge(
         }
         Ok(_) => {
             match next.call(request).await {
-                Ok(response) => render_fault(response, format),
+                Ok(response) => render_fault(response, format, dialect, &request_id),
                 Err(error) => {
                     log::warn!("{method} {target} failed before a response existed: {error} rid={request_id}");
                     return Err(error);
@@ -54,6 +62,9 @@ pub async fn edge(
     let headers = response.headers_mut();
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     if let Ok(value) = HeaderValue::from_str(&request_id) {
+        if dialect == Dialect::Rsr {
+            headers.insert(RESPONSE_ID, value.clone());
+        }
         headers.insert(REQUEST_ID, value);
     }
 
@@ -82,6 +93,8 @@ pub async fn edge(
 fn render_fault<B: MessageBody + 'static>(
     mut response: ServiceResponse<B>,
     format: Format,
+    dialect: Dialect,
+    request_id: &str,
 ) -> (ServiceResponse<BoxBody>, Option<String>) {
     let carried = response.response_mut().extensions_mut().remove::<Fault>();
     let fault = match carried {
@@ -91,7 +104,11 @@ fn render_fault<B: MessageBody + 'static>(
     };
     let cause = fault.cause().map(str::to_owned);
     let (request, _) = response.into_parts();
-    (ServiceResponse::new(request, fault.render(format)), cause)
+    let rendered = match dialect {
+        Dialect::Identity => fault.render(format),
+        Dialect::Rsr => fault.render_rsr(request_id),
+    };
+    (ServiceResponse::new(request, rendered), cause)
 }
 
 /// The fault behind an error response. Ours carry it; actix-web's own errors (a path or

@@ -23,9 +23,32 @@ pub struct Fault {
     pub element: &'static str,
     pub message: &'static str,
     pub details: String,
-    header: Option<(HeaderName, String)>,
+    /// RSR's own `type` and message, for faults of the live registry.
+    rsr: Option<(&'static str, String)>,
+    headers: Vec<(HeaderName, String)>,
     cause: Option<String>,
 }
+
+/// The two fault shapes: the identity family's (HP-IDM, Keystone) and the live registry's
+/// (`/v1.0`, RSR's `{type, code, message, details, txnId}`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    Identity,
+    Rsr,
+}
+
+impl Dialect {
+    /// The live registry answers under `/v1.0`.
+    pub fn of_path(path: &str) -> Self {
+        match path.strip_prefix("/v1.0") {
+            Some(rest) if rest.is_empty() || rest.starts_with('/') => Self::Rsr,
+            _ => Self::Identity,
+        }
+    }
+}
+
+/// RSR's media type for JSON.
+pub const RSR_JSON: &str = "application/json; charset=UTF-8";
 
 impl Fault {
     fn new(status: StatusCode, element: &'static str, message: &'static str) -> Self {
@@ -34,7 +57,8 @@ impl Fault {
             element,
             message,
             details: String::new(),
-            header: None,
+            rsr: None,
+            headers: Vec::new(),
             cause: None,
         }
     }
@@ -52,7 +76,7 @@ impl Fault {
     pub fn unauthorized(details: impl ToString) -> Self {
         let mut fault =
             Self::new(StatusCode::UNAUTHORIZED, "unauthorized", "UNAUTHORIZED").details(details);
-        fault.header = Some((
+        fault.headers.push((
             header::WWW_AUTHENTICATE,
             r#"Keystone realm="service-registry""#.to_owned(),
         ));
@@ -74,7 +98,7 @@ impl Fault {
             "METHOD_NOT_ALLOWED",
         )
         .details(details);
-        fault.header = Some((header::ALLOW, allow.to_owned()));
+        fault.headers.push((header::ALLOW, allow.to_owned()));
         fault
     }
 
@@ -108,7 +132,9 @@ impl Fault {
     pub fn too_many_requests(details: impl ToString, retry_after: u64) -> Self {
         let mut fault =
             Self::new(StatusCode::TOO_MANY_REQUESTS, "overLimit", "OVER_LIMIT").details(details);
-        fault.header = Some((header::RETRY_AFTER, retry_after.to_string()));
+        fault
+            .headers
+            .push((header::RETRY_AFTER, retry_after.to_string()));
         fault
     }
 
@@ -120,7 +146,7 @@ impl Fault {
             "SERVICE_UNAVAILABLE",
         )
         .details("the service is temporarily unavailable; try again shortly");
-        fault.header = Some((header::RETRY_AFTER, "1".to_owned()));
+        fault.headers.push((header::RETRY_AFTER, "1".to_owned()));
         fault
     }
 
@@ -131,6 +157,32 @@ impl Fault {
             "INTERNAL_SERVER_ERROR",
         )
         .details("the server could not complete the request")
+    }
+
+    /// A fault of the live registry: RSR's `type`, message and details. In the identity
+    /// dialect it still renders, under the element of its status.
+    pub fn rsr(
+        status: StatusCode,
+        rsr_type: &'static str,
+        message: impl ToString,
+        details: impl ToString,
+    ) -> Self {
+        let element = match status.as_u16() {
+            401 => "unauthorized",
+            404 => "itemNotFound",
+            413 => "overLimit",
+            400 => "badRequest",
+            _ => "identityFault",
+        };
+        let mut fault = Self::new(status, element, "").details(details);
+        fault.rsr = Some((rsr_type, message.to_string()));
+        fault
+    }
+
+    /// An extra header on the response (`Retry-After`, `X-RateLimit-*`).
+    pub fn with_header(mut self, name: HeaderName, value: impl ToString) -> Self {
+        self.headers.push((name, value.to_string()));
+        self
     }
 
     /// Records `error` and its sources for the access log when there is something the
@@ -156,10 +208,46 @@ impl Fault {
     pub fn render(&self, format: Format) -> HttpResponse {
         let mut response = HttpResponse::build(self.status);
         response.content_type(format.media_type());
-        if let Some(header) = self.header.clone() {
-            response.insert_header(header);
+        for header in &self.headers {
+            response.insert_header(header.clone());
         }
         response.body(encode(self, format))
+    }
+
+    /// The complete response in RSR's shape, `txn_id` being the request's id. Faults
+    /// not made for the live registry (authentication, routing, size, the database) get
+    /// RSR's type for their status; a failure of ours says nothing but "Internal Error".
+    pub fn render_rsr(&self, txn_id: &str) -> HttpResponse {
+        let (rsr_type, message, details) = match &self.rsr {
+            Some((rsr_type, message)) => (*rsr_type, message.as_str(), self.details.as_str()),
+            None => match self.status.as_u16() {
+                401 => ("unauthorizedError", "forbidden", self.details.as_str()),
+                403 => ("forbiddenError", "forbidden", self.details.as_str()),
+                404 => ("notFoundError", "The page cannot be found.", ""),
+                405 => ("badRequest", "Method not allowed", self.details.as_str()),
+                413 => (
+                    "requestTooLargeError",
+                    "Request too large",
+                    self.details.as_str(),
+                ),
+                503 => ("systemFailureError", "Internal Error", ""),
+                500..=599 => ("internalError", "Internal Error", ""),
+                _ => ("badRequest", "Bad request", self.details.as_str()),
+            },
+        };
+        let body = serde_json::json!({
+            "type": rsr_type,
+            "code": self.status.as_u16(),
+            "message": message,
+            "details": details,
+            "txnId": txn_id,
+        });
+        let mut response = HttpResponse::build(self.status);
+        response.content_type(RSR_JSON);
+        for header in &self.headers {
+            response.insert_header(header.clone());
+        }
+        response.body(body.to_string())
     }
 
     /// A JSON response that carries the fault itself, so the edge can render it again in

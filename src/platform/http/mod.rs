@@ -14,9 +14,9 @@ pub mod xml;
 use actix_web::{web, HttpResponse};
 
 pub use body::{read_document, BodyLimit, Document};
-pub use edge::{edge, negotiated_format, REQUEST_ID};
+pub use edge::{edge, negotiated_format, REQUEST_ID, RESPONSE_ID};
 pub use error::HttpError;
-pub use fault::{Fault, FAULT_NS};
+pub use fault::{Dialect, Fault, FAULT_NS, RSR_JSON};
 pub use negotiation::Format;
 pub use reply::{next_page_link, Reply};
 pub use representation::{encode, Representation};

@@ -1,0 +1,148 @@
+//! The events feed of the live registry: every join, timeout, removal and configuration
+//! change of a tenant, in one order that every reader on every node sees, kept for the
+//! retention period. Writers append inside their own transactions through [`FeedLock`];
+//! readers page by id and may wait (long poll) for what comes next.
+
+mod domain;
+mod schema;
+mod signal;
+mod store;
+mod views;
+
+use std::time::Duration;
+
+pub use domain::{Event, EventId, EventKind, NewEvent};
+pub use store::FeedLock;
+pub use views::EventView;
+
+use signal::FeedSignal;
+
+use crate::identity::TenantId;
+use crate::platform::db::{now_millis, Database, DbError};
+use crate::platform::error_chain;
+use crate::platform::workers::Workers;
+use crate::settings::LiveSettings;
+
+/// What a reader asks of the feed.
+#[derive(Debug, Clone)]
+pub struct FeedQuery {
+    /// First id of the page (inclusive): the marker, or where a feed without one starts.
+    pub start: EventId,
+    /// The marker given, if any: a long poll waits for an event after it.
+    pub marker: Option<EventId>,
+    pub kind: Option<EventKind>,
+    /// Events wanted; one more is read to find the next page's first.
+    pub limit: usize,
+    /// How long to wait for news when there is none (zero: answer at once).
+    pub wait: Duration,
+}
+
+/// A page of the feed, and the first event of the next page when there is one.
+pub struct FeedPage {
+    pub events: Vec<Event>,
+    pub next: Option<String>,
+}
+
+#[derive(Clone)]
+pub struct Events {
+    database: Database,
+    signal: FeedSignal,
+    settings: LiveSettings,
+}
+
+impl Events {
+    pub fn new(database: Database, settings: &LiveSettings) -> Self {
+        Self {
+            database,
+            signal: FeedSignal::default(),
+            settings: settings.clone(),
+        }
+    }
+
+    /// A writer on this node committed events for `tenant`: wake its long polls now.
+    pub fn appended(&self, tenant: TenantId) {
+        self.signal.appended(tenant);
+    }
+
+    /// A page of `tenant`'s feed. With a wait, it answers as soon as the page holds an
+    /// event after the marker (any event, without one) or when the wait is over.
+    pub async fn read(&self, tenant: TenantId, query: FeedQuery) -> Result<FeedPage, DbError> {
+        let deadline = tokio::time::Instant::now() + query.wait;
+        let marker = query.marker.map(|marker| marker.to_string());
+        loop {
+            let mut changed = self.signal.subscribe(tenant);
+            let (start, kind, limit) = (query.start, query.kind, query.limit);
+            let mut events = self
+                .database
+                .run(move |conn| {
+                    store::page(
+                        conn,
+                        tenant,
+                        start,
+                        kind,
+                        i64::try_from(limit + 1).unwrap_or(i64::MAX),
+                    )
+                })
+                .await?;
+            let news = events
+                .iter()
+                .any(|event| Some(&event.id) != marker.as_ref());
+            if news || tokio::time::Instant::now() >= deadline {
+                let next = (events.len() > limit).then(|| events.swap_remove(limit).id);
+                events.truncate(limit);
+                return Ok(FeedPage { events, next });
+            }
+            // Either the feed moved or the wait is over: read once more and answer.
+            let _ = tokio::time::timeout_at(deadline, changed.changed()).await;
+        }
+    }
+
+    /// Background work on every node: the retention purge, and the watcher that wakes long
+    /// polls for events other nodes append.
+    pub fn start_workers(&self, workers: &mut Workers) {
+        let events = self.clone();
+        workers.every(
+            "event purge",
+            self.settings.event_purge_interval,
+            move || {
+                let events = events.clone();
+                async move {
+                    let retention = i64::try_from(events.settings.event_retention.as_millis())
+                        .unwrap_or(i64::MAX);
+                    let before = now_millis().saturating_sub(retention);
+                    match events
+                        .database
+                        .run_write(move |conn| store::purge(conn, before))
+                        .await
+                    {
+                        Ok(0) => {}
+                        Ok(purged) => log::info!("purged {purged} event(s) past retention"),
+                        Err(error) => log::warn!("purging events failed: {}", error_chain(&error)),
+                    }
+                }
+            },
+        );
+        let events = self.clone();
+        workers.every(
+            "feed watcher",
+            self.settings.feed_poll_interval,
+            move || {
+                let events = events.clone();
+                async move {
+                    let watched = events.signal.watched();
+                    if watched.is_empty() {
+                        return;
+                    }
+                    match events
+                        .database
+                        .run(move |conn| store::last_ids(conn, &watched))
+                        .await
+                    {
+                        Ok(last_ids) => events.signal.observed(last_ids),
+                        Err(error) => log::warn!("watching feeds failed: {}", error_chain(&error)),
+                    }
+                }
+            },
+        );
+    }
+}

@@ -1,0 +1,112 @@
+//! The feed's queries. Appending happens inside the writer's own transaction (a service
+//! and its `service.join` commit together), behind the tenant's feed lock.
+
+use diesel::prelude::*;
+
+use super::domain::{Event, EventId, EventKind, NewEvent};
+use super::schema::{event_feeds, events};
+use crate::identity::TenantId;
+use crate::platform::db::{now_millis, DbConnection, DbError};
+
+/// A tenant's feed, locked until the surrounding transaction ends. Everything that appends
+/// takes it first, so one tenant's events get their ids, and commit, one after the other:
+/// on PostgreSQL an event with a smaller id can then never become visible after a larger
+/// one, and a reader paging by id never skips one.
+pub struct FeedLock {
+    tenant: i64,
+    last: Option<EventId>,
+}
+
+impl FeedLock {
+    /// Call inside a transaction, before anything this writer's decision depends on.
+    pub fn acquire(conn: &mut DbConnection, tenant: TenantId) -> Result<Self, DbError> {
+        let tenant = tenant.get();
+        // An integer of ours: nothing from outside is spliced into the SQL.
+        diesel::sql_query(format!(
+            "INSERT INTO event_feeds (tenant_id, last_event_id, version) VALUES ({tenant}, '', 0) \
+             ON CONFLICT DO NOTHING"
+        ))
+        .execute(conn)?;
+        // The row lock PostgreSQL holds to the end of the transaction (SQLite has one
+        // writer at a time anyway).
+        diesel::update(event_feeds::table.find(tenant))
+            .set(event_feeds::version.eq(event_feeds::version + 1))
+            .execute(conn)?;
+        let last: String = event_feeds::table
+            .find(tenant)
+            .select(event_feeds::last_event_id)
+            .first(conn)?;
+        Ok(Self {
+            tenant,
+            last: EventId::parse(&last),
+        })
+    }
+
+    pub fn append(&mut self, conn: &mut DbConnection, event: NewEvent) -> Result<EventId, DbError> {
+        let id = EventId::next_after(self.last);
+        let text = id.to_string();
+        diesel::insert_into(events::table)
+            .values((
+                events::tenant_id.eq(self.tenant),
+                events::id.eq(&text),
+                events::recorded_at.eq(now_millis()),
+                events::occurred_at.eq(event.occurred_at),
+                events::kind.eq(event.kind.as_str()),
+                events::payload.eq(event.payload.to_string()),
+            ))
+            .execute(conn)?;
+        diesel::update(event_feeds::table.find(self.tenant))
+            .set(event_feeds::last_event_id.eq(&text))
+            .execute(conn)?;
+        self.last = Some(id);
+        Ok(id)
+    }
+}
+
+/// Up to `limit` events of `tenant` from `start` (inclusive), of `kind` if given, in order.
+pub fn page(
+    conn: &mut DbConnection,
+    tenant: TenantId,
+    start: EventId,
+    kind: Option<EventKind>,
+    limit: i64,
+) -> Result<Vec<Event>, DbError> {
+    let mut query = events::table
+        .filter(events::tenant_id.eq(tenant.get()))
+        .filter(events::id.ge(start.to_string()))
+        .select((
+            events::id,
+            events::occurred_at,
+            events::kind,
+            events::payload,
+        ))
+        .order(events::id)
+        .limit(limit)
+        .into_boxed();
+    if let Some(kind) = kind {
+        query = query.filter(events::kind.eq(kind.as_str()));
+    }
+    let rows: Vec<(String, i64, String, String)> = query.load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, occurred_at, kind, payload)| Event {
+            id,
+            occurred_at,
+            kind,
+            payload: serde_json::from_str(&payload).unwrap_or(serde_json::Value::Null),
+        })
+        .collect())
+}
+
+/// The last event id of each of `tenants` that has one.
+pub fn last_ids(conn: &mut DbConnection, tenants: &[i64]) -> Result<Vec<(i64, String)>, DbError> {
+    Ok(event_feeds::table
+        .filter(event_feeds::tenant_id.eq_any(tenants))
+        .select((event_feeds::tenant_id, event_feeds::last_event_id))
+        .load(conn)?)
+}
+
+/// Deletes events recorded before `before`; the feeds' last ids stay, so ids keep growing.
+pub fn purge(conn: &mut DbConnection, before: i64) -> Result<usize, DbError> {
+    Ok(diesel::delete(events::table.filter(events::recorded_at.lt(before))).execute(conn)?)
+}

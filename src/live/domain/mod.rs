@@ -1,0 +1,22 @@
+//! The live registry's values, each only ever holding what the contract allows. They are
+//! made from requests checked by `super::requests` or from rows this subsystem wrote.
+
+mod configuration;
+mod service;
+
+pub use configuration::{ConfigurationId, ConfigurationValue, Namespace};
+pub use service::{HeartbeatTimeout, HeartbeatToken, Metadata, Service, ServiceId, Tags};
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+/// RSR's rule for service ids and the `tag` query parameter.
+pub static SERVICE_ID_RULE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^[a-zA-Z0-9_.-]{3,65}$").expect("a valid pattern"));
+
+/// Up to ten namespace segments, then an optional key.
+pub static CONFIGURATION_ID_RULE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^(/[a-zA-Z0-9_-]{3,50}/?){0,10}([a-zA-Z0-9_.-]{3,170})?$")
+        .expect("a valid pattern")
+});

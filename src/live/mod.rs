@@ -1,0 +1,89 @@
+//! The live registry (`/v1.0/{tenantId}`, RSR's API): services that register themselves,
+//! heartbeat with one-time tokens and time out; configuration values; per-tenant limits.
+//! Every change lands in the tenant's events feed (`crate::events`) in the same
+//! transaction. Callers are admitted by identity's [`crate::identity::InTenant`].
+
+mod domain;
+mod error;
+mod rate;
+mod requests;
+mod routes;
+mod schema;
+mod store;
+mod views;
+
+use std::sync::Arc;
+
+use actix_web::web;
+
+pub use error::LiveError;
+pub use store::{LiveStore, ResourceLimits};
+
+use crate::events::Events;
+use crate::identity::TenantGate;
+use crate::platform::db::Database;
+use crate::platform::error_chain;
+use crate::platform::workers::Workers;
+use crate::settings::LiveSettings;
+use rate::RateLimiter;
+
+#[derive(Clone)]
+pub struct Live {
+    store: LiveStore,
+    rate: RateLimiter,
+    settings: LiveSettings,
+}
+
+impl Live {
+    pub fn new(database: Database, events: Events, settings: &LiveSettings) -> Self {
+        Self {
+            store: LiveStore::new(database.clone(), events, settings),
+            rate: RateLimiter::new(database, settings),
+            settings: settings.clone(),
+        }
+    }
+
+    pub fn store(&self) -> LiveStore {
+        self.store.clone()
+    }
+
+    pub fn configure(&self, config: &mut web::ServiceConfig) {
+        let gate: Arc<dyn TenantGate> = Arc::new(self.rate.clone());
+        config
+            .app_data(self.store.clone())
+            .app_data(gate)
+            .app_data(web::Data::new(self.rate.clone()));
+        routes::configure(config);
+    }
+
+    /// On every node: the reaper (dead services out, each with its one timeout event) and
+    /// the rate limit's sync of request counts.
+    pub fn start_workers(&self, workers: &mut Workers) {
+        let store = self.store.clone();
+        workers.every("reaper", self.settings.reaper_interval, move || {
+            let store = store.clone();
+            async move {
+                match store.reap().await {
+                    Ok(0) => {}
+                    Ok(reaped) => log::info!("timed out {reaped} service(s)"),
+                    Err(error) => {
+                        log::warn!("reaping dead services failed: {}", error_chain(&error))
+                    }
+                }
+            }
+        });
+        let rate = self.rate.clone();
+        workers.every(
+            "rate-limit sync",
+            self.settings.rate_sync_interval,
+            move || {
+                let rate = rate.clone();
+                async move {
+                    if let Err(error) = rate.sync().await {
+                        log::warn!("syncing request counts failed: {}", error_chain(&error));
+                    }
+                }
+            },
+        );
+    }
+}

@@ -1,0 +1,104 @@
+//! `/configuration`, `/configuration/{id}` and namespace listings
+//! (`/configuration/{namespace}/`, so ids with namespaces make double slashes).
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+
+use super::{HandlerResult, Query, Store};
+use crate::live::domain::{ConfigurationId, Namespace};
+use crate::live::error::LiveError;
+use crate::live::requests::{parse_body, Paging, SetValueRequest};
+use crate::live::views::{json, located, ListView, ValueView};
+
+const ID_RULE: &str =
+    "Must be 3 to 500 characters matching ^(/[a-zA-Z0-9_-]{3,50}/?){0,10}([a-zA-Z0-9_.-]{3,170})?$";
+
+fn configuration_id(path: &web::Path<(String, String)>) -> HandlerResult<ConfigurationId> {
+    ConfigurationId::parse(&path.1)
+        .ok_or_else(|| LiveError::invalid_parameter("configurationId", ID_RULE))
+}
+
+pub async fn list_all(
+    store: Store,
+    request: HttpRequest,
+    query: Query,
+) -> HandlerResult<HttpResponse> {
+    list(store, request, query, None).await
+}
+
+async fn list(
+    store: Store,
+    request: HttpRequest,
+    query: Query,
+    namespace: Option<Namespace>,
+) -> HandlerResult<HttpResponse> {
+    let paging = Paging::from_query(&query)?;
+    let mut values = store
+        .values(
+            store.tenant_id(),
+            namespace,
+            paging.marker.clone(),
+            paging.limit + 1,
+        )
+        .await?;
+    let next = (values.len() > paging.limit).then(|| values.remove(paging.limit).0);
+    let views: Vec<ValueView> = values
+        .iter()
+        .map(|(id, value)| ValueView { id, value })
+        .collect();
+    Ok(json(
+        StatusCode::OK,
+        &ListView::new(&request, views, paging.limit, next),
+    ))
+}
+
+/// A value, or with a trailing slash the values inside that namespace.
+pub async fn get(
+    store: Store,
+    request: HttpRequest,
+    query: Query,
+    path: web::Path<(String, String)>,
+) -> HandlerResult<HttpResponse> {
+    if path.1.is_empty() {
+        return list(store, request, query, None).await;
+    }
+    if path.1.ends_with('/') {
+        let namespace = Namespace::parse(&path.1)
+            .ok_or_else(|| LiveError::invalid_parameter("configurationId", ID_RULE))?;
+        return list(store, request, query, Some(namespace)).await;
+    }
+    let id = configuration_id(&path)?;
+    let value = store.value(store.tenant_id(), id.clone()).await?;
+    Ok(json(
+        StatusCode::OK,
+        &ValueView {
+            id: id.as_str(),
+            value: &value,
+        },
+    ))
+}
+
+pub async fn set(
+    store: Store,
+    request: HttpRequest,
+    path: web::Path<(String, String)>,
+    body: web::Bytes,
+) -> HandlerResult<HttpResponse> {
+    let id = configuration_id(&path)?;
+    let value = parse_body::<SetValueRequest>(request.headers(), &body)?.into_value()?;
+    store
+        .set_value(store.tenant_id(), id.clone(), value)
+        .await?;
+    let location = format!("/v1.0/{}/configuration/{id}", store.tenant_id().get());
+    Ok(located(StatusCode::NO_CONTENT, &request, &location))
+}
+
+pub async fn remove(
+    store: Store,
+    path: web::Path<(String, String)>,
+) -> HandlerResult<HttpResponse> {
+    store
+        .remove_value(store.tenant_id(), configuration_id(&path)?)
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}

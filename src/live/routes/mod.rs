@@ -1,0 +1,68 @@
+//! The routes of `/v1.0/{tenantId}`. Every handler reaches the store only through
+//! [`InTenant`], which admits callers of the path's tenant and applies its rate limit.
+
+mod configuration;
+mod events;
+mod limits;
+mod services;
+
+use std::collections::HashMap;
+
+use actix_web::web;
+
+use super::error::LiveError;
+use super::requests::MAX_BODY_BYTES;
+use super::store::LiveStore;
+use crate::identity::InTenant;
+use crate::platform::http::method_not_allowed;
+
+type Store = InTenant<LiveStore>;
+type Query = web::Query<HashMap<String, String>>;
+type HandlerResult<T> = Result<T, LiveError>;
+
+pub fn configure(config: &mut web::ServiceConfig) {
+    config.service(
+        web::scope("/v1.0/{tenant_id}")
+            .app_data(web::PayloadConfig::new(MAX_BODY_BYTES))
+            .service(
+                web::resource("/services")
+                    .route(web::get().to(services::list))
+                    .route(web::post().to(services::create))
+                    .default_service(method_not_allowed("GET, POST")),
+            )
+            .service(
+                web::resource("/services/{service_id}")
+                    .route(web::get().to(services::get))
+                    .route(web::put().to(services::update))
+                    .route(web::delete().to(services::remove))
+                    .default_service(method_not_allowed("GET, PUT, DELETE")),
+            )
+            .service(
+                web::resource("/services/{service_id}/heartbeat")
+                    .route(web::post().to(services::heartbeat))
+                    .default_service(method_not_allowed("POST")),
+            )
+            .service(
+                web::resource("/events")
+                    .route(web::get().to(events::list))
+                    .default_service(method_not_allowed("GET")),
+            )
+            .service(
+                web::resource("/configuration")
+                    .route(web::get().to(configuration::list_all))
+                    .default_service(method_not_allowed("GET")),
+            )
+            .service(
+                web::resource("/configuration/{configuration_id:.*}")
+                    .route(web::get().to(configuration::get))
+                    .route(web::put().to(configuration::set))
+                    .route(web::delete().to(configuration::remove))
+                    .default_service(method_not_allowed("GET, PUT, DELETE")),
+            )
+            .service(
+                web::resource("/limits")
+                    .route(web::get().to(limits::get))
+                    .default_service(method_not_allowed("GET")),
+            ),
+    );
+}

@@ -1,0 +1,107 @@
+//! `/services`, `/services/{id}`, `/services/{id}/heartbeat`.
+
+use actix_web::http::header::LOCATION;
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+
+use super::{HandlerResult, Query, Store};
+use crate::live::domain::ServiceId;
+use crate::live::error::LiveError;
+use crate::live::requests::{
+    parse_body, tag_filter, CreateServiceRequest, HeartbeatRequest, Paging, UpdateServiceRequest,
+};
+use crate::live::views::{absolute, json, located, ListView, ServiceView, TokenView};
+
+fn service_id(path: &web::Path<(String, String)>) -> HandlerResult<ServiceId> {
+    ServiceId::parse(&path.1).ok_or_else(|| {
+        LiveError::invalid_parameter("serviceId", "Must match ^[a-zA-Z0-9_.-]{3,65}$")
+    })
+}
+
+fn service_path(store: &Store, id: &ServiceId) -> String {
+    format!("/v1.0/{}/services/{id}", store.tenant_id().get())
+}
+
+pub async fn create(
+    store: Store,
+    request: HttpRequest,
+    body: web::Bytes,
+) -> HandlerResult<HttpResponse> {
+    let new = parse_body::<CreateServiceRequest>(request.headers(), &body)?.into_new()?;
+    let location = absolute(&request, &service_path(&store, &new.id));
+    let token = store.create_service(store.tenant_id(), new).await?;
+    let mut response = json(StatusCode::CREATED, &TokenView::from(token));
+    response.headers_mut().insert(
+        LOCATION,
+        location
+            .parse()
+            .map_err(|_| LiveError::corrupt("location", "not a header"))?,
+    );
+    Ok(response)
+}
+
+pub async fn list(store: Store, request: HttpRequest, query: Query) -> HandlerResult<HttpResponse> {
+    let paging = Paging::from_query(&query)?;
+    let tag = tag_filter(&query)?;
+    let mut services = store
+        .services(
+            store.tenant_id(),
+            tag,
+            paging.marker.clone(),
+            paging.limit + 1,
+        )
+        .await?;
+    let next =
+        (services.len() > paging.limit).then(|| services.remove(paging.limit).id.to_string());
+    let views: Vec<ServiceView> = services.iter().map(ServiceView::from).collect();
+    Ok(json(
+        StatusCode::OK,
+        &ListView::new(&request, views, paging.limit, next),
+    ))
+}
+
+pub async fn get(store: Store, path: web::Path<(String, String)>) -> HandlerResult<HttpResponse> {
+    let service = store.service(store.tenant_id(), service_id(&path)?).await?;
+    Ok(json(StatusCode::OK, &ServiceView::from(&service)))
+}
+
+pub async fn update(
+    store: Store,
+    request: HttpRequest,
+    path: web::Path<(String, String)>,
+    body: web::Bytes,
+) -> HandlerResult<HttpResponse> {
+    let id = service_id(&path)?;
+    let changes =
+        parse_body::<UpdateServiceRequest>(request.headers(), &body)?.into_changes(&id)?;
+    store
+        .update_service(store.tenant_id(), id.clone(), changes)
+        .await?;
+    Ok(located(
+        StatusCode::NO_CONTENT,
+        &request,
+        &service_path(&store, &id),
+    ))
+}
+
+pub async fn remove(
+    store: Store,
+    path: web::Path<(String, String)>,
+) -> HandlerResult<HttpResponse> {
+    store
+        .remove_service(store.tenant_id(), service_id(&path)?)
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+pub async fn heartbeat(
+    store: Store,
+    request: HttpRequest,
+    path: web::Path<(String, String)>,
+    body: web::Bytes,
+) -> HandlerResult<HttpResponse> {
+    let id = service_id(&path)?;
+    let token = parse_body::<HeartbeatRequest>(request.headers(), &body)?.into_token()?;
+    let next = store.heartbeat(store.tenant_id(), id, token).await?;
+    Ok(json(StatusCode::OK, &TokenView::from(next)))
+}

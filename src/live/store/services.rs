@@ -1,0 +1,391 @@
+//! Live services. A service is alive while `deadline` is in the future: every read and
+//! heartbeat compares with it, so nothing past its deadline is ever shown or revived,
+//! whether or not a reaper has removed it yet.
+
+use diesel::prelude::*;
+
+use super::super::domain::{HeartbeatTimeout, HeartbeatToken, Metadata, Service, ServiceId, Tags};
+use super::super::error::{LiveError, Result};
+use super::super::requests::{NewService, ServiceChanges};
+use super::super::schema::{live_service_tags, live_services};
+use crate::events::{EventKind, FeedLock, NewEvent};
+use crate::identity::TenantId;
+use crate::platform::db::DbConnection;
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = live_services)]
+struct ServiceRow {
+    id: String,
+    heartbeat_timeout: i64,
+    tags: String,
+    metadata: String,
+    last_seen: Option<i64>,
+    deadline: i64,
+}
+
+impl ServiceRow {
+    fn into_service(self) -> Result<Service> {
+        let corrupt = |reason: &str| LiveError::corrupt(format!("service '{}'", self.id), reason);
+        let id = ServiceId::parse(&self.id).ok_or_else(|| corrupt("id"))?;
+        let heartbeat_timeout =
+            HeartbeatTimeout::new(self.heartbeat_timeout).ok_or_else(|| corrupt("timeout"))?;
+        let tags = serde_json::from_str(&self.tags)
+            .ok()
+            .and_then(Tags::new)
+            .ok_or_else(|| corrupt("tags"))?;
+        let metadata = serde_json::from_str(&self.metadata)
+            .ok()
+            .and_then(Metadata::new)
+            .ok_or_else(|| corrupt("metadata"))?;
+        Ok(Service {
+            id,
+            heartbeat_timeout,
+            tags,
+            metadata,
+            last_seen: self.last_seen,
+        })
+    }
+}
+
+/// What the feed says about a service that joined, left or timed out.
+fn payload(service: &Service) -> serde_json::Value {
+    serde_json::json!({
+        "id": service.id.as_str(),
+        "heartbeat_timeout": service.heartbeat_timeout.seconds(),
+        "tags": service.tags.as_slice(),
+        "metadata": service.metadata.as_map(),
+    })
+}
+
+/// Creates a service, its tags and its `service.join` event in one transaction, and
+/// returns its first heartbeat token. A dead service of the same id that the reaper has
+/// not removed yet is timed out first; of racing creates of one id, one wins (the
+/// primary key decides, behind the feed lock).
+pub fn create(
+    conn: &mut DbConnection,
+    tenant: TenantId,
+    new: &NewService,
+    limit: i64,
+    now: i64,
+) -> Result<HeartbeatToken> {
+    conn.transaction(|conn| {
+        let mut feed = FeedLock::acquire(conn, tenant)?;
+        time_out(conn, &mut feed, tenant, new.id.as_str(), now)?;
+        let alive: i64 = live_services::table
+            .filter(live_services::tenant_id.eq(tenant.get()))
+            .filter(live_services::deadline.gt(now))
+            .count()
+            .get_result(conn)?;
+        if alive >= limit {
+            return Err(LiveError::LimitReached {
+                resource: "service",
+                max: limit,
+            });
+        }
+        let token = HeartbeatToken::generate();
+        let inserted = diesel::insert_into(live_services::table)
+            .values((
+                live_services::tenant_id.eq(tenant.get()),
+                live_services::id.eq(new.id.as_str()),
+                live_services::heartbeat_timeout.eq(new.heartbeat_timeout.seconds()),
+                live_services::tags
+                    .eq(serde_json::to_string(new.tags.as_slice()).unwrap_or_default()),
+                live_services::metadata
+                    .eq(serde_json::to_string(new.metadata.as_map()).unwrap_or_default()),
+                live_services::last_seen.eq(None::<i64>),
+                live_services::deadline.eq(now + new.heartbeat_timeout.millis()),
+                live_services::token_hash.eq(token.hash()),
+            ))
+            .execute(conn)
+            .map_err(crate::platform::db::DbError::from);
+        match inserted {
+            Ok(_) => {}
+            Err(error) if error.unique_violation().is_some() => {
+                return Err(LiveError::ServiceExists(new.id.to_string()))
+            }
+            Err(error) => return Err(error.into()),
+        }
+        insert_tags(conn, tenant, &new.id, &new.tags)?;
+        let service = Service {
+            id: new.id.clone(),
+            heartbeat_timeout: new.heartbeat_timeout,
+            tags: new.tags.clone(),
+            metadata: new.metadata.clone(),
+            last_seen: None,
+        };
+        feed.append(
+            conn,
+            NewEvent {
+                kind: EventKind::ServiceJoin,
+                occurred_at: now,
+                payload: payload(&service),
+            },
+        )?;
+        Ok(token)
+    })
+}
+
+fn insert_tags(
+    conn: &mut DbConnection,
+    tenant: TenantId,
+    id: &ServiceId,
+    tags: &Tags,
+) -> Result<()> {
+    let mut distinct: Vec<&String> = tags.as_slice().iter().collect();
+    distinct.sort();
+    distinct.dedup();
+    // One row per statement: batch inserts are not portable across the two backends.
+    for tag in distinct {
+        diesel::insert_into(live_service_tags::table)
+            .values((
+                live_service_tags::tenant_id.eq(tenant.get()),
+                live_service_tags::service_id.eq(id.as_str()),
+                live_service_tags::tag.eq(tag.as_str()),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// The service if it is alive.
+pub fn find(
+    conn: &mut DbConnection,
+    tenant: TenantId,
+    id: &ServiceId,
+    now: i64,
+) -> Result<Service> {
+    live_services::table
+        .filter(live_services::tenant_id.eq(tenant.get()))
+        .filter(live_services::id.eq(id.as_str()))
+        .filter(live_services::deadline.gt(now))
+        .select(ServiceRow::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| LiveError::not_found("Service", id))?
+        .into_service()
+}
+
+/// Up to `limit` live services from `marker` (inclusive), with tag `tag` if given.
+pub fn list(
+    conn: &mut DbConnection,
+    tenant: TenantId,
+    tag: Option<&str>,
+    marker: Option<&str>,
+    limit: i64,
+    now: i64,
+) -> Result<Vec<Service>> {
+    let mut query = live_services::table
+        .filter(live_services::tenant_id.eq(tenant.get()))
+        .filter(live_services::deadline.gt(now))
+        .select(ServiceRow::as_select())
+        .order(live_services::id)
+        .limit(limit)
+        .into_boxed();
+    if let Some(marker) = marker {
+        query = query.filter(live_services::id.ge(marker.to_owned()));
+    }
+    if let Some(tag) = tag {
+        query = query.filter(
+            live_services::id.eq_any(
+                live_service_tags::table
+                    .filter(live_service_tags::tenant_id.eq(tenant.get()))
+                    .filter(live_service_tags::tag.eq(tag.to_owned()))
+                    .select(live_service_tags::service_id),
+            ),
+        );
+    }
+    let rows: Vec<ServiceRow> = query.load(conn)?;
+    rows.into_iter().map(ServiceRow::into_service).collect()
+}
+
+/// Replaces the fields `changes` names. A new timeout applies from the next heartbeat.
+pub fn update(
+    conn: &mut DbConnection,
+    tenant: TenantId,
+    id: &ServiceId,
+    changes: &ServiceChanges,
+    now: i64,
+) -> Result<()> {
+    conn.transaction(|conn| {
+        let target = live_services::table
+            .filter(live_services::tenant_id.eq(tenant.get()))
+            .filter(live_services::id.eq(id.as_str()))
+            .filter(live_services::deadline.gt(now));
+        // A write on the row first: it locks the row (PostgreSQL) and tells whether it lives.
+        let found = diesel::update(target)
+            .set(live_services::deadline.eq(live_services::deadline))
+            .execute(conn)?;
+        if found == 0 {
+            return Err(LiveError::not_found("Service", id));
+        }
+        if let Some(timeout) = changes.heartbeat_timeout {
+            diesel::update(target)
+                .set(live_services::heartbeat_timeout.eq(timeout.seconds()))
+                .execute(conn)?;
+        }
+        if let Some(metadata) = &changes.metadata {
+            diesel::update(target)
+                .set(
+                    live_services::metadata
+                        .eq(serde_json::to_string(metadata.as_map()).unwrap_or_default()),
+                )
+                .execute(conn)?;
+        }
+        if let Some(tags) = &changes.tags {
+            diesel::update(target)
+                .set(
+                    live_services::tags
+                        .eq(serde_json::to_string(tags.as_slice()).unwrap_or_default()),
+                )
+                .execute(conn)?;
+            diesel::delete(
+                live_service_tags::table
+                    .filter(live_service_tags::tenant_id.eq(tenant.get()))
+                    .filter(live_service_tags::service_id.eq(id.as_str())),
+            )
+            .execute(conn)?;
+            insert_tags(conn, tenant, id, tags)?;
+        }
+        Ok(())
+    })
+}
+
+/// Removes a live service (its tags and heartbeat token with it) and records
+/// `service.remove`.
+pub fn remove(conn: &mut DbConnection, tenant: TenantId, id: &ServiceId, now: i64) -> Result<()> {
+    conn.transaction(|conn| {
+        let mut feed = FeedLock::acquire(conn, tenant)?;
+        let service = find(conn, tenant, id, now)?;
+        let removed = diesel::delete(
+            live_services::table
+                .filter(live_services::tenant_id.eq(tenant.get()))
+                .filter(live_services::id.eq(id.as_str()))
+                .filter(live_services::deadline.gt(now)),
+        )
+        .execute(conn)?;
+        if removed == 0 {
+            return Err(LiveError::not_found("Service", id));
+        }
+        feed.append(
+            conn,
+            NewEvent {
+                kind: EventKind::ServiceRemove,
+                occurred_at: now,
+                payload: payload(&service),
+            },
+        )?;
+        Ok(())
+    })
+}
+
+/// Why a heartbeat was refused.
+pub enum Refused {
+    NoService,
+    BadToken,
+}
+
+/// Swaps `token` for a fresh one and moves the deadline, in one conditional UPDATE: of
+/// two uses of one token, or a heartbeat racing the reaper, exactly one wins.
+pub fn heartbeat(
+    conn: &mut DbConnection,
+    tenant: TenantId,
+    id: &ServiceId,
+    token: &HeartbeatToken,
+    now: i64,
+) -> Result<std::result::Result<HeartbeatToken, Refused>> {
+    let next = HeartbeatToken::generate();
+    let swapped = diesel::update(
+        live_services::table
+            .filter(live_services::tenant_id.eq(tenant.get()))
+            .filter(live_services::id.eq(id.as_str()))
+            .filter(live_services::token_hash.eq(token.hash()))
+            .filter(live_services::deadline.gt(now)),
+    )
+    .set((
+        live_services::token_hash.eq(next.hash()),
+        live_services::last_seen.eq(now),
+        live_services::deadline.eq(live_services::heartbeat_timeout * 1000 + now),
+    ))
+    .execute(conn)?;
+    if swapped == 1 {
+        return Ok(Ok(next));
+    }
+    let alive = live_services::table
+        .filter(live_services::tenant_id.eq(tenant.get()))
+        .filter(live_services::id.eq(id.as_str()))
+        .filter(live_services::deadline.gt(now))
+        .select(live_services::id)
+        .first::<String>(conn)
+        .optional()?
+        .is_some();
+    Ok(Err(if alive {
+        Refused::BadToken
+    } else {
+        Refused::NoService
+    }))
+}
+
+/// Tenants with services past their deadline (at most `limit` of them).
+pub fn tenants_with_dead(conn: &mut DbConnection, now: i64, limit: i64) -> Result<Vec<i64>> {
+    Ok(live_services::table
+        .filter(live_services::deadline.le(now))
+        .select(live_services::tenant_id)
+        .distinct()
+        .limit(limit)
+        .load(conn)?)
+}
+
+/// Removes `tenant`'s dead services, each with its `service.timeout` event (timestamped
+/// with its deadline). Each delete is conditional, so of several nodes reaping at once,
+/// or a reaper racing a late heartbeat, exactly one outcome is recorded per service.
+pub fn reap(conn: &mut DbConnection, tenant: TenantId, now: i64) -> Result<usize> {
+    conn.transaction(|conn| {
+        let mut feed = FeedLock::acquire(conn, tenant)?;
+        let dead: Vec<String> = live_services::table
+            .filter(live_services::tenant_id.eq(tenant.get()))
+            .filter(live_services::deadline.le(now))
+            .order((live_services::deadline, live_services::id))
+            .select(live_services::id)
+            .load(conn)?;
+        let mut reaped = 0;
+        for id in dead {
+            reaped += usize::from(time_out(conn, &mut feed, tenant, &id, now)?);
+        }
+        Ok(reaped)
+    })
+}
+
+/// Removes the service `id` if it is dead and records its timeout; whether it did.
+fn time_out(
+    conn: &mut DbConnection,
+    feed: &mut FeedLock,
+    tenant: TenantId,
+    id: &str,
+    now: i64,
+) -> Result<bool> {
+    let target = live_services::table
+        .filter(live_services::tenant_id.eq(tenant.get()))
+        .filter(live_services::id.eq(id))
+        .filter(live_services::deadline.le(now));
+    let Some(row) = target
+        .select(ServiceRow::as_select())
+        .first(conn)
+        .optional()?
+    else {
+        return Ok(false);
+    };
+    if diesel::delete(target).execute(conn)? == 0 {
+        return Ok(false);
+    }
+    let deadline = row.deadline;
+    let service = row.into_service()?;
+    feed.append(
+        conn,
+        NewEvent {
+            kind: EventKind::ServiceTimeout,
+            occurred_at: deadline,
+            payload: payload(&service),
+        },
+    )?;
+    Ok(true)
+}

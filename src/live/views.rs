@@ -1,0 +1,163 @@
+//! The live registry's JSON, as RSR's clients read it, and the responses around it
+//! (`Location` with scheme, host and port; RSR's media type).
+
+use std::collections::BTreeMap;
+
+use actix_web::http::header::LOCATION;
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse};
+use serde::Serialize;
+
+use super::domain::{HeartbeatToken, Service};
+use super::rate::RateUsage;
+use super::store::ResourceLimits;
+use crate::platform::http::RSR_JSON;
+
+#[derive(Serialize)]
+pub struct ServiceView<'a> {
+    pub id: &'a str,
+    pub tags: &'a [String],
+    pub metadata: &'a BTreeMap<String, String>,
+    pub heartbeat_timeout: i64,
+    pub last_seen: Option<i64>,
+}
+
+impl<'a> From<&'a Service> for ServiceView<'a> {
+    fn from(service: &'a Service) -> Self {
+        Self {
+            id: service.id.as_str(),
+            tags: service.tags.as_slice(),
+            metadata: service.metadata.as_map(),
+            heartbeat_timeout: service.heartbeat_timeout.seconds(),
+            last_seen: service.last_seen,
+        }
+    }
+}
+
+#[derive(Serialize)]
+pub struct TokenView {
+    pub token: String,
+}
+
+impl From<HeartbeatToken> for TokenView {
+    fn from(token: HeartbeatToken) -> Self {
+        Self {
+            token: token.to_string(),
+        }
+    }
+}
+
+#[derive(Serialize)]
+pub struct ValueView<'a> {
+    pub id: &'a str,
+    pub value: &'a str,
+}
+
+/// `{"values": [...], "metadata": {...}}`: one page of any list.
+#[derive(Serialize)]
+pub struct ListView<T> {
+    pub values: Vec<T>,
+    pub metadata: ListMetadata,
+}
+
+#[derive(Serialize)]
+pub struct ListMetadata {
+    pub count: usize,
+    pub limit: usize,
+    pub marker: Option<String>,
+    pub next_marker: Option<String>,
+    pub next_href: Option<String>,
+}
+
+impl<T> ListView<T> {
+    /// `next` is the first item of the next page, if there is one.
+    pub fn new(request: &HttpRequest, values: Vec<T>, limit: usize, next: Option<String>) -> Self {
+        let marker = query_pairs(request)
+            .into_iter()
+            .find(|(key, _)| key == "marker")
+            .map(|(_, value)| value);
+        let next_href = next.as_deref().map(|next| next_href(request, next));
+        Self {
+            metadata: ListMetadata {
+                count: values.len(),
+                limit,
+                marker,
+                next_marker: next,
+                next_href,
+            },
+            values,
+        }
+    }
+}
+
+fn query_pairs(request: &HttpRequest) -> Vec<(String, String)> {
+    serde_urlencoded::from_str(request.query_string()).unwrap_or_default()
+}
+
+/// The request's own URL with `marker` set to `next`, its other parameters kept.
+fn next_href(request: &HttpRequest, next: &str) -> String {
+    let mut pairs: Vec<(String, String)> = query_pairs(request)
+        .into_iter()
+        .filter(|(key, _)| key != "marker")
+        .collect();
+    pairs.push(("marker".into(), next.to_owned()));
+    let query = serde_urlencoded::to_string(&pairs).unwrap_or_default();
+    format!("{}?{query}", absolute(request, request.path()))
+}
+
+#[derive(Serialize)]
+pub struct LimitsView {
+    pub resource: ResourceView,
+    pub rate: BTreeMap<&'static str, RateView>,
+}
+
+#[derive(Serialize)]
+pub struct ResourceView {
+    pub service: i64,
+    pub configuration_value: i64,
+}
+
+#[derive(Serialize)]
+pub struct RateView {
+    pub limit: i64,
+    pub used: i64,
+    pub window: String,
+}
+
+impl LimitsView {
+    pub fn new(resources: &ResourceLimits, rate: &RateUsage) -> Self {
+        Self {
+            resource: ResourceView {
+                service: resources.services,
+                configuration_value: resources.configuration_values,
+            },
+            rate: BTreeMap::from([(
+                "/.*",
+                RateView {
+                    limit: rate.limit,
+                    used: rate.used,
+                    window: format!("{:.1} hours", rate.window_hours),
+                },
+            )]),
+        }
+    }
+}
+
+/// `scheme://host:port` + `path`, from what the client used to reach us.
+pub fn absolute(request: &HttpRequest, path: &str) -> String {
+    let info = request.connection_info();
+    format!("{}://{}{path}", info.scheme(), info.host())
+}
+
+pub fn json(status: StatusCode, body: &impl Serialize) -> HttpResponse {
+    HttpResponse::build(status)
+        .content_type(RSR_JSON)
+        .body(serde_json::to_string(body).unwrap_or_default())
+}
+
+/// 201 or 204 with the resource's full URL.
+pub fn located(status: StatusCode, request: &HttpRequest, path: &str) -> HttpResponse {
+    HttpResponse::build(status)
+        .insert_header((LOCATION, absolute(request, path)))
+        .finish()
+}
