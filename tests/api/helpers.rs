@@ -168,11 +168,12 @@ impl Format {
 pub struct TestApp {
     pub address: String,
     pub database: Database,
+    pub database_url: String,
     /// An SA token, for tests that are not about privileges.
     pub token: String,
     pub client: reqwest::Client,
-    /// Dropped last: removes the database once the app is gone.
-    _test_database: TestDatabase,
+    /// Dropped last: removes the database once the app is gone (`None`: another node's).
+    _test_database: Option<TestDatabase>,
 }
 
 impl TestApp {
@@ -183,8 +184,28 @@ impl TestApp {
     /// The real application on a fresh database, with `adjust` applied to the settings.
     pub async fn spawn_with(backend: Backend, adjust: impl FnOnce(&mut Settings)) -> Self {
         let test_database = TestDatabase::new(backend);
+        let url = test_database.url.clone();
+        let mut app = Self::start(&url, Some(test_database), adjust).await;
+        app.token = app.principal_token("root-admin", &["SA"]);
+        app
+    }
+
+    /// Another node (in this process, with its own pool, caches and workers) on the
+    /// database of `first`, acting with the same SA token.
+    pub async fn another_node(first: &TestApp, adjust: impl FnOnce(&mut Settings)) -> Self {
+        let url = first.database_url.clone();
+        let mut app = Self::start(&url, None, adjust).await;
+        app.token = first.token.clone();
+        app
+    }
+
+    async fn start(
+        url: &str,
+        test_database: Option<TestDatabase>,
+        adjust: impl FnOnce(&mut Settings),
+    ) -> Self {
         let mut settings = Settings {
-            database_url: test_database.url.clone(),
+            database_url: url.to_owned(),
             bind: "127.0.0.1:0".into(),
             ..Settings::default()
         };
@@ -195,18 +216,17 @@ impl TestApp {
         let address = format!("http://{}", application.address());
         let database = application.database().clone();
         tokio::spawn(application.run_until_stopped());
-        let mut app = Self {
+        Self {
             address,
             database,
+            database_url: url.to_owned(),
             token: String::new(),
             client: reqwest::Client::builder()
                 .timeout(Duration::from_secs(30))
                 .build()
                 .unwrap(),
             _test_database: test_database,
-        };
-        app.token = app.principal_token("root-admin", &["SA"]);
-        app
+        }
     }
 
     /// Identity's administration API on the app's database.

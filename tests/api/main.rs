@@ -11,6 +11,7 @@ mod endpoint_templates;
 mod get_service;
 mod lifecycle;
 mod list_services;
+mod live;
 mod multinode;
 mod negotiation;
 mod node;

@@ -57,7 +57,7 @@ impl Reply {
     /// The format the response declares; panics on anything else.
     pub fn format(&self) -> Format {
         match self.header("content-type") {
-            Some("application/json") => Format::Json,
+            Some("application/json" | "application/json; charset=UTF-8") => Format::Json,
             Some("application/xml") => Format::Xml,
             other => panic!("unexpected Content-Type {other:?} for body {}", self.body),
         }

@@ -37,6 +37,19 @@ struct ResponseSchemas {
     tenant_endpoints: Validator,
     token_endpoints: Validator,
     fault: Validator,
+    live: LiveSchemas,
+}
+
+/// The live registry's (`/v1.0`, `application/json; charset=UTF-8`).
+struct LiveSchemas {
+    service: Validator,
+    services: Validator,
+    token: Validator,
+    events: Validator,
+    value: Validator,
+    values: Validator,
+    limits: Validator,
+    fault: Validator,
 }
 
 fn response_schemas() -> &'static ResponseSchemas {
@@ -52,6 +65,16 @@ fn response_schemas() -> &'static ResponseSchemas {
         tenant_endpoints: json_schema("tenant-endpoints.response.json"),
         token_endpoints: json_schema("token-endpoints.response.json"),
         fault: json_schema("fault.response.json"),
+        live: LiveSchemas {
+            service: json_schema("live/service.response.json"),
+            services: json_schema("live/services.response.json"),
+            token: json_schema("live/token.response.json"),
+            events: json_schema("live/events.response.json"),
+            value: json_schema("live/configuration-value.response.json"),
+            values: json_schema("live/configuration-values.response.json"),
+            limits: json_schema("live/limits.response.json"),
+            fault: json_schema("live/fault.response.json"),
+        },
     })
 }
 
@@ -66,6 +89,7 @@ pub fn violations(validator: &Validator, instance: &Value) -> Vec<String> {
 pub fn check_response(status: StatusCode, content_type: Option<&str>, body: &str) {
     match content_type {
         Some("application/json") => check_json(status, body),
+        Some("application/json; charset=UTF-8") => check_live_json(status, body),
         Some("application/xml") => check_xml(body).unwrap_or_else(|e| panic!("{e}")),
         _ => {}
     }
@@ -96,6 +120,39 @@ fn check_json(status: StatusCode, body: &str) {
     assert!(
         errors.is_empty(),
         "{status} response violates schemas/json: {errors:?}\n{body}"
+    );
+    record("json");
+}
+
+/// A live-registry body, dispatched by its shape (lists by the shape of their items).
+fn check_live_json(status: StatusCode, body: &str) {
+    let document: Value =
+        serde_json::from_str(body).unwrap_or_else(|e| panic!("invalid JSON ({e}): {body}"));
+    let schemas = &response_schemas().live;
+    let has = |key: &str| document.get(key).is_some();
+    let first_item = document["values"].get(0);
+    let item_has = |key: &str| first_item.is_some_and(|item| item.get(key).is_some());
+    let schema = if !status.is_success() {
+        &schemas.fault
+    } else if has("token") {
+        &schemas.token
+    } else if has("resource") {
+        &schemas.limits
+    } else if has("values") && item_has("heartbeat_timeout") {
+        &schemas.services
+    } else if has("values") && item_has("payload") {
+        &schemas.events
+    } else if has("values") {
+        &schemas.values
+    } else if has("value") {
+        &schemas.value
+    } else {
+        &schemas.service
+    };
+    let errors = violations(schema, &document);
+    assert!(
+        errors.is_empty(),
+        "{status} response violates schemas/json/live: {errors:?}\n{body}"
     );
     record("json");
 }

@@ -1,0 +1,250 @@
+//! Timeouts, the events feed, its markers and filters, and long polls.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use futures_util::future::join_all;
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::helpers::*;
+
+const TENANT: i64 = 4321;
+
+on_both_backends!(
+    a_silent_service_times_out_once_while_readers_hammer_it,
+    heartbeats_keep_a_service_alive_past_its_timeout,
+    the_feed_pages_with_inclusive_markers_and_filters_before_paging,
+    markers_types_and_waits_are_checked,
+    a_long_poll_answers_when_an_event_arrives_or_the_wait_ends,
+);
+
+fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64
+}
+
+async fn a_silent_service_times_out_once_while_readers_hammer_it(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.live_tenant(TENANT);
+    let live = app.live(TENANT);
+    let created_at = now_ms();
+    live.created("silent", 3).await;
+    let done = Arc::new(AtomicBool::new(false));
+    let started = Instant::now();
+    // 50 readers: 25 on the service, 25 on the feed. None may see the service alive
+    // past its deadline (plus the request's own flight time).
+    let readers = (0..50).map(|n| {
+        let live = app.live(TENANT);
+        let done = Arc::clone(&done);
+        async move {
+            let mut reads = 0;
+            while !done.load(Ordering::Relaxed) {
+                let asked = Instant::now();
+                if n % 2 == 0 {
+                    let reply = live.get("/services/silent").await;
+                    if reply.status == StatusCode::OK {
+                        assert!(
+                            asked.duration_since(started) < Duration::from_millis(3000),
+                            "a dead service was shown"
+                        );
+                    }
+                } else {
+                    let _ = live.events("").await;
+                }
+                reads += 1;
+            }
+            reads
+        }
+    });
+    let stop = async {
+        tokio::time::sleep(Duration::from_millis(5000)).await;
+        done.store(true, Ordering::Relaxed);
+    };
+    let (reads, ()) = tokio::join!(join_all(readers), stop);
+    assert!(reads.iter().sum::<u32>() > 50);
+    assert_eq!(
+        live.get("/services/silent").await.status,
+        StatusCode::NOT_FOUND
+    );
+    let timeouts = live.events("?type=service.timeout").await;
+    assert_eq!(timeouts.len(), 1, "exactly one timeout event");
+    let event = &timeouts[0];
+    assert_eq!(event["payload"]["id"], "silent");
+    let deadline = event["timestamp"].as_i64().unwrap();
+    assert!(
+        (created_at..created_at + 3000 + 1000).contains(&(deadline)),
+        "timestamped with the deadline"
+    );
+    assert_ne!(event["id"], json!(null));
+    assert_eq!(live.events("").await.len(), 2);
+}
+
+async fn heartbeats_keep_a_service_alive_past_its_timeout(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.live_tenant(TENANT);
+    let live = app.live(TENANT);
+    let mut token = live.created("steady", 3).await;
+    for _ in 0..4 {
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        let reply = live.heartbeat("steady", &token).await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+        token = reply.json()["token"].as_str().unwrap().to_owned();
+    }
+    assert_eq!(live.get("/services/steady").await.status, StatusCode::OK);
+    assert!(live.events("?type=service.timeout").await.is_empty());
+}
+
+async fn the_feed_pages_with_inclusive_markers_and_filters_before_paging(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.live_tenant(TENANT);
+    let live = app.live(TENANT);
+    for n in 0..4 {
+        live.created(&format!("svc-{n}"), 60).await;
+        assert_eq!(
+            live.set_value("key-one", &format!("v{n}")).await.status,
+            StatusCode::NO_CONTENT
+        );
+    }
+    let all = live.events("").await;
+    assert_eq!(all.len(), 8);
+    let ids: Vec<&str> = all.iter().map(|e| e["id"].as_str().unwrap()).collect();
+    let mut sorted = ids.clone();
+    sorted.sort();
+    assert_eq!(ids, sorted, "ids grow with the order of the feed");
+
+    // The type filter applies before paging: a page holds `limit` matching events.
+    let reply = live
+        .get("/events?type=configuration_value.update&limit=3")
+        .await
+        .json();
+    let values = reply["values"].as_array().unwrap();
+    assert_eq!(values.len(), 3);
+    assert!(values
+        .iter()
+        .all(|e| e["type"] == "configuration_value.update"));
+    assert_eq!(
+        values[0]["payload"],
+        json!({"configuration_value_id": "key-one", "old_value": null, "new_value": "v0"})
+    );
+    assert_eq!(values[1]["payload"]["old_value"], "v0");
+    let next = reply["metadata"]["next_marker"].as_str().unwrap();
+    assert_eq!(next, all[7]["id"].as_str().unwrap());
+    assert!(reply["metadata"]["next_href"]
+        .as_str()
+        .unwrap()
+        .contains("type=configuration_value.update"));
+
+    // Inclusive: a page from event 3 starts with event 3.
+    let from = all[3]["id"].as_str().unwrap();
+    let page = live.events(&format!("?marker={from}&limit=2")).await;
+    assert_eq!(page[0]["id"], all[3]["id"]);
+    assert_eq!(page[1]["id"], all[4]["id"]);
+    let paged = live.all_ids("/events", 3).await;
+    assert_eq!(paged, ids, "paging with next_marker sees every event once");
+}
+
+async fn markers_types_and_waits_are_checked(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.live_tenant(TENANT);
+    let live = app.live(TENANT);
+    let future = uuid_v7_at(now_ms() + 3_600_000);
+    let ancient = uuid_v7_at(now_ms() - 86_400_000);
+    for (query, message, details) in [
+        (
+            "marker=nope",
+            "Invalid value for 'marker' query string parameter",
+            "Invalid UUID",
+        ),
+        (
+            &format!("marker={future}") as &str,
+            "Invalid value for 'marker' query string parameter",
+            "from parameter must be smaller than the current time",
+        ),
+        (
+            &format!("marker={ancient}"),
+            "Invalid value for 'marker' query string parameter",
+            "from parameter must be greater than or equal to the account creation date",
+        ),
+        (
+            "wait=61",
+            "Invalid value for 'wait' query string parameter",
+            "Whole seconds from 0 to 60",
+        ),
+        (
+            "wait=1.5",
+            "Invalid value for 'wait' query string parameter",
+            "Whole seconds from 0 to 60",
+        ),
+    ] {
+        let reply = live.get(&format!("/events?{query}")).await;
+        assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{query}");
+        assert_eq!(
+            reply.rsr_fault(),
+            ("badRequest".into(), message.into(), details.into()),
+            "{query}"
+        );
+    }
+    let reply = live.get("/events?type=service.joined").await;
+    assert_eq!(
+        reply.rsr_fault().1,
+        "Invalid type: service.joined. Valid types are: service.join, service.timeout, \
+         service.remove, configuration_value.update, configuration_value.remove"
+    );
+}
+
+/// The smallest v7 UUID of a millisecond.
+fn uuid_v7_at(millis: i64) -> String {
+    let value = ((millis as u128) << 80) | (0x7 << 76) | (0b10 << 62);
+    let hex = format!("{value:032x}");
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..]
+    )
+}
+
+async fn a_long_poll_answers_when_an_event_arrives_or_the_wait_ends(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.live_tenant(TENANT);
+    let live = app.live(TENANT);
+    live.created("first", 60).await;
+    let last = live.events("").await[0]["id"].as_str().unwrap().to_owned();
+
+    // Nothing after the marker: the answer comes when the wait is over, with the marker.
+    let started = Instant::now();
+    let page = live.events(&format!("?marker={last}&wait=1")).await;
+    let waited = started.elapsed();
+    assert!(waited >= Duration::from_millis(900), "{waited:?}");
+    assert!(waited < Duration::from_millis(2500), "{waited:?}");
+    assert_eq!(page.len(), 1);
+
+    // An event during the wait answers at once.
+    let writer = async {
+        tokio::time::sleep(Duration::from_millis(700)).await;
+        live.created("second", 60).await;
+        Instant::now()
+    };
+    let reader = async {
+        let page = live.events(&format!("?marker={last}&wait=30")).await;
+        (Instant::now(), page)
+    };
+    let (written, (answered, page)) = tokio::join!(writer, reader);
+    assert_eq!(page.len(), 2, "the marker event, then the new one");
+    assert_eq!(page[0]["id"], last.as_str());
+    assert_eq!(page[1]["payload"]["id"], "second");
+    assert!(
+        answered.duration_since(written) < Duration::from_millis(1000),
+        "woken promptly"
+    );
+    // Without a marker a long poll on a feed with events answers at once.
+    let started = Instant::now();
+    assert_eq!(live.events("?wait=30").await.len(), 2);
+    assert!(started.elapsed() < Duration::from_secs(5));
+}

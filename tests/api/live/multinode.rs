@@ -1,0 +1,148 @@
+//! Two nodes on one PostgreSQL database, each with its own reaper, caches and long-poll
+//! watcher: timeouts recorded once, one feed order for every reader, wake-ups across nodes.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use futures_util::future::join_all;
+use futures_util::stream::{self, StreamExt};
+use reqwest::StatusCode;
+
+use crate::helpers::*;
+
+const TENANT: i64 = 9090;
+
+#[tokio::test]
+#[ignore = "needs PostgreSQL: run with --include-ignored and TEST_DATABASE_URL (CI does)"]
+async fn two_reaping_nodes_record_each_of_200_timeouts_once() {
+    let a = TestApp::spawn(Backend::Postgres).await;
+    let b = TestApp::another_node(&a, |_| {}).await;
+    a.live_tenant(TENANT);
+    let ids: Vec<String> = (0..200).map(|n| format!("mortal-{n:03}")).collect();
+    stream::iter(ids.iter().enumerate())
+        .for_each_concurrent(16, |(n, id)| {
+            let node = if n % 2 == 0 { &a } else { &b };
+            async move {
+                let reply = node.live(TENANT).create(id, 3).await;
+                assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
+            }
+        })
+        .await;
+    tokio::time::sleep(Duration::from_millis(5000)).await;
+    for node in [&a, &b] {
+        assert!(node
+            .live(TENANT)
+            .all_ids("/services", 1000)
+            .await
+            .is_empty());
+    }
+    let timeouts = a
+        .live(TENANT)
+        .events("?type=service.timeout&limit=1000")
+        .await;
+    assert_eq!(timeouts.len(), 200, "exactly one timeout event per service");
+    let mut timed_out: Vec<&str> = timeouts
+        .iter()
+        .map(|e| e["payload"]["id"].as_str().unwrap())
+        .collect();
+    timed_out.sort();
+    timed_out.dedup();
+    assert_eq!(timed_out.len(), 200);
+}
+
+#[tokio::test]
+#[ignore = "needs PostgreSQL: run with --include-ignored and TEST_DATABASE_URL (CI does)"]
+async fn a_paging_reader_sees_every_event_once_while_four_writers_append_on_two_nodes() {
+    let a = TestApp::spawn(Backend::Postgres).await;
+    let b = TestApp::another_node(&a, |_| {}).await;
+    a.live_tenant(TENANT);
+    let writing = Arc::new(AtomicBool::new(true));
+    let writers = (0..4).map(|w| {
+        let node = if w % 2 == 0 { &a } else { &b };
+        async move {
+            let live = node.live(TENANT);
+            for n in 0..40 {
+                let reply = live.set_value(&format!("writer{w}-key{n:02}"), "v").await;
+                assert_eq!(reply.status, StatusCode::NO_CONTENT, "{}", reply.body);
+            }
+        }
+    });
+    let reader = async {
+        let live = b.live(TENANT);
+        let mut seen: Vec<String> = Vec::new();
+        // (marker, whether its event was already seen)
+        let mut from: Option<(String, bool)> = None;
+        let mut quiet_after_writers = false;
+        loop {
+            let query = match &from {
+                Some((marker, _)) => format!("?limit=7&marker={marker}"),
+                None => "?limit=7".to_owned(),
+            };
+            let page = live.get(&format!("/events{query}")).await.json();
+            let mut events = page["values"].as_array().unwrap().iter().peekable();
+            if let Some((marker, true)) = &from {
+                if events.peek().is_some_and(|e| e["id"] == marker.as_str()) {
+                    events.next();
+                }
+            }
+            let before = seen.len();
+            seen.extend(events.map(|e| e["id"].as_str().unwrap().to_owned()));
+            match page["metadata"]["next_marker"].as_str() {
+                Some(next) => from = Some((next.to_owned(), false)),
+                None => {
+                    if let Some(last) = seen.last() {
+                        from = Some((last.clone(), true));
+                    }
+                    if !writing.load(Ordering::SeqCst) && seen.len() == before {
+                        if quiet_after_writers {
+                            return seen;
+                        }
+                        quiet_after_writers = true;
+                    }
+                }
+            }
+        }
+    };
+    let write_all = async {
+        join_all(writers).await;
+        writing.store(false, Ordering::SeqCst);
+    };
+    let ((), seen) = tokio::join!(write_all, reader);
+    let feed = a.live(TENANT).all_ids("/events", 1000).await;
+    assert_eq!(feed.len(), 160);
+    assert_eq!(seen, feed, "every event once, in the one order of the feed");
+}
+
+#[tokio::test]
+#[ignore = "needs PostgreSQL: run with --include-ignored and TEST_DATABASE_URL (CI does)"]
+async fn a_long_poll_on_one_node_is_woken_by_a_write_on_the_other() {
+    let a = TestApp::spawn(Backend::Postgres).await;
+    let b = TestApp::another_node(&a, |_| {}).await;
+    a.live_tenant(TENANT);
+    a.live(TENANT).created("first", 60).await;
+    let marker = a.live(TENANT).events("").await[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let writer = async {
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        a.live(TENANT).created("second", 60).await;
+        Instant::now()
+    };
+    let waiter = async {
+        let page = b
+            .live(TENANT)
+            .events(&format!("?marker={marker}&wait=20"))
+            .await;
+        (Instant::now(), page)
+    };
+    let (written, (answered, page)) = tokio::join!(writer, waiter);
+    assert_eq!(page.len(), 2);
+    assert_eq!(page[1]["payload"]["id"], "second");
+    let lag = answered.duration_since(written);
+    assert!(
+        lag < Duration::from_secs(1),
+        "woken {lag:?} after the write"
+    );
+}
