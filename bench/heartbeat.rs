@@ -49,7 +49,7 @@ impl Live {
             .body(body.to_string())
             .send()
             .await
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| format!("{e:?}"))?;
         let status = response.status().as_u16();
         let body = response.json().await.unwrap_or(Value::Null);
         Ok((status, body))
@@ -82,7 +82,10 @@ impl Live {
         {
             Ok((200, body)) => Ok(body["token"].as_str().unwrap().to_owned()),
             Ok((status, _)) => Err(status),
-            Err(_) => Err(0),
+            Err(error) => {
+                eprintln!("heartbeat of {id} failed: {error}");
+                Err(0)
+            }
         }
     }
 
@@ -230,11 +233,16 @@ async fn cadence(
     lag: Option<usize>,
 ) -> (String, Vec<String>) {
     let started = Instant::now();
+    // Creations spread over most of the warm-up (longer for large fleets, at most ~1,000
+    // creates a second), as if the fleet had been running; heartbeats then settle.
+    let spread = (warm_up.as_secs_f64() * 0.7).max(count as f64 / 1000.0);
+    let warm_up = warm_up.max(Duration::from_secs_f64(spread + 9.0));
     let window_start = started + warm_up;
-    // Creations spread over most of the warm-up, as if the fleet had been running.
-    let spread = warm_up.as_secs_f64() * 0.7;
+    let window_end_ms = now_ms() + (warm_up + window).as_millis() as i64;
     let window_end = window_start + window;
+    // Separate queues: a heartbeat never waits behind the fleet's creates.
     let in_flight = Arc::new(Semaphore::new(64));
+    let creating = Arc::new(Semaphore::new(32));
     let sent = Arc::new(AtomicU64::new(0));
     let refused = Arc::new(AtomicU64::new(0));
     let latencies = Arc::new(Mutex::new(Vec::new()));
@@ -242,7 +250,8 @@ async fn cadence(
     let first_event = now_ms();
     let mut tasks = Vec::with_capacity(count);
     for n in 0..count {
-        let (live, in_flight) = (live.clone(), Arc::clone(&in_flight));
+        let (live, in_flight, creating) =
+            (live.clone(), Arc::clone(&in_flight), Arc::clone(&creating));
         let (sent, refused, latencies) = (
             Arc::clone(&sent),
             Arc::clone(&refused),
@@ -252,7 +261,7 @@ async fn cadence(
         tasks.push(tokio::spawn(async move {
             tokio::time::sleep(Duration::from_secs_f64(rand::random::<f64>() * spread)).await;
             let mut token = {
-                let _slot = in_flight.acquire().await.unwrap();
+                let _slot = creating.acquire().await.unwrap();
                 live.create(&id, 30).await
             };
             loop {
@@ -265,8 +274,11 @@ async fn cadence(
                 let asked = Instant::now();
                 match live.heartbeat(&id, &token).await {
                     Ok(next) => token = next,
-                    Err(_) => {
+                    Err(status) => {
                         refused.fetch_add(1, Ordering::Relaxed);
+                        if status != 0 {
+                            eprintln!("heartbeat of {id} refused: {status}");
+                        }
                         return;
                     }
                 }
@@ -317,12 +329,18 @@ async fn cadence(
             first_uuid(first_event)
         ))
         .await;
+    // Once the window ends the fleet stops heartbeating: only deaths before that count.
     let fleet_timeouts = timeouts
         .iter()
         .filter(|e| {
             e["payload"]["id"]
                 .as_str()
                 .is_some_and(|id| id.starts_with(&prefix))
+        })
+        .filter(|e| {
+            e["timestamp"]
+                .as_i64()
+                .is_some_and(|deadline| deadline <= window_end_ms)
         })
         .count();
     let row = format!(

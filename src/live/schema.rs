@@ -46,3 +46,11 @@ diesel::table! {
 }
 
 diesel::allow_tables_to_appear_in_same_query!(live_services, live_service_tags);
+
+diesel::table! {
+    live_usage (tenant_id) {
+        tenant_id -> BigInt,
+        services -> BigInt,
+        configuration_values -> BigInt,
+    }
+}

@@ -43,6 +43,14 @@ CREATE TABLE live_limits (
     configuration_values BIGINT CHECK (configuration_values >= 0)
 );
 
+-- What a tenant holds, kept by the writes that change it (behind the tenant's feed lock),
+-- so a create checks its limit without counting rows.
+CREATE TABLE live_usage (
+    tenant_id BIGINT PRIMARY KEY REFERENCES tenants (id) ON DELETE CASCADE,
+    services BIGINT NOT NULL CHECK (services >= 0),
+    configuration_values BIGINT NOT NULL CHECK (configuration_values >= 0)
+);
+
 -- Requests per tenant and fixed window, summed from every node's counts.
 CREATE TABLE live_request_counts (
     tenant_id BIGINT NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,

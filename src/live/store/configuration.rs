@@ -5,6 +5,7 @@ use diesel::prelude::*;
 use super::super::domain::{ConfigurationId, ConfigurationValue, Namespace};
 use super::super::error::{LiveError, Result};
 use super::super::schema::live_configuration;
+use super::usage;
 use crate::events::{EventKind, FeedLock, NewEvent};
 use crate::identity::TenantId;
 use crate::platform::db::DbConnection;
@@ -26,7 +27,7 @@ pub fn set(
             return Ok(());
         }
         if old.is_none() {
-            if count(conn, tenant)? >= limit {
+            if usage::current(conn, tenant)?.1 >= limit {
                 return Err(LiveError::LimitReached {
                     resource: "configuration_value",
                     max: limit,
@@ -39,6 +40,7 @@ pub fn set(
                     live_configuration::value.eq(value.as_str()),
                 ))
                 .execute(conn)?;
+            usage::add(conn, tenant, 0, 1)?;
         } else {
             diesel::update(live_configuration::table.find((tenant.get(), id.as_str())))
                 .set(live_configuration::value.eq(value.as_str()))
@@ -126,11 +128,4 @@ pub fn list(
         query = query.filter(live_configuration::id.ge(marker.to_owned()));
     }
     Ok(query.load(conn)?)
-}
-
-pub fn count(conn: &mut DbConnection, tenant: TenantId) -> Result<i64> {
-    Ok(live_configuration::table
-        .filter(live_configuration::tenant_id.eq(tenant.get()))
-        .count()
-        .get_result(conn)?)
 }

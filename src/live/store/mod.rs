@@ -4,6 +4,7 @@
 pub mod configuration;
 pub mod limits;
 pub mod services;
+pub mod usage;
 
 use super::domain::{
     ConfigurationId, ConfigurationValue, HeartbeatToken, Namespace, Service, ServiceId,

@@ -8,6 +8,7 @@ use super::super::domain::{HeartbeatTimeout, HeartbeatToken, Metadata, Service, 
 use super::super::error::{LiveError, Result};
 use super::super::requests::{NewService, ServiceChanges};
 use super::super::schema::{live_service_tags, live_services};
+use super::usage;
 use crate::events::{EventKind, FeedLock, NewEvent};
 use crate::identity::TenantId;
 use crate::platform::db::DbConnection;
@@ -71,12 +72,9 @@ pub fn create(
     conn.transaction(|conn| {
         let mut feed = FeedLock::acquire(conn, tenant)?;
         time_out(conn, &mut feed, tenant, new.id.as_str(), now)?;
-        let alive: i64 = live_services::table
-            .filter(live_services::tenant_id.eq(tenant.get()))
-            .filter(live_services::deadline.gt(now))
-            .count()
-            .get_result(conn)?;
-        if alive >= limit {
+        // Dead services the reaper has not removed yet still count, for a second at most.
+        let (held, _) = usage::current(conn, tenant)?;
+        if held >= limit {
             return Err(LiveError::LimitReached {
                 resource: "service",
                 max: limit,
@@ -106,6 +104,7 @@ pub fn create(
             Err(error) => return Err(error.into()),
         }
         insert_tags(conn, tenant, &new.id, &new.tags)?;
+        usage::add(conn, tenant, 1, 0)?;
         let service = Service {
             id: new.id.clone(),
             heartbeat_timeout: new.heartbeat_timeout,
@@ -266,6 +265,7 @@ pub fn remove(conn: &mut DbConnection, tenant: TenantId, id: &ServiceId, now: i6
         if removed == 0 {
             return Err(LiveError::not_found("Service", id));
         }
+        usage::add(conn, tenant, -1, 0)?;
         feed.append(
             conn,
             NewEvent {
@@ -377,6 +377,7 @@ fn time_out(
     if diesel::delete(target).execute(conn)? == 0 {
         return Ok(false);
     }
+    usage::add(conn, tenant, -1, 0)?;
     let deadline = row.deadline;
     let service = row.into_service()?;
     feed.append(

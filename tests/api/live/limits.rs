@@ -61,6 +61,15 @@ async fn resource_limits_refuse_creation_past_them(backend: Backend) {
     );
     live.send(Method::DELETE, "/services/one", None).await;
     assert_eq!(live.create("three", 30).await.status, StatusCode::CREATED);
+    // A service that times out frees its place too.
+    live.send(Method::DELETE, "/services/two", None).await;
+    live.created("brief", 3).await;
+    assert_eq!(
+        live.create("four", 30).await.status,
+        StatusCode::BAD_REQUEST
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(3600)).await;
+    assert_eq!(live.create("four", 30).await.status, StatusCode::CREATED);
 
     assert_eq!(
         live.set_value("first", "v").await.status,

@@ -6,7 +6,10 @@ use futures_util::future::join_all;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
+use service_registry::identity::{PrincipalStatus, TenantId, TenantRef};
+
 use crate::helpers::*;
+use crate::reply::Reply;
 
 const TENANT: i64 = 1234;
 
@@ -359,6 +362,24 @@ async fn tenants_are_isolated(backend: Backend) {
         unknown_tenant.get("/services").await.status,
         StatusCode::UNAUTHORIZED
     );
+    assert_eq!(
+        app.live(0).get("/services").await.status,
+        StatusCode::UNAUTHORIZED
+    );
+
+    // A disabled tenant is refused to everyone (403), within the cache bound.
+    let first = TenantRef::Id(TenantId::parse(&tenants[0].to_string()).unwrap());
+    app.directory().set_tenant_enabled(&first, false).unwrap();
+    let (reply, _) = until_status(403, || own.get("/services")).await;
+    assert_eq!(reply.rsr_fault().0, "forbiddenError");
+    let admin = app.live(tenants[0]);
+    let (reply, _) = until_status(403, || admin.get("/services")).await;
+    assert_eq!(reply.rsr_fault().0, "forbiddenError");
+    // A disabled principal too.
+    app.set_status("member", PrincipalStatus::Disabled);
+    let elsewhere = app.live_as(tenants[2], &member);
+    let (reply, _) = until_status(403, || elsewhere.get("/services")).await;
+    assert_eq!(reply.rsr_fault().0, "forbiddenError");
 }
 
 async fn lists_page_with_an_inclusive_marker_and_filter_by_tag(backend: Backend) {
