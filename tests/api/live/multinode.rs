@@ -146,3 +146,40 @@ async fn a_long_poll_on_one_node_is_woken_by_a_write_on_the_other() {
         "woken {lag:?} after the write"
     );
 }
+
+#[tokio::test]
+#[ignore = "needs PostgreSQL: run with --include-ignored and TEST_DATABASE_URL (CI does)"]
+async fn the_rate_limit_counts_every_nodes_requests() {
+    let sync = Duration::from_millis(200);
+    let adjust = |settings: &mut service_registry::settings::Settings| {
+        settings.live.rate_limit = 30;
+        settings.live.rate_sync_interval = sync;
+    };
+    let a = TestApp::spawn_with(Backend::Postgres, adjust).await;
+    let b = TestApp::another_node(&a, adjust).await;
+    a.live_tenant(TENANT);
+    for _ in 0..10 {
+        assert_eq!(a.live(TENANT).get("/services").await.status, StatusCode::OK);
+    }
+    // Within a sync interval or two, node B counts node A's requests.
+    tokio::time::sleep(sync * 3).await;
+    let used = b.live(TENANT).get("/limits").await.json()["rate"]["/.*"]["used"]
+        .as_i64()
+        .unwrap();
+    assert!(used >= 11, "B sees A's requests: used {used}");
+    // Spent on both nodes, with at most what one node serves in a sync interval beyond it.
+    let mut served = 0;
+    for n in 0..40 {
+        let node = if n % 2 == 0 { &a } else { &b };
+        if node.live(TENANT).get("/services").await.status == StatusCode::OK {
+            served += 1;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let total = 10 + 1 + served;
+    assert!(total >= 30, "the limit is reachable: {total}");
+    assert!(
+        total <= 30 + 12,
+        "overshoot bounded by one sync interval: {total}"
+    );
+}
