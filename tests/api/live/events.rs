@@ -18,6 +18,7 @@ on_both_backends!(
     the_feed_pages_with_inclusive_markers_and_filters_before_paging,
     markers_types_and_waits_are_checked,
     a_long_poll_answers_when_an_event_arrives_or_the_wait_ends,
+    events_past_retention_are_purged,
 );
 
 fn now_ms() -> i64 {
@@ -247,4 +248,26 @@ async fn a_long_poll_answers_when_an_event_arrives_or_the_wait_ends(backend: Bac
     let started = Instant::now();
     assert_eq!(live.events("?wait=30").await.len(), 2);
     assert!(started.elapsed() < Duration::from_secs(5));
+}
+
+async fn events_past_retention_are_purged(backend: Backend) {
+    let app = TestApp::spawn_with(backend, |settings| {
+        settings.live.event_retention = Duration::from_secs(1);
+        settings.live.event_purge_interval = Duration::from_millis(200);
+    })
+    .await;
+    app.live_tenant(TENANT);
+    let live = app.live(TENANT);
+    live.created("old", 60).await;
+    let old = live.events("").await;
+    assert_eq!(old.len(), 1);
+    tokio::time::sleep(Duration::from_millis(1800)).await;
+    live.created("new", 60).await;
+    let kept = live.events("").await;
+    assert_eq!(kept.len(), 1, "the old event is purged, the new one kept");
+    assert_eq!(kept[0]["payload"]["id"], "new");
+    assert!(
+        kept[0]["id"].as_str().unwrap() > old[0]["id"].as_str().unwrap(),
+        "ids keep growing after a purge"
+    );
 }
