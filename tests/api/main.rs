@@ -6,6 +6,7 @@ mod helpers;
 mod catalog;
 mod cli;
 mod cli_identity;
+mod client_crate;
 mod concurrency;
 mod endpoint_templates;
 mod get_service;

@@ -1,0 +1,166 @@
+//! Keeps a service alive: heartbeats at RSR's cadence (0.6 × timeout under 15 s, else
+//! 0.8 ×, less up to 3 s of jitter above 5 s), retries transient failures with backoff
+//! while the deadline allows, and stops when told to, when dropped, or when the registry
+//! says the service is gone (404).
+
+use std::time::{Duration, Instant};
+
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::client::Client;
+use crate::error::Error;
+
+/// Why a heartbeater stopped.
+#[derive(Debug)]
+pub enum Stopped {
+    /// `stop()` was called.
+    Requested,
+    /// The registry answered 404: the service (or its token) is gone; nothing to keep alive.
+    Gone(Error),
+    /// Failures until the deadline passed: the service has timed out by now.
+    Failed(Error),
+}
+
+/// A service's heartbeats, not yet started.
+pub struct HeartBeater {
+    client: Client,
+    id: String,
+    timeout: u32,
+    token: String,
+}
+
+/// A started heartbeater. Dropping it stops the heartbeats.
+pub struct Running {
+    stop: watch::Sender<bool>,
+    task: Option<JoinHandle<Stopped>>,
+}
+
+impl HeartBeater {
+    pub(crate) fn new(client: Client, id: String, timeout: u32, token: String) -> Self {
+        Self {
+            client,
+            id,
+            timeout,
+            token,
+        }
+    }
+
+    /// The time between heartbeats for a timeout, before jitter.
+    pub fn interval(timeout: u32) -> Duration {
+        let timeout = f64::from(timeout);
+        Duration::from_secs_f64(if timeout < 15.0 {
+            timeout * 0.6
+        } else {
+            timeout * 0.8
+        })
+    }
+
+    /// Starts heartbeating on the current tokio runtime.
+    pub fn start(self) -> Running {
+        let (stop, stopped) = watch::channel(false);
+        let task = tokio::spawn(self.run(stopped));
+        Running {
+            stop,
+            task: Some(task),
+        }
+    }
+
+    async fn run(mut self, mut stop: watch::Receiver<bool>) -> Stopped {
+        let timeout = Duration::from_secs(u64::from(self.timeout));
+        let mut deadline = Instant::now() + timeout;
+        loop {
+            let wait = jittered(Self::interval(self.timeout));
+            tokio::select! {
+                _ = stop.wait_for(|stopped| *stopped) => return Stopped::Requested,
+                () = tokio::time::sleep(wait) => {}
+            }
+            let mut backoff = Duration::from_millis(250);
+            loop {
+                match self
+                    .client
+                    .services()
+                    .heartbeat(&self.id, &self.token)
+                    .await
+                {
+                    Ok(next) => {
+                        self.token = next;
+                        deadline = Instant::now() + timeout;
+                        break;
+                    }
+                    Err(error) if error.is_not_found() => {
+                        log::warn!("service {} is gone: {error}", self.id);
+                        return Stopped::Gone(error);
+                    }
+                    Err(error) if error.is_transient() && Instant::now() + backoff < deadline => {
+                        log::warn!("heartbeat of {} failed, retrying: {error}", self.id);
+                        tokio::select! {
+                            _ = stop.wait_for(|stopped| *stopped) => return Stopped::Requested,
+                            () = tokio::time::sleep(backoff) => {}
+                        }
+                        backoff = (backoff * 2).min(Duration::from_secs(5));
+                    }
+                    Err(error) => return Stopped::Failed(error),
+                }
+            }
+        }
+    }
+}
+
+/// RSR's clients subtract up to 3 s at random from intervals above 5 s, so a fleet started
+/// together does not heartbeat in step.
+fn jittered(interval: Duration) -> Duration {
+    if interval > Duration::from_secs(5) {
+        interval.saturating_sub(Duration::from_secs_f64(rand::random::<f64>() * 3.0))
+    } else {
+        interval
+    }
+}
+
+impl Running {
+    /// Stops and reports why it stopped (`Requested`, unless it had stopped on its own).
+    pub async fn stop(mut self) -> Stopped {
+        let _ = self.stop.send(true);
+        self.outcome().await
+    }
+
+    /// Waits until it stops on its own (the service gone, or failures past its deadline).
+    pub async fn stopped(mut self) -> Stopped {
+        self.outcome().await
+    }
+
+    async fn outcome(&mut self) -> Stopped {
+        match self.task.take() {
+            Some(task) => task.await.unwrap_or(Stopped::Requested),
+            None => Stopped::Requested,
+        }
+    }
+
+    /// Whether it is still heartbeating.
+    pub fn is_running(&self) -> bool {
+        self.task.as_ref().is_some_and(|task| !task.is_finished())
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.stop.send(true);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cadence_follows_rsr() {
+        assert_eq!(HeartBeater::interval(10), Duration::from_secs(6));
+        assert_eq!(HeartBeater::interval(30), Duration::from_secs(24));
+        assert_eq!(HeartBeater::interval(3), Duration::from_secs_f64(1.8));
+        for _ in 0..100 {
+            let wait = jittered(Duration::from_secs(24));
+            assert!(wait <= Duration::from_secs(24) && wait >= Duration::from_secs(21));
+        }
+        assert_eq!(jittered(Duration::from_secs(3)), Duration::from_secs(3));
+    }
+}

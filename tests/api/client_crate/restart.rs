@@ -1,0 +1,121 @@
+//! The events stream across a server restart: nothing lost, nothing twice.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use futures_util::{Stream, StreamExt};
+use service_registry_client::{Client, Credentials, Event, NewService, Result};
+use tokio::net::{TcpListener, TcpStream};
+
+use crate::helpers::*;
+use crate::node::{cli, Node};
+
+/// (Multi-threaded runtime: the proxy's tasks must run while the test blocks on starting
+/// a server process.)
+///
+/// A TCP proxy on a fixed port, forwarding each connection to the current target: the
+/// client keeps one URL while the server behind it restarts on another port.
+async fn proxy(target: Arc<Mutex<String>>) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut inbound, _)) = listener.accept().await else {
+                continue;
+            };
+            let to = target.lock().unwrap().clone();
+            tokio::spawn(async move {
+                match TcpStream::connect(&to).await {
+                    Ok(mut outbound) => {
+                        let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                    }
+                    Err(error) => eprintln!("proxy: cannot reach {to}: {error}"),
+                }
+            });
+        }
+    });
+    format!("http://{address}")
+}
+
+/// The id of the next event's service; errors (the server down) are yielded, then the
+/// stream resumes.
+async fn next_event(stream: &mut (impl Stream<Item = Result<Event>> + Unpin)) -> String {
+    loop {
+        let item = tokio::time::timeout(Duration::from_secs(30), stream.next())
+            .await
+            .expect("an event arrives")
+            .expect("the stream goes on");
+        if let Ok(event) = item {
+            return event.payload["id"].as_str().unwrap().to_owned();
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_events_stream_survives_a_server_restart_sqlite() {
+    the_events_stream_survives_a_server_restart(Backend::Sqlite).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "PostgreSQL: run with --include-ignored and TEST_DATABASE_URL (CI does)"]
+async fn the_events_stream_survives_a_server_restart_postgres() {
+    the_events_stream_survives_a_server_restart(Backend::Postgres).await
+}
+
+async fn the_events_stream_survives_a_server_restart(backend: Backend) {
+    let database = TestDatabase::new(backend);
+    let logs = tempfile::tempdir().unwrap();
+    let first = Node::start(&database.url, logs.path().join("first.log"));
+    let token = first.bootstrap_token.clone().unwrap();
+    assert!(
+        cli(&database.url, &["tenant", "create", "acme", "--id", "7"])
+            .status
+            .success()
+    );
+    let target = Arc::new(Mutex::new(first.socket_address()));
+    let url = proxy(Arc::clone(&target)).await;
+    let client = Client::builder(&url)
+        .credentials(Credentials::Token {
+            token,
+            tenant_id: "7".into(),
+        })
+        .build()
+        .unwrap();
+    let create = |n: usize| {
+        let client = client.clone();
+        async move {
+            client
+                .services()
+                .create(&NewService {
+                    id: format!("svc-{n}"),
+                    heartbeat_timeout: 60,
+                    ..NewService::default()
+                })
+                .await
+                .unwrap_or_else(|e| panic!("{e:?}"));
+        }
+    };
+    create(0).await;
+    let mut stream = Box::pin(client.events().follow(None));
+    let mut seen: Vec<String> = Vec::new();
+    seen.push(next_event(&mut stream).await);
+    for n in 1..3 {
+        create(n).await;
+    }
+    for _ in 1..3 {
+        seen.push(next_event(&mut stream).await);
+    }
+    // Restart: the stream is mid long poll when the server goes away.
+    drop(first);
+    let second = Node::start(&database.url, logs.path().join("second.log"));
+    *target.lock().unwrap() = second.socket_address();
+    for n in 3..6 {
+        create(n).await;
+    }
+    for _ in 3..6 {
+        seen.push(next_event(&mut stream).await);
+    }
+    assert_eq!(seen, ["svc-0", "svc-1", "svc-2", "svc-3", "svc-4", "svc-5"]);
+    let more = tokio::time::timeout(Duration::from_millis(1500), stream.next()).await;
+    assert!(!matches!(more, Ok(Some(Ok(_)))), "nothing twice: {more:?}");
+}
