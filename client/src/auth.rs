@@ -186,11 +186,45 @@ impl Authenticator {
             })?;
         let expires = token["expires"]
             .as_str()
-            .and_then(|text| humantime::parse_rfc3339_weak(text.trim_end_matches('Z')).ok());
+            .and_then(|text| humantime::parse_rfc3339_weak(text).ok());
         Ok(Session {
             token: id.to_owned(),
             tenant_id,
             expires,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn expiry_is_read_as_utc_with_milliseconds() {
+        let parsed = humantime::parse_rfc3339_weak("2026-11-23T21:42:59.455Z").unwrap();
+        let millis = parsed
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_millis();
+        assert_eq!(millis, 1_795_470_179_455);
+    }
+
+    #[test]
+    fn a_session_is_renewed_before_it_ends() {
+        let session = |left: Duration| Session {
+            token: "t".into(),
+            tenant_id: "7".into(),
+            expires: Some(SystemTime::now() + left),
+        };
+        let hour = Duration::from_secs(3600);
+        assert!(session(Duration::from_secs(120)).fresh(hour));
+        assert!(
+            !session(Duration::from_secs(30)).fresh(hour),
+            "within the last minute"
+        );
+        assert!(
+            !session(Duration::from_millis(200)).fresh(Duration::from_secs(3)),
+            "within the last tenth"
+        );
     }
 }
