@@ -20,6 +20,10 @@ pub fn set(
     limit: i64,
     now: i64,
 ) -> Result<()> {
+    // The common unchanged case writes nothing at all, not even the feed lock's row.
+    if current(conn, tenant, id)?.as_deref() == Some(value.as_str()) {
+        return Ok(());
+    }
     conn.transaction(|conn| {
         let mut feed = FeedLock::acquire(conn, tenant)?;
         let old = current(conn, tenant, id)?;

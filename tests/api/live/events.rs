@@ -19,6 +19,7 @@ on_both_backends!(
     markers_types_and_waits_are_checked,
     a_long_poll_answers_when_an_event_arrives_or_the_wait_ends,
     events_past_retention_are_purged,
+    a_heartbeat_racing_the_reaper_has_exactly_one_winner,
 );
 
 fn now_ms() -> i64 {
@@ -270,4 +271,45 @@ async fn events_past_retention_are_purged(backend: Backend) {
         kept[0]["id"].as_str().unwrap() > old[0]["id"].as_str().unwrap(),
         "ids keep growing after a purge"
     );
+}
+
+async fn a_heartbeat_racing_the_reaper_has_exactly_one_winner(backend: Backend) {
+    let app = TestApp::spawn_with(backend, |settings| {
+        settings.live.reaper_interval = Duration::from_millis(50);
+    })
+    .await;
+    app.live_tenant(TENANT);
+    let live = app.live(TENANT);
+    let mut tokens = Vec::new();
+    for n in 0..20 {
+        tokens.push(live.created(&format!("racer-{n:02}"), 3).await);
+    }
+    // Heartbeats spread across the deadlines: some arrive before, some after the reaper.
+    tokio::time::sleep(Duration::from_millis(2900)).await;
+    let outcomes = join_all(tokens.iter().enumerate().map(|(n, token)| {
+        let live = app.live(TENANT);
+        async move {
+            tokio::time::sleep(Duration::from_millis(n as u64 * 10)).await;
+            live.heartbeat(&format!("racer-{n:02}"), token).await.status
+        }
+    }))
+    .await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let timeouts = live.events("?type=service.timeout").await;
+    for (n, status) in outcomes.iter().enumerate() {
+        let id = format!("racer-{n:02}");
+        let recorded = timeouts
+            .iter()
+            .filter(|e| e["payload"]["id"] == id.as_str())
+            .count();
+        let alive = live.get(&format!("/services/{id}")).await.status == StatusCode::OK;
+        match *status {
+            StatusCode::OK => assert!(alive && recorded == 0, "{id}: heartbeat won, yet timed out"),
+            StatusCode::NOT_FOUND => assert!(
+                !alive && recorded == 1,
+                "{id}: reaper won {recorded} time(s)"
+            ),
+            other => panic!("{id}: {other}"),
+        }
+    }
 }
