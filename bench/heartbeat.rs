@@ -20,6 +20,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use futures_util::stream::{self, StreamExt};
 use serde_json::{json, Value};
+use service_registry::events::EventId;
 use tokio::sync::Semaphore;
 
 fn argument(name: &str) -> Option<String> {
@@ -326,7 +327,7 @@ async fn cadence(
     let timeouts = live
         .events(&format!(
             "type=service.timeout&marker={}",
-            first_uuid(first_event)
+            EventId::first_at(first_event)
         ))
         .await;
     // Once the window ends the fleet stops heartbeating: only deaths before that count.
@@ -361,7 +362,9 @@ async fn cadence(
                     .is_some_and(|id| id.starts_with("mortal-"))
             })
             .map(|e| {
-                let recorded = uuid_millis(e["id"].as_str().unwrap());
+                let recorded = EventId::parse(e["id"].as_str().unwrap())
+                    .and_then(EventId::millis)
+                    .unwrap();
                 (recorded - e["timestamp"].as_i64().unwrap()) as f64
             })
             .collect();
@@ -377,22 +380,4 @@ async fn cadence(
         ));
     }
     (row, lag_rows)
-}
-
-fn uuid_millis(id: &str) -> i64 {
-    i64::from_str_radix(&id.replace('-', "")[..12], 16).unwrap()
-}
-
-/// The first v7 id of a millisecond: a feed marker.
-fn first_uuid(millis: i64) -> String {
-    let value = ((millis as u128) << 80) | (0x7 << 76) | (0b10 << 62);
-    let hex = format!("{value:032x}");
-    format!(
-        "{}-{}-{}-{}-{}",
-        &hex[..8],
-        &hex[8..12],
-        &hex[12..16],
-        &hex[16..20],
-        &hex[20..]
-    )
 }

@@ -8,6 +8,8 @@ use futures_util::future::join_all;
 use reqwest::StatusCode;
 use serde_json::json;
 
+use service_registry::events::EventId;
+
 use crate::helpers::*;
 
 const TENANT: i64 = 4321;
@@ -153,8 +155,8 @@ async fn markers_types_and_waits_are_checked(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     app.live_tenant(TENANT);
     let live = app.live(TENANT);
-    let future = uuid_v7_at(now_ms() + 3_600_000);
-    let ancient = uuid_v7_at(now_ms() - 86_400_000);
+    let future = EventId::first_at(now_ms() + 3_600_000);
+    let ancient = EventId::first_at(now_ms() - 86_400_000);
     for (query, message, details) in [
         (
             "marker=nope",
@@ -196,20 +198,6 @@ async fn markers_types_and_waits_are_checked(backend: Backend) {
         "Invalid type: service.joined. Valid types are: service.join, service.timeout, \
          service.remove, configuration_value.update, configuration_value.remove"
     );
-}
-
-/// The smallest v7 UUID of a millisecond.
-fn uuid_v7_at(millis: i64) -> String {
-    let value = ((millis as u128) << 80) | (0x7 << 76) | (0b10 << 62);
-    let hex = format!("{value:032x}");
-    format!(
-        "{}-{}-{}-{}-{}",
-        &hex[..8],
-        &hex[8..12],
-        &hex[12..16],
-        &hex[16..20],
-        &hex[20..]
-    )
 }
 
 async fn a_long_poll_answers_when_an_event_arrives_or_the_wait_ends(backend: Backend) {
