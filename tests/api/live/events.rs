@@ -22,6 +22,7 @@ on_both_backends!(
     a_long_poll_answers_when_an_event_arrives_or_the_wait_ends,
     events_past_retention_are_purged,
     a_heartbeat_racing_the_reaper_has_exactly_one_winner,
+    a_new_timeout_applies_from_the_next_heartbeat,
 );
 
 fn now_ms() -> i64 {
@@ -300,4 +301,38 @@ async fn a_heartbeat_racing_the_reaper_has_exactly_one_winner(backend: Backend) 
             other => panic!("{id}: {other}"),
         }
     }
+}
+
+async fn a_new_timeout_applies_from_the_next_heartbeat(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.live_tenant(TENANT);
+    let live = app.live(TENANT);
+    let longer = json!({"heartbeat_timeout": 10});
+    // Changed but never heartbeated: the old deadline stands.
+    live.created("unchanged", 3).await;
+    let reply = live
+        .send(reqwest::Method::PUT, "/services/unchanged", Some(&longer))
+        .await;
+    assert_eq!(reply.status, StatusCode::NO_CONTENT);
+    // Changed, then heartbeated: the next deadline uses the new timeout.
+    let token = live.created("extended", 3).await;
+    live.send(reqwest::Method::PUT, "/services/extended", Some(&longer))
+        .await;
+    assert_eq!(
+        live.heartbeat("extended", &token).await.status,
+        StatusCode::OK
+    );
+    tokio::time::sleep(Duration::from_millis(4000)).await;
+    assert_eq!(
+        live.get("/services/unchanged").await.status,
+        StatusCode::NOT_FOUND
+    );
+    let extended = live.get("/services/extended").await;
+    assert_eq!(extended.status, StatusCode::OK);
+    assert_eq!(extended.json()["heartbeat_timeout"], 10);
+    assert_eq!(
+        extended.json()["metadata"],
+        json!({}),
+        "metadata {{}} when empty"
+    );
 }
