@@ -29,6 +29,11 @@ impl TenantId {
         Self(rand::random_range(10_000_000_000_000..100_000_000_000_000))
     }
 
+    /// An id read back as a number (another subsystem's rows): `None` unless positive.
+    pub fn new(value: i64) -> Option<Self> {
+        (value > 0).then_some(Self(value))
+    }
+
     pub(super) fn from_stored(value: i64) -> Self {
         Self(value)
     }

@@ -194,8 +194,8 @@ impl LiveStore {
             .await?;
         let mut reaped = 0;
         for tenant in tenants {
-            let tenant = TenantId::parse(&tenant.to_string())
-                .map_err(|_| LiveError::corrupt("service", format!("tenant id {tenant}")))?;
+            let tenant = TenantId::new(tenant)
+                .ok_or_else(|| LiveError::corrupt("service", format!("tenant id {tenant}")))?;
             reaped += self
                 .database
                 .run_write(move |conn| services::reap(conn, tenant, now))

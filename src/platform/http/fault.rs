@@ -293,3 +293,46 @@ impl Representation for Fault {
             .end(self.element);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rsr_body(fault: &Fault) -> serde_json::Value {
+        let response = fault.render_rsr("txn-1");
+        let body = actix_web::body::to_bytes(response.into_body());
+        let bytes = futures_util::FutureExt::now_or_never(body)
+            .expect("a fixed body is ready")
+            .expect("bytes");
+        serde_json::from_slice(&bytes).unwrap()
+    }
+
+    #[test]
+    fn failures_of_ours_say_internal_error_and_nothing_more_in_rsr_shape() {
+        let internal = Fault::internal().cause_text("no such table: live_services".into());
+        assert_eq!(
+            rsr_body(&internal),
+            serde_json::json!({"type": "internalError", "code": 500, "message": "Internal Error",
+                "details": "", "txnId": "txn-1"})
+        );
+        let unavailable = rsr_body(&Fault::unavailable());
+        assert_eq!(unavailable["type"], "systemFailureError");
+        assert_eq!(unavailable["message"], "Internal Error");
+        assert_eq!(unavailable["details"], "");
+    }
+
+    #[test]
+    fn identity_faults_get_rsr_types_by_status() {
+        let body = rsr_body(&Fault::unauthorized("a valid token must be presented"));
+        assert_eq!(body["type"], "unauthorizedError");
+        assert_eq!(body["details"], "a valid token must be presented");
+        assert_eq!(
+            rsr_body(&Fault::over_limit("too large"))["type"],
+            "requestTooLargeError"
+        );
+        assert_eq!(
+            rsr_body(&Fault::user_disabled("off"))["type"],
+            "forbiddenError"
+        );
+    }
+}
