@@ -50,7 +50,7 @@ fn main() {
         &Settings::default().database,
     )
     .expect("database opens");
-    let store = ServiceStore::new(database.clone());
+    let store = ServiceStore::standalone(database.clone());
     let started = Instant::now();
     let mut next = 1;
     while next <= count {

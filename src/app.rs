@@ -4,9 +4,9 @@
 
 use std::net::{SocketAddr, TcpListener};
 
-use actix_web::dev::Server;
+use actix_web::dev::{Server, ServerHandle};
 use actix_web::middleware::from_fn;
-use actix_web::{web, App, HttpServer};
+use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
 
 use std::sync::Arc;
 
@@ -16,6 +16,7 @@ use crate::identity::{Directory, Identity};
 use crate::live::Live;
 use crate::platform::db::{Database, DatabaseUrl, InvalidDatabaseUrl, OpenError};
 use crate::platform::http::{self, BodyLimit};
+use crate::platform::metrics::{Metrics, PROMETHEUS_TEXT};
 use crate::platform::workers::Workers;
 use crate::registry::Registry;
 use crate::settings::Settings;
@@ -23,6 +24,7 @@ use crate::tls::{self, TlsError};
 
 pub struct Application {
     address: SocketAddr,
+    admin: Option<AdminListener>,
     https: bool,
     database: Database,
     server: Server,
@@ -69,16 +71,27 @@ impl Application {
         let listener = TcpListener::bind(&settings.bind).map_err(bind_error)?;
         let address = listener.local_addr().map_err(bind_error)?;
 
-        let registry = Registry::new(database.clone());
+        let metrics = Metrics::new(database.clone());
+        let admin = match &settings.admin_bind {
+            Some(bind) => Some(AdminListener::start(bind, metrics.clone())?),
+            None => None,
+        };
+        let registry = Registry::new(database.clone(), &settings.cache, &metrics);
         let catalog = Catalog::new(
             database.clone(),
             registry.store(),
             Directory::new(database.clone()),
         );
-        let identity = Identity::new(database.clone(), &settings.auth, Arc::new(catalog.clone()));
-        let events = Events::new(database.clone(), &settings.live);
-        let live = Live::new(database.clone(), events.clone(), &settings.live);
+        let identity = Identity::new(
+            database.clone(),
+            &settings.auth,
+            Arc::new(catalog.clone()),
+            &metrics,
+        );
+        let events = Events::new(database.clone(), &settings.live, &metrics);
+        let live = Live::new(database.clone(), events.clone(), &settings.live, &metrics);
         let mut workers = Workers::default();
+        registry.start_workers(&mut workers);
         identity.start_workers(&mut workers);
         events.start_workers(&mut workers);
         live.start_workers(&mut workers);
@@ -89,6 +102,7 @@ impl Application {
             App::new()
                 .wrap(from_fn(http::edge))
                 .app_data(shared_database.clone())
+                .app_data(metrics.clone())
                 .app_data(body_limit)
                 .configure(http::configure)
                 .configure(|config| identity.configure(config))
@@ -112,6 +126,7 @@ impl Application {
         .run();
         Ok(Self {
             address,
+            admin,
             https,
             database,
             server,
@@ -130,6 +145,13 @@ impl Application {
         format!("{scheme}://{}", self.address)
     }
 
+    /// Where `GET /metrics` is served, when `admin_bind` is set.
+    pub fn admin_url(&self) -> Option<String> {
+        self.admin
+            .as_ref()
+            .map(|admin| format!("http://{}", admin.address))
+    }
+
     pub fn database(&self) -> &Database {
         &self.database
     }
@@ -138,7 +160,55 @@ impl Application {
     /// finish (at most `http.shutdown_timeout`), then the workers are stopped.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let served = self.server.await;
+        if let Some(admin) = self.admin {
+            admin.handle.stop(true).await;
+        }
         self.workers.stop(self.settings.http.shutdown_timeout).await;
         served
     }
+}
+
+/// The admin listener: `GET /metrics` in Prometheus text format, on its own address so
+/// that the public listener never exposes it. One worker: a scrape is a few microseconds.
+struct AdminListener {
+    address: SocketAddr,
+    handle: ServerHandle,
+}
+
+impl AdminListener {
+    fn start(bind: &str, metrics: Metrics) -> Result<Self, StartError> {
+        let bind_error = |cause| StartError::Bind {
+            bind: bind.to_owned(),
+            cause,
+        };
+        let listener = TcpListener::bind(bind).map_err(bind_error)?;
+        let address = listener.local_addr().map_err(bind_error)?;
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(metrics.clone())
+                .service(
+                    web::resource("/metrics")
+                        .route(web::get().to(scrape))
+                        .default_service(http::method_not_allowed("GET")),
+                )
+                .default_service(web::to(http::no_route))
+        })
+        .workers(1)
+        .disable_signals()
+        .listen(listener)
+        .map_err(bind_error)?
+        .run();
+        let handle = server.handle();
+        actix_web::rt::spawn(server);
+        Ok(Self { address, handle })
+    }
+}
+
+async fn scrape(request: HttpRequest) -> HttpResponse {
+    let metrics = request
+        .app_data::<Metrics>()
+        .expect("the admin listener carries the metrics");
+    HttpResponse::Ok()
+        .content_type(PROMETHEUS_TEXT)
+        .body(metrics.render())
 }

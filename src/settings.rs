@@ -25,10 +25,40 @@ pub struct Settings {
     pub tls_cert: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tls_key: Option<String>,
+    /// Address of the admin listener, which serves `GET /metrics` (Prometheus) and
+    /// nothing else; unset, metrics are not served. Keep it off the public network.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub admin_bind: Option<String>,
     pub http: HttpSettings,
     pub database: DatabaseSettings,
     pub auth: AuthSettings,
     pub live: LiveSettings,
+    pub cache: CacheSettings,
+}
+
+/// The cache of rendered representations (see `crate::platform::freshness`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CacheSettings {
+    /// Bytes of rendered bodies kept; 0 turns the cache off.
+    pub capacity_bytes: u64,
+    /// How often each node reads the generation counters that other nodes' writes bump.
+    #[serde(with = "humantime_serde")]
+    pub poll_interval: Duration,
+    /// The most a node serves from its cache after a write committed on another node; a
+    /// node whose last successful poll is older bypasses its cache.
+    #[serde(with = "humantime_serde")]
+    pub max_staleness: Duration,
+}
+
+impl Default for CacheSettings {
+    fn default() -> Self {
+        Self {
+            capacity_bytes: 64 * 1024 * 1024,
+            poll_interval: Duration::from_millis(250),
+            max_staleness: Duration::from_secs(1),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -143,10 +173,12 @@ impl Default for Settings {
             bind: "127.0.0.1:35357".into(),
             tls_cert: None,
             tls_key: None,
+            admin_bind: None,
             http: HttpSettings::default(),
             database: DatabaseSettings::default(),
             auth: AuthSettings::default(),
             live: LiveSettings::default(),
+            cache: CacheSettings::default(),
         }
     }
 }
@@ -201,6 +233,8 @@ pub struct Flags {
     pub tls_cert: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tls_key: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub admin_bind: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]

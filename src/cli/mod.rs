@@ -51,6 +51,9 @@ enum Command {
         /// PEM private key (PKCS#8, PKCS#1 or SEC1) of --tls-cert.
         #[arg(long, requires = "tls_cert")]
         tls_key: Option<String>,
+        /// Address of the admin listener serving GET /metrics (Prometheus); off unless set.
+        #[arg(long)]
+        admin_bind: Option<String>,
     },
     /// Apply pending migrations and exit.
     Migrate,
@@ -94,8 +97,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         bind,
         tls_cert,
         tls_key,
+        admin_bind,
     } = &cli.command
     {
+        flags.admin_bind = admin_bind.clone();
         flags.bind = bind.clone();
         flags.tls_cert = tls_cert.clone();
         flags.tls_key = tls_key.clone();
@@ -143,6 +148,9 @@ fn serve(database: Database, settings: Settings) -> anyhow::Result<()> {
     actix_web::rt::System::new().block_on(async move {
         let application = Application::serve(database, settings)?;
         println!("listening on {}", application.url());
+        if let Some(admin) = application.admin_url() {
+            println!("metrics on {admin}/metrics");
+        }
         let _ = io::stdout().flush();
         application
             .run_until_stopped()

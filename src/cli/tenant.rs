@@ -3,6 +3,7 @@
 use clap::Subcommand;
 
 use super::principal::parse_tenant;
+use crate::platform::metrics::Metrics;
 use crate::events::Events;
 use crate::identity::{parse_description, Directory, TenantId, TenantName, TenantRef};
 use crate::live::LiveStore;
@@ -74,8 +75,10 @@ pub fn run(database: &Database, settings: &Settings, command: TenantCommand) -> 
             configuration_values,
         } => {
             let tenant = directory.tenant(&tenant)?.id;
-            let events = Events::new(database.clone(), &settings.live);
-            let store = LiveStore::new(database.clone(), events, &settings.live);
+            // Counted nowhere: a command has no metrics listener.
+            let metrics = Metrics::new(database.clone());
+            let events = Events::new(database.clone(), &settings.live, &metrics);
+            let store = LiveStore::new(database.clone(), events, &settings.live, &metrics);
             let limits = store.set_limits(tenant, services, configuration_values)?;
             println!("services: {}", limits.services);
             println!("configuration values: {}", limits.configuration_values);

@@ -12,7 +12,7 @@ mod views;
 use std::time::Duration;
 
 pub use domain::{Event, EventId, EventKind, NewEvent};
-pub use store::FeedLock;
+pub use store::{Appended, FeedLock};
 pub use views::EventView;
 
 use signal::FeedSignal;
@@ -20,6 +20,7 @@ use signal::FeedSignal;
 use crate::identity::TenantId;
 use crate::platform::db::{now_millis, Database, DbError};
 use crate::platform::error_chain;
+use crate::platform::metrics::Metrics;
 use crate::platform::workers::Workers;
 use crate::settings::LiveSettings;
 
@@ -48,20 +49,38 @@ pub struct Events {
     database: Database,
     signal: FeedSignal,
     settings: LiveSettings,
+    metrics: Metrics,
 }
 
 impl Events {
-    pub fn new(database: Database, settings: &LiveSettings) -> Self {
+    pub fn new(database: Database, settings: &LiveSettings, metrics: &Metrics) -> Self {
         Self {
             database,
             signal: FeedSignal::default(),
             settings: settings.clone(),
+            metrics: metrics.clone(),
         }
     }
 
-    /// A writer on this node committed events for `tenant`: wake its long polls now.
-    pub fn appended(&self, tenant: TenantId) {
+    /// A writer on this node committed `appended` to `tenant`'s feed: wake its long polls
+    /// now, and count the events (a timeout's lag from its deadline too).
+    pub fn appended(&self, tenant: TenantId, appended: &[Appended]) {
+        if appended.is_empty() {
+            return;
+        }
         self.signal.appended(tenant);
+        let now = now_millis();
+        for event in appended {
+            self.metrics
+                .events_appended
+                .with_label_values(&[event.kind.as_str()])
+                .inc();
+            if event.kind == EventKind::ServiceTimeout {
+                self.metrics.service_timeouts.inc();
+                let lag = now.saturating_sub(event.occurred_at).max(0);
+                self.metrics.reaper_lag.observe(lag as f64 / 1000.0);
+            }
+        }
     }
 
     /// A page of `tenant`'s feed. With a wait, it answers as soon as the page holds an
@@ -69,6 +88,7 @@ impl Events {
     pub async fn read(&self, tenant: TenantId, query: FeedQuery) -> Result<FeedPage, DbError> {
         let deadline = tokio::time::Instant::now() + query.wait;
         let marker = query.marker.map(|marker| marker.to_string());
+        let _waiting = (!query.wait.is_zero()).then(|| WaiterGuard::enter(&self.metrics));
         loop {
             let mut changed = self.signal.subscribe(tenant);
             let (start, kind, limit) = (query.start, query.kind, query.limit);
@@ -144,5 +164,21 @@ impl Events {
                 }
             },
         );
+    }
+}
+
+/// Counts a long poll in `events_long_poll_waiters` while it lasts.
+struct WaiterGuard(Metrics);
+
+impl WaiterGuard {
+    fn enter(metrics: &Metrics) -> Self {
+        metrics.long_poll_waiters.inc();
+        Self(metrics.clone())
+    }
+}
+
+impl Drop for WaiterGuard {
+    fn drop(&mut self) {
+        self.0.long_poll_waiters.dec();
     }
 }

@@ -15,6 +15,14 @@ use crate::platform::db::{now_millis, DbConnection, DbError};
 pub struct FeedLock {
     tenant: i64,
     last: Option<EventId>,
+    appended: Vec<Appended>,
+}
+
+/// An event a writer appended: what the node counts once the transaction commits.
+#[derive(Debug, Clone, Copy)]
+pub struct Appended {
+    pub kind: EventKind,
+    pub occurred_at: i64,
 }
 
 impl FeedLock {
@@ -39,6 +47,7 @@ impl FeedLock {
         Ok(Self {
             tenant,
             last: EventId::parse(&last),
+            appended: Vec::new(),
         })
     }
 
@@ -59,7 +68,16 @@ impl FeedLock {
             .set(event_feeds::last_event_id.eq(&text))
             .execute(conn)?;
         self.last = Some(id);
+        self.appended.push(Appended {
+            kind: event.kind,
+            occurred_at: event.occurred_at,
+        });
         Ok(id)
+    }
+
+    /// What this writer appended; hand it to `Events::appended` after the commit.
+    pub fn into_appended(self) -> Vec<Appended> {
+        self.appended
     }
 }
 

@@ -15,6 +15,8 @@ use super::domain::{Caller, PrivilegeLevel, TokenHash};
 use super::error::{IdentityError as Error, Result};
 use super::store::{self, Authentication};
 use crate::platform::db::{now_millis, Database};
+use crate::platform::metrics::Metrics;
+use prometheus::IntCounter;
 use crate::settings::AuthSettings;
 
 const AUTH_TOKEN_HEADER: &str = "X-Auth-Token";
@@ -91,24 +93,33 @@ impl<P: Policy + 'static, D: Clone + 'static> FromRequest for Guarded<P, D> {
 pub struct Authenticator {
     database: Database,
     recent: Cache<TokenHash, Authentication>,
+    hits: IntCounter,
+    misses: IntCounter,
 }
 
 impl Authenticator {
-    pub fn new(database: Database, settings: &AuthSettings) -> Self {
+    pub fn new(database: Database, settings: &AuthSettings, metrics: &Metrics) -> Self {
         let recent = Cache::builder()
             .max_capacity(settings.cache_capacity)
             .time_to_live(settings.cache_ttl.max(Duration::from_millis(1)))
             .build();
-        Self { database, recent }
+        Self {
+            database,
+            recent,
+            hits: metrics.auth_cache.with_label_values(&["hit"]),
+            misses: metrics.auth_cache.with_label_values(&["miss"]),
+        }
     }
 
     pub(super) async fn authenticate(&self, hash: TokenHash) -> Result<Caller> {
         if let Some(found) = self.recent.get(&hash) {
             if now_millis() < found.expires_at {
+                self.hits.inc();
                 return Ok(found.caller);
             }
             self.recent.invalidate(&hash);
         }
+        self.misses.inc();
         let lookup = hash.clone();
         let found = self
             .database

@@ -31,6 +31,7 @@ pub use tenant_guard::{InTenant, TenantAccess, TenantGate};
 
 use crate::platform::db::Database;
 use crate::platform::error_chain;
+use crate::platform::metrics::Metrics;
 use crate::platform::workers::Workers;
 use crate::settings::AuthSettings;
 
@@ -51,9 +52,10 @@ impl Identity {
         database: Database,
         settings: &AuthSettings,
         catalog: std::sync::Arc<dyn catalog::CatalogSource>,
+        metrics: &Metrics,
     ) -> Self {
         Self {
-            authenticator: Authenticator::new(database.clone(), settings),
+            authenticator: Authenticator::new(database.clone(), settings, metrics),
             login: login::Login::new(database.clone(), settings, catalog),
             tenant_access: TenantAccess::new(Directory::new(database.clone()), settings),
             directory: Directory::new(database),

@@ -23,6 +23,7 @@ use crate::events::Events;
 use crate::identity::TenantGate;
 use crate::platform::db::Database;
 use crate::platform::error_chain;
+use crate::platform::metrics::Metrics;
 use crate::platform::workers::Workers;
 use crate::settings::LiveSettings;
 use rate::RateLimiter;
@@ -35,9 +36,14 @@ pub struct Live {
 }
 
 impl Live {
-    pub fn new(database: Database, events: Events, settings: &LiveSettings) -> Self {
+    pub fn new(
+        database: Database,
+        events: Events,
+        settings: &LiveSettings,
+        metrics: &Metrics,
+    ) -> Self {
         Self {
-            store: LiveStore::new(database.clone(), events, settings),
+            store: LiveStore::new(database.clone(), events, settings, metrics),
             rate: RateLimiter::new(database, settings),
             settings: settings.clone(),
         }

@@ -1,7 +1,9 @@
 //! What every subsystem stands on: the database, the HTTP edge and background workers.
 
 pub mod db;
+pub mod freshness;
 pub mod http;
+pub mod metrics;
 pub mod text;
 pub mod workers;
 

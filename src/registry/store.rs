@@ -10,16 +10,31 @@ use super::domain::{
 use super::error::{RegistryError as Error, Result};
 use super::schema::services;
 use crate::platform::db::{now_millis, Database, DbConnection, DbError};
+use crate::platform::freshness::Freshness;
+use crate::settings::CacheSettings;
 
 /// The registered services of one database. Cheap to clone.
 #[derive(Clone)]
 pub struct ServiceStore {
     database: Database,
+    freshness: Freshness,
 }
 
 impl ServiceStore {
-    pub fn new(database: Database) -> Self {
-        Self { database }
+    /// Every write bumps `freshness` in its transaction and moves its epoch once answered,
+    /// so representations cached from earlier reads are never served again.
+    pub(super) fn new(database: Database, freshness: Freshness) -> Self {
+        Self {
+            database,
+            freshness,
+        }
+    }
+
+    /// A store outside a server (seeding): its writes still bump the generation, so
+    /// running servers drop what they cached within their staleness bound.
+    pub fn standalone(database: Database) -> Self {
+        let freshness = Freshness::new(super::GENERATION, &CacheSettings::default());
+        Self::new(database, freshness)
     }
 
     pub async fn find(&self, id: ServiceId) -> Result<Service> {
@@ -65,15 +80,35 @@ impl ServiceStore {
 
     /// Returns once the row is committed.
     pub async fn register(&self, service: Service) -> Result<Service> {
-        self.database
-            .run_write(move |conn| register(conn, service))
-            .await
+        let freshness = self.freshness.clone();
+        let registered = self
+            .database
+            .run_write(move |conn| {
+                conn.transaction(|conn| {
+                    let service = register(conn, service)?;
+                    freshness.bump(conn)?;
+                    Ok(service)
+                })
+            })
+            .await;
+        self.freshness.wrote();
+        registered
     }
 
     pub async fn update(&self, update: ServiceUpdate) -> Result<Service> {
-        self.database
-            .run_write(move |conn| self::update(conn, update))
-            .await
+        let freshness = self.freshness.clone();
+        let updated = self
+            .database
+            .run_write(move |conn| {
+                conn.transaction(|conn| {
+                    let service = self::update(conn, update)?;
+                    freshness.bump(conn)?;
+                    Ok(service)
+                })
+            })
+            .await;
+        self.freshness.wrote();
+        updated
     }
 
     /// Registers many services in one transaction, blocking (seeding a benchmark).
@@ -82,9 +117,12 @@ impl ServiceStore {
             conn.transaction(|conn| {
                 services
                     .into_iter()
-                    .try_for_each(|service| register(conn, service).map(drop))
+                    .try_for_each(|service| register(conn, service).map(drop))?;
+                Ok::<_, Error>(self.freshness.bump(conn)?)
             })
-        })
+        })?;
+        self.freshness.wrote();
+        Ok(())
     }
 }
 
@@ -215,7 +253,7 @@ fn register(conn: &mut DbConnection, service: Service) -> Result<Service> {
     Ok(service)
 }
 
-/// Replaces the service in one transaction whose first statement is the UPDATE (so
+/// Replaces the service in a transaction whose first statement is the UPDATE (so
 /// SQLite takes the write lock at once). The lifecycle rule is part of the UPDATE's WHERE
 /// clause, so no interleaving of writers can move a service out of `decommissioned`.
 fn update(conn: &mut DbConnection, update: ServiceUpdate) -> Result<Service> {

@@ -6,7 +6,7 @@ use super::super::domain::{ConfigurationId, ConfigurationValue, Namespace};
 use super::super::error::{LiveError, Result};
 use super::super::schema::live_configuration;
 use super::usage;
-use crate::events::{EventKind, FeedLock, NewEvent};
+use crate::events::{Appended, EventKind, FeedLock, NewEvent};
 use crate::identity::TenantId;
 use crate::platform::db::DbConnection;
 
@@ -19,16 +19,16 @@ pub fn set(
     value: &ConfigurationValue,
     limit: i64,
     now: i64,
-) -> Result<()> {
+) -> Result<Vec<Appended>> {
     // The common unchanged case writes nothing at all, not even the feed lock's row.
     if current(conn, tenant, id)?.as_deref() == Some(value.as_str()) {
-        return Ok(());
+        return Ok(Vec::new());
     }
     conn.transaction(|conn| {
         let mut feed = FeedLock::acquire(conn, tenant)?;
         let old = current(conn, tenant, id)?;
         if old.as_deref() == Some(value.as_str()) {
-            return Ok(());
+            return Ok(Vec::new());
         }
         if old.is_none() {
             if usage::current(conn, tenant)?.1 >= limit {
@@ -62,7 +62,7 @@ pub fn set(
                 }),
             },
         )?;
-        Ok(())
+        Ok(feed.into_appended())
     })
 }
 
@@ -87,7 +87,7 @@ pub fn remove(
     tenant: TenantId,
     id: &ConfigurationId,
     now: i64,
-) -> Result<()> {
+) -> Result<Vec<Appended>> {
     conn.transaction(|conn| {
         let mut feed = FeedLock::acquire(conn, tenant)?;
         let old = get(conn, tenant, id)?;
@@ -104,7 +104,7 @@ pub fn remove(
                 }),
             },
         )?;
-        Ok(())
+        Ok(feed.into_appended())
     })
 }
 

@@ -14,7 +14,9 @@ use super::requests::{NewService, ServiceChanges};
 use crate::events::Events;
 use crate::identity::TenantId;
 use crate::platform::db::{now_millis, Database};
+use crate::platform::metrics::Metrics;
 use crate::settings::LiveSettings;
+use prometheus::IntCounterVec;
 
 /// A tenant's resource limits in force.
 pub struct ResourceLimits {
@@ -28,13 +30,20 @@ pub struct LiveStore {
     events: Events,
     default_services: i64,
     default_values: i64,
+    heartbeats: IntCounterVec,
 }
 
 impl LiveStore {
-    pub fn new(database: Database, events: Events, settings: &LiveSettings) -> Self {
+    pub fn new(
+        database: Database,
+        events: Events,
+        settings: &LiveSettings,
+        metrics: &Metrics,
+    ) -> Self {
         Self {
             database,
             events,
+            heartbeats: metrics.heartbeats.clone(),
             default_services: i64::from(settings.default_service_limit),
             default_values: i64::from(settings.default_configuration_value_limit),
         }
@@ -61,11 +70,11 @@ impl LiveStore {
         new: NewService,
     ) -> Result<HeartbeatToken> {
         let limit = self.limits(tenant).await?.services;
-        let token = self
+        let (token, appended) = self
             .database
             .run_write(move |conn| services::create(conn, tenant, &new, limit, now_millis()))
             .await?;
-        self.events.appended(tenant);
+        self.events.appended(tenant, &appended);
         Ok(token)
     }
 
@@ -108,10 +117,11 @@ impl LiveStore {
     }
 
     pub async fn remove_service(&self, tenant: TenantId, id: ServiceId) -> Result<()> {
-        self.database
+        let appended = self
+            .database
             .run_write(move |conn| services::remove(conn, tenant, &id, now_millis()))
             .await?;
-        self.events.appended(tenant);
+        self.events.appended(tenant, &appended);
         Ok(())
     }
 
@@ -129,6 +139,8 @@ impl LiveStore {
                 services::heartbeat(conn, tenant, &service, &token, now_millis())
             })
             .await?;
+        let counted = if outcome.is_ok() { "accepted" } else { "refused" };
+        self.heartbeats.with_label_values(&[counted]).inc();
         outcome.map_err(|refused| match refused {
             services::Refused::NoService => LiveError::not_found("Service", &id),
             services::Refused::BadToken => LiveError::not_found("HeartbeatMarker", token),
@@ -142,12 +154,13 @@ impl LiveStore {
         value: ConfigurationValue,
     ) -> Result<()> {
         let limit = self.limits(tenant).await?.configuration_values;
-        self.database
+        let appended = self
+            .database
             .run_write(move |conn| {
                 configuration::set(conn, tenant, &id, &value, limit, now_millis())
             })
             .await?;
-        self.events.appended(tenant);
+        self.events.appended(tenant, &appended);
         Ok(())
     }
 
@@ -158,10 +171,11 @@ impl LiveStore {
     }
 
     pub async fn remove_value(&self, tenant: TenantId, id: ConfigurationId) -> Result<()> {
-        self.database
+        let appended = self
+            .database
             .run_write(move |conn| configuration::remove(conn, tenant, &id, now_millis()))
             .await?;
-        self.events.appended(tenant);
+        self.events.appended(tenant, &appended);
         Ok(())
     }
 
@@ -196,11 +210,12 @@ impl LiveStore {
         for tenant in tenants {
             let tenant = TenantId::new(tenant)
                 .ok_or_else(|| LiveError::corrupt("service", format!("tenant id {tenant}")))?;
-            reaped += self
+            let appended = self
                 .database
                 .run_write(move |conn| services::reap(conn, tenant, now))
                 .await?;
-            self.events.appended(tenant);
+            reaped += appended.len();
+            self.events.appended(tenant, &appended);
         }
         Ok(reaped)
     }

@@ -9,7 +9,7 @@ use super::super::error::{LiveError, Result};
 use super::super::requests::{NewService, ServiceChanges};
 use super::super::schema::{live_service_tags, live_services};
 use super::usage;
-use crate::events::{EventKind, FeedLock, NewEvent};
+use crate::events::{Appended, EventKind, FeedLock, NewEvent};
 use crate::identity::TenantId;
 use crate::platform::db::DbConnection;
 
@@ -68,7 +68,7 @@ pub fn create(
     new: &NewService,
     limit: i64,
     now: i64,
-) -> Result<HeartbeatToken> {
+) -> Result<(HeartbeatToken, Vec<Appended>)> {
     conn.transaction(|conn| {
         let mut feed = FeedLock::acquire(conn, tenant)?;
         time_out(conn, &mut feed, tenant, new.id.as_str(), now)?;
@@ -120,7 +120,7 @@ pub fn create(
                 payload: payload(&service),
             },
         )?;
-        Ok(token)
+        Ok((token, feed.into_appended()))
     })
 }
 
@@ -251,7 +251,12 @@ pub fn update(
 
 /// Removes a live service (its tags and heartbeat token with it) and records
 /// `service.remove`.
-pub fn remove(conn: &mut DbConnection, tenant: TenantId, id: &ServiceId, now: i64) -> Result<()> {
+pub fn remove(
+    conn: &mut DbConnection,
+    tenant: TenantId,
+    id: &ServiceId,
+    now: i64,
+) -> Result<Vec<Appended>> {
     conn.transaction(|conn| {
         let mut feed = FeedLock::acquire(conn, tenant)?;
         let service = find(conn, tenant, id, now)?;
@@ -274,7 +279,7 @@ pub fn remove(conn: &mut DbConnection, tenant: TenantId, id: &ServiceId, now: i6
                 payload: payload(&service),
             },
         )?;
-        Ok(())
+        Ok(feed.into_appended())
     })
 }
 
@@ -338,7 +343,7 @@ pub fn tenants_with_dead(conn: &mut DbConnection, now: i64, limit: i64) -> Resul
 /// Removes `tenant`'s dead services, each with its `service.timeout` event (timestamped
 /// with its deadline). Each delete is conditional, so of several nodes reaping at once,
 /// or a reaper racing a late heartbeat, exactly one outcome is recorded per service.
-pub fn reap(conn: &mut DbConnection, tenant: TenantId, now: i64) -> Result<usize> {
+pub fn reap(conn: &mut DbConnection, tenant: TenantId, now: i64) -> Result<Vec<Appended>> {
     conn.transaction(|conn| {
         let mut feed = FeedLock::acquire(conn, tenant)?;
         let dead: Vec<String> = live_services::table
@@ -347,11 +352,10 @@ pub fn reap(conn: &mut DbConnection, tenant: TenantId, now: i64) -> Result<usize
             .order((live_services::deadline, live_services::id))
             .select(live_services::id)
             .load(conn)?;
-        let mut reaped = 0;
         for id in dead {
-            reaped += usize::from(time_out(conn, &mut feed, tenant, &id, now)?);
+            time_out(conn, &mut feed, tenant, &id, now)?;
         }
-        Ok(reaped)
+        Ok(feed.into_appended())
     })
 }
 

@@ -8,7 +8,8 @@ mod error;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use diesel::r2d2::{ManageConnection, Pool, PooledConnection};
+use diesel::r2d2::{self, ManageConnection, Pool, PooledConnection};
+use prometheus::{IntCounter, IntGauge};
 
 use connection::{run_migrations, ConnectionManager};
 pub use connection::{DatabaseUrl, DbConnection, InvalidDatabaseUrl};
@@ -28,6 +29,40 @@ pub struct Database {
     /// writers here keeps them in line; SQLite's busy timeout then only arbitrates between
     /// processes. (PostgreSQL queues writers itself, row by row.)
     sqlite_writer: Arc<Mutex<()>>,
+    metrics: PoolMetrics,
+}
+
+/// What the pool's state alone does not tell: how many calls wait, and how many gave up.
+#[derive(Clone)]
+pub struct PoolMetrics {
+    /// Calls waiting for a pooled connection.
+    pub waiting: IntGauge,
+    /// Database calls started and not finished (waiting for a blocking thread included).
+    pub in_flight: IntGauge,
+    /// Checkouts that found no free connection within `database.checkout_timeout`.
+    pub checkout_timeouts: IntCounter,
+}
+
+impl PoolMetrics {
+    fn new() -> Self {
+        Self {
+            waiting: IntGauge::new(
+                "db_pool_waiting",
+                "Database calls waiting for a pooled connection",
+            )
+            .expect("a valid metric"),
+            in_flight: IntGauge::new(
+                "db_calls_in_flight",
+                "Database calls started and not finished, queued for a blocking thread included",
+            )
+            .expect("a valid metric"),
+            checkout_timeouts: IntCounter::new(
+                "db_pool_checkout_timeouts_total",
+                "Checkouts that found no free connection within the checkout timeout",
+            )
+            .expect("a valid metric"),
+        }
+    }
 }
 
 impl Database {
@@ -83,6 +118,7 @@ impl Database {
             deadline,
             blocking_threads,
             sqlite_writer: Arc::default(),
+            metrics: PoolMetrics::new(),
         })
     }
 
@@ -123,6 +159,7 @@ impl Database {
     {
         let database = self.clone();
         let task = actix_web::web::block(move || database.with_connection(work));
+        let _in_flight = GaugeGuard::enter(&self.metrics.in_flight);
         match actix_web::rt::time::timeout(self.deadline, task).await {
             Ok(Ok(outcome)) => outcome,
             Ok(Err(cause)) => Err(DbError::Task(cause).into()),
@@ -156,8 +193,43 @@ impl Database {
         self.blocking_threads
     }
 
+    pub fn pool_metrics(&self) -> &PoolMetrics {
+        &self.metrics
+    }
+
+    pub fn pool_state(&self) -> r2d2::State {
+        self.pool.state()
+    }
+
+    pub fn pool_max_size(&self) -> u32 {
+        self.pool.max_size()
+    }
+
     fn checkout(&self) -> Result<PooledConnection<ConnectionManager>, DbError> {
-        self.pool.get().map_err(DbError::Checkout)
+        let waiting = GaugeGuard::enter(&self.metrics.waiting);
+        let checked_out = self.pool.get();
+        drop(waiting);
+        checked_out.map_err(|cause| {
+            self.metrics.checkout_timeouts.inc();
+            DbError::Checkout(cause)
+        })
+    }
+}
+
+/// Counts one in a gauge while it lives, so an early return or a cancelled future
+/// cannot leave the gauge off by one.
+struct GaugeGuard<'a>(&'a IntGauge);
+
+impl<'a> GaugeGuard<'a> {
+    fn enter(gauge: &'a IntGauge) -> Self {
+        gauge.inc();
+        Self(gauge)
+    }
+}
+
+impl Drop for GaugeGuard<'_> {
+    fn drop(&mut self) {
+        self.0.dec();
     }
 }
 

@@ -12,6 +12,9 @@ use actix_web::middleware::Next;
 use actix_web::{HttpMessage, HttpRequest, ResponseError};
 use rand::RngCore;
 
+use crate::platform::metrics::Metrics;
+
+use super::conditional::Condition;
 use super::error::HttpError;
 use super::fault::{Dialect, Fault};
 use super::negotiation::Format;
@@ -41,6 +44,8 @@ pub async fn edge(
     };
     let format = negotiated.as_ref().copied().unwrap_or(Format::Json);
     request.extensions_mut().insert(format);
+    let condition = Condition::of(&method, request.headers());
+    let metrics = request.app_data::<Metrics>().cloned();
 
     // Routing needs sole ownership of the request, so no clone of it may be held here.
     let (mut response, cause) = match negotiated {
@@ -51,7 +56,14 @@ pub async fn edge(
         }
         Ok(_) => {
             match next.call(request).await {
-                Ok(response) => render_fault(response, format, dialect, &request_id),
+                Ok(response) => {
+                    let (response, cause) = render_fault(response, format, dialect, &request_id);
+                    let response = match condition {
+                        Some(condition) => condition.apply(response),
+                        None => response,
+                    };
+                    (response, cause)
+                }
                 Err(error) => {
                     log::warn!("{method} {target} failed before a response existed: {error} rid={request_id}");
                     return Err(error);
@@ -61,6 +73,10 @@ pub async fn edge(
     };
     let headers = response.headers_mut();
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    if dialect == Dialect::Identity {
+        // The representation depends on Accept: shared caches must key on it.
+        headers.insert(header::VARY, HeaderValue::from_static("Accept"));
+    }
     if let Ok(value) = HeaderValue::from_str(&request_id) {
         if dialect == Dialect::Rsr {
             headers.insert(RESPONSE_ID, value.clone());
@@ -69,7 +85,20 @@ pub async fn edge(
     }
 
     let status = response.status();
-    let elapsed = started.elapsed().as_secs_f64() * 1000.0;
+    let elapsed = started.elapsed();
+    if let Some(metrics) = metrics {
+        let route = response.request().match_pattern();
+        let route = route.as_deref().unwrap_or("unmatched");
+        metrics
+            .http_requests
+            .with_label_values(&[route, method.as_str(), status.as_str()])
+            .inc();
+        metrics
+            .http_latency
+            .with_label_values(&[route, method.as_str()])
+            .observe(elapsed.as_secs_f64());
+    }
+    let elapsed = elapsed.as_secs_f64() * 1000.0;
     let status = status.as_u16();
     match cause {
         None => log::info!("{method} {target} {status} {elapsed:.1}ms rid={request_id}"),

@@ -3,10 +3,12 @@
 //! routes that belong to no subsystem (`/healthz`, 404, 405).
 
 mod body;
+mod conditional;
 mod edge;
 mod error;
 mod fault;
 mod negotiation;
+mod rendered;
 mod reply;
 mod representation;
 pub mod xml;
@@ -18,6 +20,7 @@ pub use edge::{edge, negotiated_format, REQUEST_ID, RESPONSE_ID};
 pub use error::HttpError;
 pub use fault::{Dialect, Fault, FAULT_NS, RSR_JSON};
 pub use negotiation::Format;
+pub use rendered::{etag_of, RenderCache, Rendered, RenderedReply};
 pub use reply::{next_page_link, Reply};
 pub use representation::{encode, Representation};
 

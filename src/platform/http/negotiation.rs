@@ -9,7 +9,7 @@ use super::error::HttpError;
 
 type Result<T> = std::result::Result<T, HttpError>;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Format {
     Json,
     Xml,

@@ -4,7 +4,7 @@ use super::{ServiceId, ServiceType};
 use crate::registry::error::{RegistryError as Error, Result};
 
 /// Number of services on one page: 1 ..= [`PageLimit::MAX`], default [`PageLimit::DEFAULT`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct PageLimit(u16);
 
 impl PageLimit {
@@ -34,7 +34,7 @@ impl PageLimit {
 }
 
 /// One page request of `GET /services`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct PageRequest {
     /// Id of the last service of the previous page; the page starts after it.
     pub marker: Option<ServiceId>,

@@ -91,7 +91,7 @@ impl ServiceName {
 
 /// Free-form service type (`compute`, `hpext:cdn`, ...): the predefined values are
 /// examples, not a closed set.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ServiceType(String);
 
 impl ServiceType {

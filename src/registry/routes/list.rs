@@ -2,9 +2,9 @@ use actix_web::http::header;
 use actix_web::{web, HttpRequest};
 use serde::Deserialize;
 
-use super::{ListServices, Services, SERVICES_ROUTE};
-use crate::platform::http::{next_page_link, HandlerResult, Reply};
-use crate::registry::domain::{Page, PageRequest, Service};
+use super::{ListServices, Read, Services, SERVICES_ROUTE};
+use crate::platform::http::{negotiated_format, next_page_link, HandlerResult, RenderedReply};
+use crate::registry::domain::{PageRequest, ServiceId};
 use crate::registry::views::ServicePage;
 use crate::registry::RegistryError;
 
@@ -20,7 +20,7 @@ struct ListParams {
 pub async fn list_services(
     services: Services<ListServices>,
     request: HttpRequest,
-) -> HandlerResult<Reply<ServicePage>> {
+) -> HandlerResult<RenderedReply<Option<ServiceId>>> {
     let params = web::Query::<ListParams>::from_query(request.query_string())
         .map_err(|e| RegistryError::invalid(format!("malformed query string: {e}")))?;
     let page_request = PageRequest::parse(
@@ -28,19 +28,30 @@ pub async fn list_services(
         params.marker.as_deref(),
         params.service_type.as_deref(),
     )?;
-    let page = services.list(page_request.clone()).await?;
-    let link = next_page(&request, &page, &page_request);
-    Ok(Reply::ok(ServicePage(page.items)).header(header::LINK, link))
+    let store = services.store();
+    let load = || async {
+        let page = store.list(page_request.clone()).await?;
+        let next = page.items.last().filter(|_| page.has_more).map(|last| last.id);
+        Ok::<_, RegistryError>((ServicePage(page.items), next))
+    };
+    let rendered = services
+        .rendered
+        .get_or_render(
+            Read::Page(page_request.clone()),
+            negotiated_format(&request),
+            load,
+        )
+        .await?;
+    let link = rendered
+        .meta
+        .and_then(|last| next_page(&request, last, &page_request));
+    Ok(RenderedReply::ok(rendered).header(header::LINK, link))
 }
 
-/// `Link: <...?marker=N&limit=M[&serviceType=T]>; rel="next"` when more services follow.
-fn next_page(
-    request: &HttpRequest,
-    page: &Page<Service>,
-    page_request: &PageRequest,
-) -> Option<String> {
-    let last = page.items.last().filter(|_| page.has_more)?;
-    let (marker, limit) = (last.id.to_string(), page_request.limit.get().to_string());
+/// `Link: <...?marker=N&limit=M[&serviceType=T]>; rel="next"` when more services follow
+/// the page that ends with `last`.
+fn next_page(request: &HttpRequest, last: ServiceId, page_request: &PageRequest) -> Option<String> {
+    let (marker, limit) = (last.to_string(), page_request.limit.get().to_string());
     let mut query = vec![("marker", marker.as_str()), ("limit", limit.as_str())];
     if let Some(service_type) = &page_request.service_type {
         query.push(("serviceType", service_type.as_str()));

@@ -7,16 +7,59 @@ mod update;
 
 use actix_web::web;
 
+use super::domain::{PageRequest, ServiceId};
 use super::store::ServiceStore;
 use crate::identity::{Guarded, Policy, PrivilegeLevel};
-use crate::platform::http::method_not_allowed;
+use crate::platform::freshness::Freshness;
+use crate::platform::http::{method_not_allowed, RenderCache};
+use crate::platform::metrics::Metrics;
+use crate::settings::CacheSettings;
 
 pub const API_BASE: &str = "/v2.0/HP-IDM/v1.0";
 const SERVICES_ROUTE: &str = "services";
 const SERVICE_ROUTE: &str = "service";
 
-/// The store, for callers the action's policy admits.
-type Services<P> = Guarded<P, ServiceStore>;
+/// The registry's data, for callers the action's policy admits.
+type Services<P> = Guarded<P, ServiceData>;
+
+/// What a read asked for: the cache key of its representation (with the format).
+#[derive(Hash, PartialEq, Eq)]
+enum Read {
+    One(ServiceId),
+    Page(PageRequest),
+}
+
+/// The store, and the representations reads rendered from it: served again until a
+/// write moves the registry's epoch (see `crate::platform::freshness`). A page keeps
+/// its next marker beside its body, for the `Link` header.
+#[derive(Clone)]
+pub struct ServiceData {
+    store: ServiceStore,
+    rendered: RenderCache<Read, Option<ServiceId>>,
+}
+
+impl ServiceData {
+    pub fn new(
+        store: ServiceStore,
+        freshness: Freshness,
+        settings: &CacheSettings,
+        metrics: &Metrics,
+    ) -> Self {
+        Self {
+            store,
+            rendered: RenderCache::new(
+                "registry.services",
+                freshness,
+                settings.capacity_bytes,
+                metrics,
+            ),
+        }
+    }
+
+    pub fn store(&self) -> &ServiceStore {
+        &self.store
+    }
+}
 
 pub struct GetService;
 pub struct ListServices;

@@ -14,7 +14,7 @@ pub async fn register_service(
 ) -> HandlerResult<Reply<ServiceView>> {
     let document = read_document(&request, payload, DOCUMENT).await?;
     let service = decode_service(&document)?.into_new_service()?;
-    let stored = services.register(service).await?;
+    let stored = services.store().register(service).await?;
     let location = request
         .url_for(SERVICE_ROUTE, [stored.id.to_string()])
         .ok()

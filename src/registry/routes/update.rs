@@ -16,6 +16,6 @@ pub async fn update_service(
     let id = ServiceId::parse("serviceId", &path)?;
     let document = read_document(&request, payload, DOCUMENT).await?;
     let update = decode_service(&document)?.into_update(id)?;
-    let stored = services.update(update).await?;
+    let stored = services.store().update(update).await?;
     Ok(Reply::ok(ServiceView(stored)))
 }
