@@ -199,7 +199,7 @@ impl AdminListener {
         .map_err(bind_error)?
         .run();
         let handle = server.handle();
-        actix_web::rt::spawn(server);
+        tokio::spawn(server);
         Ok(Self { address, handle })
     }
 }

@@ -3,11 +3,11 @@
 use clap::Subcommand;
 
 use super::principal::parse_tenant;
-use crate::platform::metrics::Metrics;
 use crate::events::Events;
 use crate::identity::{parse_description, Directory, TenantId, TenantName, TenantRef};
 use crate::live::LiveStore;
 use crate::platform::db::Database;
+use crate::platform::metrics::Metrics;
 use crate::settings::Settings;
 
 #[derive(Debug, Subcommand)]

@@ -16,8 +16,8 @@ use super::error::{IdentityError as Error, Result};
 use super::store::{self, Authentication};
 use crate::platform::db::{now_millis, Database};
 use crate::platform::metrics::Metrics;
-use prometheus::IntCounter;
 use crate::settings::AuthSettings;
+use prometheus::IntCounter;
 
 const AUTH_TOKEN_HEADER: &str = "X-Auth-Token";
 

@@ -125,3 +125,57 @@ impl Freshness {
         });
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::platform::db::DatabaseUrl;
+    use crate::settings::DatabaseSettings;
+
+    fn settings(max_staleness: Duration) -> CacheSettings {
+        CacheSettings {
+            capacity_bytes: 1 << 20,
+            poll_interval: Duration::from_millis(50),
+            max_staleness,
+        }
+    }
+
+    #[tokio::test]
+    async fn the_epoch_moves_on_local_writes_and_polled_remote_ones_and_lapses_unpolled() {
+        let directory = tempfile::tempdir().unwrap();
+        let url = DatabaseUrl::parse(&directory.path().join("f.db").display().to_string()).unwrap();
+        let database = Database::open(url, &DatabaseSettings::default()).unwrap();
+        let here = Freshness::new("registry.services", &settings(Duration::from_millis(300)));
+        let there = Freshness::new("registry.services", &settings(Duration::from_secs(5)));
+
+        assert_eq!(
+            here.epoch(),
+            None,
+            "nothing is vouched for before the first poll"
+        );
+        here.poll(&database).await.unwrap();
+        let first = here.epoch().expect("fresh after a poll");
+        here.poll(&database).await.unwrap();
+        assert_eq!(
+            here.epoch(),
+            Some(first),
+            "an unmoved counter keeps the epoch"
+        );
+
+        here.wrote();
+        let second = here.epoch().unwrap();
+        assert_ne!(second, first, "a local write moves the epoch at once");
+
+        // Another node's committed write reaches this node at its next poll.
+        database.with_connection(|conn| there.bump(conn)).unwrap();
+        assert_eq!(here.epoch(), Some(second), "not before the poll");
+        here.poll(&database).await.unwrap();
+        assert_ne!(here.epoch(), Some(second));
+
+        // Without a successful poll the cache lapses after max_staleness.
+        tokio::time::sleep(Duration::from_millis(350)).await;
+        assert_eq!(here.epoch(), None);
+        here.poll(&database).await.unwrap();
+        assert!(here.epoch().is_some());
+    }
+}

@@ -181,9 +181,7 @@ impl Metrics {
     pub fn render(&self) -> Vec<u8> {
         let state = self.database.pool_state();
         let idle = i64::from(state.idle_connections);
-        self.pool_connections
-            .with_label_values(&["idle"])
-            .set(idle);
+        self.pool_connections.with_label_values(&["idle"]).set(idle);
         self.pool_connections
             .with_label_values(&["in_use"])
             .set(i64::from(state.connections) - idle);

@@ -58,7 +58,6 @@ impl Registry {
 
     /// The poller that lets other nodes' writes reach this node's cached reads.
     pub fn start_workers(&self, workers: &mut Workers) {
-        self.freshness
-            .start_poller(workers, self.database.clone());
+        self.freshness.start_poller(workers, self.database.clone());
     }
 }

@@ -167,6 +167,8 @@ impl Format {
 
 pub struct TestApp {
     pub address: String,
+    /// The admin listener (`GET /metrics`), when the settings give `admin_bind`.
+    pub admin_address: Option<String>,
     pub database: Database,
     pub database_url: String,
     /// An SA token, for tests that are not about privileges.
@@ -214,10 +216,12 @@ impl TestApp {
             .await
             .expect("application starts");
         let address = format!("http://{}", application.address());
+        let admin_address = application.admin_url();
         let database = application.database().clone();
         tokio::spawn(application.run_until_stopped());
         Self {
             address,
+            admin_address,
             database,
             database_url: url.to_owned(),
             token: String::new(),

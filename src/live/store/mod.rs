@@ -139,7 +139,11 @@ impl LiveStore {
                 services::heartbeat(conn, tenant, &service, &token, now_millis())
             })
             .await?;
-        let counted = if outcome.is_ok() { "accepted" } else { "refused" };
+        let counted = if outcome.is_ok() {
+            "accepted"
+        } else {
+            "refused"
+        };
         self.heartbeats.with_label_values(&[counted]).inc();
         outcome.map_err(|refused| match refused {
             services::Refused::NoService => LiveError::not_found("Service", &id),

@@ -17,9 +17,14 @@ pub use error::DbError;
 
 use crate::settings::DatabaseSettings;
 
-/// A pool of connections to one database, migrated to the current schema.
+/// A pool of connections to one database, migrated to the current schema. Cheap to
+/// clone (one reference count): every request's guard clones it.
 #[derive(Clone)]
 pub struct Database {
+    inner: Arc<Shared>,
+}
+
+struct Shared {
     pool: Pool<ConnectionManager>,
     url: DatabaseUrl,
     deadline: Duration,
@@ -113,17 +118,19 @@ impl Database {
                 cause: cause.into(),
             })?;
         Ok(Self {
-            pool,
-            url,
-            deadline,
-            blocking_threads,
-            sqlite_writer: Arc::default(),
-            metrics: PoolMetrics::new(),
+            inner: Arc::new(Shared {
+                pool,
+                url,
+                deadline,
+                blocking_threads,
+                sqlite_writer: Arc::default(),
+                metrics: PoolMetrics::new(),
+            }),
         })
     }
 
     pub fn url(&self) -> &DatabaseUrl {
-        &self.url
+        &self.inner.url
     }
 
     /// One round trip to the database: readiness for `/healthz`.
@@ -159,11 +166,11 @@ impl Database {
     {
         let database = self.clone();
         let task = actix_web::web::block(move || database.with_connection(work));
-        let _in_flight = GaugeGuard::enter(&self.metrics.in_flight);
-        match actix_web::rt::time::timeout(self.deadline, task).await {
+        let _in_flight = GaugeGuard::enter(&self.inner.metrics.in_flight);
+        match actix_web::rt::time::timeout(self.inner.deadline, task).await {
             Ok(Ok(outcome)) => outcome,
             Ok(Err(cause)) => Err(DbError::Task(cause).into()),
-            Err(_) => Err(DbError::Deadline(self.deadline).into()),
+            Err(_) => Err(DbError::Deadline(self.inner.deadline).into()),
         }
     }
 
@@ -175,8 +182,8 @@ impl Database {
         E: From<DbError> + Send + 'static,
         F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
     {
-        let writer =
-            matches!(self.url, DatabaseUrl::Sqlite(_)).then(|| Arc::clone(&self.sqlite_writer));
+        let writer = matches!(self.inner.url, DatabaseUrl::Sqlite(_))
+            .then(|| Arc::clone(&self.inner.sqlite_writer));
         self.run(move |conn| {
             let _turn = writer
                 .as_ref()
@@ -190,27 +197,27 @@ impl Database {
     /// this process: beyond a couple of threads they only add context switches. PostgreSQL
     /// calls mostly wait on the network, so more of them may be in flight.
     pub fn blocking_threads_per_worker(&self) -> usize {
-        self.blocking_threads
+        self.inner.blocking_threads
     }
 
     pub fn pool_metrics(&self) -> &PoolMetrics {
-        &self.metrics
+        &self.inner.metrics
     }
 
     pub fn pool_state(&self) -> r2d2::State {
-        self.pool.state()
+        self.inner.pool.state()
     }
 
     pub fn pool_max_size(&self) -> u32 {
-        self.pool.max_size()
+        self.inner.pool.max_size()
     }
 
     fn checkout(&self) -> Result<PooledConnection<ConnectionManager>, DbError> {
-        let waiting = GaugeGuard::enter(&self.metrics.waiting);
-        let checked_out = self.pool.get();
+        let waiting = GaugeGuard::enter(&self.inner.metrics.waiting);
+        let checked_out = self.inner.pool.get();
         drop(waiting);
         checked_out.map_err(|cause| {
-            self.metrics.checkout_timeouts.inc();
+            self.inner.metrics.checkout_timeouts.inc();
             DbError::Checkout(cause)
         })
     }

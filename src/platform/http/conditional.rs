@@ -58,7 +58,9 @@ impl Condition {
         let mut not_modified = HttpResponse::NotModified().finish();
         for (name, value) in response.headers() {
             if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
-                not_modified.headers_mut().append(name.clone(), value.clone());
+                not_modified
+                    .headers_mut()
+                    .append(name.clone(), value.clone());
             }
         }
         ServiceResponse::new(request, not_modified)
@@ -100,7 +102,10 @@ mod tests {
         assert!(condition("\"x\", \"abc\"").matches(&ours));
         assert!(condition("*").matches(&ours));
         assert!(!condition("\"abcd\"").matches(&ours));
-        assert!(!condition("abc").matches(&ours), "an unquoted tag is not ours");
+        assert!(
+            !condition("abc").matches(&ours),
+            "an unquoted tag is not ours"
+        );
         assert!(!Condition {
             if_none_match: None
         }

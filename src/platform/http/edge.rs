@@ -180,9 +180,7 @@ fn redact_tokens(target: String) -> String {
 }
 
 fn new_request_id() -> String {
-    let mut bytes = [0u8; 8];
-    rand::rng().fill_bytes(&mut bytes);
-    hex::encode(bytes)
+    format!("{:016x}", rand::rng().next_u64())
 }
 
 /// The format the edge negotiated for this request.

@@ -15,7 +15,7 @@ pub async fn get_service(
     let id = ServiceId::parse("serviceId", &path)?;
     let store = services.store();
     let rendered = services
-        .rendered
+        .rendered()
         .get_or_render(Read::One(id), negotiated_format(&request), || async {
             Ok::<_, RegistryError>((ServiceView(store.find(id).await?), None))
         })

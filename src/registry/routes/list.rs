@@ -31,11 +31,15 @@ pub async fn list_services(
     let store = services.store();
     let load = || async {
         let page = store.list(page_request.clone()).await?;
-        let next = page.items.last().filter(|_| page.has_more).map(|last| last.id);
+        let next = page
+            .items
+            .last()
+            .filter(|_| page.has_more)
+            .map(|last| last.id);
         Ok::<_, RegistryError>((ServicePage(page.items), next))
     };
     let rendered = services
-        .rendered
+        .rendered()
         .get_or_render(
             Read::Page(page_request.clone()),
             negotiated_format(&request),

@@ -5,6 +5,8 @@ mod list;
 mod register;
 mod update;
 
+use std::sync::Arc;
+
 use actix_web::web;
 
 use super::domain::{PageRequest, ServiceId};
@@ -32,8 +34,11 @@ enum Read {
 /// The store, and the representations reads rendered from it: served again until a
 /// write moves the registry's epoch (see `crate::platform::freshness`). A page keeps
 /// its next marker beside its body, for the `Link` header.
+/// Cheap to clone (one reference count): every request's guard clones it.
 #[derive(Clone)]
-pub struct ServiceData {
+pub struct ServiceData(Arc<Shared>);
+
+struct Shared {
     store: ServiceStore,
     rendered: RenderCache<Read, Option<ServiceId>>,
 }
@@ -45,7 +50,7 @@ impl ServiceData {
         settings: &CacheSettings,
         metrics: &Metrics,
     ) -> Self {
-        Self {
+        Self(Arc::new(Shared {
             store,
             rendered: RenderCache::new(
                 "registry.services",
@@ -53,11 +58,15 @@ impl ServiceData {
                 settings.capacity_bytes,
                 metrics,
             ),
-        }
+        }))
     }
 
     pub fn store(&self) -> &ServiceStore {
-        &self.store
+        &self.0.store
+    }
+
+    fn rendered(&self) -> &RenderCache<Read, Option<ServiceId>> {
+        &self.0.rendered
     }
 }
 
