@@ -1,7 +1,9 @@
-//! Seeds a benchmark database through the registry's own storage API: N services with ids
-//! 1..=N in transactions of 10,000, and a principal `bench` (SA) whose token is printed.
+//! Seeds a benchmark database through the registry's own storage API: services with ids
+//! FROM..=N in transactions of 10,000 and, when FROM is 1 (a new database), a principal
+//! `bench` (SA) whose token is printed. A larger FROM grows a seeded table (bench/run
+//! measures one table at several sizes); running servers see the new rows at once.
 //!
-//! Usage: bench-seed --database-url URL --services N
+//! Usage: bench-seed --database-url URL --services N [--from FROM]
 
 use std::time::{Duration, Instant};
 
@@ -50,9 +52,10 @@ fn main() {
         &Settings::default().database,
     )
     .expect("database opens");
+    let from: u64 = argument("--from").map_or(1, |n| n.parse().expect("--from N"));
     let store = ServiceStore::standalone(database.clone());
     let started = Instant::now();
-    let mut next = 1;
+    let mut next = from;
     while next <= count {
         let last = (next + BATCH - 1).min(count);
         store
@@ -60,7 +63,13 @@ fn main() {
             .expect("seeding");
         next = last + 1;
     }
-    eprintln!("seeded {count} services in {:.1?}", started.elapsed());
+    eprintln!(
+        "seeded services {from}..={count} in {:.1?}",
+        started.elapsed()
+    );
+    if from > 1 {
+        return;
+    }
     let name = PrincipalName::parse("bench").unwrap();
     let directory = Directory::new(database);
     directory

@@ -40,7 +40,7 @@ pub struct Settings {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct CacheSettings {
-    /// Bytes of rendered bodies kept; 0 turns the cache off.
+    /// Bytes of rendered bodies kept; 0 turns the cache off (every read renders anew).
     pub capacity_bytes: u64,
     /// How often each node reads the generation counters that other nodes' writes bump.
     #[serde(with = "humantime_serde")]

@@ -58,7 +58,8 @@ struct Lookups {
 /// the first to be evicted.
 pub struct RenderCache<K, M> {
     freshness: Freshness,
-    entries: Cache<(u64, Format, K), Arc<Rendered<M>>>,
+    /// `None`: the cache is off (`cache.capacity_bytes = 0`), every read renders.
+    entries: Option<Cache<(u64, Format, K), Arc<Rendered<M>>>>,
     lookups: Lookups,
 }
 
@@ -82,12 +83,14 @@ where
     M: Send + Sync + 'static,
 {
     pub fn new(name: &str, freshness: Freshness, capacity_bytes: u64, metrics: &Metrics) -> Self {
-        let entries = Cache::builder()
-            .max_capacity(capacity_bytes)
-            .weigher(|_, rendered: &Arc<Rendered<M>>| {
-                u32::try_from(rendered.body.len() + 128).unwrap_or(u32::MAX)
-            })
-            .build();
+        let entries = (capacity_bytes > 0).then(|| {
+            Cache::builder()
+                .max_capacity(capacity_bytes)
+                .weigher(|_, rendered: &Arc<Rendered<M>>| {
+                    u32::try_from(rendered.body.len() + 128).unwrap_or(u32::MAX)
+                })
+                .build()
+        });
         let lookup = |result| metrics.read_cache.with_label_values(&[name, result]);
         Self {
             freshness,
@@ -113,20 +116,20 @@ where
         R: Representation,
         Fut: Future<Output = Result<(R, M), E>>,
     {
-        let Some(epoch) = self.freshness.epoch() else {
+        let (Some(entries), Some(epoch)) = (&self.entries, self.freshness.epoch()) else {
             self.lookups.bypass.inc();
             let (representation, meta) = load().await?;
             return Ok(Arc::new(Rendered::new(&representation, format, meta)));
         };
         let key = (epoch, format, key);
-        if let Some(rendered) = self.entries.get(&key) {
+        if let Some(rendered) = entries.get(&key) {
             self.lookups.hit.inc();
             return Ok(rendered);
         }
         self.lookups.miss.inc();
         let (representation, meta) = load().await?;
         let rendered = Arc::new(Rendered::new(&representation, format, meta));
-        self.entries.insert(key, Arc::clone(&rendered));
+        entries.insert(key, Arc::clone(&rendered));
         Ok(rendered)
     }
 }
