@@ -9,8 +9,11 @@ use std::error::Error;
 
 use plotters::prelude::*;
 
+/// A named line of (x, y) points.
+type Series = (String, Vec<(f64, f64)>);
+
 /// Series in the order they first appear, each with its points in x order.
-fn read_series(path: &str) -> Result<Vec<(String, Vec<(f64, f64)>)>, Box<dyn Error>> {
+fn read_series(path: &str) -> Result<Vec<Series>, Box<dyn Error>> {
     let text = std::fs::read_to_string(path)?;
     let mut order = Vec::new();
     let mut points: BTreeMap<String, Vec<(f64, f64)>> = BTreeMap::new();
@@ -35,6 +38,17 @@ fn read_series(path: &str) -> Result<Vec<(String, Vec<(f64, f64)>)>, Box<dyn Err
             (series, line)
         })
         .collect())
+}
+
+/// 1k, 250k, 1M: axis labels people read at a glance.
+fn short(value: f64) -> String {
+    if value >= 1_000_000.0 {
+        format!("{}M", value / 1_000_000.0)
+    } else if value >= 1_000.0 {
+        format!("{}k", value / 1_000.0)
+    } else {
+        format!("{value}")
+    }
 }
 
 fn main() -> Result<(), Box<dyn Error>> {
@@ -64,13 +78,12 @@ fn main() -> Result<(), Box<dyn Error>> {
         .configure_mesh()
         .x_desc(x_label)
         .y_desc(y_label)
-        .x_label_formatter(&|x| {
-            if *x >= 1_000_000.0 {
-                format!("{}M", x / 1_000_000.0)
-            } else if *x >= 1_000.0 {
-                format!("{}k", x / 1_000.0)
+        .x_label_formatter(&|x| short(*x))
+        .y_label_formatter(&|y| {
+            if y_max > 100.0 {
+                short(*y)
             } else {
-                format!("{x}")
+                format!("{y:.1}")
             }
         })
         .draw()?;

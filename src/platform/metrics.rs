@@ -3,6 +3,9 @@
 //! something, and served as text by the admin listener (see `crate::app`).
 
 use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::http::{Method, StatusCode};
 
 use prometheus::{
     Encoder, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge,
@@ -29,10 +32,8 @@ pub struct Metrics {
 pub struct Families {
     registry: Registry,
     database: Database,
-    /// `route` is the route's template (`/v2.0/HP-IDM/v1.0/services/{serviceId}`), or
-    /// `unmatched`, so ids never multiply the series.
-    pub http_requests: IntCounterVec,
-    pub http_latency: HistogramVec,
+    http_requests: IntCounterVec,
+    http_latency: HistogramVec,
     pool_connections: IntGaugeVec,
     pool_max: IntGauge,
     pub auth_cache: IntCounterVec,
@@ -175,6 +176,24 @@ impl Metrics {
                 long_poll_waiters,
             }),
         }
+    }
+
+    /// One answered request. `route` is the matched route's template (`None`: no route
+    /// matched, counted as `unmatched`, so ids in paths never multiply the series).
+    pub fn observe_request(
+        &self,
+        route: Option<&str>,
+        method: &Method,
+        status: StatusCode,
+        elapsed: Duration,
+    ) {
+        let route = route.unwrap_or("unmatched");
+        self.http_requests
+            .with_label_values(&[route, method.as_str(), status.as_str()])
+            .inc();
+        self.http_latency
+            .with_label_values(&[route, method.as_str()])
+            .observe(elapsed.as_secs_f64());
     }
 
     /// The Prometheus text exposition of every metric, with the pool's state read now.

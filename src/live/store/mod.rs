@@ -16,7 +16,7 @@ use crate::identity::TenantId;
 use crate::platform::db::{now_millis, Database};
 use crate::platform::metrics::Metrics;
 use crate::settings::LiveSettings;
-use prometheus::IntCounterVec;
+use prometheus::IntCounter;
 
 /// A tenant's resource limits in force.
 pub struct ResourceLimits {
@@ -30,7 +30,8 @@ pub struct LiveStore {
     events: Events,
     default_services: i64,
     default_values: i64,
-    heartbeats: IntCounterVec,
+    /// Heartbeats accepted and refused.
+    heartbeats: [IntCounter; 2],
 }
 
 impl LiveStore {
@@ -43,7 +44,8 @@ impl LiveStore {
         Self {
             database,
             events,
-            heartbeats: metrics.heartbeats.clone(),
+            heartbeats: ["accepted", "refused"]
+                .map(|outcome| metrics.heartbeats.with_label_values(&[outcome])),
             default_services: i64::from(settings.default_service_limit),
             default_values: i64::from(settings.default_configuration_value_limit),
         }
@@ -139,12 +141,7 @@ impl LiveStore {
                 services::heartbeat(conn, tenant, &service, &token, now_millis())
             })
             .await?;
-        let counted = if outcome.is_ok() {
-            "accepted"
-        } else {
-            "refused"
-        };
-        self.heartbeats.with_label_values(&[counted]).inc();
+        self.heartbeats[usize::from(outcome.is_err())].inc();
         outcome.map_err(|refused| match refused {
             services::Refused::NoService => LiveError::not_found("Service", &id),
             services::Refused::BadToken => LiveError::not_found("HeartbeatMarker", token),

@@ -88,15 +88,7 @@ pub async fn edge(
     let elapsed = started.elapsed();
     if let Some(metrics) = metrics {
         let route = response.request().match_pattern();
-        let route = route.as_deref().unwrap_or("unmatched");
-        metrics
-            .http_requests
-            .with_label_values(&[route, method.as_str(), status.as_str()])
-            .inc();
-        metrics
-            .http_latency
-            .with_label_values(&[route, method.as_str()])
-            .observe(elapsed.as_secs_f64());
+        metrics.observe_request(route.as_deref(), &method, status, elapsed);
     }
     let elapsed = elapsed.as_secs_f64() * 1000.0;
     let status = status.as_u16();

@@ -53,13 +53,16 @@ struct Lookups {
     bypass: IntCounter,
 }
 
+/// Representations by (epoch, format, what was asked).
+type Entries<K, M> = Cache<(u64, Format, K), Arc<Rendered<M>>>;
+
 /// Rendered representations of one kind of data, dropped whenever its epoch moves.
 /// Bounded by the bytes it holds; entries of past epochs are never read again and are
 /// the first to be evicted.
 pub struct RenderCache<K, M> {
     freshness: Freshness,
     /// `None`: the cache is off (`cache.capacity_bytes = 0`), every read renders.
-    entries: Option<Cache<(u64, Format, K), Arc<Rendered<M>>>>,
+    entries: Option<Entries<K, M>>,
     lookups: Lookups,
 }
 

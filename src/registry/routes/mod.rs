@@ -53,7 +53,7 @@ impl ServiceData {
         Self(Arc::new(Shared {
             store,
             rendered: RenderCache::new(
-                "registry.services",
+                super::GENERATION,
                 freshness,
                 settings.capacity_bytes,
                 metrics,
