@@ -2,7 +2,8 @@
 //! `series<TAB>x<TAB>y` rows (x on a logarithmic axis: table sizes and connection counts
 //! both span orders of magnitude).
 //!
-//! Usage: bench-chart DATA.tsv CHART.svg TITLE X-LABEL Y-LABEL
+//! Usage: bench-chart DATA.tsv CHART.svg TITLE X-LABEL Y-LABEL [LEGEND]
+//! LEGEND: where the legend goes, `upper-left` (default), `middle-right` or `lower-right`.
 
 use std::collections::BTreeMap;
 use std::error::Error;
@@ -53,8 +54,22 @@ fn short(value: f64) -> String {
 
 fn main() -> Result<(), Box<dyn Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let [data, output, title, x_label, y_label] = &args[..] else {
-        return Err("usage: bench-chart DATA.tsv CHART.svg TITLE X-LABEL Y-LABEL".into());
+    let (data, output, title, x_label, y_label, legend) = match &args[..] {
+        [data, output, title, x_label, y_label] => (data, output, title, x_label, y_label, None),
+        [data, output, title, x_label, y_label, legend] => {
+            (data, output, title, x_label, y_label, Some(legend.as_str()))
+        }
+        _ => {
+            return Err(
+                "usage: bench-chart DATA.tsv CHART.svg TITLE X-LABEL Y-LABEL [LEGEND]".into(),
+            )
+        }
+    };
+    let legend = match legend {
+        None | Some("upper-left") => SeriesLabelPosition::UpperLeft,
+        Some("middle-right") => SeriesLabelPosition::MiddleRight,
+        Some("lower-right") => SeriesLabelPosition::LowerRight,
+        Some(other) => return Err(format!("unknown legend position {other}").into()),
     };
     let series = read_series(data)?;
     let all = || series.iter().flat_map(|(_, points)| points.iter());
@@ -104,7 +119,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     }
     chart
         .configure_series_labels()
-        .position(SeriesLabelPosition::UpperLeft)
+        .position(legend)
         .background_style(WHITE.mix(0.85))
         .border_style(BLACK)
         .draw()?;
