@@ -145,7 +145,7 @@ mod tests {
         let directory = tempfile::tempdir().unwrap();
         let url = DatabaseUrl::parse(&directory.path().join("f.db").display().to_string()).unwrap();
         let database = Database::open(url, &DatabaseSettings::default()).unwrap();
-        let here = Freshness::new("registry.services", &settings(Duration::from_millis(300)));
+        let here = Freshness::new("registry.services", &settings(Duration::from_secs(1)));
         let there = Freshness::new("registry.services", &settings(Duration::from_secs(5)));
 
         assert_eq!(
@@ -173,7 +173,7 @@ mod tests {
         assert_ne!(here.epoch(), Some(second));
 
         // Without a successful poll the cache lapses after max_staleness.
-        tokio::time::sleep(Duration::from_millis(350)).await;
+        tokio::time::sleep(Duration::from_millis(1100)).await;
         assert_eq!(here.epoch(), None);
         here.poll(&database).await.unwrap();
         assert!(here.epoch().is_some());

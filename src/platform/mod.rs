@@ -1,4 +1,5 @@
-//! What every subsystem stands on: the database, the HTTP edge and background workers.
+//! What every subsystem stands on: the database, the HTTP edge, background workers, the
+//! freshness of cached reads and the metrics.
 
 pub mod db;
 pub mod freshness;
