@@ -20,7 +20,7 @@ use signal::FeedSignal;
 use crate::identity::TenantId;
 use crate::platform::db::{now_millis, Database, DbError};
 use crate::platform::error_chain;
-use crate::platform::metrics::Metrics;
+use crate::platform::metrics::{GaugeGuard, Metrics};
 use crate::platform::workers::Workers;
 use crate::settings::LiveSettings;
 
@@ -88,7 +88,8 @@ impl Events {
     pub async fn read(&self, tenant: TenantId, query: FeedQuery) -> Result<FeedPage, DbError> {
         let deadline = tokio::time::Instant::now() + query.wait;
         let marker = query.marker.map(|marker| marker.to_string());
-        let _waiting = (!query.wait.is_zero()).then(|| WaiterGuard::enter(&self.metrics));
+        let _waiting =
+            (!query.wait.is_zero()).then(|| GaugeGuard::enter(&self.metrics.long_poll_waiters));
         loop {
             let mut changed = self.signal.subscribe(tenant);
             let (start, kind, limit) = (query.start, query.kind, query.limit);
@@ -164,21 +165,5 @@ impl Events {
                 }
             },
         );
-    }
-}
-
-/// Counts a long poll in `events_long_poll_waiters` while it lasts.
-struct WaiterGuard(Metrics);
-
-impl WaiterGuard {
-    fn enter(metrics: &Metrics) -> Self {
-        metrics.long_poll_waiters.inc();
-        Self(metrics.clone())
-    }
-}
-
-impl Drop for WaiterGuard {
-    fn drop(&mut self) {
-        self.0.long_poll_waiters.dec();
     }
 }

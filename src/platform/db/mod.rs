@@ -11,6 +11,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use diesel::r2d2::{self, ManageConnection, Pool, PooledConnection};
 use prometheus::{IntCounter, IntGauge};
 
+use crate::platform::metrics::GaugeGuard;
+
 use connection::{run_migrations, ConnectionManager};
 pub use connection::{DatabaseUrl, DbConnection, InvalidDatabaseUrl};
 pub use error::DbError;
@@ -220,23 +222,6 @@ impl Database {
             self.inner.metrics.checkout_timeouts.inc();
             DbError::Checkout(cause)
         })
-    }
-}
-
-/// Counts one in a gauge while it lives, so an early return or a cancelled future
-/// cannot leave the gauge off by one.
-struct GaugeGuard<'a>(&'a IntGauge);
-
-impl<'a> GaugeGuard<'a> {
-    fn enter(gauge: &'a IntGauge) -> Self {
-        gauge.inc();
-        Self(gauge)
-    }
-}
-
-impl Drop for GaugeGuard<'_> {
-    fn drop(&mut self) {
-        self.0.dec();
     }
 }
 
