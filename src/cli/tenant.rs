@@ -1,11 +1,13 @@
 //! `tenant`: the scopes tokens are issued for.
 
+use std::time::Duration;
+
 use clap::Subcommand;
 
 use super::principal::parse_tenant;
 use crate::events::Events;
 use crate::identity::{parse_description, Directory, TenantId, TenantName, TenantRef};
-use crate::live::LiveStore;
+use crate::live::{LiveStore, OwnLimits, RatePolicy};
 use crate::platform::db::Database;
 use crate::platform::metrics::Metrics;
 use crate::settings::Settings;
@@ -31,7 +33,8 @@ pub enum TenantCommand {
         #[arg(value_parser = parse_tenant)]
         tenant: TenantRef,
     },
-    /// Set the tenant's live-registry resource limits (those given), then print both.
+    /// Set the tenant's live-registry limits (those given), then print all of them. The
+    /// rate limit changes on running servers within their `rate_sync_interval`.
     Limits {
         #[arg(value_parser = parse_tenant)]
         tenant: TenantRef,
@@ -41,7 +44,21 @@ pub enum TenantCommand {
         /// Configuration values the tenant may have.
         #[arg(long)]
         configuration_values: Option<u32>,
+        /// Requests (heartbeats not counted) the tenant may make per window.
+        #[arg(long)]
+        requests: Option<u32>,
+        /// The rate limit's window, e.g. `24h` or `90s` (at least 1 s).
+        #[arg(long, value_parser = parse_window)]
+        window: Option<Duration>,
     },
+}
+
+fn parse_window(raw: &str) -> Result<Duration, String> {
+    let window = humantime::parse_duration(raw).map_err(|e| e.to_string())?;
+    if window.as_millis() < RatePolicy::MIN_WINDOW_MS as u128 {
+        return Err("the window must be at least 1s".into());
+    }
+    Ok(window)
 }
 
 fn parse_id(raw: &str) -> Result<TenantId, String> {
@@ -73,15 +90,29 @@ pub fn run(database: &Database, settings: &Settings, command: TenantCommand) -> 
             tenant,
             services,
             configuration_values,
+            requests,
+            window,
         } => {
             let tenant = directory.tenant(&tenant)?.id;
             // Counted nowhere: a command has no metrics listener.
             let metrics = Metrics::new(database.clone());
             let events = Events::new(database.clone(), &settings.live, &metrics);
             let store = LiveStore::new(database.clone(), events, &settings.live, &metrics);
-            let limits = store.set_limits(tenant, services, configuration_values)?;
-            println!("services: {}", limits.services);
-            println!("configuration values: {}", limits.configuration_values);
+            let changes = OwnLimits {
+                services: services.map(i64::from),
+                configuration_values: configuration_values.map(i64::from),
+                requests: requests.map(i64::from),
+                rate_window_ms: window.map(|w| i64::try_from(w.as_millis()).unwrap_or(i64::MAX)),
+            };
+            let (resources, rate) = store.set_limits(tenant, &changes)?;
+            println!("services: {}", resources.services);
+            println!("configuration values: {}", resources.configuration_values);
+            let window = Duration::from_millis(u64::try_from(rate.window_ms()).unwrap_or(0));
+            println!(
+                "requests: {} per {}",
+                rate.requests(),
+                humantime::format_duration(window)
+            );
         }
     }
     Ok(())

@@ -27,7 +27,7 @@ pub use guard::{Authenticator, Guarded, Policy};
 pub use secrets::Secret;
 pub use store::BOOTSTRAP_ADMIN;
 pub use tenant::{parse_description, Tenant, TenantId, TenantName, TenantRef};
-pub use tenant_guard::{InTenant, TenantAccess, TenantGate};
+pub use tenant_guard::{InTenant, Metered, Metering, TenantAccess, TenantGate, Unmetered};
 
 use crate::platform::db::Database;
 use crate::platform::error_chain;

@@ -4,6 +4,7 @@
 //! be enabled. Then the tenant's gate (the live registry's rate limit) admits the request.
 
 use std::future::Future;
+use std::marker::PhantomData;
 use std::ops::Deref;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -76,14 +77,36 @@ impl TenantAccess {
     }
 }
 
-/// `D` for a caller admitted in the path's tenant (`{tenant_id}`). Like [`super::Guarded`],
-/// `D` is plain app data, reachable only through this guard.
-pub struct InTenant<D> {
-    tenant: Tenant,
-    data: D,
+/// Whether a route's requests pass the tenant's gate (count against its rate limit):
+/// said in the handler's signature, `InTenant<D>` or `InTenant<D, Unmetered>`.
+pub trait Metering: 'static {
+    const METERED: bool;
 }
 
-impl<D> InTenant<D> {
+/// The default: the tenant's gate admits (and counts) every request.
+pub struct Metered;
+
+/// Requests bounded otherwise (a heartbeat needs the token the last one returned): not
+/// counted, never refused by the gate.
+pub struct Unmetered;
+
+impl Metering for Metered {
+    const METERED: bool = true;
+}
+
+impl Metering for Unmetered {
+    const METERED: bool = false;
+}
+
+/// `D` for a caller admitted in the path's tenant (`{tenant_id}`). Like [`super::Guarded`],
+/// `D` is plain app data, reachable only through this guard.
+pub struct InTenant<D, M: Metering = Metered> {
+    tenant: Tenant,
+    data: D,
+    metering: PhantomData<M>,
+}
+
+impl<D, M: Metering> InTenant<D, M> {
     pub fn tenant(&self) -> &Tenant {
         &self.tenant
     }
@@ -93,7 +116,7 @@ impl<D> InTenant<D> {
     }
 }
 
-impl<D> Deref for InTenant<D> {
+impl<D, M: Metering> Deref for InTenant<D, M> {
     type Target = D;
 
     fn deref(&self) -> &D {
@@ -101,7 +124,7 @@ impl<D> Deref for InTenant<D> {
     }
 }
 
-impl<D: Clone + 'static> FromRequest for InTenant<D> {
+impl<D: Clone + 'static, M: Metering> FromRequest for InTenant<D, M> {
     type Error = actix_web::Error;
     type Future = Pin<Box<dyn Future<Output = std::result::Result<Self, actix_web::Error>>>>;
 
@@ -134,10 +157,14 @@ impl<D: Clone + 'static> FromRequest for InTenant<D> {
                 return Err(Error::TenantHeaderMismatch.into());
             }
             let tenant = access.check(&caller, tenant).await?;
-            if let Some(gate) = gate {
+            if let Some(gate) = gate.filter(|_| M::METERED) {
                 gate.admit(tenant.id).await?;
             }
-            Ok(Self { tenant, data })
+            Ok(Self {
+                tenant,
+                data,
+                metering: PhantomData,
+            })
         })
     }
 }

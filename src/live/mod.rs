@@ -16,13 +16,15 @@ use std::sync::Arc;
 
 use actix_web::web;
 
+pub use domain::RatePolicy;
 pub use error::LiveError;
-pub use store::{LiveStore, ResourceLimits};
+pub use store::{LiveStore, OwnLimits, ResourceLimits};
 
 use crate::events::Events;
 use crate::identity::TenantGate;
 use crate::platform::db::Database;
 use crate::platform::error_chain;
+use crate::platform::http::SignificantSlash;
 use crate::platform::metrics::Metrics;
 use crate::platform::workers::Workers;
 use crate::settings::LiveSettings;
@@ -58,7 +60,8 @@ impl Live {
         config
             .app_data(self.store.clone())
             .app_data(gate)
-            .app_data(web::Data::new(self.rate.clone()));
+            .app_data(web::Data::new(self.rate.clone()))
+            .app_data(SignificantSlash(routes::slash_is_significant));
         routes::configure(config);
     }
 

@@ -1,13 +1,20 @@
 //! The per-tenant rate limit, counted on every node. Each node counts its own requests in
 //! memory and, every `rate_sync_interval`, adds them to the tenant's shared count in the
-//! database and reads the total back. A single node enforces the limit exactly; with N
-//! nodes a tenant may overshoot by what the other N-1 nodes serve it in one interval.
+//! database and reads the total back, with the tenant's own limit (`tenant limits
+//! --requests --window`) if it has one. A single node enforces the limit exactly; with N
+//! nodes a tenant may overshoot by what the other N-1 nodes serve it in one interval. A
+//! changed limit applies on every node within one interval.
+//!
+//! Heartbeats are not counted: each needs the token the last one returned, so the
+//! service limit bounds them already, and a tenant at its service limit heartbeating at
+//! the clients' cadence would otherwise spend a day's requests in about two hours.
 
 use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 
+use super::domain::RatePolicy;
 use super::error::{LiveError, Result};
 use super::store::limits;
 use crate::identity::{TenantGate, TenantId};
@@ -16,6 +23,7 @@ use crate::settings::LiveSettings;
 
 #[derive(Debug, Clone, Copy)]
 struct Count {
+    policy: RatePolicy,
     window_start: i64,
     /// Every node's requests as last read from the database (ours included).
     shared: i64,
@@ -26,58 +34,58 @@ struct Count {
 }
 
 impl Count {
+    fn new(policy: RatePolicy, window_start: i64, shared: i64) -> Self {
+        Self {
+            policy,
+            window_start,
+            shared,
+            in_flight: 0,
+            pending: 0,
+        }
+    }
+
     fn used(&self) -> i64 {
         self.shared + self.in_flight + self.pending
+    }
+
+    fn covers(&self, now: i64) -> bool {
+        self.window_start <= now && now < self.window_start + self.policy.window_ms()
     }
 }
 
 #[derive(Clone)]
 pub struct RateLimiter {
     database: Database,
-    limit: i64,
-    window: i64,
+    default: RatePolicy,
     counts: Arc<Mutex<HashMap<i64, Count>>>,
 }
 
 /// A tenant's rate: its limit, requests used in this window, and the window's length.
 pub struct RateUsage {
-    pub limit: i64,
+    pub policy: RatePolicy,
     pub used: i64,
-    pub window_hours: f64,
 }
 
 impl RateLimiter {
     pub fn new(database: Database, settings: &LiveSettings) -> Self {
         Self {
             database,
-            limit: i64::try_from(settings.rate_limit).unwrap_or(i64::MAX),
-            window: i64::try_from(settings.rate_window.as_millis())
-                .unwrap_or(i64::MAX)
-                .max(1000),
+            default: RatePolicy::from_settings(settings.rate_limit, settings.rate_window),
             counts: Arc::default(),
         }
-    }
-
-    fn window_start(&self, now: i64) -> i64 {
-        now - now.rem_euclid(self.window)
     }
 
     /// Counts a request of `tenant`, or refuses it when the window's allowance is spent.
     pub async fn admit(&self, tenant: TenantId) -> Result<()> {
         let now = now_millis();
-        let window_start = self.window_start(now);
-        self.load(tenant, window_start).await?;
+        let loaded = self.load(tenant, now).await?;
         let mut counts = self.lock();
-        let count = counts.entry(tenant.get()).or_insert(Count {
-            window_start,
-            shared: 0,
-            in_flight: 0,
-            pending: 0,
-        });
-        if count.used() >= self.limit {
-            let retry_after = (window_start + self.window - now + 999) / 1000;
+        let count = counts.entry(tenant.get()).or_insert(loaded);
+        if count.used() >= count.policy.requests() {
+            let window_end = count.window_start + count.policy.window_ms();
+            let retry_after = (window_end - now + 999) / 1000;
             return Err(LiveError::RateLimited {
-                limit: u64::try_from(self.limit).unwrap_or(0),
+                limit: u64::try_from(count.policy.requests()).unwrap_or(0),
                 retry_after: u64::try_from(retry_after).unwrap_or(1).max(1),
             });
         }
@@ -85,55 +93,84 @@ impl RateLimiter {
         Ok(())
     }
 
+    /// The tenant's rate as `GET /limits` shows it: its limit read afresh (so a change
+    /// shows at once, and applies here from now on), and this window's requests.
     pub async fn usage(&self, tenant: TenantId) -> Result<RateUsage> {
-        let window_start = self.window_start(now_millis());
-        self.load(tenant, window_start).await?;
-        let used = self.lock().get(&tenant.get()).map_or(0, Count::used);
+        let now = now_millis();
+        let mut loaded = self.load(tenant, now).await?;
+        let default = self.default;
+        let policy = self
+            .database
+            .run(move |conn| {
+                let own = limits::own_limits(conn, tenant)?;
+                Ok::<_, LiveError>(default.overridden(own.requests, own.rate_window_ms))
+            })
+            .await?;
+        let window_changed = {
+            let mut counts = self.lock();
+            let changed = match counts.get_mut(&tenant.get()) {
+                Some(count) if count.policy.window_ms() == policy.window_ms() => {
+                    count.policy = policy;
+                    false
+                }
+                Some(_) => true,
+                None => false,
+            };
+            if changed {
+                counts.remove(&tenant.get());
+            }
+            changed
+        };
+        if window_changed {
+            loaded = self.load(tenant, now).await?;
+        }
+        let count = self.lock().get(&tenant.get()).copied().unwrap_or(loaded);
         Ok(RateUsage {
-            limit: self.limit,
-            used,
-            window_hours: self.window as f64 / 3_600_000.0,
+            policy: count.policy,
+            used: count.used(),
         })
     }
 
-    /// First request of a tenant in this window on this node: start from the shared count.
-    async fn load(&self, tenant: TenantId, window_start: i64) -> Result<()> {
-        let current = self
+    /// First request of a tenant in this window on this node: read its limit and start
+    /// from the shared count (forgetting its ended windows). Returns the tenant's count as
+    /// it stands, for a caller that finds it gone again (a sync at a window's end).
+    async fn load(&self, tenant: TenantId, now: i64) -> Result<Count> {
+        if let Some(count) = self
             .lock()
             .get(&tenant.get())
-            .is_some_and(|count| count.window_start == window_start);
-        if current {
-            return Ok(());
+            .filter(|count| count.covers(now))
+        {
+            return Ok(*count);
         }
-        let tenant_id = tenant.get();
-        let shared = self
+        let default = self.default;
+        let (policy, window_start, shared) = self
             .database
-            .run_write(move |conn| limits::add_requests(conn, tenant_id, window_start, 0))
+            .run_write(move |conn| {
+                let own = limits::own_limits(conn, tenant)?;
+                let policy = default.overridden(own.requests, own.rate_window_ms);
+                let window_start = policy.window_start(now);
+                let shared = limits::add_requests(conn, tenant.get(), window_start, 0)?;
+                limits::forget_windows_before(conn, tenant.get(), window_start)?;
+                Ok::<_, LiveError>((policy, window_start, shared))
+            })
             .await?;
         let mut counts = self.lock();
-        let count = counts.entry(tenant_id).or_insert(Count {
-            window_start,
-            shared,
-            in_flight: 0,
-            pending: 0,
-        });
-        if count.window_start != window_start {
-            *count = Count {
-                window_start,
-                shared,
-                in_flight: 0,
-                pending: 0,
-            };
+        let count = counts
+            .entry(tenant.get())
+            .or_insert(Count::new(policy, window_start, shared));
+        if !count.covers(now) {
+            *count = Count::new(policy, window_start, shared);
         }
-        Ok(())
+        Ok(*count)
     }
 
-    /// Adds this node's new requests to the shared counts and reads every tenant's total.
+    /// Adds this node's new requests to the shared counts, and reads every tenant's total
+    /// and limit. A tenant whose window length changed starts afresh at its next request.
     pub async fn sync(&self) -> Result<()> {
-        let current_window = self.window_start(now_millis());
+        let now = now_millis();
         let batch: Vec<(i64, i64, i64)> = {
             let mut counts = self.lock();
-            counts.retain(|_, count| count.window_start == current_window);
+            counts.retain(|_, count| count.covers(now));
             counts
                 .iter_mut()
                 .map(|(tenant, count)| {
@@ -147,14 +184,22 @@ impl RateLimiter {
             return Ok(());
         }
         let sent = batch.clone();
+        let default = self.default;
         let totals = self
             .database
             .run_write(move |conn| {
                 let mut totals = Vec::with_capacity(sent.len());
                 for (tenant, window_start, requests) in sent {
-                    totals.push(limits::add_requests(conn, tenant, window_start, requests)?);
+                    let total = limits::add_requests(conn, tenant, window_start, requests)?;
+                    let policy = match TenantId::new(tenant) {
+                        Some(id) => {
+                            let own = limits::own_limits(conn, id)?;
+                            default.overridden(own.requests, own.rate_window_ms)
+                        }
+                        None => default,
+                    };
+                    totals.push((total, policy));
                 }
-                limits::forget_windows_before(conn, current_window)?;
                 Ok::<_, LiveError>(totals)
             })
             .await;
@@ -167,7 +212,16 @@ impl RateLimiter {
                 continue;
             };
             match &totals {
-                Ok(totals) => count.shared = totals[index],
+                Ok(totals) => {
+                    let (total, policy) = totals[index];
+                    count.shared = total;
+                    if policy.window_ms() == count.policy.window_ms() {
+                        count.policy = policy;
+                    } else {
+                        counts.remove(tenant);
+                        continue;
+                    }
+                }
                 // Not sent: they go with the next sync.
                 Err(_) => count.pending += count.in_flight,
             }

@@ -15,6 +15,7 @@ use super::domain::{
 };
 use super::error::{LiveError, Result};
 use crate::events::{EventId, EventKind};
+use crate::platform::http::json;
 use crate::platform::text::printable;
 
 /// RSR's body limit; larger bodies get 413 `requestTooLargeError`.
@@ -220,21 +221,19 @@ pub fn parse_body<T: DeserializeOwned + Validate>(headers: &HeaderMap, body: &[u
     } else {
         body
     };
-    let mut deserializer = serde_json::Deserializer::from_slice(body);
-    let parsed: T = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
+    let document =
+        json::parse(body).map_err(|error| LiveError::UnparsableBody(error.to_string()))?;
+    let parsed: T = serde_path_to_error::deserialize(json::Strict(&document)).map_err(|error| {
         let key = first_key(error.path());
         let inner = error.into_inner();
         match key {
             Some(key) if inner.is_data() => LiveError::InvalidBody {
                 key,
-                rule: strip_position(&inner.to_string()),
+                rule: inner.to_string(),
             },
             _ => LiveError::UnparsableBody(inner.to_string()),
         }
     })?;
-    deserializer
-        .end()
-        .map_err(|error| LiveError::UnparsableBody(error.to_string()))?;
     parsed.validate().map_err(first_violation)?;
     Ok(parsed)
 }
@@ -243,14 +242,6 @@ fn first_key(path: &serde_path_to_error::Path) -> Option<String> {
     match path.iter().next()? {
         serde_path_to_error::Segment::Map { key } => Some(key.clone()),
         _ => None,
-    }
-}
-
-/// serde_json's data errors end with " at line L column C": not part of the rule.
-fn strip_position(message: &str) -> String {
-    match message.rfind(" at line ") {
-        Some(at) => message[..at].to_owned(),
-        None => message.to_owned(),
     }
 }
 
@@ -302,6 +293,15 @@ impl Paging {
             limit,
             marker: query.get("marker").cloned(),
         })
+    }
+
+    /// A list ordered by ids takes only an id as its marker: anything else is refused as
+    /// RSR refuses a bad id, naming `marker` and the id's `rule`.
+    pub fn marker_checked(self, is_id: impl Fn(&str) -> bool, rule: &str) -> Result<Self> {
+        match &self.marker {
+            Some(marker) if !is_id(marker) => Err(LiveError::invalid_parameter("marker", rule)),
+            _ => Ok(self),
+        }
     }
 }
 

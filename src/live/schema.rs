@@ -1,4 +1,5 @@
-// The live registry's tables (see migrations/*/2026-11-30-000003_live_registry).
+// The live registry's tables (see migrations/*/2026-11-30-000003_live_registry and
+// 2026-12-02-000001_tenant_rate_limits).
 
 diesel::table! {
     live_services (tenant_id, id) {
@@ -34,6 +35,8 @@ diesel::table! {
         tenant_id -> BigInt,
         services -> Nullable<BigInt>,
         configuration_values -> Nullable<BigInt>,
+        requests -> Nullable<BigInt>,
+        rate_window_ms -> Nullable<BigInt>,
     }
 }
 

@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use super::domain::{HeartbeatToken, Service};
 use super::rate::RateUsage;
-use super::store::ResourceLimits;
+use super::store::{ResourceLimits, Usage};
 use crate::platform::http::RSR_JSON;
 
 #[derive(Serialize)]
@@ -105,10 +105,13 @@ fn next_href(request: &HttpRequest, next: &str) -> String {
     format!("{}?{query}", absolute(request, request.path()))
 }
 
+/// RSR's `{resource, rate}`, plus what the tenant holds now (`usage`, ours): the counts
+/// its resource limits are checked against.
 #[derive(Serialize)]
 pub struct LimitsView {
     pub resource: ResourceView,
     pub rate: BTreeMap<&'static str, RateView>,
+    pub usage: ResourceView,
 }
 
 #[derive(Serialize)]
@@ -125,7 +128,7 @@ pub struct RateView {
 }
 
 impl LimitsView {
-    pub fn new(resources: &ResourceLimits, rate: &RateUsage) -> Self {
+    pub fn new(resources: &ResourceLimits, usage: &Usage, rate: &RateUsage) -> Self {
         Self {
             resource: ResourceView {
                 service: resources.services,
@@ -134,13 +137,29 @@ impl LimitsView {
             rate: BTreeMap::from([(
                 "/.*",
                 RateView {
-                    limit: rate.limit,
+                    limit: rate.policy.requests(),
                     used: rate.used,
-                    window: format!("{:.1} hours", rate.window_hours),
+                    window: hours(rate.policy.window_ms()),
                 },
             )]),
+            usage: ResourceView {
+                service: usage.services,
+                configuration_value: usage.configuration_values,
+            },
         }
     }
+}
+
+/// RSR's "24.0 hours": one decimal, more (up to four) when a shorter window needs them.
+fn hours(window_ms: i64) -> String {
+    let precise = format!("{:.4}", window_ms as f64 / 3_600_000.0);
+    let trimmed = precise.trim_end_matches('0');
+    let shown = if trimmed.ends_with('.') {
+        &precise[..trimmed.len() + 1]
+    } else {
+        trimmed
+    };
+    format!("{shown} hours")
 }
 
 /// `scheme://host:port` + `path`, from what the client used to reach us.
@@ -160,4 +179,17 @@ pub fn located(status: StatusCode, request: &HttpRequest, path: &str) -> HttpRes
     HttpResponse::build(status)
         .insert_header((LOCATION, absolute(request, path)))
         .finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::hours;
+
+    #[test]
+    fn windows_read_as_rsr_writes_them() {
+        assert_eq!(hours(86_400_000), "24.0 hours");
+        assert_eq!(hours(1_800_000), "0.5 hours");
+        assert_eq!(hours(60_000), "0.0167 hours");
+        assert_eq!(hours(1_000), "0.0003 hours");
+    }
 }

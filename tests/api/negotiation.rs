@@ -99,7 +99,8 @@ async fn unknown_paths_are_item_not_found(backend: Backend) {
             "/",
             "/v2.0/HP-IDM/v1.0/",
             "/v2.0/HP-IDM/v1.0/services/1/extra",
-            "/v2.0/HP-IDM/v1.0/services/",
+            // A trailing slash reads as absent (see trailing_slash.rs): still no route.
+            "/v2.0/HP-IDM/v1.0/services/1/extra/",
         ] {
             let reply = Reply::from(app.request(Method::GET, path, format)).await;
             reply.assert_fault(404, "itemNotFound");

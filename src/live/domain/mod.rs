@@ -2,9 +2,11 @@
 //! made from requests checked by `super::requests` or from rows this subsystem wrote.
 
 mod configuration;
+mod limits;
 mod service;
 
 pub use configuration::{ConfigurationId, ConfigurationValue, Namespace};
+pub use limits::RatePolicy;
 pub use service::{HeartbeatTimeout, HeartbeatToken, Metadata, Service, ServiceId, Tags};
 
 use std::sync::LazyLock;

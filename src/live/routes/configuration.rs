@@ -32,7 +32,8 @@ async fn list(
     query: Query,
     namespace: Option<Namespace>,
 ) -> HandlerResult<HttpResponse> {
-    let paging = Paging::from_query(&query)?;
+    let paging = Paging::from_query(&query)?
+        .marker_checked(|marker| ConfigurationId::parse(marker).is_some(), ID_RULE)?;
     let mut values = store
         .values(
             store.tenant_id(),
@@ -63,7 +64,14 @@ pub async fn get(
         return list(store, request, query, None).await;
     }
     if path.1.ends_with('/') {
-        let namespace = Namespace::parse(&path.1)
+        // RSR's clients send the namespace without its leading slash
+        // (`configuration/rsr/python/`); no id is namespaced without one, so both read alike.
+        let rooted = if path.1.starts_with('/') {
+            path.1.clone()
+        } else {
+            format!("/{}", path.1)
+        };
+        let namespace = Namespace::parse(&rooted)
             .ok_or_else(|| LiveError::invalid_parameter("configurationId", ID_RULE))?;
         return list(store, request, query, Some(namespace)).await;
     }

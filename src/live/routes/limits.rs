@@ -1,4 +1,5 @@
-//! `/limits`: the tenant's resource limits and its rate limit with real usage.
+//! `/limits`: the tenant's resource limits with what it holds, and its rate limit with
+//! this window's requests.
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
@@ -9,6 +10,10 @@ use crate::live::views::{json, LimitsView};
 
 pub async fn get(store: Store, rate: web::Data<RateLimiter>) -> HandlerResult<HttpResponse> {
     let resources = store.limits(store.tenant_id()).await?;
-    let usage = rate.usage(store.tenant_id()).await?;
-    Ok(json(StatusCode::OK, &LimitsView::new(&resources, &usage)))
+    let held = store.usage(store.tenant_id()).await?;
+    let requests = rate.usage(store.tenant_id()).await?;
+    Ok(json(
+        StatusCode::OK,
+        &LimitsView::new(&resources, &held, &requests),
+    ))
 }

@@ -1,5 +1,6 @@
 //! The routes of `/v1.0/{tenantId}`. Every handler reaches the store only through
-//! [`InTenant`], which admits callers of the path's tenant and applies its rate limit.
+//! [`InTenant`], which admits callers of the path's tenant and applies its rate limit
+//! (to every route but the heartbeat).
 
 mod configuration;
 mod events;
@@ -13,10 +14,12 @@ use actix_web::web;
 use super::error::LiveError;
 use super::requests::MAX_BODY_BYTES;
 use super::store::LiveStore;
-use crate::identity::InTenant;
+use crate::identity::{InTenant, Unmetered};
 use crate::platform::http::method_not_allowed;
 
 type Store = InTenant<LiveStore>;
+/// For heartbeats, which the service limit bounds: outside the rate limit.
+type UnmeteredStore = InTenant<LiveStore, Unmetered>;
 type Query = web::Query<HashMap<String, String>>;
 type HandlerResult<T> = Result<T, LiveError>;
 
@@ -65,4 +68,28 @@ pub fn configure(config: &mut web::ServiceConfig) {
                     .default_service(method_not_allowed("GET")),
             ),
     );
+}
+
+/// Under `/v1.0/{tenantId}/configuration/` a trailing slash is part of the request: it
+/// names a namespace to list, or ends an id such as `/prod/`. The edge leaves it there.
+pub fn slash_is_significant(path: &str) -> bool {
+    path.strip_prefix("/v1.0/")
+        .and_then(|rest| rest.split_once('/'))
+        .is_some_and(|(_, after_tenant)| after_tenant.starts_with("configuration/"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::slash_is_significant;
+
+    #[test]
+    fn only_configuration_paths_keep_their_slash() {
+        assert!(slash_is_significant("/v1.0/7/configuration//rsr/python/"));
+        assert!(slash_is_significant("/v1.0/7/configuration/rsr/python/"));
+        assert!(slash_is_significant("/v1.0/7/configuration/"));
+        assert!(!slash_is_significant("/v1.0/7/configuration"));
+        assert!(!slash_is_significant("/v1.0/7/services/"));
+        assert!(!slash_is_significant("/v2.0/tokens/"));
+        assert!(!slash_is_significant("/v1.0/configuration/"));
+    }
 }

@@ -4,7 +4,7 @@ use actix_web::http::header::LOCATION;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 
-use super::{HandlerResult, Query, Store};
+use super::{HandlerResult, Query, Store, UnmeteredStore};
 use crate::live::domain::ServiceId;
 use crate::live::error::LiveError;
 use crate::live::requests::{
@@ -12,10 +12,10 @@ use crate::live::requests::{
 };
 use crate::live::views::{absolute, json, located, ListView, ServiceView, TokenView};
 
+const ID_RULE: &str = "Must match ^[a-zA-Z0-9_.-]{3,65}$";
+
 fn service_id(path: &web::Path<(String, String)>) -> HandlerResult<ServiceId> {
-    ServiceId::parse(&path.1).ok_or_else(|| {
-        LiveError::invalid_parameter("serviceId", "Must match ^[a-zA-Z0-9_.-]{3,65}$")
-    })
+    ServiceId::parse(&path.1).ok_or_else(|| LiveError::invalid_parameter("serviceId", ID_RULE))
 }
 
 fn service_path(store: &Store, id: &ServiceId) -> String {
@@ -41,7 +41,8 @@ pub async fn create(
 }
 
 pub async fn list(store: Store, request: HttpRequest, query: Query) -> HandlerResult<HttpResponse> {
-    let paging = Paging::from_query(&query)?;
+    let paging = Paging::from_query(&query)?
+        .marker_checked(|marker| ServiceId::parse(marker).is_some(), ID_RULE)?;
     let tag = tag_filter(&query)?;
     let mut services = store
         .services(
@@ -94,8 +95,9 @@ pub async fn remove(
     Ok(HttpResponse::NoContent().finish())
 }
 
+/// Not counted against the rate limit: see `crate::live::rate`.
 pub async fn heartbeat(
-    store: Store,
+    store: UnmeteredStore,
     request: HttpRequest,
     path: web::Path<(String, String)>,
     body: web::Bytes,

@@ -10,7 +10,8 @@ use crate::events::{Appended, EventKind, FeedLock, NewEvent};
 use crate::identity::TenantId;
 use crate::platform::db::DbConnection;
 
-/// Sets a value, creating it if needed; an unchanged value writes nothing and records no
+/// Sets a value, creating it if needed (which takes a place under the tenant's limit;
+/// [`remove`] gives it back); an unchanged value writes nothing and records no
 /// event. Creating past the tenant's limit is refused.
 pub fn set(
     conn: &mut DbConnection,
@@ -93,6 +94,7 @@ pub fn remove(
         let old = get(conn, tenant, id)?;
         diesel::delete(live_configuration::table.find((tenant.get(), id.as_str())))
             .execute(conn)?;
+        usage::add(conn, tenant, 0, -1)?;
         feed.append(
             conn,
             NewEvent {

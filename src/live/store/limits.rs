@@ -7,26 +7,35 @@ use super::super::schema::{live_limits, live_request_counts};
 use crate::identity::TenantId;
 use crate::platform::db::DbConnection;
 
-/// A tenant's own limits; `None` where the settings' default applies.
-pub fn resource_limits(
-    conn: &mut DbConnection,
-    tenant: TenantId,
-) -> Result<(Option<i64>, Option<i64>)> {
-    Ok(live_limits::table
-        .find(tenant.get())
-        .select((live_limits::services, live_limits::configuration_values))
-        .first(conn)
-        .optional()?
-        .unwrap_or((None, None)))
+/// A tenant's own limits (`tenant limits`); `None` where the settings' default applies.
+/// As a changeset, only the limits given are written.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Queryable, Selectable, AsChangeset)]
+#[diesel(table_name = live_limits)]
+pub struct OwnLimits {
+    pub services: Option<i64>,
+    pub configuration_values: Option<i64>,
+    pub requests: Option<i64>,
+    pub rate_window_ms: Option<i64>,
 }
 
-/// Sets the limits given, keeping the other.
-pub fn set_resource_limits(
+pub fn own_limits(conn: &mut DbConnection, tenant: TenantId) -> Result<OwnLimits> {
+    Ok(live_limits::table
+        .find(tenant.get())
+        .select(OwnLimits::as_select())
+        .first(conn)
+        .optional()?
+        .unwrap_or_default())
+}
+
+/// Sets the limits `changes` gives, keeping the others.
+pub fn set_own_limits(
     conn: &mut DbConnection,
     tenant: TenantId,
-    services: Option<i64>,
-    configuration_values: Option<i64>,
+    changes: &OwnLimits,
 ) -> Result<()> {
+    if *changes == OwnLimits::default() {
+        return Ok(());
+    }
     conn.transaction(|conn| {
         let tenant = tenant.get();
         // An integer of ours: nothing from outside is spliced into the SQL.
@@ -34,16 +43,9 @@ pub fn set_resource_limits(
             "INSERT INTO live_limits (tenant_id) VALUES ({tenant}) ON CONFLICT DO NOTHING"
         ))
         .execute(conn)?;
-        if let Some(services) = services {
-            diesel::update(live_limits::table.find(tenant))
-                .set(live_limits::services.eq(services))
-                .execute(conn)?;
-        }
-        if let Some(values) = configuration_values {
-            diesel::update(live_limits::table.find(tenant))
-                .set(live_limits::configuration_values.eq(values))
-                .execute(conn)?;
-        }
+        diesel::update(live_limits::table.find(tenant))
+            .set(changes)
+            .execute(conn)?;
         Ok(())
     })
 }
@@ -72,10 +74,16 @@ pub fn add_requests(
     })
 }
 
-/// Deletes the counts of windows that ended.
-pub fn forget_windows_before(conn: &mut DbConnection, window_start: i64) -> Result<usize> {
+/// Deletes the tenant's counts of windows before `window_start` (which has begun).
+pub fn forget_windows_before(
+    conn: &mut DbConnection,
+    tenant: i64,
+    window_start: i64,
+) -> Result<usize> {
     Ok(diesel::delete(
-        live_request_counts::table.filter(live_request_counts::window_start.lt(window_start)),
+        live_request_counts::table
+            .filter(live_request_counts::tenant_id.eq(tenant))
+            .filter(live_request_counts::window_start.lt(window_start)),
     )
     .execute(conn)?)
 }

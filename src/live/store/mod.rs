@@ -6,8 +6,10 @@ pub mod limits;
 pub mod services;
 pub mod usage;
 
+pub use limits::OwnLimits;
+
 use super::domain::{
-    ConfigurationId, ConfigurationValue, HeartbeatToken, Namespace, Service, ServiceId,
+    ConfigurationId, ConfigurationValue, HeartbeatToken, Namespace, RatePolicy, Service, ServiceId,
 };
 use super::error::{LiveError, Result};
 use super::requests::{NewService, ServiceChanges};
@@ -24,12 +26,20 @@ pub struct ResourceLimits {
     pub configuration_values: i64,
 }
 
+/// What a tenant holds now (dead services the reaper has not removed yet included, for
+/// a second at most).
+pub struct Usage {
+    pub services: i64,
+    pub configuration_values: i64,
+}
+
 #[derive(Clone)]
 pub struct LiveStore {
     database: Database,
     events: Events,
     default_services: i64,
     default_values: i64,
+    default_rate: RatePolicy,
     /// Heartbeats accepted and refused.
     heartbeats: [IntCounter; 2],
 }
@@ -48,6 +58,7 @@ impl LiveStore {
                 .map(|outcome| metrics.heartbeats.with_label_values(&[outcome])),
             default_services: i64::from(settings.default_service_limit),
             default_values: i64::from(settings.default_configuration_value_limit),
+            default_rate: RatePolicy::from_settings(settings.rate_limit, settings.rate_window),
         }
     }
 
@@ -56,13 +67,28 @@ impl LiveStore {
     }
 
     pub async fn limits(&self, tenant: TenantId) -> Result<ResourceLimits> {
-        let (services, values) = self
+        let own = self
             .database
-            .run(move |conn| limits::resource_limits(conn, tenant))
+            .run(move |conn| limits::own_limits(conn, tenant))
             .await?;
-        Ok(ResourceLimits {
-            services: services.unwrap_or(self.default_services),
-            configuration_values: values.unwrap_or(self.default_values),
+        Ok(self.resource_limits(&own))
+    }
+
+    fn resource_limits(&self, own: &limits::OwnLimits) -> ResourceLimits {
+        ResourceLimits {
+            services: own.services.unwrap_or(self.default_services),
+            configuration_values: own.configuration_values.unwrap_or(self.default_values),
+        }
+    }
+
+    pub async fn usage(&self, tenant: TenantId) -> Result<Usage> {
+        let (services, configuration_values) = self
+            .database
+            .run(move |conn| usage::current(conn, tenant))
+            .await?;
+        Ok(Usage {
+            services,
+            configuration_values,
         })
     }
 
@@ -221,25 +247,20 @@ impl LiveStore {
         Ok(reaped)
     }
 
-    /// Sets a tenant's own resource limits (the command line's `tenant limits`).
+    /// Sets a tenant's own limits (the command line's `tenant limits`): those `changes`
+    /// gives, keeping the others. Returns the limits in force afterwards.
     pub fn set_limits(
         &self,
         tenant: TenantId,
-        services: Option<u32>,
-        values: Option<u32>,
-    ) -> Result<ResourceLimits> {
+        changes: &OwnLimits,
+    ) -> Result<(ResourceLimits, RatePolicy)> {
         self.database.with_connection(|conn| {
-            limits::set_resource_limits(
-                conn,
-                tenant,
-                services.map(i64::from),
-                values.map(i64::from),
-            )?;
-            let (services, values) = limits::resource_limits(conn, tenant)?;
-            Ok(ResourceLimits {
-                services: services.unwrap_or(self.default_services),
-                configuration_values: values.unwrap_or(self.default_values),
-            })
+            limits::set_own_limits(conn, tenant, changes)?;
+            let own = limits::own_limits(conn, tenant)?;
+            let rate = self
+                .default_rate
+                .overridden(own.requests, own.rate_window_ms);
+            Ok((self.resource_limits(&own), rate))
         })
     }
 }

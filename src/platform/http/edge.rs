@@ -1,7 +1,8 @@
-//! The middleware every request passes: it negotiates the response format before any
-//! handler runs, renders every fault (ours or actix-web's) in that format, tags the
-//! response with a request id and writes the one access-log line, which carries the
-//! cause of a failure when there is one. Tokens never reach it.
+//! The middleware every request passes: it reads a trailing slash as absent (see
+//! `slash`), negotiates the response format before any handler runs, renders every fault
+//! (ours or actix-web's) in that format, tags the response with a request id and writes
+//! the one access-log line, which carries the cause of a failure when there is one.
+//! Tokens never reach it.
 
 use std::time::Instant;
 
@@ -18,22 +19,25 @@ use super::conditional::Condition;
 use super::error::HttpError;
 use super::fault::{Dialect, Fault};
 use super::negotiation::Format;
+use super::slash::trim_trailing_slash;
 
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 /// RSR's name for the request id (also the `txnId` of its faults).
 pub const RESPONSE_ID: HeaderName = HeaderName::from_static("x-response-id");
 
 pub async fn edge(
-    request: ServiceRequest,
+    mut request: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     let started = Instant::now();
     let request_id = new_request_id();
     let method = request.method().clone();
+    // The log shows the path as it came; routing sees it without a trailing slash.
     let target = redact_tokens(match request.query_string() {
         "" => request.path().to_owned(),
         query => format!("{}?{query}", request.path()),
     });
+    trim_trailing_slash(&mut request);
 
     // The live registry speaks JSON only, whatever the Accept header says (RSR's clients
     // send none or `*/*`), and its faults have RSR's shape.

@@ -7,10 +7,12 @@ mod conditional;
 mod edge;
 mod error;
 mod fault;
+pub mod json;
 mod negotiation;
 mod rendered;
 mod reply;
 mod representation;
+mod slash;
 pub mod xml;
 
 use actix_web::{web, HttpResponse};
@@ -23,6 +25,7 @@ pub use negotiation::Format;
 pub use rendered::{etag_of, RenderCache, Rendered, RenderedReply};
 pub use reply::{next_page_link, Reply};
 pub use representation::{encode, Representation};
+pub use slash::SignificantSlash;
 
 use crate::platform::db::{Database, DbError};
 

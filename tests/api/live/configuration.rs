@@ -10,6 +10,7 @@ const TENANT: i64 = 5150;
 on_both_backends!(
     values_are_set_read_listed_and_removed_with_events,
     namespaces_list_what_is_inside_and_nothing_beside,
+    a_namespace_lists_alike_with_or_without_its_leading_slash,
     ids_and_values_are_checked,
 );
 
@@ -118,11 +119,60 @@ async fn namespaces_list_what_is_inside_and_nothing_beside(backend: Backend) {
         5
     );
     assert_eq!(live.all_ids("/configuration", 100).await.len(), 6);
-    let reply = live.get("/configuration/production/").await;
+}
+
+/// RSR's clients list `/rsr/python` as `configuration/rsr/python/` (one slash after
+/// `configuration`, none before the namespace): the same values, pages and markers as
+/// `configuration//rsr/python/`. Without the trailing slash the path is one value's id.
+async fn a_namespace_lists_alike_with_or_without_its_leading_slash(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.live_tenant(TENANT);
+    let live = app.live(TENANT);
+    for id in [
+        "/rsr/python/a_key",
+        "/rsr/python/deeper/b_key",
+        "/rsr/python/zzz",
+        "/rsr/pythonic/c_key",
+        "/rsr/top_key",
+    ] {
+        assert_eq!(live.set_value(id, "v").await.status, StatusCode::NO_CONTENT);
+    }
+    let inside = [
+        "/rsr/python/a_key",
+        "/rsr/python/deeper/b_key",
+        "/rsr/python/zzz",
+    ];
+    for path in ["/configuration//rsr/python/", "/configuration/rsr/python/"] {
+        assert_eq!(live.all_ids(path, 1).await, inside, "{path}, one a page");
+        assert_eq!(live.all_ids(path, 100).await, inside, "{path}");
+        let page = live
+            .get(&format!("{path}?limit=1&marker=/rsr/python/deeper/b_key"))
+            .await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+        let document = page.json();
+        assert_eq!(document["values"][0]["id"], "/rsr/python/deeper/b_key");
+        assert_eq!(document["metadata"]["next_marker"], "/rsr/python/zzz");
+    }
+    let one = live.get("/configuration/rsr/python/").await.json();
+    let other = live.get("/configuration//rsr/python/").await.json();
+    assert_eq!(one["values"], other["values"]);
     assert_eq!(
-        reply.status,
-        StatusCode::BAD_REQUEST,
-        "a namespace starts with /"
+        live.all_ids("/configuration/rsr/", 100).await.len(),
+        5,
+        "a one-segment namespace"
+    );
+
+    let single = live.get("/configuration/rsr/python").await;
+    assert_eq!(single.status, StatusCode::BAD_REQUEST, "{}", single.body);
+    assert_eq!(
+        single.rsr_fault().1,
+        "Invalid value for 'configurationId' query string parameter",
+        "without the trailing slash it names one value, and no id has a slash but at its start"
+    );
+    let single = live.get("/configuration//rsr/python/zzz").await;
+    assert_eq!(
+        single.json(),
+        json!({"id": "/rsr/python/zzz", "value": "v"})
     );
 }
 

@@ -22,6 +22,7 @@ on_both_backends!(
     a_recreated_service_is_not_touched_by_its_predecessors_token,
     tenants_are_isolated,
     lists_page_with_an_inclusive_marker_and_filter_by_tag,
+    markers_are_checked_like_the_ids_they_name,
 );
 
 async fn a_service_is_created_read_listed_updated_and_deleted(backend: Backend) {
@@ -466,4 +467,53 @@ async fn lists_page_with_an_inclusive_marker_and_filter_by_tag(backend: Backend)
         reply.rsr_fault().1,
         "Invalid value for 'serviceId' query string parameter"
     );
+}
+
+/// A marker of the services or configuration list is an id of that list: anything else is
+/// RSR's 400 for a bad parameter, as on the events list.
+async fn markers_are_checked_like_the_ids_they_name(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.live_tenant(TENANT);
+    let live = app.live(TENANT);
+    live.created("alpha", 30).await;
+    live.created("beta", 30).await;
+    assert_eq!(
+        live.set_value("/nsp/key_a", "1").await.status,
+        StatusCode::NO_CONTENT
+    );
+    for path in [
+        "/services?marker=**",
+        "/services?marker=ab",
+        "/services?marker=",
+        "/services?tag=x_y&marker=has%20space",
+        "/configuration?marker=**",
+        "/configuration?marker=a/b",
+        "/configuration//nsp/?marker=%3Cscript%3E",
+    ] {
+        let reply = live.get(path).await;
+        assert_eq!(
+            reply.status,
+            StatusCode::BAD_REQUEST,
+            "{path}: {}",
+            reply.body
+        );
+        let (kind, message, _) = reply.rsr_fault();
+        assert_eq!(
+            (kind.as_str(), message.as_str()),
+            (
+                "badRequest",
+                "Invalid value for 'marker' query string parameter"
+            ),
+            "{path}"
+        );
+    }
+    let page = live.get("/services?marker=beta").await.json();
+    assert_eq!(page["values"][0]["id"], "beta");
+    let page = live.get("/services?marker=zzz_absent").await.json();
+    assert_eq!(page["values"], json!([]), "a valid id need not exist");
+    let page = live
+        .get("/configuration//nsp/?marker=/nsp/key_a")
+        .await
+        .json();
+    assert_eq!(page["values"][0]["id"], "/nsp/key_a");
 }

@@ -1,0 +1,2 @@
+ALTER TABLE live_limits DROP COLUMN rate_window_ms;
+ALTER TABLE live_limits DROP COLUMN requests;
