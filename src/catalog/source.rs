@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use super::domain::EndpointTemplate;
 use super::error::CatalogError;
 use super::{store, Catalog};
-use crate::identity::catalog::{
+use crate::identity::catalog_port::{
     CatalogEndpoint, CatalogFuture, CatalogService, CatalogSource, CatalogUnavailable,
 };
 use crate::identity::TenantId;

@@ -1,4 +1,5 @@
-//! The service catalog as identity hands it out with a token. Identity does not build it:
+//! Identity's port for the catalog: what a token's service catalog holds, and the
+//! [`CatalogSource`] trait that yields it. Not a second catalog: identity does not build it;
 //! the catalog subsystem implements [`CatalogSource`] and the application plugs it in.
 
 use std::future::Future;

@@ -66,7 +66,7 @@ pub enum IdentityError {
     #[error("{0} is not registered with the application")]
     Unconfigured(&'static str),
     #[error(transparent)]
-    Catalog(#[from] super::catalog::CatalogUnavailable),
+    Catalog(#[from] super::catalog_port::CatalogUnavailable),
     #[error(transparent)]
     Storage(#[from] DbError),
 }

@@ -6,7 +6,7 @@ use std::sync::{Arc, OnceLock};
 
 use actix_web::web;
 
-use super::catalog::{CatalogService, CatalogSource};
+use super::catalog_port::{CatalogService, CatalogSource};
 use super::credentials::{AuthRequest, Credentials};
 use super::domain::{Caller, TokenHash};
 use super::error::{IdentityError as Error, Result};

@@ -1,7 +1,7 @@
 //! Identity: principals with privilege levels, the tokens they call with, and the guards
 //! that admit callers to other subsystems' routes.
 
-pub mod catalog;
+pub mod catalog_port;
 mod credentials;
 mod directory;
 mod domain;
@@ -27,7 +27,9 @@ pub use guard::{Authenticator, Guarded, Policy};
 pub use secrets::Secret;
 pub use store::BOOTSTRAP_ADMIN;
 pub use tenant::{parse_description, Tenant, TenantId, TenantName, TenantRef};
-pub use tenant_guard::{InTenant, Metered, Metering, TenantAccess, TenantGate, Unmetered};
+pub use tenant_guard::{
+    InTenant, Metered, Metering, TenantAccess, TenantGate, TenantScoped, Unmetered,
+};
 
 use crate::platform::db::Database;
 use crate::platform::error_chain;
@@ -51,7 +53,7 @@ impl Identity {
     pub fn new(
         database: Database,
         settings: &AuthSettings,
-        catalog: std::sync::Arc<dyn catalog::CatalogSource>,
+        catalog: std::sync::Arc<dyn catalog_port::CatalogSource>,
         metrics: &Metrics,
     ) -> Self {
         Self {

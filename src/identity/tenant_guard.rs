@@ -98,15 +98,24 @@ impl Metering for Unmetered {
     const METERED: bool = false;
 }
 
-/// `D` for a caller admitted in the path's tenant (`{tenant_id}`). Like [`super::Guarded`],
-/// `D` is plain app data, reachable only through this guard.
-pub struct InTenant<D, M: Metering = Metered> {
+/// App data that acts in one tenant once a caller is admitted there: what [`InTenant`]
+/// hands the handler is `D::Scoped`, bound to the path's tenant, so a handler cannot name
+/// another tenant.
+pub trait TenantScoped: Clone + 'static {
+    type Scoped;
+
+    fn in_tenant(&self, tenant: TenantId) -> Self::Scoped;
+}
+
+/// `D`, scoped to the path's tenant (`{tenant_id}`), for a caller admitted there. Like
+/// [`super::Guarded`], `D` is plain app data, reachable only through this guard.
+pub struct InTenant<D: TenantScoped, M: Metering = Metered> {
     tenant: Tenant,
-    data: D,
+    data: D::Scoped,
     metering: PhantomData<M>,
 }
 
-impl<D, M: Metering> InTenant<D, M> {
+impl<D: TenantScoped, M: Metering> InTenant<D, M> {
     pub fn tenant(&self) -> &Tenant {
         &self.tenant
     }
@@ -116,15 +125,15 @@ impl<D, M: Metering> InTenant<D, M> {
     }
 }
 
-impl<D, M: Metering> Deref for InTenant<D, M> {
-    type Target = D;
+impl<D: TenantScoped, M: Metering> Deref for InTenant<D, M> {
+    type Target = D::Scoped;
 
-    fn deref(&self) -> &D {
+    fn deref(&self) -> &D::Scoped {
         &self.data
     }
 }
 
-impl<D: Clone + 'static, M: Metering> FromRequest for InTenant<D, M> {
+impl<D: TenantScoped, M: Metering> FromRequest for InTenant<D, M> {
     type Error = actix_web::Error;
     type Future = Pin<Box<dyn Future<Output = std::result::Result<Self, actix_web::Error>>>>;
 
@@ -161,8 +170,8 @@ impl<D: Clone + 'static, M: Metering> FromRequest for InTenant<D, M> {
                 gate.admit(tenant.id).await?;
             }
             Ok(Self {
+                data: data.in_tenant(tenant.id),
                 tenant,
-                data,
                 metering: PhantomData,
             })
         })

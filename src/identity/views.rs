@@ -5,7 +5,7 @@ use std::time::{Duration, UNIX_EPOCH};
 use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
 
-use super::catalog::{CatalogEndpoint, CatalogService};
+use super::catalog_port::{CatalogEndpoint, CatalogService};
 use super::credentials::IDENTITY_NS;
 use super::domain::{Caller, PrivilegeLevel};
 use super::login::{Issued, TokenDetails};

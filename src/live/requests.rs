@@ -10,8 +10,8 @@ use serde::Deserialize;
 use validator::{Validate, ValidationError, ValidationErrors};
 
 use super::domain::{
-    ConfigurationValue, HeartbeatTimeout, HeartbeatToken, Metadata, ServiceId, Tags,
-    SERVICE_ID_RULE,
+    ConfigurationValue, HeartbeatTimeout, HeartbeatToken, Metadata, NewService, ServiceChanges,
+    ServiceId, Tags, SERVICE_ID_RULE,
 };
 use super::error::{LiveError, Result};
 use crate::events::{EventId, EventKind};
@@ -38,14 +38,6 @@ pub struct CreateServiceRequest {
     tags: Option<Vec<String>>,
     #[validate(custom(function = "valid_metadata"))]
     metadata: Option<BTreeMap<String, String>>,
-}
-
-/// A service to create, valid.
-pub struct NewService {
-    pub id: ServiceId,
-    pub heartbeat_timeout: HeartbeatTimeout,
-    pub tags: Tags,
-    pub metadata: Metadata,
 }
 
 impl CreateServiceRequest {
@@ -75,13 +67,6 @@ pub struct UpdateServiceRequest {
     tags: Option<Vec<String>>,
     #[validate(custom(function = "valid_metadata"))]
     metadata: Option<BTreeMap<String, String>>,
-}
-
-/// The fields a PUT names; the others stay.
-pub struct ServiceChanges {
-    pub heartbeat_timeout: Option<HeartbeatTimeout>,
-    pub tags: Option<Tags>,
-    pub metadata: Option<Metadata>,
 }
 
 impl UpdateServiceRequest {

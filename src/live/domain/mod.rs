@@ -7,7 +7,10 @@ mod service;
 
 pub use configuration::{ConfigurationId, ConfigurationValue, Namespace};
 pub use limits::RatePolicy;
-pub use service::{HeartbeatTimeout, HeartbeatToken, Metadata, Service, ServiceId, Tags};
+pub use service::{
+    HeartbeatTimeout, HeartbeatToken, Metadata, NewService, Service, ServiceChanges, ServiceId,
+    Tags,
+};
 
 use std::sync::LazyLock;
 

@@ -128,6 +128,21 @@ pub struct Service {
     pub last_seen: Option<i64>,
 }
 
+/// A service to create, every field valid.
+pub struct NewService {
+    pub id: ServiceId,
+    pub heartbeat_timeout: HeartbeatTimeout,
+    pub tags: Tags,
+    pub metadata: Metadata,
+}
+
+/// The fields an update names, each valid; the others stay as they are.
+pub struct ServiceChanges {
+    pub heartbeat_timeout: Option<HeartbeatTimeout>,
+    pub tags: Option<Tags>,
+    pub metadata: Option<Metadata>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

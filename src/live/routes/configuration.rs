@@ -35,12 +35,7 @@ async fn list(
     let paging = Paging::from_query(&query)?
         .marker_checked(|marker| ConfigurationId::parse(marker).is_some(), ID_RULE)?;
     let mut values = store
-        .values(
-            store.tenant_id(),
-            namespace,
-            paging.marker.clone(),
-            paging.limit + 1,
-        )
+        .values(namespace, paging.marker.clone(), paging.limit + 1)
         .await?;
     let next = (values.len() > paging.limit).then(|| values.remove(paging.limit).0);
     let views: Vec<ValueView> = values
@@ -76,7 +71,7 @@ pub async fn get(
         return list(store, request, query, Some(namespace)).await;
     }
     let id = configuration_id(&path)?;
-    let value = store.value(store.tenant_id(), id.clone()).await?;
+    let value = store.value(id.clone()).await?;
     Ok(json(
         StatusCode::OK,
         &ValueView {
@@ -94,9 +89,7 @@ pub async fn set(
 ) -> HandlerResult<HttpResponse> {
     let id = configuration_id(&path)?;
     let value = parse_body::<SetValueRequest>(request.headers(), &body)?.into_value()?;
-    store
-        .set_value(store.tenant_id(), id.clone(), value)
-        .await?;
+    store.set_value(id.clone(), value).await?;
     let location = format!("/v1.0/{}/configuration/{id}", store.tenant_id().get());
     Ok(located(StatusCode::NO_CONTENT, &request, &location))
 }
@@ -105,8 +98,6 @@ pub async fn remove(
     store: Store,
     path: web::Path<(String, String)>,
 ) -> HandlerResult<HttpResponse> {
-    store
-        .remove_value(store.tenant_id(), configuration_id(&path)?)
-        .await?;
+    store.remove_value(configuration_id(&path)?).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -28,17 +28,13 @@ pub async fn list(store: Store, request: HttpRequest, query: Query) -> HandlerRe
     let start =
         marker.unwrap_or_else(|| EventId::first_at((now - DEFAULT_HORIZON_MS).max(created_at)));
     let page = store
-        .events()
-        .read(
-            store.tenant_id(),
-            FeedQuery {
-                start,
-                marker,
-                kind,
-                limit: paging.limit,
-                wait: Duration::from_secs(wait),
-            },
-        )
+        .events(FeedQuery {
+            start,
+            marker,
+            kind,
+            limit: paging.limit,
+            wait: Duration::from_secs(wait),
+        })
         .await?;
     let views: Vec<EventView> = page.events.iter().map(EventView::from).collect();
     Ok(json(

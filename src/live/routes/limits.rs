@@ -9,8 +9,8 @@ use crate::live::rate::RateLimiter;
 use crate::live::views::{json, LimitsView};
 
 pub async fn get(store: Store, rate: web::Data<RateLimiter>) -> HandlerResult<HttpResponse> {
-    let resources = store.limits(store.tenant_id()).await?;
-    let held = store.usage(store.tenant_id()).await?;
+    let resources = store.limits().await?;
+    let held = store.usage().await?;
     let requests = rate.usage(store.tenant_id()).await?;
     Ok(json(
         StatusCode::OK,

@@ -29,7 +29,7 @@ pub async fn create(
 ) -> HandlerResult<HttpResponse> {
     let new = parse_body::<CreateServiceRequest>(request.headers(), &body)?.into_new()?;
     let location = absolute(&request, &service_path(&store, &new.id));
-    let token = store.create_service(store.tenant_id(), new).await?;
+    let token = store.create_service(new).await?;
     let mut response = json(StatusCode::CREATED, &TokenView::from(token));
     response.headers_mut().insert(
         LOCATION,
@@ -45,12 +45,7 @@ pub async fn list(store: Store, request: HttpRequest, query: Query) -> HandlerRe
         .marker_checked(|marker| ServiceId::parse(marker).is_some(), ID_RULE)?;
     let tag = tag_filter(&query)?;
     let mut services = store
-        .services(
-            store.tenant_id(),
-            tag,
-            paging.marker.clone(),
-            paging.limit + 1,
-        )
+        .services(tag, paging.marker.clone(), paging.limit + 1)
         .await?;
     let next =
         (services.len() > paging.limit).then(|| services.remove(paging.limit).id.to_string());
@@ -62,7 +57,7 @@ pub async fn list(store: Store, request: HttpRequest, query: Query) -> HandlerRe
 }
 
 pub async fn get(store: Store, path: web::Path<(String, String)>) -> HandlerResult<HttpResponse> {
-    let service = store.service(store.tenant_id(), service_id(&path)?).await?;
+    let service = store.service(service_id(&path)?).await?;
     Ok(json(StatusCode::OK, &ServiceView::from(&service)))
 }
 
@@ -75,9 +70,7 @@ pub async fn update(
     let id = service_id(&path)?;
     let changes =
         parse_body::<UpdateServiceRequest>(request.headers(), &body)?.into_changes(&id)?;
-    store
-        .update_service(store.tenant_id(), id.clone(), changes)
-        .await?;
+    store.update_service(id.clone(), changes).await?;
     Ok(located(
         StatusCode::NO_CONTENT,
         &request,
@@ -89,9 +82,7 @@ pub async fn remove(
     store: Store,
     path: web::Path<(String, String)>,
 ) -> HandlerResult<HttpResponse> {
-    store
-        .remove_service(store.tenant_id(), service_id(&path)?)
-        .await?;
+    store.remove_service(service_id(&path)?).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -104,6 +95,6 @@ pub async fn heartbeat(
 ) -> HandlerResult<HttpResponse> {
     let id = service_id(&path)?;
     let token = parse_body::<HeartbeatRequest>(request.headers(), &body)?.into_token()?;
-    let next = store.heartbeat(store.tenant_id(), id, token).await?;
+    let next = store.heartbeat(id, token).await?;
     Ok(json(StatusCode::OK, &TokenView::from(next)))
 }

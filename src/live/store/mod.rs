@@ -1,20 +1,21 @@
-//! The live registry's storage: queries per resource, run by [`LiveStore`] on the
-//! blocking pool. Writes that record events wake this node's long polls once committed.
+//! The live registry's storage: queries per resource, run on the blocking pool by
+//! [`TenantStore`] (one tenant's registry, what handlers get) and [`LiveStore`] (the
+//! reaper and the command line, across tenants). Writes that record events wake this
+//! node's long polls once committed.
 
 pub mod configuration;
 pub mod limits;
 pub mod services;
+mod tenant;
 pub mod usage;
 
 pub use limits::OwnLimits;
+pub use tenant::TenantStore;
 
-use super::domain::{
-    ConfigurationId, ConfigurationValue, HeartbeatToken, Namespace, RatePolicy, Service, ServiceId,
-};
+use super::domain::RatePolicy;
 use super::error::{LiveError, Result};
-use super::requests::{NewService, ServiceChanges};
 use crate::events::Events;
-use crate::identity::TenantId;
+use crate::identity::{TenantId, TenantScoped};
 use crate::platform::db::{now_millis, Database};
 use crate::platform::metrics::Metrics;
 use crate::settings::LiveSettings;
@@ -62,168 +63,11 @@ impl LiveStore {
         }
     }
 
-    pub fn events(&self) -> &Events {
-        &self.events
-    }
-
-    pub async fn limits(&self, tenant: TenantId) -> Result<ResourceLimits> {
-        let own = self
-            .database
-            .run(move |conn| limits::own_limits(conn, tenant))
-            .await?;
-        Ok(self.resource_limits(&own))
-    }
-
-    fn resource_limits(&self, own: &limits::OwnLimits) -> ResourceLimits {
+    pub(super) fn resource_limits(&self, own: &limits::OwnLimits) -> ResourceLimits {
         ResourceLimits {
             services: own.services.unwrap_or(self.default_services),
             configuration_values: own.configuration_values.unwrap_or(self.default_values),
         }
-    }
-
-    pub async fn usage(&self, tenant: TenantId) -> Result<Usage> {
-        let (services, configuration_values) = self
-            .database
-            .run(move |conn| usage::current(conn, tenant))
-            .await?;
-        Ok(Usage {
-            services,
-            configuration_values,
-        })
-    }
-
-    pub async fn create_service(
-        &self,
-        tenant: TenantId,
-        new: NewService,
-    ) -> Result<HeartbeatToken> {
-        let limit = self.limits(tenant).await?.services;
-        let (token, appended) = self
-            .database
-            .run_write(move |conn| services::create(conn, tenant, &new, limit, now_millis()))
-            .await?;
-        self.events.appended(tenant, &appended);
-        Ok(token)
-    }
-
-    pub async fn service(&self, tenant: TenantId, id: ServiceId) -> Result<Service> {
-        self.database
-            .run(move |conn| services::find(conn, tenant, &id, now_millis()))
-            .await
-    }
-
-    pub async fn services(
-        &self,
-        tenant: TenantId,
-        tag: Option<String>,
-        marker: Option<String>,
-        limit: usize,
-    ) -> Result<Vec<Service>> {
-        self.database
-            .run(move |conn| {
-                services::list(
-                    conn,
-                    tenant,
-                    tag.as_deref(),
-                    marker.as_deref(),
-                    to_i64(limit),
-                    now_millis(),
-                )
-            })
-            .await
-    }
-
-    pub async fn update_service(
-        &self,
-        tenant: TenantId,
-        id: ServiceId,
-        changes: ServiceChanges,
-    ) -> Result<()> {
-        self.database
-            .run_write(move |conn| services::update(conn, tenant, &id, &changes, now_millis()))
-            .await
-    }
-
-    pub async fn remove_service(&self, tenant: TenantId, id: ServiceId) -> Result<()> {
-        let appended = self
-            .database
-            .run_write(move |conn| services::remove(conn, tenant, &id, now_millis()))
-            .await?;
-        self.events.appended(tenant, &appended);
-        Ok(())
-    }
-
-    /// The next token, or 404 naming what was not found (the service, or the token).
-    pub async fn heartbeat(
-        &self,
-        tenant: TenantId,
-        id: ServiceId,
-        token: HeartbeatToken,
-    ) -> Result<HeartbeatToken> {
-        let service = id.clone();
-        let outcome = self
-            .database
-            .run_write(move |conn| {
-                services::heartbeat(conn, tenant, &service, &token, now_millis())
-            })
-            .await?;
-        self.heartbeats[usize::from(outcome.is_err())].inc();
-        outcome.map_err(|refused| match refused {
-            services::Refused::NoService => LiveError::not_found("Service", &id),
-            services::Refused::BadToken => LiveError::not_found("HeartbeatMarker", token),
-        })
-    }
-
-    pub async fn set_value(
-        &self,
-        tenant: TenantId,
-        id: ConfigurationId,
-        value: ConfigurationValue,
-    ) -> Result<()> {
-        let limit = self.limits(tenant).await?.configuration_values;
-        let appended = self
-            .database
-            .run_write(move |conn| {
-                configuration::set(conn, tenant, &id, &value, limit, now_millis())
-            })
-            .await?;
-        self.events.appended(tenant, &appended);
-        Ok(())
-    }
-
-    pub async fn value(&self, tenant: TenantId, id: ConfigurationId) -> Result<String> {
-        self.database
-            .run(move |conn| configuration::get(conn, tenant, &id))
-            .await
-    }
-
-    pub async fn remove_value(&self, tenant: TenantId, id: ConfigurationId) -> Result<()> {
-        let appended = self
-            .database
-            .run_write(move |conn| configuration::remove(conn, tenant, &id, now_millis()))
-            .await?;
-        self.events.appended(tenant, &appended);
-        Ok(())
-    }
-
-    pub async fn values(
-        &self,
-        tenant: TenantId,
-        namespace: Option<Namespace>,
-        marker: Option<String>,
-        limit: usize,
-    ) -> Result<Vec<(String, String)>> {
-        self.database
-            .run(move |conn| {
-                configuration::list(
-                    conn,
-                    tenant,
-                    namespace.as_ref(),
-                    marker.as_deref(),
-                    to_i64(limit),
-                )
-            })
-            .await
     }
 
     /// Removes every dead service of every tenant, each with its timeout event; how many.
@@ -265,6 +109,14 @@ impl LiveStore {
     }
 }
 
-fn to_i64(count: usize) -> i64 {
-    i64::try_from(count).unwrap_or(i64::MAX)
+/// A handler admitted in a tenant gets the registry of that tenant only.
+impl TenantScoped for LiveStore {
+    type Scoped = TenantStore;
+
+    fn in_tenant(&self, tenant: TenantId) -> TenantStore {
+        TenantStore {
+            live: self.clone(),
+            tenant,
+        }
+    }
 }

@@ -4,9 +4,11 @@
 
 use diesel::prelude::*;
 
-use super::super::domain::{HeartbeatTimeout, HeartbeatToken, Metadata, Service, ServiceId, Tags};
+use super::super::domain::{
+    HeartbeatTimeout, HeartbeatToken, Metadata, NewService, Service, ServiceChanges, ServiceId,
+    Tags,
+};
 use super::super::error::{LiveError, Result};
-use super::super::requests::{NewService, ServiceChanges};
 use super::super::schema::{live_service_tags, live_services};
 use super::usage;
 use crate::events::{Appended, EventKind, FeedLock, NewEvent};

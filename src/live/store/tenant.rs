@@ -1,0 +1,190 @@
+//! The live registry of one tenant: every request a handler admitted in that tenant makes.
+//! The tenant is fixed when [`InTenant`](crate::identity::InTenant) admits the caller, so no
+//! handler can ask for another tenant's data.
+
+use super::{configuration, limits, services, usage, LiveStore, ResourceLimits, Usage};
+use crate::events::{FeedPage, FeedQuery};
+use crate::identity::TenantId;
+use crate::live::domain::{
+    ConfigurationId, ConfigurationValue, HeartbeatToken, Namespace, NewService, Service,
+    ServiceChanges, ServiceId,
+};
+use crate::live::error::{LiveError, Result};
+use crate::platform::db::now_millis;
+
+#[derive(Clone)]
+pub struct TenantStore {
+    pub(super) live: LiveStore,
+    pub(super) tenant: TenantId,
+}
+
+impl TenantStore {
+    pub fn tenant_id(&self) -> TenantId {
+        self.tenant
+    }
+
+    /// A page of the tenant's events feed, waiting for one if the query says so.
+    pub async fn events(&self, query: FeedQuery) -> Result<FeedPage> {
+        Ok(self.live.events.read(self.tenant, query).await?)
+    }
+
+    pub async fn limits(&self) -> Result<ResourceLimits> {
+        let tenant = self.tenant;
+        let own = self
+            .live
+            .database
+            .run(move |conn| limits::own_limits(conn, tenant))
+            .await?;
+        Ok(self.live.resource_limits(&own))
+    }
+
+    pub async fn usage(&self) -> Result<Usage> {
+        let tenant = self.tenant;
+        let (services, configuration_values) = self
+            .live
+            .database
+            .run(move |conn| usage::current(conn, tenant))
+            .await?;
+        Ok(Usage {
+            services,
+            configuration_values,
+        })
+    }
+
+    pub async fn create_service(&self, new: NewService) -> Result<HeartbeatToken> {
+        let tenant = self.tenant;
+        let limit = self.limits().await?.services;
+        let (token, appended) = self
+            .live
+            .database
+            .run_write(move |conn| services::create(conn, tenant, &new, limit, now_millis()))
+            .await?;
+        self.live.events.appended(tenant, &appended);
+        Ok(token)
+    }
+
+    pub async fn service(&self, id: ServiceId) -> Result<Service> {
+        let tenant = self.tenant;
+        self.live
+            .database
+            .run(move |conn| services::find(conn, tenant, &id, now_millis()))
+            .await
+    }
+
+    pub async fn services(
+        &self,
+        tag: Option<String>,
+        marker: Option<String>,
+        limit: usize,
+    ) -> Result<Vec<Service>> {
+        let tenant = self.tenant;
+        self.live
+            .database
+            .run(move |conn| {
+                services::list(
+                    conn,
+                    tenant,
+                    tag.as_deref(),
+                    marker.as_deref(),
+                    to_i64(limit),
+                    now_millis(),
+                )
+            })
+            .await
+    }
+
+    pub async fn update_service(&self, id: ServiceId, changes: ServiceChanges) -> Result<()> {
+        let tenant = self.tenant;
+        self.live
+            .database
+            .run_write(move |conn| services::update(conn, tenant, &id, &changes, now_millis()))
+            .await
+    }
+
+    pub async fn remove_service(&self, id: ServiceId) -> Result<()> {
+        let tenant = self.tenant;
+        let appended = self
+            .live
+            .database
+            .run_write(move |conn| services::remove(conn, tenant, &id, now_millis()))
+            .await?;
+        self.live.events.appended(tenant, &appended);
+        Ok(())
+    }
+
+    /// The next token, or 404 naming what was not found (the service, or the token).
+    pub async fn heartbeat(&self, id: ServiceId, token: HeartbeatToken) -> Result<HeartbeatToken> {
+        let tenant = self.tenant;
+        let service = id.clone();
+        let outcome = self
+            .live
+            .database
+            .run_write(move |conn| {
+                services::heartbeat(conn, tenant, &service, &token, now_millis())
+            })
+            .await?;
+        self.live.heartbeats[usize::from(outcome.is_err())].inc();
+        outcome.map_err(|refused| match refused {
+            services::Refused::NoService => LiveError::not_found("Service", &id),
+            services::Refused::BadToken => LiveError::not_found("HeartbeatMarker", token),
+        })
+    }
+
+    pub async fn set_value(&self, id: ConfigurationId, value: ConfigurationValue) -> Result<()> {
+        let tenant = self.tenant;
+        let limit = self.limits().await?.configuration_values;
+        let appended = self
+            .live
+            .database
+            .run_write(move |conn| {
+                configuration::set(conn, tenant, &id, &value, limit, now_millis())
+            })
+            .await?;
+        self.live.events.appended(tenant, &appended);
+        Ok(())
+    }
+
+    pub async fn value(&self, id: ConfigurationId) -> Result<String> {
+        let tenant = self.tenant;
+        self.live
+            .database
+            .run(move |conn| configuration::get(conn, tenant, &id))
+            .await
+    }
+
+    pub async fn remove_value(&self, id: ConfigurationId) -> Result<()> {
+        let tenant = self.tenant;
+        let appended = self
+            .live
+            .database
+            .run_write(move |conn| configuration::remove(conn, tenant, &id, now_millis()))
+            .await?;
+        self.live.events.appended(tenant, &appended);
+        Ok(())
+    }
+
+    pub async fn values(
+        &self,
+        namespace: Option<Namespace>,
+        marker: Option<String>,
+        limit: usize,
+    ) -> Result<Vec<(String, String)>> {
+        let tenant = self.tenant;
+        self.live
+            .database
+            .run(move |conn| {
+                configuration::list(
+                    conn,
+                    tenant,
+                    namespace.as_ref(),
+                    marker.as_deref(),
+                    to_i64(limit),
+                )
+            })
+            .await
+    }
+}
+
+fn to_i64(count: usize) -> i64 {
+    i64::try_from(count).unwrap_or(i64::MAX)
+}
