@@ -78,7 +78,7 @@ impl Admin {
                 let body: Value = decode(response).await?;
                 let values = body["registerServices"]["registerService"].clone();
                 let values: Vec<RegisteredService> =
-                    serde_json::from_value(values).map_err(|e| Error::Decode(e.to_string()))?;
+                    serde_json::from_value(values).map_err(Error::Decode)?;
                 Ok(Page {
                     values,
                     next_marker: next,
@@ -160,7 +160,7 @@ impl Admin {
 }
 
 fn unwrap<T: serde::de::DeserializeOwned>(mut body: Value, key: &str) -> Result<T> {
-    serde_json::from_value(body[key].take()).map_err(|e| Error::Decode(e.to_string()))
+    serde_json::from_value(body[key].take()).map_err(Error::Decode)
 }
 
 /// The path and query of `Link: <URL>; rel="next"`, if the answer has one.

@@ -171,19 +171,16 @@ impl Authenticator {
         if status != 200 {
             return Err(Error::Api(crate::error::fault_of(status, None, &body)));
         }
-        let access: Value =
-            serde_json::from_str(&body).map_err(|e| Error::Decode(e.to_string()))?;
+        let access: Value = serde_json::from_str(&body).map_err(Error::Decode)?;
         let token = &access["access"]["token"];
-        let id = token["id"]
-            .as_str()
-            .ok_or_else(|| Error::Decode("no token id".into()))?;
+        let id = token["id"].as_str().ok_or(Error::Missing("token id"))?;
         let tenant_id = token["tenant"]["id"]
             .as_str()
             .map(str::to_owned)
             .or_else(|| self.tenant_id.clone())
-            .ok_or_else(|| {
-                Error::Decode("the token is not scoped to a tenant; give a tenant id".into())
-            })?;
+            .ok_or(Error::Usage(
+                "the token is not scoped to a tenant; give a tenant id",
+            ))?;
         let expires = token["expires"]
             .as_str()
             .and_then(|text| humantime::parse_rfc3339_weak(text).ok());

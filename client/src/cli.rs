@@ -139,7 +139,7 @@ pub async fn run<W: Write, E: Write>(args: Vec<String>, out: &mut W, err: &mut E
 
 fn client(connection: &Connection) -> Result<Client, Error> {
     let missing = || {
-        Error::Decode("give --username with --password or --api-key, --access-key with --secret-key, or --token with --tenant-id".into())
+        Error::Usage("give --username with --password or --api-key, --access-key with --secret-key, or --token with --tenant-id")
     };
     let credentials = match connection {
         Connection {
@@ -186,7 +186,7 @@ fn client(connection: &Connection) -> Result<Client, Error> {
 async fn execute<W: Write>(cli: Cli, out: &mut W) -> Result<(), Error> {
     let client = client(&cli.connection)?;
     let json = cli.json;
-    let io = |e: std::io::Error| Error::Decode(e.to_string());
+    let io = Error::Output;
     match cli.command {
         Command::Services(ServicesCommand::List { tag }) => {
             let services = client.services();

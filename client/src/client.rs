@@ -27,6 +27,10 @@ struct Inner {
     auth: Authenticator,
 }
 
+/// How long one request may take unless [`ClientBuilder::timeout`] says otherwise: 90 s,
+/// more than the longest long poll of the events feed (60 s) and its answer.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(90);
+
 /// Builds a [`Client`]: the identity URL (`POST /v2.0/tokens`), credentials, and the
 /// registry's URL when it is another server.
 pub struct ClientBuilder {
@@ -55,7 +59,7 @@ impl ClientBuilder {
         self
     }
 
-    /// How long one request may take (default 60 s, more than the longest long poll).
+    /// How long one request may take (default [`DEFAULT_TIMEOUT`]).
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self
@@ -64,7 +68,7 @@ impl ClientBuilder {
     pub fn build(self) -> Result<Client> {
         let credentials = self
             .credentials
-            .ok_or_else(|| Error::Decode("no credentials given".into()))?;
+            .ok_or(Error::Usage("no credentials given"))?;
         let http = reqwest::Client::builder()
             .timeout(self.timeout)
             .build()
@@ -98,7 +102,7 @@ impl Client {
             registry_url: None,
             credentials: None,
             tenant_id: None,
-            timeout: Duration::from_secs(90),
+            timeout: DEFAULT_TIMEOUT,
         }
     }
 
@@ -212,7 +216,7 @@ async fn fault_from(response: Response) -> crate::error::Fault {
 
 pub(crate) async fn decode<T: DeserializeOwned>(response: Response) -> Result<T> {
     let bytes = response.bytes().await.map_err(Error::Transport)?;
-    serde_json::from_slice(&bytes).map_err(|e| Error::Decode(e.to_string()))
+    serde_json::from_slice(&bytes).map_err(Error::Decode)
 }
 
 /// `{"values": [...], "metadata": {"next_marker": ...}}` as a [`Page`].

@@ -21,8 +21,18 @@ pub enum Error {
     Api(Fault),
     #[error("the request did not complete")]
     Transport(#[source] reqwest::Error),
-    #[error("the answer could not be read: {0}")]
-    Decode(String),
+    /// The answer is not the JSON the API defines.
+    #[error("the answer could not be read")]
+    Decode(#[source] serde_json::Error),
+    /// The answer is JSON, but lacks what the API promises (`what`).
+    #[error("the answer has no {0}")]
+    Missing(&'static str),
+    /// The client was built or called without what it needs (credentials, a tenant).
+    #[error("{0}")]
+    Usage(&'static str),
+    /// Writing output (srctl) failed.
+    #[error("the output could not be written")]
+    Output(#[source] std::io::Error),
     #[error("authentication failed: {0}")]
     Auth(Box<Error>),
 }
@@ -46,7 +56,11 @@ impl Error {
         match self {
             Self::Transport(_) => true,
             Self::Api(fault) => fault.status >= 500,
-            Self::Decode(_) | Self::Auth(_) => false,
+            Self::Decode(_)
+            | Self::Missing(_)
+            | Self::Usage(_)
+            | Self::Output(_)
+            | Self::Auth(_) => false,
         }
     }
 

@@ -62,7 +62,7 @@ mod types;
 
 pub use admin::{Admin, EndpointTemplate, RegisteredService};
 pub use auth::Credentials;
-pub use client::{Client, ClientBuilder, Page};
+pub use client::{Client, ClientBuilder, Page, DEFAULT_TIMEOUT};
 pub use configuration::Configuration;
 pub use error::{Error, Fault, Result};
 pub use events::Events;

@@ -171,5 +171,5 @@ fn token_of(body: &Value) -> Result<String> {
     body["token"]
         .as_str()
         .map(str::to_owned)
-        .ok_or_else(|| crate::Error::Decode("no token in the answer".into()))
+        .ok_or(crate::Error::Missing("heartbeat token"))
 }
