@@ -122,6 +122,13 @@ pub fn auth_change_bound() -> std::time::Duration {
     Settings::default().auth.cache_ttl + std::time::Duration::from_millis(500)
 }
 
+/// How late a long poll may wake after the write it waits for: the documented bound
+/// across nodes (`live.feed_poll_interval`; on the writer's own node it is immediate),
+/// plus scheduling slack.
+pub fn feed_wake_bound() -> std::time::Duration {
+    Settings::default().live.feed_poll_interval + std::time::Duration::from_millis(500)
+}
+
 /// Repeats `request` until it answers `status`; fails if that takes longer than
 /// [`auth_change_bound`]. Returns the reply and how long the change took to show.
 pub async fn until_status<F, Fut>(status: u16, mut request: F) -> (Reply, std::time::Duration)

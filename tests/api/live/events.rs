@@ -209,11 +209,15 @@ async fn a_long_poll_answers_when_an_event_arrives_or_the_wait_ends(backend: Bac
     let last = live.events("").await[0]["id"].as_str().unwrap().to_owned();
 
     // Nothing after the marker: the answer comes when the wait is over, with the marker.
+    let wait = Duration::from_secs(1);
     let started = Instant::now();
-    let page = live.events(&format!("?marker={last}&wait=1")).await;
+    let page = live
+        .events(&format!("?marker={last}&wait={}", wait.as_secs()))
+        .await;
     let waited = started.elapsed();
-    assert!(waited >= Duration::from_millis(900), "{waited:?}");
-    assert!(waited < Duration::from_millis(2500), "{waited:?}");
+    // The server's timer may fire a clock tick early; never much before the wait is over.
+    assert!(waited + Duration::from_millis(100) >= wait, "{waited:?}");
+    assert!(waited < wait + feed_wake_bound(), "{waited:?}");
     assert_eq!(page.len(), 1);
 
     // An event during the wait answers at once.
@@ -231,13 +235,13 @@ async fn a_long_poll_answers_when_an_event_arrives_or_the_wait_ends(backend: Bac
     assert_eq!(page[0]["id"], last.as_str());
     assert_eq!(page[1]["payload"]["id"], "second");
     assert!(
-        answered.duration_since(written) < Duration::from_millis(1000),
+        answered.duration_since(written) < feed_wake_bound(),
         "woken promptly"
     );
     // Without a marker a long poll on a feed with events answers at once.
     let started = Instant::now();
     assert_eq!(live.events("?wait=30").await.len(), 2);
-    assert!(started.elapsed() < Duration::from_secs(5));
+    assert!(started.elapsed() < feed_wake_bound());
 }
 
 async fn events_past_retention_are_purged(backend: Backend) {
