@@ -8,7 +8,9 @@ use reqwest::Method;
 
 use crate::client::{page, query, Client, Page};
 use crate::error::Result;
+use crate::retry;
 use crate::types::Event;
+use backon::ExponentialBackoff;
 
 /// How long each long poll of [`Events::follow`] waits for news.
 const WAIT_SECONDS: u32 = 20;
@@ -64,7 +66,7 @@ impl Events {
             marker: after.clone(),
             seen: after,
             buffered: VecDeque::new(),
-            failures: 0,
+            retrying: None,
         };
         stream::unfold(state, move |mut state| {
             let events = events.clone();
@@ -74,9 +76,8 @@ impl Events {
                         state.seen = Some(event.id.clone());
                         return Some((Ok(event), state));
                     }
-                    if state.failures > 0 {
-                        let backoff = Duration::from_millis(250 << state.failures.min(5));
-                        tokio::time::sleep(backoff).await;
+                    if let Some(delays) = &mut state.retrying {
+                        tokio::time::sleep(retry::next(delays)).await;
                     }
                     let wait = if state.marker.is_some() {
                         Some(WAIT_SECONDS)
@@ -88,7 +89,7 @@ impl Events {
                         .await
                     {
                         Ok(page) => {
-                            state.failures = 0;
+                            state.retrying = None;
                             let seen = state.seen.clone();
                             state
                                 .buffered
@@ -110,7 +111,7 @@ impl Events {
                             }
                         }
                         Err(error) => {
-                            state.failures += 1;
+                            state.retrying.get_or_insert_with(retry::delays);
                             return Some((Err(error), state));
                         }
                     }
@@ -126,5 +127,6 @@ struct Follow {
     /// The last event yielded: nothing at or before it is yielded again.
     seen: Option<String>,
     buffered: VecDeque<Event>,
-    failures: u32,
+    /// The retry delays since the last failure; `None` after a success.
+    retrying: Option<ExponentialBackoff>,
 }

@@ -10,6 +10,7 @@ use tokio::task::JoinHandle;
 
 use crate::client::Client;
 use crate::error::Error;
+use crate::retry;
 
 /// Why a heartbeater stopped.
 #[derive(Debug)]
@@ -75,7 +76,7 @@ impl HeartBeater {
                 _ = stop.wait_for(|stopped| *stopped) => return Stopped::Requested,
                 () = tokio::time::sleep(wait) => {}
             }
-            let mut backoff = Duration::from_millis(250);
+            let mut delays = retry::delays();
             loop {
                 match self
                     .client
@@ -92,13 +93,16 @@ impl HeartBeater {
                         log::warn!("service {} is gone: {error}", self.id);
                         return Stopped::Gone(error);
                     }
-                    Err(error) if error.is_transient() && Instant::now() + backoff < deadline => {
+                    Err(error) if error.is_transient() => {
+                        let delay = retry::next(&mut delays);
+                        if Instant::now() + delay >= deadline {
+                            return Stopped::Failed(error);
+                        }
                         log::warn!("heartbeat of {} failed, retrying: {error}", self.id);
                         tokio::select! {
                             _ = stop.wait_for(|stopped| *stopped) => return Stopped::Requested,
-                            () = tokio::time::sleep(backoff) => {}
+                            () = tokio::time::sleep(delay) => {}
                         }
-                        backoff = (backoff * 2).min(Duration::from_secs(5));
                     }
                     Err(error) => return Stopped::Failed(error),
                 }

@@ -11,6 +11,7 @@ use serde_json::{json, Value};
 use crate::client::{decode, encode, page, query, Client, Page};
 use crate::error::Result;
 use crate::heartbeater::HeartBeater;
+use crate::retry;
 use crate::types::{NewService, Service, ServiceUpdate};
 
 #[derive(Clone)]
@@ -137,6 +138,7 @@ impl Services {
             metadata,
         };
         let give_up = Instant::now() + Duration::from_secs(u64::from(heartbeat_timeout) + 5);
+        let mut delays = retry::delays();
         let token = loop {
             match self.create(&new).await {
                 Err(error)
@@ -145,7 +147,7 @@ impl Services {
                         .is_some_and(|f| f.kind == "serviceWithThisIdExists")
                         && Instant::now() < give_up =>
                 {
-                    tokio::time::sleep(Duration::from_secs(1)).await;
+                    tokio::time::sleep(retry::next(&mut delays)).await;
                 }
                 outcome => break outcome?,
             }
