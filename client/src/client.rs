@@ -144,8 +144,19 @@ impl Client {
         path: &str,
         body: Option<&Value>,
     ) -> Result<Response> {
-        self.send(method, |tenant| format!("/v1.0/{tenant}{path}"), body)
+        self.send(method, |tenant| format!("/v1.0/{tenant}{path}"), &[], body)
             .await
+    }
+
+    /// A `GET` under `/v1.0/{tenant}` with a query string (encoded by reqwest).
+    pub(crate) async fn live_get(&self, path: &str, query: &Query) -> Result<Response> {
+        self.send(
+            Method::GET,
+            |tenant| format!("/v1.0/{tenant}{path}"),
+            query,
+            None,
+        )
+        .await
     }
 
     pub(crate) async fn live_json<T: DeserializeOwned>(
@@ -165,13 +176,14 @@ impl Client {
         body: Option<&Value>,
     ) -> Result<Response> {
         let path = path.to_owned();
-        self.send(method, move |_| path.clone(), body).await
+        self.send(method, move |_| path.clone(), &[], body).await
     }
 
     async fn send(
         &self,
         method: Method,
         path: impl Fn(&str) -> String,
+        query: &Query,
         body: Option<&Value>,
     ) -> Result<Response> {
         let mut retried = false;
@@ -184,6 +196,9 @@ impl Client {
                 .request(method.clone(), url)
                 .header("X-Auth-Token", &session.token)
                 .header("Accept", "application/json");
+            if !query.is_empty() {
+                request = request.query(query);
+            }
             if let Some(body) = body {
                 request = request
                     .header("Content-Type", "application/json")
@@ -237,17 +252,15 @@ pub(crate) async fn page<T: DeserializeOwned>(response: Response) -> Result<Page
     })
 }
 
-/// `?k=v&...` with values encoded.
-pub(crate) fn query(pairs: &[(&str, Option<String>)]) -> String {
-    let present: Vec<String> = pairs
+/// Query parameters of a request, those given only.
+pub(crate) type Query = [(&'static str, String)];
+
+/// The parameters that have a value.
+pub(crate) fn query(pairs: &[(&'static str, Option<String>)]) -> Vec<(&'static str, String)> {
+    pairs
         .iter()
-        .filter_map(|(key, value)| value.as_ref().map(|v| format!("{key}={}", encode(v))))
-        .collect();
-    if present.is_empty() {
-        String::new()
-    } else {
-        format!("?{}", present.join("&"))
-    }
+        .filter_map(|(key, value)| value.clone().map(|value| (*key, value)))
+        .collect()
 }
 
 /// Percent-encodes everything but unreserved characters and `/` (ids may hold slashes).

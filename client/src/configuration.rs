@@ -63,12 +63,7 @@ impl Configuration {
             ("marker", marker.map(str::to_owned)),
             ("limit", limit.map(|l| l.to_string())),
         ]);
-        page(
-            self.client
-                .live(Method::GET, &format!("{base}{query}"), None)
-                .await?,
-        )
-        .await
+        page(self.client.live_get(&base, &query).await?).await
     }
 
     /// Every value (of `namespace`, if given), page after page.

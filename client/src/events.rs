@@ -4,7 +4,6 @@ use std::collections::VecDeque;
 use std::time::Duration;
 
 use futures_util::stream::{self, Stream};
-use reqwest::Method;
 
 use crate::client::{page, query, Client, Page};
 use crate::error::Result;
@@ -49,12 +48,7 @@ impl Events {
             ("limit", limit.map(|l| l.to_string())),
             ("wait", wait.map(|w| w.to_string())),
         ]);
-        page(
-            self.client
-                .live(Method::GET, &format!("/events{query}"), None)
-                .await?,
-        )
-        .await
+        page(self.client.live_get("/events", &query).await?).await
     }
 
     /// Every event after `after` (exclusive; without it, from the start of the feed's

@@ -54,12 +54,7 @@ impl Services {
             ("marker", marker.map(str::to_owned)),
             ("limit", limit.map(|l| l.to_string())),
         ]);
-        page(
-            self.client
-                .live(Method::GET, &format!("/services{query}"), None)
-                .await?,
-        )
-        .await
+        page(self.client.live_get("/services", &query).await?).await
     }
 
     /// Every live service, page after page.
