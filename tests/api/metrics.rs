@@ -9,7 +9,7 @@ use reqwest::StatusCode;
 use crate::helpers::*;
 
 /// The value of the sample `name{labels...}` (every given label must match), or `None`.
-fn sample(text: &str, name: &str, labels: &[(&str, &str)]) -> Option<f64> {
+pub fn sample(text: &str, name: &str, labels: &[(&str, &str)]) -> Option<f64> {
     text.lines()
         .filter(|line| !line.starts_with('#'))
         .find_map(|line| {
@@ -29,7 +29,7 @@ fn sample(text: &str, name: &str, labels: &[(&str, &str)]) -> Option<f64> {
 }
 
 impl TestApp {
-    async fn scrape(&self) -> String {
+    pub async fn scrape(&self) -> String {
         let admin = self.admin_address.as_ref().expect("admin_bind is set");
         let response = self
             .client

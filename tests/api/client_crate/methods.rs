@@ -240,16 +240,37 @@ async fn every_credential_kind_authenticates_and_secrets_are_masked(backend: Bac
 }
 
 async fn tokens_are_renewed_before_expiry_and_after_a_401(backend: Backend) {
+    let ttl = Duration::from_secs(3);
     let app = TestApp::spawn_with(backend, |settings| {
-        settings.auth.token_ttl = Duration::from_secs(3);
+        settings.auth.token_ttl = ttl;
+        settings.admin_bind = Some("127.0.0.1:0".into());
     })
     .await;
     acme(&app);
     let client = alice(&app);
     client.limits().await.unwrap();
-    // Past the first token's lifetime, the client is still admitted.
-    tokio::time::sleep(Duration::from_millis(3500)).await;
+    // Past the first token's lifetime, the client is still admitted, and without being
+    // refused first: it renewed before sending (a client that only re-authenticates after
+    // a 401 fails here).
+    tokio::time::sleep(ttl + Duration::from_millis(500)).await;
     client.limits().await.unwrap();
+    let counted = |text: &str, route: &str, method: &str, status: &str| {
+        crate::metrics::sample(
+            text,
+            "http_requests_total",
+            &[("route", route), ("method", method), ("status", status)],
+        )
+        .unwrap_or(0.0)
+    };
+    let limits = "/v1.0/{tenant_id}/limits";
+    let text = app.scrape().await;
+    assert_eq!(counted(&text, limits, "GET", "401"), 0.0, "{text}");
+    assert_eq!(counted(&text, limits, "GET", "200"), 2.0, "{text}");
+    assert_eq!(
+        counted(&text, "/v2.0/tokens", "POST", "200"),
+        2.0,
+        "signed in, then renewed: {text}"
+    );
     // Tokens removed behind its back: one 401, a new token, and the call succeeds.
     use diesel::RunQueryDsl;
     app.database
@@ -260,4 +281,11 @@ async fn tokens_are_renewed_before_expiry_and_after_a_401(backend: Backend) {
         .unwrap();
     tokio::time::sleep(auth_change_bound()).await;
     client.limits().await.unwrap();
+    let text = app.scrape().await;
+    assert_eq!(
+        counted(&text, limits, "GET", "401"),
+        1.0,
+        "refused once: {text}"
+    );
+    assert_eq!(counted(&text, "/v2.0/tokens", "POST", "200"), 3.0);
 }
