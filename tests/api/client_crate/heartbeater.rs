@@ -7,6 +7,7 @@ use service_registry_client::{NewService, Stopped};
 
 use super::{acme, alice};
 use crate::helpers::*;
+use service_registry::settings::Settings;
 
 on_both_backends!(
     a_heartbeater_keeps_a_service_alive_until_stopped,
@@ -24,10 +25,11 @@ async fn a_heartbeater_keeps_a_service_alive_until_stopped(backend: Backend) {
         .await
         .unwrap();
     let running = heartbeater.start();
-    // Five timeouts' worth: alive throughout.
-    let until = Instant::now() + Duration::from_secs(15);
+    let timeout = Duration::from_secs(3);
+    // Three timeouts' worth: alive throughout.
+    let until = Instant::now() + 3 * timeout;
     while Instant::now() < until {
-        tokio::time::sleep(Duration::from_millis(1500)).await;
+        tokio::time::sleep(timeout / 2).await;
         assert!(
             client.services().get(&service.id).await.is_ok(),
             "still alive"
@@ -35,7 +37,16 @@ async fn a_heartbeater_keeps_a_service_alive_until_stopped(backend: Backend) {
     }
     assert!(running.is_running());
     assert!(matches!(running.stop().await, Stopped::Requested));
-    tokio::time::sleep(Duration::from_millis(4000)).await;
+    // Gone within its timeout after the last heartbeat, plus a reaper pass and slack.
+    let stopped = Instant::now();
+    let bound = timeout + Settings::default().live.reaper_interval + Duration::from_secs(1);
+    while client.services().get("kept").await.is_ok() {
+        assert!(
+            stopped.elapsed() < bound,
+            "still alive {bound:?} after stop"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     assert!(client
         .services()
         .get("kept")
