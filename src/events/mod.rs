@@ -20,7 +20,8 @@ use signal::FeedSignal;
 use crate::identity::TenantId;
 use crate::platform::db::{now_millis, Database, DbError};
 use crate::platform::error_chain;
-use crate::platform::metrics::{GaugeGuard, Metrics};
+use crate::platform::gauge::GaugeGuard;
+use crate::platform::metrics::Metrics;
 use crate::platform::workers::Workers;
 use crate::settings::LiveSettings;
 

@@ -213,22 +213,5 @@ impl Metrics {
     }
 }
 
-/// Counts one in a gauge while it lives, so an early return or a cancelled future cannot
-/// leave the gauge off by one (calls waiting for a connection, long polls).
-pub struct GaugeGuard(IntGauge);
-
-impl GaugeGuard {
-    pub fn enter(gauge: &IntGauge) -> Self {
-        gauge.inc();
-        Self(gauge.clone())
-    }
-}
-
-impl Drop for GaugeGuard {
-    fn drop(&mut self) {
-        self.0.dec();
-    }
-}
-
 /// The text exposition's media type.
 pub const PROMETHEUS_TEXT: &str = "text/plain; version=0.0.4; charset=utf-8";

@@ -3,6 +3,7 @@
 
 pub mod db;
 pub mod freshness;
+pub mod gauge;
 pub mod http;
 pub mod metrics;
 pub mod text;

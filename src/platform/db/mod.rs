@@ -11,7 +11,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use diesel::r2d2::{self, ManageConnection, Pool, PooledConnection};
 use prometheus::{IntCounter, IntGauge};
 
-use crate::platform::metrics::GaugeGuard;
+use crate::platform::gauge::GaugeGuard;
 
 use connection::{run_migrations, ConnectionManager};
 pub use connection::{DatabaseUrl, DbConnection, InvalidDatabaseUrl};
