@@ -312,16 +312,22 @@ async fn execute<W: Write>(cli: Cli, out: &mut W) -> Result<(), Error> {
             if json {
                 writeln!(out, "{}", to_json(&limits)).map_err(io)?;
             } else {
+                let held = |count: fn(&crate::types::ResourceLimits) -> u64| {
+                    limits
+                        .usage
+                        .as_ref()
+                        .map_or_else(String::new, |usage| count(usage).to_string())
+                };
                 let mut rows = vec![
                     vec![
                         "services".into(),
                         limits.resource.service.to_string(),
-                        String::new(),
+                        held(|usage| usage.service),
                     ],
                     vec![
                         "configuration values".into(),
                         limits.resource.configuration_value.to_string(),
-                        String::new(),
+                        held(|usage| usage.configuration_value),
                     ],
                 ];
                 for (pattern, rate) in &limits.rate {

@@ -60,6 +60,9 @@ pub struct ConfigurationValue {
 pub struct Limits {
     pub resource: ResourceLimits,
     pub rate: BTreeMap<String, RateLimit>,
+    /// What the tenant holds now (servers before this member was added do not send it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub usage: Option<ResourceLimits>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -145,8 +145,27 @@ async fn srctl_prints_every_command(backend: Backend) {
     let limits = ok(&app, &["account", "limits"]).await;
     let lines: Vec<&str> = limits.lines().collect();
     assert_eq!(lines[0], "LIMIT                        MAX    USED");
-    assert_eq!(lines[1], "services                     200");
-    assert_eq!(lines[2], "configuration values         1000");
+    let used = |line: &str| {
+        line.split_whitespace()
+            .last()
+            .unwrap()
+            .parse::<u64>()
+            .unwrap()
+    };
+    assert!(
+        lines[1].starts_with("services                     200    "),
+        "{limits}"
+    );
+    assert!(
+        lines[2].starts_with("configuration values         1000   "),
+        "{limits}"
+    );
+    let usage = alice(&app).limits().await.unwrap().usage.unwrap();
+    assert_eq!(
+        (used(lines[1]), used(lines[2])),
+        (usage.service, usage.configuration_value),
+        "{limits}"
+    );
     assert!(
         lines[3].starts_with("requests /.* per 24.0 hours  50000  "),
         "{limits}"
