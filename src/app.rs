@@ -15,7 +15,7 @@ use crate::events::Events;
 use crate::identity::{Directory, Identity};
 use crate::live::Live;
 use crate::platform::db::{Database, DatabaseUrl, InvalidDatabaseUrl, OpenError};
-use crate::platform::http::{self, BodyLimit};
+use crate::platform::http::{self, BodyLimit, PathRules};
 use crate::platform::metrics::{Metrics, PROMETHEUS_TEXT};
 use crate::platform::workers::Workers;
 use crate::registry::Registry;
@@ -97,6 +97,7 @@ impl Application {
         live.start_workers(&mut workers);
 
         let body_limit = BodyLimit(settings.http.max_body_bytes);
+        let path_rules = live.path_rules(PathRules::default());
         let shared_database = web::Data::new(database.clone());
         let mut server = HttpServer::new(move || {
             App::new()
@@ -104,6 +105,7 @@ impl Application {
                 .app_data(shared_database.clone())
                 .app_data(metrics.clone())
                 .app_data(body_limit)
+                .app_data(path_rules.clone())
                 .configure(http::configure)
                 .configure(|config| identity.configure(config))
                 .configure(|config| registry.configure(config))

@@ -24,7 +24,7 @@ use crate::events::Events;
 use crate::identity::TenantGate;
 use crate::platform::db::Database;
 use crate::platform::error_chain;
-use crate::platform::http::SignificantSlash;
+use crate::platform::http::{Dialect, PathRules};
 use crate::platform::metrics::Metrics;
 use crate::platform::workers::Workers;
 use crate::settings::LiveSettings;
@@ -60,9 +60,16 @@ impl Live {
         config
             .app_data(self.store.clone())
             .app_data(gate)
-            .app_data(web::Data::new(self.rate.clone()))
-            .app_data(SignificantSlash(routes::slash_is_significant));
+            .app_data(web::Data::new(self.rate.clone()));
         routes::configure(config);
+    }
+
+    /// What the edge must know of `/v1.0` before routing: RSR's fault dialect, and the
+    /// configuration paths whose trailing slash is significant.
+    pub fn path_rules(&self, rules: PathRules) -> PathRules {
+        rules
+            .speaks(routes::is_live_path, Dialect::Rsr)
+            .keeps_trailing_slash(routes::slash_is_significant)
     }
 
     /// On every node: the reaper (dead services out, each with its one timeout event) and

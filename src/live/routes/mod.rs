@@ -70,6 +70,12 @@ pub fn configure(config: &mut web::ServiceConfig) {
     );
 }
 
+/// The live registry answers everything under `/v1.0`, unknown routes included.
+pub fn is_live_path(path: &str) -> bool {
+    path.strip_prefix("/v1.0")
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+}
+
 /// Under `/v1.0/{tenantId}/configuration/` a trailing slash is part of the request: it
 /// names a namespace to list, or ends an id such as `/prod/`. The edge leaves it there.
 pub fn slash_is_significant(path: &str) -> bool {
@@ -80,7 +86,15 @@ pub fn slash_is_significant(path: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::slash_is_significant;
+    use super::{is_live_path, slash_is_significant};
+
+    #[test]
+    fn the_live_registry_owns_v1_0() {
+        assert!(is_live_path("/v1.0"));
+        assert!(is_live_path("/v1.0/7/nowhere"));
+        assert!(!is_live_path("/v1.00"));
+        assert!(!is_live_path("/v2.0/tokens"));
+    }
 
     #[test]
     fn only_configuration_paths_keep_their_slash() {

@@ -1,5 +1,5 @@
-//! The middleware every request passes: it reads a trailing slash as absent (see
-//! `slash`), negotiates the response format before any handler runs, renders every fault
+//! The middleware every request passes: it reads a trailing slash as absent and takes
+//! the path's fault dialect from the subsystems' rules (see `paths`), negotiates the response format before any handler runs, renders every fault
 //! (ours or actix-web's) in that format, tags the response with a request id and writes
 //! the one access-log line, which carries the cause of a failure when there is one.
 //! Tokens never reach it.
@@ -19,7 +19,7 @@ use super::conditional::Condition;
 use super::error::HttpError;
 use super::fault::{Dialect, Fault};
 use super::negotiation::Format;
-use super::slash::trim_trailing_slash;
+use super::paths::{trim_trailing_slash, PathRules};
 
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 /// RSR's name for the request id (also the `txnId` of its faults).
@@ -39,9 +39,11 @@ pub async fn edge(
     });
     trim_trailing_slash(&mut request);
 
-    // The live registry speaks JSON only, whatever the Accept header says (RSR's clients
-    // send none or `*/*`), and its faults have RSR's shape.
-    let dialect = Dialect::of_path(request.path());
+    // The scope's dialect: RSR's (the live registry) speaks JSON only, whatever the Accept
+    // header says (RSR's clients send none or `*/*`), and its faults have RSR's shape.
+    let dialect = request
+        .app_data::<PathRules>()
+        .map_or(Dialect::Identity, |rules| rules.dialect_of(request.path()));
     let negotiated = match dialect {
         Dialect::Identity => Format::from_accept(&request),
         Dialect::Rsr => Ok(Format::Json),

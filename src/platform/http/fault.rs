@@ -37,16 +37,6 @@ pub enum Dialect {
     Rsr,
 }
 
-impl Dialect {
-    /// The live registry answers under `/v1.0`.
-    pub fn of_path(path: &str) -> Self {
-        match path.strip_prefix("/v1.0") {
-            Some(rest) if rest.is_empty() || rest.starts_with('/') => Self::Rsr,
-            _ => Self::Identity,
-        }
-    }
-}
-
 /// RSR's media type for JSON.
 pub const RSR_JSON: &str = "application/json; charset=UTF-8";
 

@@ -9,10 +9,10 @@ mod error;
 mod fault;
 pub mod json;
 mod negotiation;
+mod paths;
 mod rendered;
 mod reply;
 mod representation;
-mod slash;
 pub mod xml;
 
 use actix_web::{web, HttpResponse};
@@ -22,10 +22,10 @@ pub use edge::{edge, negotiated_format, REQUEST_ID, RESPONSE_ID};
 pub use error::HttpError;
 pub use fault::{Dialect, Fault, FAULT_NS, RSR_JSON};
 pub use negotiation::Format;
+pub use paths::{PathRules, PathTest};
 pub use rendered::{etag_of, RenderCache, Rendered, RenderedReply};
 pub use reply::{next_page_link, Reply};
 pub use representation::{encode, Representation};
-pub use slash::SignificantSlash;
 
 use crate::platform::db::{Database, DbError};
 
