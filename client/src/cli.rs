@@ -7,6 +7,7 @@ use std::io::Write;
 use clap::{Args, Parser, Subcommand};
 use futures_util::StreamExt;
 
+use crate::render::{EventList, ServiceList, Shown, ValueList};
 use crate::{Client, Credentials, Error};
 
 #[derive(Debug, Parser)]
@@ -185,8 +186,7 @@ fn client(connection: &Connection) -> Result<Client, Error> {
 
 async fn execute<W: Write>(cli: Cli, out: &mut W) -> Result<(), Error> {
     let client = client(&cli.connection)?;
-    let json = cli.json;
-    let io = Error::Output;
+    let shown = Shown { json: cli.json };
     match cli.command {
         Command::Services(ServicesCommand::List { tag }) => {
             let services = client.services();
@@ -195,80 +195,33 @@ async fn execute<W: Write>(cli: Cli, out: &mut W) -> Result<(), Error> {
                 None => services.list().collect().await,
             };
             let listed = listed.into_iter().collect::<Result<Vec<_>, _>>()?;
-            if json {
-                writeln!(out, "{}", to_json(&listed)).map_err(io)?;
-            } else {
-                let rows = listed
-                    .iter()
-                    .map(|s| {
-                        vec![
-                            s.id.clone(),
-                            s.heartbeat_timeout.to_string(),
-                            s.tags.join(","),
-                            last_seen(s.last_seen),
-                        ]
-                    })
-                    .collect();
-                table(out, &["ID", "TIMEOUT", "TAGS", "LAST SEEN"], rows).map_err(io)?;
-            }
+            shown.write(out, &ServiceList(listed))?;
         }
         Command::Services(ServicesCommand::Get { id }) => {
-            let service = client.services().get(&id).await?;
-            if json {
-                writeln!(out, "{}", to_json(&service)).map_err(io)?;
-            } else {
-                let metadata: Vec<String> = service
-                    .metadata
-                    .iter()
-                    .map(|(k, v)| format!("{k}={v}"))
-                    .collect();
-                let rows = vec![
-                    vec!["id".into(), service.id.clone()],
-                    vec![
-                        "heartbeat_timeout".into(),
-                        service.heartbeat_timeout.to_string(),
-                    ],
-                    vec!["tags".into(), service.tags.join(",")],
-                    vec!["metadata".into(), metadata.join(",")],
-                    vec!["last_seen".into(), last_seen(service.last_seen)],
-                ];
-                table(out, &["FIELD", "VALUE"], rows).map_err(io)?;
+            shown.write(out, &client.services().get(&id).await?)?;
+        }
+        Command::Events(EventsCommand::List {
+            marker,
+            follow: true,
+        }) => {
+            let mut stream = Box::pin(client.events().follow(marker));
+            while let Some(event) = stream.next().await {
+                match event {
+                    Ok(event) => shown.write_line(out, &event)?,
+                    Err(error) if error.is_transient() => log::warn!("{error}; resuming"),
+                    Err(error) => return Err(error),
+                }
             }
         }
-        Command::Events(EventsCommand::List { marker, follow }) => {
-            if follow {
-                let mut stream = Box::pin(client.events().follow(marker));
-                while let Some(event) = stream.next().await {
-                    match event {
-                        Ok(event) => write_event(out, &event, json).map_err(io)?,
-                        Err(error) if error.is_transient() => log::warn!("{error}; resuming"),
-                        Err(error) => return Err(error),
-                    }
-                    out.flush().map_err(io)?;
-                }
-            } else {
-                let page = client
-                    .events()
-                    .list_page(marker.as_deref(), None, Some(1000))
-                    .await?;
-                if json {
-                    writeln!(out, "{}", to_json(&page.values)).map_err(io)?;
-                } else {
-                    let rows = page
-                        .values
-                        .iter()
-                        .map(|e| {
-                            vec![
-                                e.id.clone(),
-                                e.timestamp.to_string(),
-                                e.kind.clone(),
-                                e.payload.to_string(),
-                            ]
-                        })
-                        .collect();
-                    table(out, &["ID", "TIMESTAMP", "TYPE", "PAYLOAD"], rows).map_err(io)?;
-                }
-            }
+        Command::Events(EventsCommand::List {
+            marker,
+            follow: false,
+        }) => {
+            let page = client
+                .events()
+                .list_page(marker.as_deref(), None, Some(1000))
+                .await?;
+            shown.write(out, &EventList(page.values))?;
         }
         Command::Configuration(ConfigurationCommand::List { namespace }) => {
             let values: Vec<_> = client
@@ -277,119 +230,22 @@ async fn execute<W: Write>(cli: Cli, out: &mut W) -> Result<(), Error> {
                 .collect()
                 .await;
             let values = values.into_iter().collect::<Result<Vec<_>, _>>()?;
-            if json {
-                writeln!(out, "{}", to_json(&values)).map_err(io)?;
-            } else {
-                let rows = values
-                    .iter()
-                    .map(|v| vec![v.id.clone(), v.value.clone()])
-                    .collect();
-                table(out, &["ID", "VALUE"], rows).map_err(io)?;
-            }
+            shown.write(out, &ValueList(values))?;
         }
         Command::Configuration(ConfigurationCommand::Get { id }) => {
-            let value = client.configuration().get(&id).await?;
-            if json {
-                writeln!(out, "{}", to_json(&value)).map_err(io)?;
-            } else {
-                writeln!(out, "{}", value.value).map_err(io)?;
-            }
+            shown.write(out, &client.configuration().get(&id).await?)?;
         }
         Command::Configuration(ConfigurationCommand::Set { id, value }) => {
             client.configuration().set(&id, &value).await?;
-            if !json {
-                writeln!(out, "{id} set").map_err(io)?;
-            }
+            shown.done(out, &format!("{id} set"))?;
         }
         Command::Configuration(ConfigurationCommand::Remove { id }) => {
             client.configuration().remove(&id).await?;
-            if !json {
-                writeln!(out, "{id} removed").map_err(io)?;
-            }
+            shown.done(out, &format!("{id} removed"))?;
         }
         Command::Account(AccountCommand::Limits) => {
-            let limits = client.limits().await?;
-            if json {
-                writeln!(out, "{}", to_json(&limits)).map_err(io)?;
-            } else {
-                let held = |count: fn(&crate::types::ResourceLimits) -> u64| {
-                    limits
-                        .usage
-                        .as_ref()
-                        .map_or_else(String::new, |usage| count(usage).to_string())
-                };
-                let mut rows = vec![
-                    vec![
-                        "services".into(),
-                        limits.resource.service.to_string(),
-                        held(|usage| usage.service),
-                    ],
-                    vec![
-                        "configuration values".into(),
-                        limits.resource.configuration_value.to_string(),
-                        held(|usage| usage.configuration_value),
-                    ],
-                ];
-                for (pattern, rate) in &limits.rate {
-                    rows.push(vec![
-                        format!("requests {pattern} per {}", rate.window),
-                        rate.limit.to_string(),
-                        rate.used.to_string(),
-                    ]);
-                }
-                table(out, &["LIMIT", "MAX", "USED"], rows).map_err(io)?;
-            }
+            shown.write(out, &client.limits().await?)?;
         }
-    }
-    Ok(())
-}
-
-fn to_json(value: &impl serde::Serialize) -> String {
-    serde_json::to_string_pretty(value).unwrap_or_default()
-}
-
-fn last_seen(millis: Option<i64>) -> String {
-    millis.map_or_else(
-        || "never".into(),
-        |m| {
-            let time = std::time::UNIX_EPOCH
-                + std::time::Duration::from_millis(u64::try_from(m).unwrap_or(0));
-            humantime::format_rfc3339_millis(time).to_string()
-        },
-    )
-}
-
-fn write_event<W: Write>(out: &mut W, event: &crate::Event, json: bool) -> std::io::Result<()> {
-    if json {
-        writeln!(out, "{}", serde_json::to_string(event).unwrap_or_default())
-    } else {
-        writeln!(out, "{} {} {}", event.id, event.kind, event.payload)
-    }
-}
-
-/// Columns padded to their widest cell.
-fn table<W: Write>(out: &mut W, header: &[&str], rows: Vec<Vec<String>>) -> std::io::Result<()> {
-    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
-    for row in &rows {
-        for (width, cell) in widths.iter_mut().zip(row) {
-            *width = (*width).max(cell.chars().count());
-        }
-    }
-    let line = |cells: Vec<String>| {
-        let padded: Vec<String> = cells
-            .iter()
-            .zip(&widths)
-            .map(|(cell, width)| format!("{cell:<width$}"))
-            .collect();
-        padded.join("  ").trim_end().to_owned()
-    };
-    writeln!(
-        out,
-        "{}",
-        line(header.iter().map(|h| h.to_string()).collect())
-    )?;
-    for row in rows {
-        writeln!(out, "{}", line(row))?;
     }
     Ok(())
 }

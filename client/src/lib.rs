@@ -57,6 +57,7 @@ mod error;
 mod events;
 mod heartbeater;
 mod paging;
+mod render;
 mod retry;
 mod services;
 mod types;
