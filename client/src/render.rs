@@ -22,6 +22,20 @@ pub(crate) enum Shape {
     Line(String),
 }
 
+impl Shape {
+    /// A table with a row per item.
+    fn rows_of<T>(
+        header: &'static [&'static str],
+        items: &[T],
+        row: impl Fn(&T) -> Vec<String>,
+    ) -> Self {
+        Self::Table {
+            header,
+            rows: items.iter().map(row).collect(),
+        }
+    }
+}
+
 /// The output's form, chosen by `--json`.
 pub(crate) struct Shown {
     pub json: bool,
@@ -70,22 +84,14 @@ pub(crate) struct ServiceList(pub Vec<Service>);
 
 impl Text for ServiceList {
     fn text(&self) -> Shape {
-        let rows = self
-            .0
-            .iter()
-            .map(|s| {
-                vec![
-                    s.id.clone(),
-                    s.heartbeat_timeout.to_string(),
-                    s.tags.join(","),
-                    last_seen(s.last_seen),
-                ]
-            })
-            .collect();
-        Shape::Table {
-            header: &["ID", "TIMEOUT", "TAGS", "LAST SEEN"],
-            rows,
-        }
+        Shape::rows_of(&["ID", "TIMEOUT", "TAGS", "LAST SEEN"], &self.0, |s| {
+            vec![
+                s.id.clone(),
+                s.heartbeat_timeout.to_string(),
+                s.tags.join(","),
+                last_seen(s.last_seen),
+            ]
+        })
     }
 }
 
@@ -119,22 +125,14 @@ pub(crate) struct EventList(pub Vec<Event>);
 
 impl Text for EventList {
     fn text(&self) -> Shape {
-        let rows = self
-            .0
-            .iter()
-            .map(|e| {
-                vec![
-                    e.id.clone(),
-                    e.timestamp.to_string(),
-                    e.kind.clone(),
-                    e.payload.to_string(),
-                ]
-            })
-            .collect();
-        Shape::Table {
-            header: &["ID", "TIMESTAMP", "TYPE", "PAYLOAD"],
-            rows,
-        }
+        Shape::rows_of(&["ID", "TIMESTAMP", "TYPE", "PAYLOAD"], &self.0, |e| {
+            vec![
+                e.id.clone(),
+                e.timestamp.to_string(),
+                e.kind.clone(),
+                e.payload.to_string(),
+            ]
+        })
     }
 }
 
@@ -144,15 +142,9 @@ pub(crate) struct ValueList(pub Vec<ConfigurationValue>);
 
 impl Text for ValueList {
     fn text(&self) -> Shape {
-        let rows = self
-            .0
-            .iter()
-            .map(|v| vec![v.id.clone(), v.value.clone()])
-            .collect();
-        Shape::Table {
-            header: &["ID", "VALUE"],
-            rows,
-        }
+        Shape::rows_of(&["ID", "VALUE"], &self.0, |v| {
+            vec![v.id.clone(), v.value.clone()]
+        })
     }
 }
 

@@ -101,10 +101,7 @@ impl RateLimiter {
         let default = self.default;
         let policy = self
             .database
-            .run(move |conn| {
-                let own = limits::own_limits(conn, tenant)?;
-                Ok::<_, LiveError>(default.overridden(own.requests, own.rate_window_ms))
-            })
+            .run(move |conn| limits::rate_policy(conn, tenant, default))
             .await?;
         let window_changed = {
             let mut counts = self.lock();
@@ -146,8 +143,7 @@ impl RateLimiter {
         let (policy, window_start, shared) = self
             .database
             .run_write(move |conn| {
-                let own = limits::own_limits(conn, tenant)?;
-                let policy = default.overridden(own.requests, own.rate_window_ms);
+                let policy = limits::rate_policy(conn, tenant, default)?;
                 let window_start = policy.window_start(now);
                 let shared = limits::add_requests(conn, tenant.get(), window_start, 0)?;
                 limits::forget_windows_before(conn, tenant.get(), window_start)?;
@@ -192,10 +188,7 @@ impl RateLimiter {
                 for (tenant, window_start, requests) in sent {
                     let total = limits::add_requests(conn, tenant, window_start, requests)?;
                     let policy = match TenantId::new(tenant) {
-                        Some(id) => {
-                            let own = limits::own_limits(conn, id)?;
-                            default.overridden(own.requests, own.rate_window_ms)
-                        }
+                        Some(id) => limits::rate_policy(conn, id, default)?,
                         None => default,
                     };
                     totals.push((total, policy));

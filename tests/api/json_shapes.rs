@@ -132,6 +132,31 @@ async fn identity_apis_refuse_arrays_for_objects(backend: Backend) {
         assert_eq!(reply.status, StatusCode::OK, "{auth}: {}", reply.body);
     }
 
+    // A key given twice is refused too, nested or not (JSON's own reading keeps the last).
+    for (path, body) in [
+        (
+            "/v2.0/tokens".to_owned(),
+            format!(r#"{{"auth": {{"passwordCredentials": {{"username": "alice", "username": "bob", "password": "{PASSWORD}"}}}}}}"#),
+        ),
+        (
+            services.clone(),
+            r#"{"registerService": {"id": "6", "serviceName": "a", "serviceName": "b", "serviceType": "t"}}"#.to_owned(),
+        ),
+    ] {
+        let reply = Reply::from(
+            app.request(Method::POST, &path, Format::Json)
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(body.clone()),
+        )
+        .await;
+        reply.assert_fault(400, "badRequest");
+        assert!(reply.fault().details.contains("duplicate key"), "{body}: {}", reply.body);
+    }
+    assert_eq!(
+        app.get_service("6", Format::Json).await.status,
+        StatusCode::NOT_FOUND
+    );
+
     // Endpoint templates, with the nested version.
     let template: Value = serde_json::from_str(
         &TemplateBody::new(20, "arr", "t", "https://x/%tenant_id%")
@@ -236,6 +261,14 @@ async fn the_live_registry_refuses_arrays_for_objects(backend: Backend) {
             &variant,
         );
     }
+    let twice = live
+        .request(Method::PUT, "/configuration/key")
+        .body(r#"{"value": "a", "value": "b"}"#);
+    let reply = Reply::from(twice).await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{}", reply.body);
+    let (kind, _, details) = reply.rsr_fault();
+    assert_eq!(kind, "badRequest");
+    assert!(details.contains("duplicate key `value`"), "{details}");
     assert_eq!(
         live.get("/configuration/key").await.status,
         StatusCode::NOT_FOUND

@@ -2,6 +2,7 @@
 
 use diesel::prelude::*;
 
+use super::super::domain::RatePolicy;
 use super::super::error::Result;
 use super::super::schema::{live_limits, live_request_counts};
 use crate::identity::TenantId;
@@ -16,6 +17,22 @@ pub struct OwnLimits {
     pub configuration_values: Option<i64>,
     pub requests: Option<i64>,
     pub rate_window_ms: Option<i64>,
+}
+
+impl OwnLimits {
+    /// The rate limit in force: the tenant's own values over `default`.
+    pub fn rate(&self, default: RatePolicy) -> RatePolicy {
+        default.overridden(self.requests, self.rate_window_ms)
+    }
+}
+
+/// The tenant's rate limit in force.
+pub fn rate_policy(
+    conn: &mut DbConnection,
+    tenant: TenantId,
+    default: RatePolicy,
+) -> Result<RatePolicy> {
+    Ok(own_limits(conn, tenant)?.rate(default))
 }
 
 pub fn own_limits(conn: &mut DbConnection, tenant: TenantId) -> Result<OwnLimits> {

@@ -101,10 +101,7 @@ impl LiveStore {
         self.database.with_connection(|conn| {
             limits::set_own_limits(conn, tenant, changes)?;
             let own = limits::own_limits(conn, tenant)?;
-            let rate = self
-                .default_rate
-                .overridden(own.requests, own.rate_window_ms);
-            Ok((self.resource_limits(&own), rate))
+            Ok((self.resource_limits(&own), own.rate(self.default_rate)))
         })
     }
 }

@@ -3,14 +3,14 @@
 //! handler can ask for another tenant's data.
 
 use super::{configuration, limits, services, usage, LiveStore, ResourceLimits, Usage};
-use crate::events::{FeedPage, FeedQuery};
+use crate::events::{Appended, FeedPage, FeedQuery};
 use crate::identity::TenantId;
 use crate::live::domain::{
     ConfigurationId, ConfigurationValue, HeartbeatToken, Namespace, NewService, Service,
     ServiceChanges, ServiceId,
 };
 use crate::live::error::{LiveError, Result};
-use crate::platform::db::now_millis;
+use crate::platform::db::{now_millis, DbConnection};
 
 #[derive(Clone)]
 pub struct TenantStore {
@@ -21,6 +21,17 @@ pub struct TenantStore {
 impl TenantStore {
     pub fn tenant_id(&self) -> TenantId {
         self.tenant
+    }
+
+    /// Runs a write that records events in its transaction; once it has committed, wakes
+    /// this node's long polls for them.
+    async fn recording<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&mut DbConnection) -> Result<(T, Vec<Appended>)> + Send + 'static,
+    ) -> Result<T> {
+        let (outcome, appended) = self.live.database.run_write(work).await?;
+        self.live.events.appended(self.tenant, &appended);
+        Ok(outcome)
     }
 
     /// A page of the tenant's events feed, waiting for one if the query says so.
@@ -54,13 +65,8 @@ impl TenantStore {
     pub async fn create_service(&self, new: NewService) -> Result<HeartbeatToken> {
         let tenant = self.tenant;
         let limit = self.limits().await?.services;
-        let (token, appended) = self
-            .live
-            .database
-            .run_write(move |conn| services::create(conn, tenant, &new, limit, now_millis()))
-            .await?;
-        self.live.events.appended(tenant, &appended);
-        Ok(token)
+        self.recording(move |conn| services::create(conn, tenant, &new, limit, now_millis()))
+            .await
     }
 
     pub async fn service(&self, id: ServiceId) -> Result<Service> {
@@ -103,13 +109,8 @@ impl TenantStore {
 
     pub async fn remove_service(&self, id: ServiceId) -> Result<()> {
         let tenant = self.tenant;
-        let appended = self
-            .live
-            .database
-            .run_write(move |conn| services::remove(conn, tenant, &id, now_millis()))
-            .await?;
-        self.live.events.appended(tenant, &appended);
-        Ok(())
+        self.recording(move |conn| Ok(((), services::remove(conn, tenant, &id, now_millis())?)))
+            .await
     }
 
     /// The next token, or 404 naming what was not found (the service, or the token).
@@ -133,15 +134,11 @@ impl TenantStore {
     pub async fn set_value(&self, id: ConfigurationId, value: ConfigurationValue) -> Result<()> {
         let tenant = self.tenant;
         let limit = self.limits().await?.configuration_values;
-        let appended = self
-            .live
-            .database
-            .run_write(move |conn| {
-                configuration::set(conn, tenant, &id, &value, limit, now_millis())
-            })
-            .await?;
-        self.live.events.appended(tenant, &appended);
-        Ok(())
+        self.recording(move |conn| {
+            let appended = configuration::set(conn, tenant, &id, &value, limit, now_millis())?;
+            Ok(((), appended))
+        })
+        .await
     }
 
     pub async fn value(&self, id: ConfigurationId) -> Result<String> {
@@ -154,13 +151,10 @@ impl TenantStore {
 
     pub async fn remove_value(&self, id: ConfigurationId) -> Result<()> {
         let tenant = self.tenant;
-        let appended = self
-            .live
-            .database
-            .run_write(move |conn| configuration::remove(conn, tenant, &id, now_millis()))
-            .await?;
-        self.live.events.appended(tenant, &appended);
-        Ok(())
+        self.recording(move |conn| {
+            Ok(((), configuration::remove(conn, tenant, &id, now_millis())?))
+        })
+        .await
     }
 
     pub async fn values(

@@ -1,8 +1,8 @@
 //! The middleware every request passes: it reads a trailing slash as absent and takes
-//! the path's fault dialect from the subsystems' rules (see `paths`), negotiates the response format before any handler runs, renders every fault
-//! (ours or actix-web's) in that format, tags the response with a request id and writes
-//! the one access-log line, which carries the cause of a failure when there is one.
-//! Tokens never reach it.
+//! the path's fault dialect from the subsystems' rules (see `paths`), negotiates the
+//! response format before any handler runs, renders every fault (ours or actix-web's) in
+//! that format, tags the response with a request id and writes the one access-log line,
+//! which carries the cause of a failure when there is one. Tokens never reach it.
 
 use std::time::Instant;
 
@@ -37,13 +37,19 @@ pub async fn edge(
         "" => request.path().to_owned(),
         query => format!("{}?{query}", request.path()),
     });
-    trim_trailing_slash(&mut request);
-
     // The scope's dialect: RSR's (the live registry) speaks JSON only, whatever the Accept
     // header says (RSR's clients send none or `*/*`), and its faults have RSR's shape.
-    let dialect = request
-        .app_data::<PathRules>()
-        .map_or(Dialect::Identity, |rules| rules.dialect_of(request.path()));
+    // Trimming a slash never moves a path to another scope, so one look at the rules does.
+    let (dialect, keeps_slash) = match request.app_data::<PathRules>() {
+        Some(rules) => (
+            rules.dialect_of(request.path()),
+            rules.slash_is_significant(request.path()),
+        ),
+        None => (Dialect::Identity, false),
+    };
+    if !keeps_slash {
+        trim_trailing_slash(&mut request);
+    }
     let negotiated = match dialect {
         Dialect::Identity => Format::from_accept(&request),
         Dialect::Rsr => Ok(Format::Json),

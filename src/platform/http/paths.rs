@@ -45,21 +45,16 @@ impl PathRules {
             .map_or(Dialect::Identity, |(_, dialect)| *dialect)
     }
 
-    fn slash_is_significant(&self, path: &str) -> bool {
+    pub(super) fn slash_is_significant(&self, path: &str) -> bool {
         self.significant_slashes.iter().any(|keeps| keeps(path))
     }
 }
 
-/// Rewrites `/a/b/` (and `/a/b//`) to `/a/b`, query kept, unless a rule claims the path.
+/// Rewrites `/a/b/` (and `/a/b//`) to `/a/b`, query kept.
 pub(super) fn trim_trailing_slash(request: &mut ServiceRequest) {
     let Some(trimmed) = trimmed(request.path()) else {
         return;
     };
-    if let Some(rules) = request.app_data::<PathRules>() {
-        if rules.slash_is_significant(request.path()) {
-            return;
-        }
-    }
     let rebuilt = match request.query_string() {
         "" => trimmed.to_owned(),
         query => format!("{trimmed}?{query}"),
