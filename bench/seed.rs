@@ -7,7 +7,7 @@
 
 use std::time::{Duration, Instant};
 
-use service_registry::identity::{Directory, PrincipalName, PrivilegeLevel};
+use service_registry::identity::{Admin, PrincipalName, PrivilegeLevel};
 use service_registry::platform::db::{Database, DatabaseUrl};
 use service_registry::registry::domain::{
     Description, ReleaseState, Service, ServiceId, ServiceName, ServiceType,
@@ -71,7 +71,7 @@ fn main() {
         return;
     }
     let name = PrincipalName::parse("bench").unwrap();
-    let directory = Directory::new(database);
+    let directory = Admin::new(database);
     directory
         .create_principal(&name, &[PrivilegeLevel::Sa])
         .expect("principal");

@@ -100,8 +100,11 @@ impl Application {
         let path_rules = live.path_rules(PathRules::default());
         let shared_database = web::Data::new(database.clone());
         let mut server = HttpServer::new(move || {
+            // The last `wrap` is the outermost: observe sees every answer, faults included.
             App::new()
-                .wrap(from_fn(http::edge))
+                .wrap(from_fn(http::conditional_get))
+                .wrap(from_fn(http::speak))
+                .wrap(from_fn(http::observe))
                 .app_data(shared_database.clone())
                 .app_data(metrics.clone())
                 .app_data(body_limit)

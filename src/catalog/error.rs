@@ -4,6 +4,7 @@ use super::domain::TemplateId;
 use crate::identity::{IdentityError, TenantId};
 use crate::platform::db::DbError;
 use crate::platform::http::xml::XmlError;
+use crate::platform::paging::LimitError;
 use crate::registry::RegistryError;
 
 #[derive(Debug, thiserror::Error)]
@@ -47,6 +48,16 @@ pub enum CatalogError {
 impl CatalogError {
     pub fn invalid(details: impl Into<String>) -> Self {
         Self::Invalid(details.into())
+    }
+}
+
+/// HP-IDM answers a limit above its maximum with 413; every other bad limit is a 400.
+impl From<LimitError> for CatalogError {
+    fn from(error: LimitError) -> Self {
+        match error {
+            LimitError::TooLarge { max } => Self::LimitTooLarge { max },
+            other => Self::Invalid(other.to_string()),
+        }
     }
 }
 

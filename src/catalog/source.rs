@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use super::domain::EndpointTemplate;
 use super::error::CatalogError;
-use super::{store, Catalog};
+use super::Catalog;
 use crate::identity::catalog_port::{
     CatalogEndpoint, CatalogFuture, CatalogService, CatalogSource, CatalogUnavailable,
 };
@@ -16,8 +16,8 @@ impl CatalogSource for Catalog {
     fn catalog(&self, tenant: Option<TenantId>) -> CatalogFuture<'_> {
         Box::pin(async move {
             let stored = self
-                .database
-                .run(move |conn| store::for_catalog(conn, tenant))
+                .templates
+                .for_catalog(tenant)
                 .await
                 .map_err(unavailable)?;
             let templates = self.with_services(stored).await.map_err(unavailable)?;

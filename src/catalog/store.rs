@@ -1,4 +1,5 @@
-//! Endpoint templates and tenant associations in the database.
+//! Endpoint templates and tenant associations in the database: rows, their queries, and
+//! [`TemplateStore`], the only way the rest of the catalog reaches them.
 
 use diesel::prelude::*;
 
@@ -6,8 +7,85 @@ use super::domain::{EndpointUrl, Region, TemplateFields, TemplateId, Version};
 use super::error::{CatalogError as Error, Result};
 use super::schema::{endpoint_templates, tenant_endpoints};
 use crate::identity::TenantId;
-use crate::platform::db::{now_millis, DbConnection, DbError};
+use crate::platform::db::{now_millis, Database, DbConnection, DbError};
+use crate::platform::paging::{Page, PageSize, HP_IDM};
 use crate::registry::domain::{ReleaseState, ServiceId};
+
+/// The templates and associations of one database. Cheap to clone.
+#[derive(Clone)]
+pub struct TemplateStore {
+    database: Database,
+}
+
+impl TemplateStore {
+    pub fn new(database: Database) -> Self {
+        Self { database }
+    }
+
+    /// Returns once the row is committed; the id and the service's region are unique.
+    pub async fn insert(
+        &self,
+        fields: TemplateFields,
+        service: ServiceId,
+        service_name: String,
+        release_state: ReleaseState,
+    ) -> Result<()> {
+        self.database
+            .run_write(move |conn| insert(conn, &fields, service, &service_name, release_state))
+            .await
+    }
+
+    /// A full replacement; `release_state: None` keeps the stored one.
+    pub async fn update(
+        &self,
+        fields: TemplateFields,
+        service: ServiceId,
+        service_name: String,
+        release_state: Option<ReleaseState>,
+    ) -> Result<()> {
+        self.database
+            .run_write(move |conn| update(conn, &fields, service, &service_name, release_state))
+            .await
+    }
+
+    /// The template's tenant associations go with it.
+    pub async fn delete(&self, id: TemplateId) -> Result<()> {
+        self.database.run_write(move |conn| delete(conn, id)).await
+    }
+
+    pub async fn find(&self, id: TemplateId) -> Result<StoredTemplate> {
+        self.database.run(move |conn| find(conn, id)).await
+    }
+
+    pub async fn list(&self, query: PageQuery) -> Result<Page<StoredTemplate, TemplateId>> {
+        self.database.run(move |conn| list(conn, &query)).await
+    }
+
+    pub async fn associate(&self, tenant: TenantId, template: TemplateId) -> Result<()> {
+        self.database
+            .run_write(move |conn| associate(conn, tenant, template))
+            .await
+    }
+
+    pub async fn dissociate(&self, tenant: TenantId, template: TemplateId) -> Result<()> {
+        self.database
+            .run_write(move |conn| dissociate(conn, tenant, template))
+            .await
+    }
+
+    /// The templates associated with `tenant`, by id.
+    pub async fn of_tenant(&self, tenant: TenantId) -> Result<Vec<StoredTemplate>> {
+        self.database.run(move |conn| of_tenant(conn, tenant)).await
+    }
+
+    /// What a catalog shows: enabled templates that are global or, with a tenant,
+    /// associated with it; each once.
+    pub async fn for_catalog(&self, tenant: Option<TenantId>) -> Result<Vec<StoredTemplate>> {
+        self.database
+            .run(move |conn| for_catalog(conn, tenant))
+            .await
+    }
+}
 
 /// A template as stored: its fields, its service's id and its own release state.
 #[derive(Debug, Clone)]
@@ -124,7 +202,7 @@ fn conflict(error: DbError, fields: &TemplateFields, service_name: &str) -> Erro
     }
 }
 
-pub fn insert(
+fn insert(
     conn: &mut DbConnection,
     fields: &TemplateFields,
     service: ServiceId,
@@ -145,7 +223,7 @@ pub fn insert(
 }
 
 /// A full replacement; `release_state: None` keeps the stored one.
-pub fn update(
+fn update(
     conn: &mut DbConnection,
     fields: &TemplateFields,
     service: ServiceId,
@@ -171,7 +249,7 @@ pub fn update(
     })
 }
 
-pub fn delete(conn: &mut DbConnection, id: TemplateId) -> Result<()> {
+fn delete(conn: &mut DbConnection, id: TemplateId) -> Result<()> {
     let deleted = diesel::delete(endpoint_templates::table.find(id.get()))
         .execute(conn)
         .map_err(DbError::from)?;
@@ -181,7 +259,7 @@ pub fn delete(conn: &mut DbConnection, id: TemplateId) -> Result<()> {
     Ok(())
 }
 
-pub fn find(conn: &mut DbConnection, id: TemplateId) -> Result<StoredTemplate> {
+fn find(conn: &mut DbConnection, id: TemplateId) -> Result<StoredTemplate> {
     endpoint_templates::table
         .find(id.get())
         .select(TemplateRow::as_select())
@@ -192,27 +270,26 @@ pub fn find(conn: &mut DbConnection, id: TemplateId) -> Result<StoredTemplate> {
         .try_into()
 }
 
-/// One keyset page after `marker`, `limit` long, and whether more follow.
+/// One keyset page after `marker`, `size` long.
 pub struct PageQuery {
     pub marker: Option<TemplateId>,
-    pub limit: u16,
+    pub size: PageSize,
     /// Only the templates of these services (a name filter resolved by the registry).
     pub services: Option<Vec<ServiceId>>,
     pub enabled_only: bool,
 }
 
-pub fn list(conn: &mut DbConnection, page: &PageQuery) -> Result<(Vec<StoredTemplate>, bool)> {
+fn list(conn: &mut DbConnection, page: &PageQuery) -> Result<Page<StoredTemplate, TemplateId>> {
     if let Some(marker) = page.marker {
         find(conn, marker).map_err(|e| match e {
             Error::NotFound(id) => Error::MarkerNotFound(id),
             other => other,
         })?;
     }
-    let limit = usize::from(page.limit);
     let mut query = endpoint_templates::table
         .select(TemplateRow::as_select())
         .order(endpoint_templates::id.asc())
-        .limit(limit as i64 + 1)
+        .limit(page.size.rows_to_fetch())
         .into_boxed();
     if let Some(marker) = page.marker {
         query = query.filter(endpoint_templates::id.gt(marker.get()));
@@ -224,13 +301,11 @@ pub fn list(conn: &mut DbConnection, page: &PageQuery) -> Result<(Vec<StoredTemp
     if page.enabled_only {
         query = query.filter(endpoint_templates::enabled.eq(1));
     }
-    let mut rows = query.load(conn).map_err(DbError::from)?;
-    let more = rows.len() > limit;
-    rows.truncate(limit);
-    Ok((stored(rows)?, more))
+    let rows = stored(query.load(conn).map_err(DbError::from)?)?;
+    Ok(HP_IDM.page(rows, page.size, |template| template.fields.id))
 }
 
-pub fn associate(conn: &mut DbConnection, tenant: TenantId, template: TemplateId) -> Result<()> {
+fn associate(conn: &mut DbConnection, tenant: TenantId, template: TemplateId) -> Result<()> {
     find(conn, template)?;
     diesel::insert_into(tenant_endpoints::table)
         .values((
@@ -245,7 +320,7 @@ pub fn associate(conn: &mut DbConnection, tenant: TenantId, template: TemplateId
     Ok(())
 }
 
-pub fn dissociate(conn: &mut DbConnection, tenant: TenantId, template: TemplateId) -> Result<()> {
+fn dissociate(conn: &mut DbConnection, tenant: TenantId, template: TemplateId) -> Result<()> {
     let deleted = diesel::delete(
         tenant_endpoints::table
             .filter(tenant_endpoints::tenant_id.eq(tenant.get()))
@@ -260,7 +335,7 @@ pub fn dissociate(conn: &mut DbConnection, tenant: TenantId, template: TemplateI
 }
 
 /// The templates associated with `tenant`, by id.
-pub fn of_tenant(conn: &mut DbConnection, tenant: TenantId) -> Result<Vec<StoredTemplate>> {
+fn of_tenant(conn: &mut DbConnection, tenant: TenantId) -> Result<Vec<StoredTemplate>> {
     endpoint_templates::table
         .inner_join(
             tenant_endpoints::table.on(tenant_endpoints::template_id.eq(endpoint_templates::id)),
@@ -279,10 +354,7 @@ fn stored(rows: Vec<TemplateRow>) -> Result<Vec<StoredTemplate>> {
 
 /// What a catalog shows: enabled templates that are global or, with a tenant,
 /// associated with it; each once.
-pub fn for_catalog(
-    conn: &mut DbConnection,
-    tenant: Option<TenantId>,
-) -> Result<Vec<StoredTemplate>> {
+fn for_catalog(conn: &mut DbConnection, tenant: Option<TenantId>) -> Result<Vec<StoredTemplate>> {
     let associated = tenant_endpoints::table
         .filter(tenant_endpoints::tenant_id.eq(tenant.map_or(0, TenantId::get)))
         .select(tenant_endpoints::template_id);

@@ -14,7 +14,7 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 
 use crate::app::Application;
-use crate::identity::{Directory, BOOTSTRAP_ADMIN};
+use crate::identity::{Admin, BOOTSTRAP_ADMIN};
 use crate::platform::db::{Database, DatabaseUrl};
 use crate::settings::{Flags, Settings};
 
@@ -130,15 +130,15 @@ fn open(settings: &Settings) -> anyhow::Result<Database> {
     Ok(Database::open(url, &settings.database)?)
 }
 
-fn directory(settings: &Settings) -> anyhow::Result<Directory> {
-    open(settings).map(Directory::new)
+fn directory(settings: &Settings) -> anyhow::Result<Admin> {
+    open(settings).map(Admin::new)
 }
 
 fn serve(database: Database, settings: Settings) -> anyhow::Result<()> {
     println!("service-registry {}", env!("CARGO_PKG_VERSION"));
     println!("database: {}", database.url());
     let ttl = settings.auth.bootstrap_token_ttl;
-    if let Some(token) = Directory::new(database.clone()).bootstrap_admin(ttl)? {
+    if let Some(token) = Admin::new(database.clone()).bootstrap_admin(ttl)? {
         println!(
             "new database: created principal '{BOOTSTRAP_ADMIN}' (SA). Its token, shown only this once, valid {}:",
             humantime::format_duration(ttl)

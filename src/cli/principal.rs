@@ -7,7 +7,7 @@ use anyhow::Context;
 use clap::Subcommand;
 
 use crate::identity::{
-    Directory, NewPrincipal, PrincipalName, PrincipalStatus, PrivilegeLevel, Secret, TenantRef,
+    Admin, NewPrincipal, PrincipalName, PrincipalStatus, PrivilegeLevel, Secret, TenantRef,
 };
 
 #[derive(Debug, Subcommand)]
@@ -70,7 +70,7 @@ pub fn parse_tenant(raw: &str) -> Result<TenantRef, String> {
     TenantRef::parse(raw).map_err(|e| e.to_string())
 }
 
-pub fn run(directory: &Directory, command: PrincipalCommand) -> anyhow::Result<()> {
+pub fn run(directory: &Admin, command: PrincipalCommand) -> anyhow::Result<()> {
     let (name, status) = match command {
         PrincipalCommand::Create {
             name,
@@ -125,7 +125,7 @@ pub fn run(directory: &Directory, command: PrincipalCommand) -> anyhow::Result<(
     Ok(())
 }
 
-fn access_key(directory: &Directory, command: AccessKeyCommand) -> anyhow::Result<()> {
+fn access_key(directory: &Admin, command: AccessKeyCommand) -> anyhow::Result<()> {
     match command {
         AccessKeyCommand::Create { name } => {
             let (access_key, secret) = directory.new_access_key(&PrincipalName::parse(&name)?)?;

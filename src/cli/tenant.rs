@@ -6,7 +6,7 @@ use clap::Subcommand;
 
 use super::principal::parse_tenant;
 use crate::events::Events;
-use crate::identity::{parse_description, Directory, TenantId, TenantName, TenantRef};
+use crate::identity::{parse_description, Admin, TenantId, TenantName, TenantRef};
 use crate::live::{LiveStore, OwnLimits, RatePolicy};
 use crate::platform::db::Database;
 use crate::platform::metrics::Metrics;
@@ -66,7 +66,7 @@ fn parse_id(raw: &str) -> Result<TenantId, String> {
 }
 
 pub fn run(database: &Database, settings: &Settings, command: TenantCommand) -> anyhow::Result<()> {
-    let directory = &Directory::new(database.clone());
+    let directory = &Admin::new(database.clone());
     match command {
         TenantCommand::Create {
             name,

@@ -5,7 +5,7 @@ use std::time::Duration;
 use clap::Subcommand;
 
 use super::principal::read_line;
-use crate::identity::{Directory, PrincipalName};
+use crate::identity::{Admin, PrincipalName};
 
 #[derive(Debug, Subcommand)]
 pub enum TokenCommand {
@@ -21,7 +21,7 @@ pub enum TokenCommand {
     Revoke { token: String },
 }
 
-pub fn run(directory: &Directory, command: TokenCommand) -> anyhow::Result<()> {
+pub fn run(directory: &Admin, command: TokenCommand) -> anyhow::Result<()> {
     match command {
         TokenCommand::Issue { name, ttl } => {
             let name = PrincipalName::parse(&name)?;

@@ -22,6 +22,7 @@ use crate::platform::db::{now_millis, Database, DbError};
 use crate::platform::error_chain;
 use crate::platform::gauge::GaugeGuard;
 use crate::platform::metrics::Metrics;
+use crate::platform::paging::{Page, PageSize, RSR};
 use crate::platform::workers::Workers;
 use crate::settings::LiveSettings;
 
@@ -34,15 +35,9 @@ pub struct FeedQuery {
     pub marker: Option<EventId>,
     pub kind: Option<EventKind>,
     /// Events wanted; one more is read to find the next page's first.
-    pub limit: usize,
+    pub size: PageSize,
     /// How long to wait for news when there is none (zero: answer at once).
     pub wait: Duration,
-}
-
-/// A page of the feed, and the first event of the next page when there is one.
-pub struct FeedPage {
-    pub events: Vec<Event>,
-    pub next: Option<String>,
 }
 
 #[derive(Clone)]
@@ -86,33 +81,27 @@ impl Events {
 
     /// A page of `tenant`'s feed. With a wait, it answers as soon as the page holds an
     /// event after the marker (any event, without one) or when the wait is over.
-    pub async fn read(&self, tenant: TenantId, query: FeedQuery) -> Result<FeedPage, DbError> {
+    pub async fn read(
+        &self,
+        tenant: TenantId,
+        query: FeedQuery,
+    ) -> Result<Page<Event, String>, DbError> {
         let deadline = tokio::time::Instant::now() + query.wait;
         let marker = query.marker.map(|marker| marker.to_string());
         let _waiting =
             (!query.wait.is_zero()).then(|| GaugeGuard::enter(&self.metrics.long_poll_waiters));
         loop {
             let mut changed = self.signal.subscribe(tenant);
-            let (start, kind, limit) = (query.start, query.kind, query.limit);
-            let mut events = self
+            let (start, kind, size) = (query.start, query.kind, query.size);
+            let events = self
                 .database
-                .run(move |conn| {
-                    store::page(
-                        conn,
-                        tenant,
-                        start,
-                        kind,
-                        i64::try_from(limit + 1).unwrap_or(i64::MAX),
-                    )
-                })
+                .run(move |conn| store::page(conn, tenant, start, kind, size.rows_to_fetch()))
                 .await?;
             let news = events
                 .iter()
                 .any(|event| Some(&event.id) != marker.as_ref());
             if news || tokio::time::Instant::now() >= deadline {
-                let next = (events.len() > limit).then(|| events.swap_remove(limit).id);
-                events.truncate(limit);
-                return Ok(FeedPage { events, next });
+                return Ok(RSR.page(events, size, |event| event.id.clone()));
             }
             // Either the feed moved or the wait is over: read once more and answer.
             let _ = tokio::time::timeout_at(deadline, changed.changed()).await;

@@ -1,6 +1,7 @@
 //! Identity: principals with privilege levels, the tokens they call with, and the guards
 //! that admit callers to other subsystems' routes.
 
+mod admin;
 pub mod catalog_port;
 mod credentials;
 mod directory;
@@ -18,7 +19,8 @@ mod views;
 
 use actix_web::web;
 
-pub use directory::{Directory, NewPrincipal};
+pub use admin::{Admin, NewPrincipal};
+pub use directory::Directory;
 pub use domain::{
     describe_levels, Caller, PrincipalName, PrincipalStatus, PrivilegeLevel, Token, TokenHash,
 };

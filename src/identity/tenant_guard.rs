@@ -58,7 +58,7 @@ impl TenantAccess {
         if let Some(found) = self.recent.get(&(caller.id, tenant)) {
             return Ok(found);
         }
-        let found = match self.directory.find_tenant(tenant).await {
+        let found = match self.directory.tenant(tenant).await {
             Ok(found) => found,
             Err(Error::NoSuchTenant(_)) => return Err(Error::NotInTenant(tenant)),
             Err(error) => return Err(error),

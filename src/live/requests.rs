@@ -16,6 +16,7 @@ use super::domain::{
 use super::error::{LiveError, Result};
 use crate::events::{EventId, EventKind};
 use crate::platform::http::json;
+use crate::platform::paging::{PageSize, RSR};
 use crate::platform::text::printable;
 
 /// RSR's body limit; larger bodies get 413 `requestTooLargeError`.
@@ -250,32 +251,16 @@ fn first_violation(errors: ValidationErrors) -> LiveError {
 
 /// Paging parameters of every list: `limit` 1..=1000 (default 100), `marker` inclusive.
 pub struct Paging {
-    pub limit: usize,
+    pub size: PageSize,
     pub marker: Option<String>,
 }
 
-pub const DEFAULT_LIMIT: usize = 100;
-pub const MAX_LIMIT: usize = 1000;
-
 impl Paging {
     pub fn from_query(query: &HashMap<String, String>) -> Result<Self> {
-        let limit = match query.get("limit") {
-            None => DEFAULT_LIMIT,
-            Some(raw) => {
-                let value: i64 = raw
-                    .trim()
-                    .parse()
-                    .map_err(|_| LiveError::InvalidLimit("Limit must be a number".into()))?;
-                if !(1..=MAX_LIMIT as i64).contains(&value) {
-                    return Err(LiveError::InvalidLimit(format!(
-                        "Invalid limit {value}. Minimum limit is 1 and maximum limit is {MAX_LIMIT}."
-                    )));
-                }
-                value as usize
-            }
-        };
         Ok(Self {
-            limit,
+            size: RSR
+                .limit(query.get("limit").map(String::as_str))
+                .map_err(|error| LiveError::InvalidLimit(error.to_string()))?,
             marker: query.get("marker").cloned(),
         })
     }

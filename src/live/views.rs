@@ -11,7 +11,8 @@ use serde::Serialize;
 use super::domain::{HeartbeatToken, Service};
 use super::rate::RateUsage;
 use super::store::{ResourceLimits, Usage};
-use crate::platform::http::RSR_JSON;
+use crate::platform::http::{absolute_url, RSR_JSON};
+use crate::platform::paging::{given_marker, next_href, PageSize};
 
 #[derive(Serialize)]
 pub struct ServiceView<'a> {
@@ -71,38 +72,24 @@ pub struct ListMetadata {
 
 impl<T> ListView<T> {
     /// `next` is the first item of the next page, if there is one.
-    pub fn new(request: &HttpRequest, values: Vec<T>, limit: usize, next: Option<String>) -> Self {
-        let marker = query_pairs(request)
-            .into_iter()
-            .find(|(key, _)| key == "marker")
-            .map(|(_, value)| value);
+    pub fn new(
+        request: &HttpRequest,
+        values: Vec<T>,
+        size: PageSize,
+        next: Option<String>,
+    ) -> Self {
         let next_href = next.as_deref().map(|next| next_href(request, next));
         Self {
             metadata: ListMetadata {
                 count: values.len(),
-                limit,
-                marker,
+                limit: usize::from(size.get()),
+                marker: given_marker(request),
                 next_marker: next,
                 next_href,
             },
             values,
         }
     }
-}
-
-fn query_pairs(request: &HttpRequest) -> Vec<(String, String)> {
-    serde_urlencoded::from_str(request.query_string()).unwrap_or_default()
-}
-
-/// The request's own URL with `marker` set to `next`, its other parameters kept.
-fn next_href(request: &HttpRequest, next: &str) -> String {
-    let mut pairs: Vec<(String, String)> = query_pairs(request)
-        .into_iter()
-        .filter(|(key, _)| key != "marker")
-        .collect();
-    pairs.push(("marker".into(), next.to_owned()));
-    let query = serde_urlencoded::to_string(&pairs).unwrap_or_default();
-    format!("{}?{query}", absolute(request, request.path()))
 }
 
 /// RSR's `{resource, rate}`, plus what the tenant holds now (`usage`, ours): the counts
@@ -162,12 +149,6 @@ fn hours(window_ms: i64) -> String {
     format!("{shown} hours")
 }
 
-/// `scheme://host:port` + `path`, from what the client used to reach us.
-pub fn absolute(request: &HttpRequest, path: &str) -> String {
-    let info = request.connection_info();
-    format!("{}://{}{path}", info.scheme(), info.host())
-}
-
 pub fn json(status: StatusCode, body: &impl Serialize) -> HttpResponse {
     HttpResponse::build(status)
         .content_type(RSR_JSON)
@@ -177,7 +158,7 @@ pub fn json(status: StatusCode, body: &impl Serialize) -> HttpResponse {
 /// 201 or 204 with the resource's full URL.
 pub fn located(status: StatusCode, request: &HttpRequest, path: &str) -> HttpResponse {
     HttpResponse::build(status)
-        .insert_header((LOCATION, absolute(request, path)))
+        .insert_header((LOCATION, absolute_url(request, path)))
         .finish()
 }
 

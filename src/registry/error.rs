@@ -2,6 +2,7 @@
 
 use crate::platform::db::DbError;
 use crate::platform::http::xml::XmlError;
+use crate::platform::paging::LimitError;
 
 use super::domain::ServiceId;
 
@@ -35,6 +36,16 @@ pub enum RegistryError {
 impl RegistryError {
     pub fn invalid(details: impl Into<String>) -> Self {
         Self::Invalid(details.into())
+    }
+}
+
+/// HP-IDM answers a limit above its maximum with 413; every other bad limit is a 400.
+impl From<LimitError> for RegistryError {
+    fn from(error: LimitError) -> Self {
+        match error {
+            LimitError::TooLarge { max } => Self::LimitTooLarge { max },
+            other => Self::Invalid(other.to_string()),
+        }
     }
 }
 

@@ -4,13 +4,14 @@
 use diesel::prelude::*;
 
 use super::domain::{
-    Description, Page, PageRequest, ReleaseState, Service, ServiceId, ServiceName, ServiceType,
+    Description, PageRequest, ReleaseState, Service, ServiceId, ServiceName, ServiceType,
     ServiceUpdate,
 };
 use super::error::{RegistryError as Error, Result};
 use super::schema::services;
 use crate::platform::db::{now_millis, Database, DbConnection, DbError};
 use crate::platform::freshness::Freshness;
+use crate::platform::paging::{Page, HP_IDM};
 use crate::settings::CacheSettings;
 
 /// The registered services of one database. Cheap to clone.
@@ -74,7 +75,7 @@ impl ServiceStore {
             .await
     }
 
-    pub async fn list(&self, request: PageRequest) -> Result<Page<Service>> {
+    pub async fn list(&self, request: PageRequest) -> Result<Page<Service, ServiceId>> {
         self.database.run(move |conn| list(conn, &request)).await
     }
 
@@ -196,7 +197,7 @@ fn find(conn: &mut DbConnection, id: ServiceId) -> Result<Service> {
 
 /// Keyset pagination: `id > marker ORDER BY id LIMIT n+1` walks the primary key (or the
 /// `(service_type, id)` index), so the last page costs what the first does.
-fn list(conn: &mut DbConnection, request: &PageRequest) -> Result<Page<Service>> {
+fn list(conn: &mut DbConnection, request: &PageRequest) -> Result<Page<Service, ServiceId>> {
     if let Some(marker) = request.marker {
         let exists = services::table
             .find(marker.get())
@@ -209,11 +210,10 @@ fn list(conn: &mut DbConnection, request: &PageRequest) -> Result<Page<Service>>
             return Err(Error::MarkerNotFound(marker));
         }
     }
-    let limit = usize::from(request.limit.get());
     let mut query = services::table
         .select(ServiceRow::as_select())
         .order(services::id.asc())
-        .limit(limit as i64 + 1)
+        .limit(request.size.rows_to_fetch())
         .into_boxed();
     if let Some(marker) = request.marker {
         query = query.filter(services::id.gt(marker.get()));
@@ -221,14 +221,13 @@ fn list(conn: &mut DbConnection, request: &PageRequest) -> Result<Page<Service>>
     if let Some(service_type) = &request.service_type {
         query = query.filter(services::service_type.eq(service_type.as_str().to_owned()));
     }
-    let mut rows = query.load(conn).map_err(DbError::from)?;
-    let has_more = rows.len() > limit;
-    rows.truncate(limit);
-    let items = rows
+    let rows = query
+        .load(conn)
+        .map_err(DbError::from)?
         .into_iter()
         .map(Service::try_from)
         .collect::<Result<_>>()?;
-    Ok(Page { items, has_more })
+    Ok(HP_IDM.page(rows, request.size, |service: &Service| service.id))
 }
 
 /// One INSERT: the primary key and the UNIQUE folded name decide races, so of any number

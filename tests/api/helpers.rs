@@ -7,7 +7,7 @@ use std::time::Duration;
 use reqwest::{header, Method, RequestBuilder, StatusCode};
 use serde_json::Value;
 use service_registry::app::Application;
-use service_registry::identity::{Directory, PrincipalName, PrincipalStatus, PrivilegeLevel};
+use service_registry::identity::{Admin, PrincipalName, PrincipalStatus, PrivilegeLevel};
 use service_registry::platform::db::Database;
 use service_registry::settings::Settings;
 use tempfile::TempDir;
@@ -241,8 +241,8 @@ impl TestApp {
     }
 
     /// Identity's administration API on the app's database.
-    pub fn directory(&self) -> Directory {
-        Directory::new(self.database.clone())
+    pub fn directory(&self) -> Admin {
+        Admin::new(self.database.clone())
     }
 
     /// Creates a principal with these levels and returns a fresh token for it.

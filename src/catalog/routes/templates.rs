@@ -9,9 +9,9 @@ use crate::catalog::domain::TemplateId;
 use crate::catalog::requests::{decode_template, DOCUMENT};
 use crate::catalog::views::{TemplatePage, TemplateView};
 use crate::catalog::CatalogError;
-use crate::platform::http::{next_page_link, read_document, HandlerResult, Reply};
-use crate::registry::domain::{PageLimit, ServiceName};
-use crate::registry::RegistryError;
+use crate::platform::http::{read_document, HandlerResult, Reply};
+use crate::platform::paging::{next_link, HP_IDM};
+use crate::registry::domain::ServiceName;
 
 /// `POST /endpointTemplates`: 201 with `Location` once committed.
 pub async fn add(
@@ -94,14 +94,9 @@ async fn page(
     let params = web::Query::<ListParams>::from_query(request.query_string())
         .map_err(|e| CatalogError::invalid(format!("malformed query string: {e}")))?;
     let given = |value: &Option<String>| value.clone().filter(|v| !v.is_empty());
-    let limit = given(&params.limit)
-        .map(|raw| PageLimit::parse(&raw))
-        .transpose()
-        .map_err(|e| match e {
-            RegistryError::LimitTooLarge { max } => CatalogError::LimitTooLarge { max },
-            other => CatalogError::invalid(other.to_string()),
-        })?
-        .unwrap_or(PageLimit::DEFAULT);
+    let size = HP_IDM
+        .limit(given(&params.limit).as_deref())
+        .map_err(CatalogError::from)?;
     let marker = given(&params.marker)
         .map(|raw| TemplateId::parse("marker", &raw))
         .transpose()?;
@@ -109,21 +104,21 @@ async fn page(
         .map(|raw| ServiceName::parse(&raw))
         .transpose()
         .map_err(CatalogError::from)?;
-    let (templates, more) = catalog
-        .page(marker, limit.get(), service_name.clone(), enabled_only)
+    let page = catalog
+        .page(marker, size, service_name.clone(), enabled_only)
         .await?;
-    let link = templates.last().filter(|_| more).and_then(|last| {
+    let link = page.next.and_then(|last| {
         let route = if enabled_only {
             ENABLED_ROUTE
         } else {
             TEMPLATES_ROUTE
         };
-        let (marker, limit) = (last.fields.id.to_string(), limit.get().to_string());
+        let (marker, limit) = (last.to_string(), size.get().to_string());
         let mut query = vec![("marker", marker.as_str()), ("limit", limit.as_str())];
         if let Some(name) = &service_name {
             query.push(("serviceName", name.as_str()));
         }
-        next_page_link(request, route, &query)
+        next_link(request, route, &query)
     });
-    Ok(Reply::ok(TemplatePage(templates)).header(header::LINK, link))
+    Ok(Reply::ok(TemplatePage(page.items)).header(header::LINK, link))
 }

@@ -7,6 +7,6 @@ use crate::platform::http::{HandlerResult, Reply};
 pub async fn list_tenants(
     directory: Guarded<ListTenants, Directory>,
 ) -> HandlerResult<Reply<TenantsView>> {
-    let tenants = directory.tenants_of_id(directory.caller().id).await?;
+    let tenants = directory.tenants_of(directory.caller().id).await?;
     Ok(Reply::ok(TenantsView(tenants)))
 }

@@ -91,7 +91,7 @@ pub async fn revoke(
     directory: Guarded<RevokeToken, Directory>,
     path: web::Path<String>,
 ) -> HandlerResult<HttpResponse> {
-    directory.revoke(path.into_inner()).await?;
+    directory.revoke_token(path.into_inner()).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -100,6 +100,6 @@ pub async fn revoke_hp(
     directory: Guarded<RevokeToken, Directory>,
     path: web::Path<String>,
 ) -> HandlerResult<HttpResponse> {
-    directory.revoke(path.into_inner()).await?;
+    directory.revoke_token(path.into_inner()).await?;
     Ok(HttpResponse::Ok().finish())
 }

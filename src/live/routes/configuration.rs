@@ -34,17 +34,15 @@ async fn list(
 ) -> HandlerResult<HttpResponse> {
     let paging = Paging::from_query(&query)?
         .marker_checked(|marker| ConfigurationId::parse(marker).is_some(), ID_RULE)?;
-    let mut values = store
-        .values(namespace, paging.marker.clone(), paging.limit + 1)
-        .await?;
-    let next = (values.len() > paging.limit).then(|| values.remove(paging.limit).0);
-    let views: Vec<ValueView> = values
+    let page = store.values(namespace, paging.marker, paging.size).await?;
+    let views: Vec<ValueView> = page
+        .items
         .iter()
         .map(|(id, value)| ValueView { id, value })
         .collect();
     Ok(json(
         StatusCode::OK,
-        &ListView::new(&request, views, paging.limit, next),
+        &ListView::new(&request, views, paging.size, page.next),
     ))
 }
 

@@ -32,13 +32,13 @@ pub async fn list(store: Store, request: HttpRequest, query: Query) -> HandlerRe
             start,
             marker,
             kind,
-            limit: paging.limit,
+            size: paging.size,
             wait: Duration::from_secs(wait),
         })
         .await?;
-    let views: Vec<EventView> = page.events.iter().map(EventView::from).collect();
+    let views: Vec<EventView> = page.items.iter().map(EventView::from).collect();
     Ok(json(
         StatusCode::OK,
-        &ListView::new(&request, views, paging.limit, page.next),
+        &ListView::new(&request, views, paging.size, page.next),
     ))
 }

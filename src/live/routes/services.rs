@@ -10,7 +10,8 @@ use crate::live::error::LiveError;
 use crate::live::requests::{
     parse_body, tag_filter, CreateServiceRequest, HeartbeatRequest, Paging, UpdateServiceRequest,
 };
-use crate::live::views::{absolute, json, located, ListView, ServiceView, TokenView};
+use crate::live::views::{json, located, ListView, ServiceView, TokenView};
+use crate::platform::http::absolute_url;
 
 const ID_RULE: &str = "Must match ^[a-zA-Z0-9_.-]{3,65}$";
 
@@ -28,7 +29,7 @@ pub async fn create(
     body: web::Bytes,
 ) -> HandlerResult<HttpResponse> {
     let new = parse_body::<CreateServiceRequest>(request.headers(), &body)?.into_new()?;
-    let location = absolute(&request, &service_path(&store, &new.id));
+    let location = absolute_url(&request, &service_path(&store, &new.id));
     let token = store.create_service(new).await?;
     let mut response = json(StatusCode::CREATED, &TokenView::from(token));
     response.headers_mut().insert(
@@ -44,15 +45,11 @@ pub async fn list(store: Store, request: HttpRequest, query: Query) -> HandlerRe
     let paging = Paging::from_query(&query)?
         .marker_checked(|marker| ServiceId::parse(marker).is_some(), ID_RULE)?;
     let tag = tag_filter(&query)?;
-    let mut services = store
-        .services(tag, paging.marker.clone(), paging.limit + 1)
-        .await?;
-    let next =
-        (services.len() > paging.limit).then(|| services.remove(paging.limit).id.to_string());
-    let views: Vec<ServiceView> = services.iter().map(ServiceView::from).collect();
+    let page = store.services(tag, paging.marker, paging.size).await?;
+    let views: Vec<ServiceView> = page.items.iter().map(ServiceView::from).collect();
     Ok(json(
         StatusCode::OK,
-        &ListView::new(&request, views, paging.limit, next),
+        &ListView::new(&request, views, paging.size, page.next),
     ))
 }
 

@@ -3,7 +3,7 @@
 //! handler can ask for another tenant's data.
 
 use super::{configuration, limits, services, usage, LiveStore, ResourceLimits, Usage};
-use crate::events::{Appended, FeedPage, FeedQuery};
+use crate::events::{Appended, Event, FeedQuery};
 use crate::identity::TenantId;
 use crate::live::domain::{
     ConfigurationId, ConfigurationValue, HeartbeatToken, Namespace, NewService, Service,
@@ -11,6 +11,7 @@ use crate::live::domain::{
 };
 use crate::live::error::{LiveError, Result};
 use crate::platform::db::{now_millis, DbConnection};
+use crate::platform::paging::{Page, PageSize, RSR};
 
 #[derive(Clone)]
 pub struct TenantStore {
@@ -35,7 +36,7 @@ impl TenantStore {
     }
 
     /// A page of the tenant's events feed, waiting for one if the query says so.
-    pub async fn events(&self, query: FeedQuery) -> Result<FeedPage> {
+    pub async fn events(&self, query: FeedQuery) -> Result<Page<Event, String>> {
         Ok(self.live.events.read(self.tenant, query).await?)
     }
 
@@ -77,14 +78,16 @@ impl TenantStore {
             .await
     }
 
+    /// A page of live services from `marker` (inclusive), with tag `tag` if given.
     pub async fn services(
         &self,
         tag: Option<String>,
         marker: Option<String>,
-        limit: usize,
-    ) -> Result<Vec<Service>> {
+        size: PageSize,
+    ) -> Result<Page<Service, String>> {
         let tenant = self.tenant;
-        self.live
+        let rows = self
+            .live
             .database
             .run(move |conn| {
                 services::list(
@@ -92,11 +95,12 @@ impl TenantStore {
                     tenant,
                     tag.as_deref(),
                     marker.as_deref(),
-                    to_i64(limit),
+                    size.rows_to_fetch(),
                     now_millis(),
                 )
             })
-            .await
+            .await?;
+        Ok(RSR.page(rows, size, |service| service.id.to_string()))
     }
 
     pub async fn update_service(&self, id: ServiceId, changes: ServiceChanges) -> Result<()> {
@@ -157,14 +161,16 @@ impl TenantStore {
         .await
     }
 
+    /// A page of `(id, value)` from `marker` (inclusive), inside `namespace` if given.
     pub async fn values(
         &self,
         namespace: Option<Namespace>,
         marker: Option<String>,
-        limit: usize,
-    ) -> Result<Vec<(String, String)>> {
+        size: PageSize,
+    ) -> Result<Page<(String, String), String>> {
         let tenant = self.tenant;
-        self.live
+        let rows = self
+            .live
             .database
             .run(move |conn| {
                 configuration::list(
@@ -172,13 +178,10 @@ impl TenantStore {
                     tenant,
                     namespace.as_ref(),
                     marker.as_deref(),
-                    to_i64(limit),
+                    size.rows_to_fetch(),
                 )
             })
-            .await
+            .await?;
+        Ok(RSR.page(rows, size, |(id, _)| id.clone()))
     }
-}
-
-fn to_i64(count: usize) -> i64 {
-    i64::try_from(count).unwrap_or(i64::MAX)
 }

@@ -4,21 +4,35 @@
 //! resource receives a few headers.
 
 use actix_web::body::{BoxBody, MessageBody};
-use actix_web::dev::ServiceResponse;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::{Method, StatusCode};
+use actix_web::middleware::Next;
 use actix_web::HttpResponse;
 
 use super::rendered::etag_of;
 
+/// The innermost middleware: every GET's 200 gets its `ETag`, and a 304 when it matches.
+pub async fn conditional_get(
+    request: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let condition = Condition::of(request.method(), request.headers());
+    let response = next.call(request).await?.map_into_boxed_body();
+    Ok(match condition {
+        Some(condition) => condition.apply(response),
+        None => response,
+    })
+}
+
 /// What the request asked for, read before the request moves into the router.
-pub struct Condition {
+struct Condition {
     if_none_match: Option<String>,
 }
 
 impl Condition {
     /// `None` for requests that are not GETs (their answers are not conditional).
-    pub fn of(method: &Method, headers: &header::HeaderMap) -> Option<Self> {
+    fn of(method: &Method, headers: &header::HeaderMap) -> Option<Self> {
         if method != Method::GET {
             return None;
         }
@@ -32,7 +46,7 @@ impl Condition {
     }
 
     /// Tags a 200 with its `ETag` and turns it into a 304 when the client holds it.
-    pub fn apply(self, response: ServiceResponse<BoxBody>) -> ServiceResponse<BoxBody> {
+    fn apply(self, response: ServiceResponse<BoxBody>) -> ServiceResponse<BoxBody> {
         if response.status() != StatusCode::OK {
             return response;
         }
@@ -110,5 +124,41 @@ mod tests {
             if_none_match: None
         }
         .matches(&ours));
+    }
+
+    #[actix_web::test]
+    async fn a_get_that_holds_the_tag_gets_304_and_other_methods_pass() {
+        use actix_web::middleware::from_fn;
+        use actix_web::{test, web, App};
+
+        let app = test::init_service(
+            App::new()
+                .wrap(from_fn(conditional_get))
+                .route(
+                    "/",
+                    web::get().to(|| async { HttpResponse::Ok().body("same") }),
+                )
+                .route(
+                    "/",
+                    web::post().to(|| async { HttpResponse::Ok().body("same") }),
+                ),
+        )
+        .await;
+        let first = test::call_service(&app, test::TestRequest::get().to_request()).await;
+        let etag = first.headers().get(header::ETAG).unwrap().clone();
+        assert_eq!(etag, etag_of(b"same"));
+        let again = test::TestRequest::get()
+            .insert_header((header::IF_NONE_MATCH, etag.clone()))
+            .to_request();
+        let response = test::call_service(&app, again).await;
+        assert_eq!(response.status(), StatusCode::NOT_MODIFIED);
+        assert_eq!(response.headers().get(header::ETAG).unwrap(), &etag);
+        assert!(test::read_body(response).await.is_empty());
+        let post = test::TestRequest::post()
+            .insert_header((header::IF_NONE_MATCH, etag))
+            .to_request();
+        let response = test::call_service(&app, post).await;
+        assert_eq!(response.status(), StatusCode::OK);
+        assert!(response.headers().get(header::ETAG).is_none());
     }
 }

@@ -1,6 +1,6 @@
-//! HTTP concerns every subsystem shares: the edge middleware (negotiation, fault
-//! rendering, access log), request bodies, replies, the JSON/XML writing helpers, and the
-//! routes that belong to no subsystem (`/healthz`, 404, 405).
+//! HTTP concerns every subsystem shares: the edge middlewares (observation and the access
+//! log, negotiation and faults, conditional GET), request bodies, replies, the JSON/XML
+//! writing helpers, and the routes that belong to no subsystem (`/healthz`, 404, 405).
 
 mod body;
 mod conditional;
@@ -18,13 +18,13 @@ pub mod xml;
 use actix_web::{web, HttpResponse};
 
 pub use body::{read_document, BodyLimit, Document};
-pub use edge::{edge, negotiated_format, REQUEST_ID, RESPONSE_ID};
+pub use edge::{conditional_get, negotiated_format, observe, speak, REQUEST_ID, RESPONSE_ID};
 pub use error::HttpError;
 pub use fault::{Dialect, Fault, FAULT_NS, RSR_JSON};
 pub use negotiation::Format;
 pub use paths::{PathRules, PathTest};
 pub use rendered::{etag_of, RenderCache, Rendered, RenderedReply};
-pub use reply::{next_page_link, Reply};
+pub use reply::{absolute_url, Reply};
 pub use representation::{encode, Representation};
 
 use crate::platform::db::{Database, DbError};

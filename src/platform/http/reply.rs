@@ -54,14 +54,8 @@ impl<T: Representation> Responder for Reply<T> {
     }
 }
 
-/// `<URL of ROUTE?k=v&...>; rel="next"`: the `Link` to a list's next page, so clients can
-/// page without knowing the marker rule.
-pub fn next_page_link(
-    request: &HttpRequest,
-    route: &str,
-    query: &[(&str, &str)],
-) -> Option<String> {
-    let mut url = request.url_for_static(route).ok()?;
-    url.query_pairs_mut().extend_pairs(query);
-    Some(format!("<{url}>; rel=\"next\""))
+/// `scheme://host:port` + `path`, from what the client used to reach us.
+pub fn absolute_url(request: &HttpRequest, path: &str) -> String {
+    let info = request.connection_info();
+    format!("{}://{}{path}", info.scheme(), info.host())
 }

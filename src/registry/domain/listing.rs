@@ -1,44 +1,15 @@
-//! Paging rules of the list operation: keyset pages after a marker id.
+//! Paging rules of the list operation: HP-IDM's keyset pages after a marker id.
 
 use super::{ServiceId, ServiceType};
-use crate::registry::error::{RegistryError as Error, Result};
-
-/// Number of services on one page: 1 ..= [`PageLimit::MAX`], default [`PageLimit::DEFAULT`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct PageLimit(u16);
-
-impl PageLimit {
-    pub const DEFAULT: PageLimit = PageLimit(100);
-    pub const MAX: u16 = 1000;
-
-    /// Non-numeric or non-positive → 400; above the maximum → 413 `overLimit`, as the
-    /// API family does for oversized limits.
-    pub fn parse(raw: &str) -> Result<Self> {
-        if raw.is_empty() || !raw.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(Error::invalid(format!(
-                "limit must be a positive integer, got '{}'",
-                raw.chars().take(32).collect::<String>()
-            )));
-        }
-        let trimmed = raw.trim_start_matches('0');
-        match trimmed.parse::<u64>() {
-            _ if trimmed.is_empty() => Err(Error::invalid("limit must be greater than zero")),
-            Ok(value) if value <= u64::from(Self::MAX) => Ok(Self(value as u16)),
-            _ => Err(Error::LimitTooLarge { max: Self::MAX }),
-        }
-    }
-
-    pub fn get(self) -> u16 {
-        self.0
-    }
-}
+use crate::platform::paging::{PageSize, HP_IDM};
+use crate::registry::error::Result;
 
 /// One page request of `GET /services`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct PageRequest {
     /// Id of the last service of the previous page; the page starts after it.
     pub marker: Option<ServiceId>,
-    pub limit: PageLimit,
+    pub size: PageSize,
     pub service_type: Option<ServiceType>,
 }
 
@@ -51,10 +22,7 @@ impl PageRequest {
         service_type: Option<&str>,
     ) -> Result<Self> {
         Ok(Self {
-            limit: non_empty(limit)
-                .map(PageLimit::parse)
-                .transpose()?
-                .unwrap_or(PageLimit::DEFAULT),
+            size: HP_IDM.limit(non_empty(limit))?,
             marker: non_empty(marker)
                 .map(|m| ServiceId::parse("marker", m))
                 .transpose()?,
@@ -65,13 +33,6 @@ impl PageRequest {
     }
 }
 
-/// A page of services in id order, and whether more follow it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Page<T> {
-    pub items: Vec<T>,
-    pub has_more: bool,
-}
-
 fn non_empty(value: Option<&str>) -> Option<&str> {
     value.filter(|v| !v.is_empty())
 }
@@ -79,10 +40,11 @@ fn non_empty(value: Option<&str>) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::registry::RegistryError as Error;
 
     #[test]
     fn limits_default_to_100_and_stop_at_1000() {
-        let parse = |l| PageRequest::parse(l, None, None).map(|r| r.limit.get());
+        let parse = |l| PageRequest::parse(l, None, None).map(|r| r.size.get());
         assert_eq!(parse(None).unwrap(), 100);
         assert_eq!(parse(Some("")).unwrap(), 100);
         assert_eq!(parse(Some("1000")).unwrap(), 1000);

@@ -5,7 +5,7 @@ mod listing;
 mod service;
 
 pub use draft::{ServiceDraft, ServiceUpdate};
-pub use listing::{Page, PageLimit, PageRequest};
+pub use listing::PageRequest;
 pub use service::{
     Description, ReleaseState, Service, ServiceId, ServiceName, ServiceType, MAX_DESCRIPTION_CHARS,
     MAX_NAME_CHARS,

@@ -3,7 +3,8 @@ use actix_web::{web, HttpRequest};
 use serde::Deserialize;
 
 use super::{ListServices, Read, Services, SERVICES_ROUTE};
-use crate::platform::http::{negotiated_format, next_page_link, HandlerResult, RenderedReply};
+use crate::platform::http::{negotiated_format, HandlerResult, RenderedReply};
+use crate::platform::paging::next_link;
 use crate::registry::domain::{PageRequest, ServiceId};
 use crate::registry::views::ServicePage;
 use crate::registry::RegistryError;
@@ -31,12 +32,7 @@ pub async fn list_services(
     let store = services.store();
     let load = || async {
         let page = store.list(page_request.clone()).await?;
-        let next = page
-            .items
-            .last()
-            .filter(|_| page.has_more)
-            .map(|last| last.id);
-        Ok::<_, RegistryError>((ServicePage(page.items), next))
+        Ok::<_, RegistryError>((ServicePage(page.items), page.next))
     };
     let rendered = services
         .rendered()
@@ -55,10 +51,10 @@ pub async fn list_services(
 /// `Link: <...?marker=N&limit=M[&serviceType=T]>; rel="next"` when more services follow
 /// the page that ends with `last`.
 fn next_page(request: &HttpRequest, last: ServiceId, page_request: &PageRequest) -> Option<String> {
-    let (marker, limit) = (last.to_string(), page_request.limit.get().to_string());
+    let (marker, limit) = (last.to_string(), page_request.size.get().to_string());
     let mut query = vec![("marker", marker.as_str()), ("limit", limit.as_str())];
     if let Some(service_type) = &page_request.service_type {
         query.push(("serviceType", service_type.as_str()));
     }
-    next_page_link(request, SERVICES_ROUTE, &query)
+    next_link(request, SERVICES_ROUTE, &query)
 }

@@ -1,0 +1,209 @@
+//! The catalog's operations: what the routes and identity's tokens ask of it.
+
+use std::collections::HashMap;
+
+use actix_web::web;
+
+use super::domain::{EndpointTemplate, TemplateId, TemplateRequest, TemplateService};
+use super::error::{CatalogError, Result};
+use super::routes;
+use super::store::{PageQuery, StoredTemplate, TemplateStore};
+use crate::identity::{Caller, Directory, TenantId};
+use crate::platform::db::Database;
+use crate::platform::paging::{Page, PageSize};
+use crate::registry::domain::{ReleaseState, ServiceId, ServiceName};
+use crate::registry::ServiceStore;
+
+/// The catalog's part of the application: endpoint templates joined with the registry's
+/// services and checked against identity's tenants. Cheap to clone.
+#[derive(Clone)]
+pub struct Catalog {
+    pub(super) templates: TemplateStore,
+    services: ServiceStore,
+    directory: Directory,
+}
+
+impl Catalog {
+    pub fn new(database: Database, services: ServiceStore, directory: Directory) -> Self {
+        Self {
+            templates: TemplateStore::new(database),
+            services,
+            directory,
+        }
+    }
+
+    /// The catalog goes in as plain app data: handlers reach it only through a guard.
+    pub fn configure(&self, config: &mut web::ServiceConfig) {
+        config.app_data(self.clone());
+        routes::configure(config);
+    }
+
+    /// The registered service a request names: it must exist and have the given type.
+    async fn service_of(&self, request: &TemplateRequest) -> Result<(ServiceId, TemplateService)> {
+        let service = self
+            .services
+            .find_by_name(request.name.clone())
+            .await?
+            .ok_or_else(|| {
+                CatalogError::invalid(format!(
+                    "no registered service is named '{}'",
+                    request.name.as_str()
+                ))
+            })?;
+        if service.service_type != request.service_type {
+            return Err(CatalogError::invalid(format!(
+                "type '{}' is not the type of service '{}', which is '{}'",
+                request.service_type.as_str(),
+                service.name.as_str(),
+                service.service_type.as_str()
+            )));
+        }
+        Ok((service.id, TemplateService::from(&service)))
+    }
+
+    pub async fn add(&self, request: TemplateRequest) -> Result<EndpointTemplate> {
+        let (service_id, service) = self.service_of(&request).await?;
+        let release_state = request.release_state.unwrap_or(service.release_state);
+        let name = service.name.as_str().to_owned();
+        self.templates
+            .insert(request.fields.clone(), service_id, name, release_state)
+            .await?;
+        self.get(request.fields.id).await
+    }
+
+    pub async fn replace(&self, request: TemplateRequest) -> Result<EndpointTemplate> {
+        let (service_id, service) = self.service_of(&request).await?;
+        let name = service.name.as_str().to_owned();
+        self.templates
+            .update(
+                request.fields.clone(),
+                service_id,
+                name,
+                request.release_state,
+            )
+            .await?;
+        self.get(request.fields.id).await
+    }
+
+    pub async fn remove(&self, id: TemplateId) -> Result<()> {
+        self.templates.delete(id).await
+    }
+
+    pub async fn get(&self, id: TemplateId) -> Result<EndpointTemplate> {
+        let stored = self.templates.find(id).await?;
+        Ok(self.with_services(vec![stored]).await?.remove(0))
+    }
+
+    /// A page of templates after `marker`; `service_name` filters by service.
+    pub async fn page(
+        &self,
+        marker: Option<TemplateId>,
+        size: PageSize,
+        service_name: Option<ServiceName>,
+        enabled_only: bool,
+    ) -> Result<Page<EndpointTemplate, TemplateId>> {
+        let services = match service_name {
+            Some(name) => Some(
+                self.services
+                    .find_by_name(name)
+                    .await?
+                    .map(|service| vec![service.id])
+                    .unwrap_or_default(),
+            ),
+            None => None,
+        };
+        let query = PageQuery {
+            marker,
+            size,
+            services,
+            enabled_only,
+        };
+        let page = self.templates.list(query).await?;
+        Ok(Page {
+            items: self.with_services(page.items).await?,
+            next: page.next,
+        })
+    }
+
+    /// SA acts on any tenant's endpoints; DA (and DU, for reading) only on their own.
+    async fn check_tenant(&self, caller: &Caller, tenant: TenantId) -> Result<()> {
+        self.directory.tenant(tenant).await?;
+        if caller.acts_in_any_tenant() || self.directory.is_member(caller.id, tenant).await? {
+            Ok(())
+        } else {
+            Err(CatalogError::NotYourTenant(tenant))
+        }
+    }
+
+    pub async fn associate(
+        &self,
+        caller: &Caller,
+        tenant: TenantId,
+        template: TemplateId,
+    ) -> Result<EndpointTemplate> {
+        self.check_tenant(caller, tenant).await?;
+        self.templates.associate(tenant, template).await?;
+        self.get(template).await
+    }
+
+    pub async fn dissociate(
+        &self,
+        caller: &Caller,
+        tenant: TenantId,
+        template: TemplateId,
+    ) -> Result<()> {
+        self.check_tenant(caller, tenant).await?;
+        self.templates.dissociate(tenant, template).await
+    }
+
+    pub async fn of_tenant(
+        &self,
+        caller: &Caller,
+        tenant: TenantId,
+    ) -> Result<Vec<EndpointTemplate>> {
+        self.check_tenant(caller, tenant).await?;
+        let stored = self.templates.of_tenant(tenant).await?;
+        self.with_services(stored).await
+    }
+
+    /// Joins stored templates with their services as the registry has them now. A
+    /// template's service always exists (services are never deleted).
+    pub(super) async fn with_services(
+        &self,
+        stored: Vec<StoredTemplate>,
+    ) -> Result<Vec<EndpointTemplate>> {
+        let mut ids: Vec<ServiceId> = stored.iter().map(|t| t.service_id).collect();
+        ids.sort();
+        ids.dedup();
+        let services: HashMap<ServiceId, TemplateService> = self
+            .services
+            .find_many(ids)
+            .await?
+            .iter()
+            .map(|service| (service.id, TemplateService::from(service)))
+            .collect();
+        stored
+            .into_iter()
+            .map(|template| {
+                let service = services.get(&template.service_id).cloned().ok_or_else(|| {
+                    CatalogError::Corrupt {
+                        id: template.fields.id.get(),
+                        reason: format!("its service {} does not exist", template.service_id),
+                    }
+                })?;
+                Ok(EndpointTemplate {
+                    fields: template.fields,
+                    service_id: template.service_id,
+                    release_state: template.release_state,
+                    service,
+                })
+            })
+            .collect()
+    }
+
+    /// Templates whose service (or themselves) are decommissioned stay out of catalogs.
+    pub(super) fn in_catalog(template: &EndpointTemplate) -> bool {
+        template.service.release_state != ReleaseState::Decommissioned
+            && template.release_state != ReleaseState::Decommissioned
+    }
+}

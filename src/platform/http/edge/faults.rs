@@ -1,0 +1,193 @@
+//! Negotiation and faults: the path's dialect (from the subsystems' rules, see `paths`)
+//! and a trailing slash read as absent before routing, the response format negotiated
+//! before any handler runs, and every fault (ours or actix-web's) rendered in that format
+//! and dialect.
+
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::middleware::Next;
+use actix_web::{HttpMessage, ResponseError};
+
+use super::{FaultCause, RequestId, RESPONSE_ID};
+use crate::platform::http::error::HttpError;
+use crate::platform::http::fault::{Dialect, Fault};
+use crate::platform::http::negotiation::Format;
+use crate::platform::http::paths::{trim_trailing_slash, PathRules};
+
+pub async fn speak(
+    mut request: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let request_id = request
+        .extensions()
+        .get::<RequestId>()
+        .map(|id| id.0.clone())
+        .unwrap_or_default();
+    // The scope's dialect: RSR's (the live registry) speaks JSON only, whatever the Accept
+    // header says (RSR's clients send none or `*/*`), and its faults have RSR's shape.
+    // Trimming a slash never moves a path to another scope, so one look at the rules does.
+    let (dialect, keeps_slash) = match request.app_data::<PathRules>() {
+        Some(rules) => (
+            rules.dialect_of(request.path()),
+            rules.slash_is_significant(request.path()),
+        ),
+        None => (Dialect::Identity, false),
+    };
+    if !keeps_slash {
+        trim_trailing_slash(&mut request);
+    }
+    let negotiated = match dialect {
+        Dialect::Identity => Format::from_accept(&request),
+        Dialect::Rsr => Ok(Format::Json),
+    };
+    let format = negotiated.as_ref().copied().unwrap_or(Format::Json);
+    request.extensions_mut().insert(format);
+
+    // Routing needs sole ownership of the request, so no clone of it may be held here.
+    let mut response = match negotiated {
+        Err(error) => {
+            let fault = fault_of(&error.error_response());
+            request.into_response(fault.render(Format::Json))
+        }
+        Ok(_) => render_fault(next.call(request).await?, format, dialect, &request_id),
+    };
+    let headers = response.headers_mut();
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    match dialect {
+        // The representation depends on Accept: shared caches must key on it.
+        Dialect::Identity => {
+            headers.insert(header::VARY, HeaderValue::from_static("Accept"));
+        }
+        Dialect::Rsr => {
+            if let Ok(value) = HeaderValue::from_str(&request_id) {
+                headers.insert(RESPONSE_ID, value);
+            }
+        }
+    }
+    Ok(response)
+}
+
+/// Replaces the body of an error response by the fault document in `format`, and leaves
+/// the fault's cause on the response for the access-log line.
+fn render_fault<B: MessageBody + 'static>(
+    mut response: ServiceResponse<B>,
+    format: Format,
+    dialect: Dialect,
+    request_id: &str,
+) -> ServiceResponse<BoxBody> {
+    let carried = response.response_mut().extensions_mut().remove::<Fault>();
+    let fault = match carried {
+        Some(fault) => fault,
+        None if response.response().error().is_some() => fault_of(response.response()),
+        None => return response.map_into_boxed_body(),
+    };
+    let (request, _) = response.into_parts();
+    let mut rendered = match dialect {
+        Dialect::Identity => fault.render(format),
+        Dialect::Rsr => fault.render_rsr(request_id),
+    };
+    if let Some(cause) = fault.cause() {
+        rendered
+            .extensions_mut()
+            .insert(FaultCause(cause.to_owned()));
+    }
+    ServiceResponse::new(request, rendered)
+}
+
+/// The fault behind an error response. Ours carry it; actix-web's own errors (a path or
+/// query that does not decode, a body stream that fails) are classified by their status,
+/// keeping internals out of the fault.
+fn fault_of<B>(response: &actix_web::HttpResponse<B>) -> Fault {
+    if let Some(fault) = response.extensions().get::<Fault>() {
+        return fault.clone();
+    }
+    let error = response.error();
+    let described = error.map_or_else(String::new, ToString::to_string);
+    match response.status().as_u16() {
+        404 => Fault::not_found(HttpError::NoRoute),
+        413 => Fault::over_limit("the request is too large"),
+        415 => Fault::unsupported_media_type("unsupported Content-Type"),
+        400..=499 => Fault::bad_request(format!("the request could not be read: {described}")),
+        _ => Fault::internal().cause_text(format!("unhandled error: {described}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use actix_web::http::header;
+    use actix_web::middleware::from_fn;
+    use actix_web::{test, web, App, HttpResponse};
+
+    use super::speak;
+    use crate::platform::http::{Dialect, HandlerResult, HttpError, PathRules};
+
+    async fn missing() -> HandlerResult<HttpResponse> {
+        Err(HttpError::NoRoute.into())
+    }
+
+    /// `/rsr/...` speaks RSR; `/found` answers 200; anything else is a fault.
+    macro_rules! app {
+        () => {
+            test::init_service(
+                App::new()
+                    .wrap(from_fn(speak))
+                    .app_data(
+                        PathRules::default().speaks(|path| path.starts_with("/rsr"), Dialect::Rsr),
+                    )
+                    .route("/found", web::get().to(HttpResponse::Ok))
+                    .default_service(web::to(missing)),
+            )
+            .await
+        };
+    }
+
+    #[actix_web::test]
+    async fn faults_are_written_in_the_negotiated_format() {
+        let app = app!();
+        let request = test::TestRequest::get()
+            .uri("/nowhere")
+            .insert_header((header::ACCEPT, "application/xml"))
+            .to_request();
+        let response = test::call_service(&app, request).await;
+        assert_eq!(response.status(), 404);
+        assert_eq!(
+            response.headers().get(header::CONTENT_TYPE).unwrap(),
+            "application/xml"
+        );
+        assert_eq!(response.headers().get(header::VARY).unwrap(), "Accept");
+        let body = String::from_utf8(test::read_body(response).await.to_vec()).unwrap();
+        assert!(body.contains("<itemNotFound"), "{body}");
+    }
+
+    #[actix_web::test]
+    async fn a_claimed_scope_speaks_its_own_dialect_in_json() {
+        let app = app!();
+        let request = test::TestRequest::get()
+            .uri("/rsr/nowhere")
+            .insert_header((header::ACCEPT, "application/xml"))
+            .to_request();
+        let response = test::call_service(&app, request).await;
+        assert_eq!(response.status(), 404);
+        assert!(response.headers().get(header::VARY).is_none());
+        let body: serde_json::Value = test::read_body_json(response).await;
+        assert!(body.get("type").is_some(), "{body}");
+    }
+
+    #[actix_web::test]
+    async fn a_trailing_slash_reads_as_absent_and_406_needs_no_handler() {
+        let app = app!();
+        let found = test::TestRequest::get().uri("/found/").to_request();
+        assert_eq!(test::call_service(&app, found).await.status(), 200);
+        let refused = test::TestRequest::get()
+            .uri("/found")
+            .insert_header((header::ACCEPT, "image/png"))
+            .to_request();
+        let response = test::call_service(&app, refused).await;
+        assert_eq!(response.status(), 406);
+        assert_eq!(
+            response.headers().get(header::CONTENT_TYPE).unwrap(),
+            "application/json"
+        );
+    }
+}

@@ -1,0 +1,44 @@
+//! The middlewares every request passes, outermost first (composed in `src/app.rs`):
+//!
+//! 1. [`observe`]: gives the request its id, and once the answer is out writes the one
+//!    access-log line (with a failure's cause) and the request metrics.
+//! 2. [`speak`]: reads a trailing slash as absent, takes the path's fault dialect from the
+//!    subsystems' rules (see `paths`), negotiates the response format before any handler
+//!    runs, and renders every fault (ours or actix-web's) in that format and dialect.
+//! 3. [`conditional_get`]: tags a GET's 200 with its `ETag` and answers 304 when the
+//!    client holds it.
+//!
+//! Each does one thing and is tested alone. Tokens never reach any of them.
+
+mod faults;
+mod observe;
+
+use actix_web::http::header::HeaderName;
+use actix_web::{HttpMessage, HttpRequest};
+
+pub use super::conditional::conditional_get;
+pub use faults::speak;
+pub use observe::observe;
+
+use super::negotiation::Format;
+
+pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+/// RSR's name for the request id (also the `txnId` of its faults).
+pub const RESPONSE_ID: HeaderName = HeaderName::from_static("x-response-id");
+
+/// The id [`observe`] gave the request, for faults that carry it.
+#[derive(Debug, Clone)]
+pub(super) struct RequestId(pub String);
+
+/// What went wrong behind a fault, handed from [`speak`] to the access log.
+#[derive(Debug, Clone)]
+pub(super) struct FaultCause(pub String);
+
+/// The format the edge negotiated for this request.
+pub fn negotiated_format(request: &HttpRequest) -> Format {
+    request
+        .extensions()
+        .get::<Format>()
+        .copied()
+        .unwrap_or(Format::Json)
+}
