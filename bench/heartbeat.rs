@@ -20,7 +20,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use futures_util::stream::{self, StreamExt};
 use serde_json::{json, Value};
-use service_registry::events::EventId;
+use service_registry::live::EventId;
 use tokio::sync::Semaphore;
 
 fn argument(name: &str) -> Option<String> {

@@ -11,7 +11,6 @@ use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
 use std::sync::Arc;
 
 use crate::catalog::Catalog;
-use crate::events::Events;
 use crate::identity::{Directory, Identity};
 use crate::live::Live;
 use crate::platform::db::{Database, DatabaseUrl, InvalidDatabaseUrl, OpenError};
@@ -88,12 +87,10 @@ impl Application {
             Arc::new(catalog.clone()),
             &metrics,
         );
-        let events = Events::new(database.clone(), &settings.live, &metrics);
-        let live = Live::new(database.clone(), events.clone(), &settings.live, &metrics);
+        let live = Live::new(database.clone(), &settings.live, &metrics);
         let mut workers = Workers::default();
         registry.start_workers(&mut workers);
         identity.start_workers(&mut workers);
-        events.start_workers(&mut workers);
         live.start_workers(&mut workers);
 
         let body_limit = BodyLimit(settings.http.max_body_bytes);

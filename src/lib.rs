@@ -2,14 +2,13 @@
 //! registered-services API, identity and the service catalog), served over HTTP in JSON
 //! and namespaced XML, and the live registry of RSR (`/v1.0/{tenantId}`) in JSON.
 //!
-//! Each subsystem (`registry`, `identity`, `catalog`, `live`, `events`) owns its domain types, storage, views and
-//! routes and exposes a `configure`; `app` composes them on the shared `platform`, and
+//! Each subsystem (`registry`, `identity`, `catalog`, `live`) owns its domain types,
+//! storage, views and routes and exposes a `configure`; `app` composes them on the shared `platform`, and
 //! `faults` maps every subsystem's errors to faults in one place.
 
 pub mod app;
 pub mod catalog;
 pub mod cli;
-pub mod events;
 mod faults;
 pub mod identity;
 pub mod live;

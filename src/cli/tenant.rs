@@ -5,9 +5,8 @@ use std::time::Duration;
 use clap::Subcommand;
 
 use super::principal::parse_tenant;
-use crate::events::Events;
 use crate::identity::{parse_description, Admin, TenantId, TenantName, TenantRef};
-use crate::live::{LiveStore, OwnLimits, RatePolicy};
+use crate::live::{Live, OwnLimits, RatePolicy};
 use crate::platform::db::Database;
 use crate::platform::metrics::Metrics;
 use crate::settings::Settings;
@@ -96,8 +95,7 @@ pub fn run(database: &Database, settings: &Settings, command: TenantCommand) -> 
             let tenant = directory.tenant(&tenant)?.id;
             // Counted nowhere: a command has no metrics listener.
             let metrics = Metrics::new(database.clone());
-            let events = Events::new(database.clone(), &settings.live, &metrics);
-            let store = LiveStore::new(database.clone(), events, &settings.live, &metrics);
+            let store = Live::new(database.clone(), &settings.live, &metrics).store();
             let changes = OwnLimits {
                 services: services.map(i64::from),
                 configuration_values: configuration_values.map(i64::from),

@@ -1,10 +1,11 @@
 //! The live registry (`/v1.0/{tenantId}`, RSR's API): services that register themselves,
 //! heartbeat with one-time tokens and time out; configuration values; per-tenant limits.
-//! Every change lands in the tenant's events feed (`crate::events`) in the same
+//! Every change lands in the tenant's events feed (`events`) in the same
 //! transaction. Callers are admitted by identity's [`crate::identity::InTenant`].
 
 mod domain;
 mod error;
+mod events;
 mod rate;
 mod requests;
 mod routes;
@@ -18,9 +19,9 @@ use actix_web::web;
 
 pub use domain::RatePolicy;
 pub use error::LiveError;
+pub use events::EventId;
 pub use store::{LiveStore, OwnLimits, ResourceLimits};
 
-use crate::events::Events;
 use crate::identity::TenantGate;
 use crate::platform::db::Database;
 use crate::platform::error_chain;
@@ -28,24 +29,23 @@ use crate::platform::http::{Dialect, PathRules};
 use crate::platform::metrics::Metrics;
 use crate::platform::workers::Workers;
 use crate::settings::LiveSettings;
+use events::Events;
 use rate::RateLimiter;
 
 #[derive(Clone)]
 pub struct Live {
     store: LiveStore,
+    events: Events,
     rate: RateLimiter,
     settings: LiveSettings,
 }
 
 impl Live {
-    pub fn new(
-        database: Database,
-        events: Events,
-        settings: &LiveSettings,
-        metrics: &Metrics,
-    ) -> Self {
+    pub fn new(database: Database, settings: &LiveSettings, metrics: &Metrics) -> Self {
+        let events = Events::new(database.clone(), settings, metrics);
         Self {
-            store: LiveStore::new(database.clone(), events, settings, metrics),
+            store: LiveStore::new(database.clone(), events.clone(), settings, metrics),
+            events,
             rate: RateLimiter::new(database, settings),
             settings: settings.clone(),
         }
@@ -75,6 +75,7 @@ impl Live {
     /// On every node: the reaper (dead services out, each with its one timeout event) and
     /// the rate limit's sync of request counts.
     pub fn start_workers(&self, workers: &mut Workers) {
+        self.events.start_workers(workers);
         let store = self.store.clone();
         workers.every("reaper", self.settings.reaper_interval, move || {
             let store = store.clone();

@@ -14,7 +14,7 @@ use super::domain::{
     ServiceId, Tags, SERVICE_ID_RULE,
 };
 use super::error::{LiveError, Result};
-use crate::events::{EventId, EventKind};
+use crate::live::events::{EventId, EventKind};
 use crate::platform::http::json;
 use crate::platform::paging::{PageSize, RSR};
 use crate::platform::text::printable;

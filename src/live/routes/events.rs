@@ -6,7 +6,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse};
 
 use super::{HandlerResult, Query, Store};
-use crate::events::{EventId, EventView, FeedQuery};
+use crate::live::events::{EventId, EventView, FeedQuery};
 use crate::live::requests::{event_kind, event_marker, wait_seconds, Paging};
 use crate::live::views::{json, ListView};
 use crate::platform::db::now_millis;

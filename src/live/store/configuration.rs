@@ -6,8 +6,8 @@ use super::super::domain::{ConfigurationId, ConfigurationValue, Namespace};
 use super::super::error::{LiveError, Result};
 use super::super::schema::live_configuration;
 use super::usage;
-use crate::events::{Appended, EventKind, FeedLock, NewEvent};
 use crate::identity::TenantId;
+use crate::live::events::{Appended, EventKind, FeedLock, NewEvent};
 use crate::platform::db::DbConnection;
 
 /// Sets a value, creating it if needed (which takes a place under the tenant's limit;

@@ -14,8 +14,8 @@ pub use tenant::TenantStore;
 
 use super::domain::RatePolicy;
 use super::error::{LiveError, Result};
-use crate::events::Events;
 use crate::identity::{TenantId, TenantScoped};
+use crate::live::events::Events;
 use crate::platform::db::{now_millis, Database};
 use crate::platform::metrics::Metrics;
 use crate::settings::LiveSettings;

@@ -11,8 +11,8 @@ use super::super::domain::{
 use super::super::error::{LiveError, Result};
 use super::super::schema::{live_service_tags, live_services};
 use super::usage;
-use crate::events::{Appended, EventKind, FeedLock, NewEvent};
 use crate::identity::TenantId;
+use crate::live::events::{Appended, EventKind, FeedLock, NewEvent};
 use crate::platform::db::DbConnection;
 
 #[derive(Queryable, Selectable)]

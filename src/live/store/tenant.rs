@@ -3,13 +3,13 @@
 //! handler can ask for another tenant's data.
 
 use super::{configuration, limits, services, usage, LiveStore, ResourceLimits, Usage};
-use crate::events::{Appended, Event, FeedQuery};
 use crate::identity::TenantId;
 use crate::live::domain::{
     ConfigurationId, ConfigurationValue, HeartbeatToken, Namespace, NewService, Service,
     ServiceChanges, ServiceId,
 };
 use crate::live::error::{LiveError, Result};
+use crate::live::events::{Appended, Event, FeedQuery};
 use crate::platform::db::{now_millis, DbConnection};
 use crate::platform::paging::{Page, PageSize, RSR};
 

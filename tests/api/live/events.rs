@@ -8,7 +8,7 @@ use futures_util::future::join_all;
 use reqwest::StatusCode;
 use serde_json::json;
 
-use service_registry::events::EventId;
+use service_registry::live::EventId;
 
 use crate::helpers::*;
 

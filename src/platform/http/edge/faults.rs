@@ -126,68 +126,66 @@ mod tests {
         Err(HttpError::NoRoute.into())
     }
 
-    /// `/rsr/...` speaks RSR; `/found` answers 200; anything else is a fault.
-    macro_rules! app {
-        () => {
-            test::init_service(
-                App::new()
-                    .wrap(from_fn(speak))
-                    .app_data(
-                        PathRules::default().speaks(|path| path.starts_with("/rsr"), Dialect::Rsr),
-                    )
-                    .route("/found", web::get().to(HttpResponse::Ok))
-                    .default_service(web::to(missing)),
-            )
-            .await
-        };
+    /// Sends GET `uri` with `Accept: accept` through `speak` alone, where `/rsr/...`
+    /// speaks RSR, `/found` answers 200 and anything else is a fault.
+    async fn get(uri: &str, accept: &str) -> actix_web::dev::ServiceResponse {
+        let app = test::init_service(
+            App::new()
+                .wrap(from_fn(speak))
+                .app_data(
+                    PathRules::default().speaks(|path| path.starts_with("/rsr"), Dialect::Rsr),
+                )
+                .route("/found", web::get().to(HttpResponse::Ok))
+                .default_service(web::to(missing)),
+        )
+        .await;
+        let request = test::TestRequest::get()
+            .uri(uri)
+            .insert_header((header::ACCEPT, accept))
+            .to_request();
+        test::call_service(&app, request).await
+    }
+
+    fn header<'a>(
+        response: &'a actix_web::dev::ServiceResponse,
+        name: header::HeaderName,
+    ) -> Option<&'a str> {
+        response
+            .headers()
+            .get(name)
+            .and_then(|value| value.to_str().ok())
     }
 
     #[actix_web::test]
     async fn faults_are_written_in_the_negotiated_format() {
-        let app = app!();
-        let request = test::TestRequest::get()
-            .uri("/nowhere")
-            .insert_header((header::ACCEPT, "application/xml"))
-            .to_request();
-        let response = test::call_service(&app, request).await;
+        let response = get("/nowhere", "application/xml").await;
         assert_eq!(response.status(), 404);
         assert_eq!(
-            response.headers().get(header::CONTENT_TYPE).unwrap(),
-            "application/xml"
+            header(&response, header::CONTENT_TYPE),
+            Some("application/xml")
         );
-        assert_eq!(response.headers().get(header::VARY).unwrap(), "Accept");
+        assert_eq!(header(&response, header::VARY), Some("Accept"));
         let body = String::from_utf8(test::read_body(response).await.to_vec()).unwrap();
         assert!(body.contains("<itemNotFound"), "{body}");
     }
 
     #[actix_web::test]
     async fn a_claimed_scope_speaks_its_own_dialect_in_json() {
-        let app = app!();
-        let request = test::TestRequest::get()
-            .uri("/rsr/nowhere")
-            .insert_header((header::ACCEPT, "application/xml"))
-            .to_request();
-        let response = test::call_service(&app, request).await;
+        let response = get("/rsr/nowhere", "application/xml").await;
         assert_eq!(response.status(), 404);
-        assert!(response.headers().get(header::VARY).is_none());
+        assert_eq!(header(&response, header::VARY), None);
         let body: serde_json::Value = test::read_body_json(response).await;
-        assert!(body.get("type").is_some(), "{body}");
+        assert_eq!(body["type"], "notFoundError", "{body}");
     }
 
     #[actix_web::test]
     async fn a_trailing_slash_reads_as_absent_and_406_needs_no_handler() {
-        let app = app!();
-        let found = test::TestRequest::get().uri("/found/").to_request();
-        assert_eq!(test::call_service(&app, found).await.status(), 200);
-        let refused = test::TestRequest::get()
-            .uri("/found")
-            .insert_header((header::ACCEPT, "image/png"))
-            .to_request();
-        let response = test::call_service(&app, refused).await;
-        assert_eq!(response.status(), 406);
+        assert_eq!(get("/found/", "*/*").await.status(), 200);
+        let refused = get("/found", "image/png").await;
+        assert_eq!(refused.status(), 406);
         assert_eq!(
-            response.headers().get(header::CONTENT_TYPE).unwrap(),
-            "application/json"
+            header(&refused, header::CONTENT_TYPE),
+            Some("application/json")
         );
     }
 }
