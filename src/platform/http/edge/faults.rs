@@ -146,10 +146,10 @@ mod tests {
         test::call_service(&app, request).await
     }
 
-    fn header<'a>(
-        response: &'a actix_web::dev::ServiceResponse,
+    fn header(
+        response: &actix_web::dev::ServiceResponse,
         name: header::HeaderName,
-    ) -> Option<&'a str> {
+    ) -> Option<&str> {
         response
             .headers()
             .get(name)
