@@ -1,17 +1,14 @@
-//! The live registry's JSON, as RSR's clients read it, and the responses around it
-//! (`Location` with scheme, host and port; RSR's media type).
+//! The live registry's JSON, as RSR's clients read it. Handlers write it through the
+//! platform's `Reply` and `Json` (RSR's media type comes from the path's dialect).
 
 use std::collections::BTreeMap;
 
-use actix_web::http::header::LOCATION;
-use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse};
+use actix_web::HttpRequest;
 use serde::Serialize;
 
 use super::domain::{HeartbeatToken, Service};
 use super::rate::RateUsage;
 use super::store::{ResourceLimits, Usage};
-use crate::platform::http::{absolute_url, RSR_JSON};
 use crate::platform::paging::{given_marker, next_href, PageSize};
 
 #[derive(Serialize)]
@@ -147,19 +144,6 @@ fn hours(window_ms: i64) -> String {
         trimmed
     };
     format!("{shown} hours")
-}
-
-pub fn json(status: StatusCode, body: &impl Serialize) -> HttpResponse {
-    HttpResponse::build(status)
-        .content_type(RSR_JSON)
-        .body(serde_json::to_string(body).unwrap_or_default())
-}
-
-/// 201 or 204 with the resource's full URL.
-pub fn located(status: StatusCode, request: &HttpRequest, path: &str) -> HttpResponse {
-    HttpResponse::build(status)
-        .insert_header((LOCATION, absolute_url(request, path)))
-        .finish()
 }
 
 #[cfg(test)]

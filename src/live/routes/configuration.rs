@@ -1,19 +1,20 @@
 //! `/configuration`, `/configuration/{id}` and namespace listings
 //! (`/configuration/{namespace}/`, so ids with namespaces make double slashes).
 
-use actix_web::http::StatusCode;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::http::header::LOCATION;
+use actix_web::{web, HttpRequest};
 
 use super::{HandlerResult, Query, Store};
 use crate::live::domain::{ConfigurationId, Namespace};
 use crate::live::error::LiveError;
 use crate::live::requests::{parse_body, Paging, SetValueRequest};
-use crate::live::views::{json, located, ListView, ValueView};
+use crate::live::views::{ListView, ValueView};
+use crate::platform::http::{absolute_url, Json, Reply};
 
 const ID_RULE: &str =
     "Must be 3 to 500 characters matching ^(/[a-zA-Z0-9_-]{3,50}/?){0,10}([a-zA-Z0-9_.-]{3,170})?$";
 
-fn configuration_id(path: &web::Path<(String, String)>) -> HandlerResult<ConfigurationId> {
+fn configuration_id(path: &web::Path<(String, String)>) -> Result<ConfigurationId, LiveError> {
     ConfigurationId::parse(&path.1)
         .ok_or_else(|| LiveError::invalid_parameter("configurationId", ID_RULE))
 }
@@ -22,7 +23,7 @@ pub async fn list_all(
     store: Store,
     request: HttpRequest,
     query: Query,
-) -> HandlerResult<HttpResponse> {
+) -> HandlerResult<Reply<Json>> {
     list(store, request, query, None).await
 }
 
@@ -31,7 +32,7 @@ async fn list(
     request: HttpRequest,
     query: Query,
     namespace: Option<Namespace>,
-) -> HandlerResult<HttpResponse> {
+) -> HandlerResult<Reply<Json>> {
     let paging = Paging::from_query(&query)?
         .marker_checked(|marker| ConfigurationId::parse(marker).is_some(), ID_RULE)?;
     let page = store.values(namespace, paging.marker, paging.size).await?;
@@ -40,10 +41,12 @@ async fn list(
         .iter()
         .map(|(id, value)| ValueView { id, value })
         .collect();
-    Ok(json(
-        StatusCode::OK,
-        &ListView::new(&request, views, paging.size, page.next),
-    ))
+    Ok(Reply::ok(Json::of(&ListView::new(
+        &request,
+        views,
+        paging.size,
+        page.next,
+    ))))
 }
 
 /// A value, or with a trailing slash the values inside that namespace.
@@ -52,7 +55,7 @@ pub async fn get(
     request: HttpRequest,
     query: Query,
     path: web::Path<(String, String)>,
-) -> HandlerResult<HttpResponse> {
+) -> HandlerResult<Reply<Json>> {
     if path.1.is_empty() {
         return list(store, request, query, None).await;
     }
@@ -70,13 +73,10 @@ pub async fn get(
     }
     let id = configuration_id(&path)?;
     let value = store.value(id.clone()).await?;
-    Ok(json(
-        StatusCode::OK,
-        &ValueView {
-            id: id.as_str(),
-            value: &value,
-        },
-    ))
+    Ok(Reply::ok(Json::of(&ValueView {
+        id: id.as_str(),
+        value: &value,
+    })))
 }
 
 pub async fn set(
@@ -84,18 +84,15 @@ pub async fn set(
     request: HttpRequest,
     path: web::Path<(String, String)>,
     body: web::Bytes,
-) -> HandlerResult<HttpResponse> {
+) -> HandlerResult<Reply<()>> {
     let id = configuration_id(&path)?;
     let value = parse_body::<SetValueRequest>(request.headers(), &body)?.into_value()?;
     store.set_value(id.clone(), value).await?;
     let location = format!("/v1.0/{}/configuration/{id}", store.tenant_id().get());
-    Ok(located(StatusCode::NO_CONTENT, &request, &location))
+    Ok(Reply::no_content().header(LOCATION, Some(absolute_url(&request, &location))))
 }
 
-pub async fn remove(
-    store: Store,
-    path: web::Path<(String, String)>,
-) -> HandlerResult<HttpResponse> {
+pub async fn remove(store: Store, path: web::Path<(String, String)>) -> HandlerResult<Reply<()>> {
     store.remove_value(configuration_id(&path)?).await?;
-    Ok(HttpResponse::NoContent().finish())
+    Ok(Reply::no_content())
 }

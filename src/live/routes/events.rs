@@ -2,19 +2,19 @@
 
 use std::time::Duration;
 
-use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse};
+use actix_web::HttpRequest;
 
 use super::{HandlerResult, Query, Store};
 use crate::live::events::{EventId, EventView, FeedQuery};
 use crate::live::requests::{event_kind, event_marker, wait_seconds, Paging};
-use crate::live::views::{json, ListView};
+use crate::live::views::ListView;
 use crate::platform::db::now_millis;
+use crate::platform::http::{Json, Reply};
 
 /// Without a marker the feed starts this far back (or when the tenant was created).
 const DEFAULT_HORIZON_MS: i64 = 3_600_000;
 
-pub async fn list(store: Store, request: HttpRequest, query: Query) -> HandlerResult<HttpResponse> {
+pub async fn list(store: Store, request: HttpRequest, query: Query) -> HandlerResult<Reply<Json>> {
     let paging = Paging::from_query(&query)?;
     let kind = event_kind(&query)?;
     let wait = wait_seconds(&query)?;
@@ -37,8 +37,10 @@ pub async fn list(store: Store, request: HttpRequest, query: Query) -> HandlerRe
         })
         .await?;
     let views: Vec<EventView> = page.items.iter().map(EventView::from).collect();
-    Ok(json(
-        StatusCode::OK,
-        &ListView::new(&request, views, paging.size, page.next),
-    ))
+    Ok(Reply::ok(Json::of(&ListView::new(
+        &request,
+        views,
+        paging.size,
+        page.next,
+    ))))
 }

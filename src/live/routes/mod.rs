@@ -11,17 +11,15 @@ use std::collections::HashMap;
 
 use actix_web::web;
 
-use super::error::LiveError;
 use super::requests::MAX_BODY_BYTES;
 use super::store::LiveStore;
 use crate::identity::{InTenant, Unmetered};
-use crate::platform::http::method_not_allowed;
+use crate::platform::http::{method_not_allowed, HandlerResult};
 
 type Store = InTenant<LiveStore>;
 /// For heartbeats, which the service limit bounds: outside the rate limit.
 type UnmeteredStore = InTenant<LiveStore, Unmetered>;
 type Query = web::Query<HashMap<String, String>>;
-type HandlerResult<T> = Result<T, LiveError>;
 
 pub fn configure(config: &mut web::ServiceConfig) {
     config.service(

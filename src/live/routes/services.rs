@@ -1,8 +1,7 @@
 //! `/services`, `/services/{id}`, `/services/{id}/heartbeat`.
 
 use actix_web::http::header::LOCATION;
-use actix_web::http::StatusCode;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpRequest};
 
 use super::{HandlerResult, Query, Store, UnmeteredStore};
 use crate::live::domain::ServiceId;
@@ -10,52 +9,49 @@ use crate::live::error::LiveError;
 use crate::live::requests::{
     parse_body, tag_filter, CreateServiceRequest, HeartbeatRequest, Paging, UpdateServiceRequest,
 };
-use crate::live::views::{json, located, ListView, ServiceView, TokenView};
-use crate::platform::http::absolute_url;
+use crate::live::views::{ListView, ServiceView, TokenView};
+use crate::platform::http::{absolute_url, Json, Reply};
 
 const ID_RULE: &str = "Must match ^[a-zA-Z0-9_.-]{3,65}$";
 
-fn service_id(path: &web::Path<(String, String)>) -> HandlerResult<ServiceId> {
+fn service_id(path: &web::Path<(String, String)>) -> Result<ServiceId, LiveError> {
     ServiceId::parse(&path.1).ok_or_else(|| LiveError::invalid_parameter("serviceId", ID_RULE))
 }
 
-fn service_path(store: &Store, id: &ServiceId) -> String {
-    format!("/v1.0/{}/services/{id}", store.tenant_id().get())
+/// The service's full URL, as the client reached us.
+fn service_url(request: &HttpRequest, store: &Store, id: &ServiceId) -> Option<String> {
+    let path = format!("/v1.0/{}/services/{id}", store.tenant_id().get());
+    Some(absolute_url(request, &path))
 }
 
 pub async fn create(
     store: Store,
     request: HttpRequest,
     body: web::Bytes,
-) -> HandlerResult<HttpResponse> {
+) -> HandlerResult<Reply<Json>> {
     let new = parse_body::<CreateServiceRequest>(request.headers(), &body)?.into_new()?;
-    let location = absolute_url(&request, &service_path(&store, &new.id));
+    let location = service_url(&request, &store, &new.id);
     let token = store.create_service(new).await?;
-    let mut response = json(StatusCode::CREATED, &TokenView::from(token));
-    response.headers_mut().insert(
-        LOCATION,
-        location
-            .parse()
-            .map_err(|_| LiveError::corrupt("location", "not a header"))?,
-    );
-    Ok(response)
+    Ok(Reply::created(Json::of(&TokenView::from(token))).header(LOCATION, location))
 }
 
-pub async fn list(store: Store, request: HttpRequest, query: Query) -> HandlerResult<HttpResponse> {
+pub async fn list(store: Store, request: HttpRequest, query: Query) -> HandlerResult<Reply<Json>> {
     let paging = Paging::from_query(&query)?
         .marker_checked(|marker| ServiceId::parse(marker).is_some(), ID_RULE)?;
     let tag = tag_filter(&query)?;
     let page = store.services(tag, paging.marker, paging.size).await?;
     let views: Vec<ServiceView> = page.items.iter().map(ServiceView::from).collect();
-    Ok(json(
-        StatusCode::OK,
-        &ListView::new(&request, views, paging.size, page.next),
-    ))
+    Ok(Reply::ok(Json::of(&ListView::new(
+        &request,
+        views,
+        paging.size,
+        page.next,
+    ))))
 }
 
-pub async fn get(store: Store, path: web::Path<(String, String)>) -> HandlerResult<HttpResponse> {
+pub async fn get(store: Store, path: web::Path<(String, String)>) -> HandlerResult<Reply<Json>> {
     let service = store.service(service_id(&path)?).await?;
-    Ok(json(StatusCode::OK, &ServiceView::from(&service)))
+    Ok(Reply::ok(Json::of(&ServiceView::from(&service))))
 }
 
 pub async fn update(
@@ -63,24 +59,17 @@ pub async fn update(
     request: HttpRequest,
     path: web::Path<(String, String)>,
     body: web::Bytes,
-) -> HandlerResult<HttpResponse> {
+) -> HandlerResult<Reply<()>> {
     let id = service_id(&path)?;
     let changes =
         parse_body::<UpdateServiceRequest>(request.headers(), &body)?.into_changes(&id)?;
     store.update_service(id.clone(), changes).await?;
-    Ok(located(
-        StatusCode::NO_CONTENT,
-        &request,
-        &service_path(&store, &id),
-    ))
+    Ok(Reply::no_content().header(LOCATION, service_url(&request, &store, &id)))
 }
 
-pub async fn remove(
-    store: Store,
-    path: web::Path<(String, String)>,
-) -> HandlerResult<HttpResponse> {
+pub async fn remove(store: Store, path: web::Path<(String, String)>) -> HandlerResult<Reply<()>> {
     store.remove_service(service_id(&path)?).await?;
-    Ok(HttpResponse::NoContent().finish())
+    Ok(Reply::no_content())
 }
 
 /// Not counted against the rate limit: see `crate::live::rate`.
@@ -89,9 +78,9 @@ pub async fn heartbeat(
     request: HttpRequest,
     path: web::Path<(String, String)>,
     body: web::Bytes,
-) -> HandlerResult<HttpResponse> {
+) -> HandlerResult<Reply<Json>> {
     let id = service_id(&path)?;
     let token = parse_body::<HeartbeatRequest>(request.headers(), &body)?.into_token()?;
     let next = store.heartbeat(id, token).await?;
-    Ok(json(StatusCode::OK, &TokenView::from(next)))
+    Ok(Reply::ok(Json::of(&TokenView::from(next))))
 }

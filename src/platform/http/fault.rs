@@ -37,6 +37,16 @@ pub enum Dialect {
     Rsr,
 }
 
+impl Dialect {
+    /// The media type of a body in `format`: RSR writes JSON only, with its charset.
+    pub fn media_type(self, format: Format) -> &'static str {
+        match self {
+            Self::Identity => format.media_type(),
+            Self::Rsr => RSR_JSON,
+        }
+    }
+}
+
 /// RSR's media type for JSON.
 pub const RSR_JSON: &str = "application/json; charset=UTF-8";
 

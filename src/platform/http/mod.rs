@@ -24,7 +24,7 @@ pub use fault::{Dialect, Fault, FAULT_NS, RSR_JSON};
 pub use negotiation::Format;
 pub use paths::{PathRules, PathTest};
 pub use rendered::{etag_of, RenderCache, Rendered, RenderedReply};
-pub use reply::{absolute_url, Reply};
+pub use reply::{absolute_url, Body, Json, Reply};
 pub use representation::{encode, Representation};
 
 use crate::platform::db::{Database, DbError};

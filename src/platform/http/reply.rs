@@ -1,12 +1,53 @@
-//! Successful responses: a representation plus status and headers, written in the format
-//! the edge negotiated for the request.
+//! Successful responses: a body plus status and headers, written in the format the edge
+//! negotiated for the request, with the media type of the path's dialect.
 
 use actix_web::http::header::HeaderName;
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, Responder};
+use actix_web::{HttpMessage, HttpRequest, HttpResponse, Responder};
+use serde::Serialize;
 
 use super::edge::negotiated_format;
+use super::fault::Dialect;
+use super::negotiation::Format;
 use super::representation::{encode, Representation};
+
+/// What a reply carries: a representation written in the negotiated format, JSON already
+/// written (for a dialect that speaks only JSON), or nothing.
+pub trait Body {
+    /// The bytes and the format they are in, given the negotiated format; `None`: no body.
+    fn into_bytes(self, negotiated: Format) -> Option<(Vec<u8>, Format)>;
+}
+
+impl<T: Representation> Body for T {
+    fn into_bytes(self, negotiated: Format) -> Option<(Vec<u8>, Format)> {
+        Some((encode(&self, negotiated), negotiated))
+    }
+}
+
+/// A JSON document, written at once: RSR's views borrow what the handler loaded.
+pub struct Json(Vec<u8>);
+
+impl Json {
+    pub fn of(value: &impl Serialize) -> Self {
+        Self(
+            serde_json::to_vec(value)
+                .expect("views hold plain strings, numbers and maps, which always serialize"),
+        )
+    }
+}
+
+impl Body for Json {
+    fn into_bytes(self, _: Format) -> Option<(Vec<u8>, Format)> {
+        Some((self.0, Format::Json))
+    }
+}
+
+/// No body at all (204).
+impl Body for () {
+    fn into_bytes(self, _: Format) -> Option<(Vec<u8>, Format)> {
+        None
+    }
+}
 
 pub struct Reply<T> {
     status: StatusCode,
@@ -14,7 +55,7 @@ pub struct Reply<T> {
     body: T,
 }
 
-impl<T: Representation> Reply<T> {
+impl<T: Body> Reply<T> {
     pub fn ok(body: T) -> Self {
         Self::with_status(StatusCode::OK, body)
     }
@@ -40,17 +81,34 @@ impl<T: Representation> Reply<T> {
     }
 }
 
-impl<T: Representation> Responder for Reply<T> {
+impl Reply<()> {
+    pub fn no_content() -> Self {
+        Self::with_status(StatusCode::NO_CONTENT, ())
+    }
+}
+
+impl<T: Body> Responder for Reply<T> {
     type Body = actix_web::body::BoxBody;
 
     fn respond_to(self, request: &HttpRequest) -> HttpResponse {
-        let format = negotiated_format(request);
+        let negotiated = negotiated_format(request);
+        let dialect = request
+            .extensions()
+            .get::<Dialect>()
+            .copied()
+            .unwrap_or(Dialect::Identity);
         let mut response = HttpResponse::build(self.status);
-        response.content_type(format.media_type());
+        let body = self.body.into_bytes(negotiated);
+        if let Some((_, format)) = &body {
+            response.content_type(dialect.media_type(*format));
+        }
         for header in self.headers {
             response.insert_header(header);
         }
-        response.body(encode(&self.body, format))
+        match body {
+            Some((bytes, _)) => response.body(bytes),
+            None => response.finish(),
+        }
     }
 }
 

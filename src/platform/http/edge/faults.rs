@@ -43,6 +43,7 @@ pub async fn speak(
     };
     let format = negotiated.as_ref().copied().unwrap_or(Format::Json);
     request.extensions_mut().insert(format);
+    request.extensions_mut().insert(dialect);
 
     // Routing needs sole ownership of the request, so no clone of it may be held here.
     let mut response = match negotiated {
