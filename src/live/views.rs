@@ -9,7 +9,8 @@ use serde::Serialize;
 use super::domain::{HeartbeatToken, Service};
 use super::rate::RateUsage;
 use super::store::{ResourceLimits, Usage};
-use crate::platform::paging::{given_marker, next_href, PageSize};
+use crate::platform::http::{Json, Reply};
+use crate::platform::paging::{given_marker, next_href, Page, PageSize};
 
 #[derive(Serialize)]
 pub struct ServiceView<'a> {
@@ -67,16 +68,18 @@ pub struct ListMetadata {
     pub next_href: Option<String>,
 }
 
-impl<T> ListView<T> {
-    /// `next` is the first item of the next page, if there is one.
-    pub fn new(
+impl<T: Serialize> ListView<T> {
+    /// The reply for `page` (read with `size`), each item shown by `view`.
+    pub fn reply<'a, I: 'a>(
         request: &HttpRequest,
-        values: Vec<T>,
+        page: &'a Page<I, String>,
         size: PageSize,
-        next: Option<String>,
-    ) -> Self {
+        view: impl Fn(&'a I) -> T,
+    ) -> Reply<Json> {
+        let values: Vec<T> = page.items.iter().map(view).collect();
+        let next = page.next.clone();
         let next_href = next.as_deref().map(|next| next_href(request, next));
-        Self {
+        Reply::ok(Json::of(&Self {
             metadata: ListMetadata {
                 count: values.len(),
                 limit: usize::from(size.get()),
@@ -85,7 +88,7 @@ impl<T> ListView<T> {
                 next_href,
             },
             values,
-        }
+        }))
     }
 }
 

@@ -36,17 +36,12 @@ async fn list(
     let paging = Paging::from_query(&query)?
         .marker_checked(|marker| ConfigurationId::parse(marker).is_some(), ID_RULE)?;
     let page = store.values(namespace, paging.marker, paging.size).await?;
-    let views: Vec<ValueView> = page
-        .items
-        .iter()
-        .map(|(id, value)| ValueView { id, value })
-        .collect();
-    Ok(Reply::ok(Json::of(&ListView::new(
+    Ok(ListView::reply(
         &request,
-        views,
+        &page,
         paging.size,
-        page.next,
-    ))))
+        |(id, value)| ValueView { id, value },
+    ))
 }
 
 /// A value, or with a trailing slash the values inside that namespace.

@@ -36,11 +36,10 @@ pub async fn list(store: Store, request: HttpRequest, query: Query) -> HandlerRe
             wait: Duration::from_secs(wait),
         })
         .await?;
-    let views: Vec<EventView> = page.items.iter().map(EventView::from).collect();
-    Ok(Reply::ok(Json::of(&ListView::new(
+    Ok(ListView::reply(
         &request,
-        views,
+        &page,
         paging.size,
-        page.next,
-    ))))
+        EventView::from,
+    ))
 }

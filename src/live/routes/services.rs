@@ -40,13 +40,12 @@ pub async fn list(store: Store, request: HttpRequest, query: Query) -> HandlerRe
         .marker_checked(|marker| ServiceId::parse(marker).is_some(), ID_RULE)?;
     let tag = tag_filter(&query)?;
     let page = store.services(tag, paging.marker, paging.size).await?;
-    let views: Vec<ServiceView> = page.items.iter().map(ServiceView::from).collect();
-    Ok(Reply::ok(Json::of(&ListView::new(
+    Ok(ListView::reply(
         &request,
-        views,
+        &page,
         paging.size,
-        page.next,
-    ))))
+        ServiceView::from,
+    ))
 }
 
 pub async fn get(store: Store, path: web::Path<(String, String)>) -> HandlerResult<Reply<Json>> {
