@@ -8,9 +8,10 @@ use serde::Serialize;
 
 use super::domain::{HeartbeatToken, Service};
 use super::rate::RateUsage;
+use super::requests::Paging;
 use super::store::{ResourceLimits, Usage};
 use crate::platform::http::{Json, Reply};
-use crate::platform::paging::{given_marker, next_href, Page, PageSize};
+use crate::platform::paging::{next_href, Page};
 
 #[derive(Serialize)]
 pub struct ServiceView<'a> {
@@ -69,11 +70,11 @@ pub struct ListMetadata {
 }
 
 impl<T: Serialize> ListView<T> {
-    /// The reply for `page` (read with `size`), each item shown by `view`.
+    /// The reply for `page`, read as `paging` asked, each item shown by `view`.
     pub fn reply<'a, I: 'a>(
         request: &HttpRequest,
+        paging: &Paging,
         page: &'a Page<I, String>,
-        size: PageSize,
         view: impl Fn(&'a I) -> T,
     ) -> Reply<Json> {
         let values: Vec<T> = page.items.iter().map(view).collect();
@@ -82,8 +83,8 @@ impl<T: Serialize> ListView<T> {
         Reply::ok(Json::of(&Self {
             metadata: ListMetadata {
                 count: values.len(),
-                limit: usize::from(size.get()),
-                marker: given_marker(request),
+                limit: usize::from(paging.size.get()),
+                marker: paging.marker.clone(),
                 next_marker: next,
                 next_href,
             },

@@ -181,14 +181,6 @@ pub fn next_href(request: &HttpRequest, next: &str) -> String {
     format!("{}?{query}", absolute_url(request, request.path()))
 }
 
-/// The `marker` the request carried, as given.
-pub fn given_marker(request: &HttpRequest) -> Option<String> {
-    query_pairs(request)
-        .into_iter()
-        .find(|(key, _)| key == "marker")
-        .map(|(_, value)| value)
-}
-
 fn query_pairs(request: &HttpRequest) -> Vec<(String, String)> {
     serde_urlencoded::from_str(request.query_string()).unwrap_or_default()
 }

@@ -378,9 +378,11 @@ async fn templates_are_listed_in_pages_by_service_and_enabled(backend: Backend) 
         app.template_request(Method::GET, "?limit=1001", format, &du)
             .await
             .assert_fault(413, "overLimit");
-        app.template_request(Method::GET, "?limit=x", format, &du)
-            .await
-            .assert_fault(400, "badRequest");
+        for bad in ["?limit=x", "?limit=0", "?limit=-1", "?limit=%2B5"] {
+            app.template_request(Method::GET, bad, format, &du)
+                .await
+                .assert_fault(400, "badRequest");
+        }
         // DU reads but does not write.
         let body = TemplateBody::new(9, "Nova", "compute", "https://x").with("region", "r9");
         app.send_body(Method::POST, TEMPLATES, format, body.encode(format), &du)

@@ -35,13 +35,12 @@ async fn list(
 ) -> HandlerResult<Reply<Json>> {
     let paging = Paging::from_query(&query)?
         .marker_checked(|marker| ConfigurationId::parse(marker).is_some(), ID_RULE)?;
-    let page = store.values(namespace, paging.marker, paging.size).await?;
-    Ok(ListView::reply(
-        &request,
-        &page,
-        paging.size,
-        |(id, value)| ValueView { id, value },
-    ))
+    let page = store
+        .values(namespace, paging.marker.clone(), paging.size)
+        .await?;
+    Ok(ListView::reply(&request, &paging, &page, |(id, value)| {
+        ValueView { id, value }
+    }))
 }
 
 /// A value, or with a trailing slash the values inside that namespace.

@@ -36,10 +36,5 @@ pub async fn list(store: Store, request: HttpRequest, query: Query) -> HandlerRe
             wait: Duration::from_secs(wait),
         })
         .await?;
-    Ok(ListView::reply(
-        &request,
-        &page,
-        paging.size,
-        EventView::from,
-    ))
+    Ok(ListView::reply(&request, &paging, &page, EventView::from))
 }

@@ -39,13 +39,10 @@ pub async fn list(store: Store, request: HttpRequest, query: Query) -> HandlerRe
     let paging = Paging::from_query(&query)?
         .marker_checked(|marker| ServiceId::parse(marker).is_some(), ID_RULE)?;
     let tag = tag_filter(&query)?;
-    let page = store.services(tag, paging.marker, paging.size).await?;
-    Ok(ListView::reply(
-        &request,
-        &page,
-        paging.size,
-        ServiceView::from,
-    ))
+    let page = store
+        .services(tag, paging.marker.clone(), paging.size)
+        .await?;
+    Ok(ListView::reply(&request, &paging, &page, ServiceView::from))
 }
 
 pub async fn get(store: Store, path: web::Path<(String, String)>) -> HandlerResult<Reply<Json>> {
