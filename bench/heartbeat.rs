@@ -3,16 +3,24 @@
 //! `prepare`: creates N services (timeout 120 s) and writes "id token" lines, from which
 //! wrk (bench/heartbeat.lua) heartbeats them back to back, beside the baseline;
 //! `remove`: deletes them again;
+//! `creates`: creates N services as fast as 64 requests in flight allow, then removes
+//! them; prints both rates;
 //! `fleet`: M services (timeout 30 s) each heartbeating as RSR's clients do (every
 //! 0.8 × 30 s minus up to 3 s of jitter); after a warm-up (30 s) the server's CPU time and
 //! the heartbeats' rate and latency are measured for W seconds, and no service may time
-//! out. During the first fleet, K services with a 3 s timeout are left to die: detection
-//! lag = when their timeout event was recorded (its UUIDv7 time) − their deadline.
+//! out. During each fleet, K services with a 3 s timeout are left to die: detection
+//! lag = when their timeout event was recorded (its UUIDv7 time) − their deadline. With
+//! `--ramp`, the fleets grow through `--cadence` and the run stops after the first that
+//! falls short (a false timeout, or heartbeat p99 over 250 ms); each fleet is removed
+//! before the next. Several `--url`s (and `--pid`s) spread the fleet over nodes.
 //!
 //! Usage: bench-heartbeat prepare|remove --url URL --token TOKEN --tenant ID --file F [--count N]
-//!        bench-heartbeat fleet --url URL --token TOKEN --tenant ID --pid SERVER_PID
-//!            [--cadence M[,M2...]] [--warm-up S] [--window W] [--lag K]
-//! `fleet` prints Markdown table rows.
+//!        bench-heartbeat creates --url URL[,URL...] --token TOKEN --tenant ID [--count N]
+//!        bench-heartbeat fleet --url URL[,URL...] --token TOKEN --tenant ID --pid PID[,PID...]
+//!            [--cadence M[,M2...]] [--warm-up S] [--window W] [--lag K] [--ramp]
+//!            [--label L] [--tsv FILE]
+//! `creates` and `fleet` print Markdown table rows; `--tsv` appends "series size p99 timeouts"
+//! lines for bench/chart.rs.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -144,20 +152,51 @@ fn now_ms() -> i64 {
         .as_millis() as i64
 }
 
+/// Resident memory of the process, in MiB.
+fn rss_mib(pid: u32) -> f64 {
+    let status =
+        std::fs::read_to_string(format!("/proc/{pid}/status")).expect("server's /proc status");
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmRSS:"))
+        .and_then(|kib| kib.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        .map_or(f64::NAN, |kib| kib / 1024.0)
+}
+
+/// The nodes' processes: CPU seconds and resident memory summed over them.
+struct Servers(Vec<u32>);
+
+impl Servers {
+    fn cpu_seconds(&self) -> f64 {
+        self.0.iter().map(|&pid| cpu_seconds(pid)).sum()
+    }
+
+    fn rss_mib(&self) -> f64 {
+        self.0.iter().map(|&pid| rss_mib(pid)).sum()
+    }
+}
+
 #[tokio::main(flavor = "multi_thread", worker_threads = 1)]
 async fn main() {
-    let command = std::env::args().nth(1).expect("prepare, remove or fleet");
-    let url = argument("--url").expect("--url");
+    let command = std::env::args()
+        .nth(1)
+        .expect("prepare, remove, creates or fleet");
+    let urls = argument("--url").expect("--url");
     let tenant = argument("--tenant").expect("--tenant");
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(256)
         .build()
         .unwrap();
-    let live = Live {
-        client,
-        base: format!("{url}/v1.0/{tenant}"),
-        token: argument("--token").expect("--token"),
-    };
+    let token = argument("--token").expect("--token");
+    let nodes: Vec<Live> = urls
+        .split(',')
+        .map(|url| Live {
+            client: client.clone(),
+            base: format!("{url}/v1.0/{tenant}"),
+            token: token.clone(),
+        })
+        .collect();
+    let live = nodes[0].clone();
     match command.as_str() {
         "prepare" => {
             let count = number("--count", 10_000) as usize;
@@ -177,48 +216,116 @@ async fn main() {
         }
         "remove" => {
             let file = std::fs::read_to_string(argument("--file").expect("--file")).unwrap();
-            stream::iter(file.lines())
-                .for_each_concurrent(32, |line| {
-                    let live = live.clone();
-                    let id = line
-                        .split_whitespace()
-                        .next()
-                        .unwrap_or_default()
-                        .to_owned();
+            let ids: Vec<String> = file
+                .lines()
+                .filter_map(|line| line.split_whitespace().next())
+                .map(str::to_owned)
+                .collect();
+            remove_all(&nodes, ids).await;
+        }
+        "creates" => {
+            let count = number("--count", 20_000) as usize;
+            let label = argument("--label").unwrap_or_default();
+            let started = Instant::now();
+            let ids: Vec<String> = stream::iter(0..count)
+                .map(|n| {
+                    let live = nodes[n % nodes.len()].clone();
                     async move {
-                        let _ = live
-                            .client
-                            .delete(format!("{}/services/{id}", live.base))
-                            .header("X-Auth-Token", &live.token)
-                            .send()
-                            .await;
+                        let id = format!("burst-{n:07}");
+                        live.create(&id, 120).await;
+                        id
                     }
                 })
+                .buffer_unordered(64)
+                .collect()
                 .await;
+            let created = count as f64 / started.elapsed().as_secs_f64();
+            let started = Instant::now();
+            remove_all(&nodes, ids).await;
+            let removed = count as f64 / started.elapsed().as_secs_f64();
+            println!(
+                "| {label}creates, {count} services, 64 in flight, {} node(s) | {created:.0}/s | removes {removed:.0}/s |",
+                nodes.len()
+            );
         }
         "fleet" => {
-            let pid: u32 = argument("--pid").expect("--pid").parse().unwrap();
+            let servers = Servers(
+                argument("--pid")
+                    .expect("--pid")
+                    .split(',')
+                    .map(|pid| pid.parse().expect("--pid PID[,PID...]"))
+                    .collect(),
+            );
             let warm_up = Duration::from_secs(number("--warm-up", 30));
             let window = Duration::from_secs(number("--window", 30));
             let lag_count = number("--lag", 200) as usize;
+            let ramp = std::env::args().any(|a| a == "--ramp");
+            let label = argument("--label").unwrap_or_default();
+            let tsv = argument("--tsv");
             let cadences: Vec<usize> = argument("--cadence")
                 .unwrap_or_else(|| "10000,50000".into())
                 .split(',')
                 .map(|n| n.parse().expect("--cadence M[,M...]"))
                 .collect();
             let mut lag_rows = Vec::new();
-            for (round, &count) in cadences.iter().enumerate() {
-                let lag = (round == 0 && lag_count > 0).then_some(lag_count);
-                let (row, lags) = cadence(&live, pid, count, (warm_up, window), lag).await;
-                println!("{row}");
-                lag_rows.extend(lags);
+            let mut largest = None;
+            for &count in &cadences {
+                let lag = (lag_count > 0).then_some(lag_count);
+                let round = cadence(&nodes, &servers, count, (warm_up, window), lag).await;
+                println!("| {label}{} |", round.row);
+                if let Some(tsv) = &tsv {
+                    use std::io::Write;
+                    let mut file = std::fs::OpenOptions::new()
+                        .create(true)
+                        .append(true)
+                        .open(tsv)
+                        .unwrap();
+                    writeln!(file, "{label}p99 (ms)\t{count}\t{:.2}", round.p99).unwrap();
+                    writeln!(file, "{label}false timeouts\t{count}\t{}", round.timeouts).unwrap();
+                }
+                lag_rows.extend(round.lag_rows);
+                let kept = round.timeouts == 0 && round.refused == 0 && round.p99 <= 250.0;
+                if kept {
+                    largest = Some(count);
+                }
+                if ramp {
+                    remove_all(&nodes, round.ids).await;
+                    if !kept {
+                        break;
+                    }
+                }
             }
             for row in lag_rows {
-                println!("{row}");
+                println!("| {label}{row} |");
+            }
+            if ramp {
+                match largest {
+                    Some(count) => println!(
+                        "| {label}largest fleet kept alive (0 false timeouts, p99 ≤ 250 ms) | {count} |"
+                    ),
+                    None => println!("| {label}largest fleet kept alive | none of {cadences:?} |"),
+                }
             }
         }
         other => panic!("unknown command {other}"),
     }
+}
+
+/// Deletes `ids`, 64 at a time, spread over the nodes.
+async fn remove_all(nodes: &[Live], ids: Vec<String>) {
+    stream::iter(ids.into_iter().enumerate())
+        .for_each_concurrent(64, |(n, id)| {
+            let live = nodes[n % nodes.len()].clone();
+            async move {
+                let _ = live
+                    .client
+                    .delete(format!("{}/services/{id}", live.base))
+                    .header("X-Auth-Token", &live.token)
+                    .send()
+                    .await;
+            }
+        })
+        .await;
 }
 
 /// RSR's client cadence for a 30 s timeout: 0.8 × 30 s, less up to 3 s of jitter.
@@ -226,17 +333,29 @@ fn next_interval() -> Duration {
     Duration::from_secs_f64(24.0 - rand::random::<f64>() * 3.0)
 }
 
+/// One fleet's figures.
+struct Round {
+    row: String,
+    lag_rows: Vec<String>,
+    p99: f64,
+    timeouts: usize,
+    refused: u64,
+    /// The fleet's services, to remove before the next.
+    ids: Vec<String>,
+}
+
 async fn cadence(
-    live: &Live,
-    pid: u32,
+    nodes: &[Live],
+    servers: &Servers,
     count: usize,
     (warm_up, window): (Duration, Duration),
     lag: Option<usize>,
-) -> (String, Vec<String>) {
+) -> Round {
+    let live = &nodes[0];
     let started = Instant::now();
-    // Creations spread over most of the warm-up (longer for large fleets, at most ~1,000
+    // Creations spread over most of the warm-up (longer for large fleets, at most ~2,000
     // creates a second), as if the fleet had been running; heartbeats then settle.
-    let spread = (warm_up.as_secs_f64() * 0.7).max(count as f64 / 1000.0);
+    let spread = (warm_up.as_secs_f64() * 0.7).max(count as f64 / 2000.0);
     let warm_up = warm_up.max(Duration::from_secs_f64(spread + 9.0));
     let window_start = started + warm_up;
     let window_end_ms = now_ms() + (warm_up + window).as_millis() as i64;
@@ -246,27 +365,34 @@ async fn cadence(
     let creating = Arc::new(Semaphore::new(32));
     let sent = Arc::new(AtomicU64::new(0));
     let refused = Arc::new(AtomicU64::new(0));
+    let retried = Arc::new(AtomicU64::new(0));
     let latencies = Arc::new(Mutex::new(Vec::new()));
     let prefix = format!("cadence{count}");
     let first_event = now_ms();
     let mut tasks = Vec::with_capacity(count);
+    let mut ids = Vec::with_capacity(count);
     for n in 0..count {
-        let (live, in_flight, creating) =
-            (live.clone(), Arc::clone(&in_flight), Arc::clone(&creating));
-        let (sent, refused, latencies) = (
+        let (live, in_flight, creating) = (
+            nodes[n % nodes.len()].clone(),
+            Arc::clone(&in_flight),
+            Arc::clone(&creating),
+        );
+        let (sent, refused, retried, latencies) = (
             Arc::clone(&sent),
             Arc::clone(&refused),
+            Arc::clone(&retried),
             Arc::clone(&latencies),
         );
         let id = format!("{prefix}-{n:06}");
+        ids.push(id.clone());
         tasks.push(tokio::spawn(async move {
             tokio::time::sleep(Duration::from_secs_f64(rand::random::<f64>() * spread)).await;
             let mut token = {
                 let _slot = creating.acquire().await.unwrap();
                 live.create(&id, 30).await
             };
+            let mut due = Instant::now() + next_interval();
             loop {
-                let due = Instant::now() + next_interval();
                 if due >= window_end {
                     return;
                 }
@@ -274,12 +400,23 @@ async fn cadence(
                 let _slot = in_flight.acquire().await.unwrap();
                 let asked = Instant::now();
                 match live.heartbeat(&id, &token).await {
-                    Ok(next) => token = next,
+                    Ok(next) => {
+                        token = next;
+                        due = Instant::now() + next_interval();
+                    }
+                    // Refused for now (503) or unanswered: as RSR's clients, try again
+                    // a second later, while the service may still be alive.
+                    Err(status @ (0 | 503)) => {
+                        retried.fetch_add(1, Ordering::Relaxed);
+                        if status != 0 {
+                            eprintln!("heartbeat of {id} answered {status}; retrying");
+                        }
+                        due = Instant::now() + Duration::from_secs(1);
+                        continue;
+                    }
                     Err(status) => {
                         refused.fetch_add(1, Ordering::Relaxed);
-                        if status != 0 {
-                            eprintln!("heartbeat of {id} refused: {status}");
-                        }
+                        eprintln!("heartbeat of {id} refused: {status}");
                         return;
                     }
                 }
@@ -294,14 +431,14 @@ async fn cadence(
         }));
     }
     tokio::time::sleep_until(window_start.into()).await;
-    let cpu_start = cpu_seconds(pid);
+    let cpu_start = servers.cpu_seconds();
     let lag_ids: Vec<String> = match lag {
         Some(k) => {
             stream::iter(0..k)
                 .map(|n| {
                     let live = live.clone();
                     async move {
-                        let id = format!("mortal-{n:04}");
+                        let id = format!("mortal{count}-{n:04}");
                         live.create(&id, 3).await;
                         id
                     }
@@ -313,7 +450,8 @@ async fn cadence(
         None => Vec::new(),
     };
     tokio::time::sleep_until(window_end.into()).await;
-    let cpu = cpu_seconds(pid) - cpu_start;
+    let cpu = servers.cpu_seconds() - cpu_start;
+    let rss = servers.rss_mib();
     if !lag_ids.is_empty() {
         // The last of them dies 3 s after its creation; give the reaper time beyond that.
         tokio::time::sleep(Duration::from_secs(5)).await;
@@ -336,7 +474,7 @@ async fn cadence(
         .filter(|e| {
             e["payload"]["id"]
                 .as_str()
-                .is_some_and(|id| id.starts_with(&prefix))
+                .is_some_and(|id| id.starts_with(&format!("{prefix}-")))
         })
         .filter(|e| {
             e["timestamp"]
@@ -344,13 +482,17 @@ async fn cadence(
                 .is_some_and(|deadline| deadline <= window_end_ms)
         })
         .count();
+    let rate = sent.load(Ordering::Relaxed) as f64 / seconds;
+    let p99 = percentile(&latencies, 0.99);
+    let refused = refused.load(Ordering::Relaxed);
     let row = format!(
-        "| RSR cadence (30 s timeout), {count} services | {:.0} | p50 {:.2} ms, p99 {:.2} ms | {:.0}% of one core | {} refused, {fleet_timeouts} timed out |",
-        sent.load(Ordering::Relaxed) as f64 / seconds,
+        "RSR cadence (30 s timeout), {count} services, {} node(s) | {rate:.0} | p50 {:.2} ms, p99 {p99:.2} ms, max {:.0} ms | {:.0}% of one core ({:.1}% per 1,000 heartbeats/s), {rss:.0} MiB | {refused} refused, {} retried, {fleet_timeouts} timed out",
+        nodes.len(),
         percentile(&latencies, 0.5),
-        percentile(&latencies, 0.99),
+        latencies.last().copied().unwrap_or(f64::NAN),
         cpu / seconds * 100.0,
-        refused.load(Ordering::Relaxed),
+        cpu / seconds * 100.0 / (rate / 1000.0),
+        retried.load(Ordering::Relaxed),
     );
     let mut lag_rows = Vec::new();
     if !lag_ids.is_empty() {
@@ -359,7 +501,7 @@ async fn cadence(
             .filter(|e| {
                 e["payload"]["id"]
                     .as_str()
-                    .is_some_and(|id| id.starts_with("mortal-"))
+                    .is_some_and(|id| id.starts_with(&format!("mortal{count}-")))
             })
             .map(|e| {
                 let recorded = EventId::parse(e["id"].as_str().unwrap())
@@ -370,7 +512,7 @@ async fn cadence(
             .collect();
         lags.sort_by(f64::total_cmp);
         lag_rows.push(format!(
-            "| detection lag (timeout event recorded − deadline), {} services dying among {count} live | | p50 {:.0} ms, p99 {:.0} ms, max {:.0} ms | | {} of {} timeout events |",
+            "detection lag (timeout event recorded − deadline), {} services dying among {count} live | | p50 {:.0} ms, p99 {:.0} ms, max {:.0} ms | | {} of {} timeout events",
             lag_ids.len(),
             percentile(&lags, 0.5),
             percentile(&lags, 0.99),
@@ -379,5 +521,12 @@ async fn cadence(
             lag_ids.len(),
         ));
     }
-    (row, lag_rows)
+    Round {
+        row,
+        lag_rows,
+        p99,
+        timeouts: fleet_timeouts,
+        refused,
+        ids,
+    }
 }

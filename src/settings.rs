@@ -148,6 +148,18 @@ pub struct LiveSettings {
     /// the bound on how late such a waiter wakes.
     #[serde(with = "humantime_serde")]
     pub feed_poll_interval: Duration,
+    /// The most writes (heartbeats, creates, removals, configuration changes, the reaper's
+    /// timeouts) one transaction commits together: those that arrive while a commit is in
+    /// flight are gathered for the next.
+    pub write_batch_size: usize,
+    /// How long a write waits for others to share its commit when none are queued. Zero
+    /// (the default): it goes at once, and only writes that queue behind a commit in
+    /// flight are gathered.
+    #[serde(with = "humantime_serde")]
+    pub write_batch_wait: Duration,
+    /// Batches a node on PostgreSQL commits at once, each gathered while the others
+    /// commit (SQLite admits one writer: one batch at a time).
+    pub postgres_writers: usize,
 }
 
 impl Default for LiveSettings {
@@ -162,6 +174,9 @@ impl Default for LiveSettings {
             event_retention: Duration::from_secs(30 * 24 * 3600),
             event_purge_interval: Duration::from_secs(60),
             feed_poll_interval: Duration::from_millis(250),
+            write_batch_size: 512,
+            write_batch_wait: Duration::ZERO,
+            postgres_writers: 4,
         }
     }
 }

@@ -72,9 +72,11 @@ impl Live {
             .keeps_trailing_slash(routes::slash_is_significant)
     }
 
-    /// On every node: the reaper (dead services out, each with its one timeout event) and
-    /// the rate limit's sync of request counts.
+    /// On every node: the writer (group commit of every live write), the reaper (dead
+    /// services out, each with its one timeout event) and the rate limit's sync of
+    /// request counts.
     pub fn start_workers(&self, workers: &mut Workers) {
+        self.store.start_writer(workers);
         self.events.start_workers(workers);
         let store = self.store.clone();
         workers.every("reaper", self.settings.reaper_interval, move || {

@@ -43,6 +43,7 @@ pub struct Families {
     pub reaper_lag: Histogram,
     pub events_appended: IntCounterVec,
     pub long_poll_waiters: IntGauge,
+    pub write_batch_size: Histogram,
 }
 
 impl std::ops::Deref for Metrics {
@@ -159,6 +160,19 @@ impl Metrics {
             )
             .expect("a valid metric"),
         );
+        let write_batch_size = register(
+            &registry,
+            Histogram::with_opts(
+                HistogramOpts::new(
+                    "live_write_batch_size",
+                    "Writes of the live registry committed together in one transaction",
+                )
+                .buckets(vec![
+                    1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0, 512.0, 1024.0,
+                ]),
+            )
+            .expect("a valid metric"),
+        );
         Self {
             inner: Arc::new(Families {
                 registry,
@@ -174,6 +188,7 @@ impl Metrics {
                 reaper_lag,
                 events_appended,
                 long_poll_waiters,
+                write_batch_size,
             }),
         }
     }

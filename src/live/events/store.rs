@@ -18,6 +18,12 @@ pub struct FeedLock {
     appended: Vec<Appended>,
 }
 
+#[derive(QueryableByName)]
+struct LastEventId {
+    #[diesel(sql_type = diesel::sql_types::Text, column_name = last_event_id)]
+    last: String,
+}
+
 /// An event a writer appended: what the node counts once the transaction commits.
 #[derive(Debug, Clone, Copy)]
 pub struct Appended {
@@ -29,21 +35,15 @@ impl FeedLock {
     /// Call inside a transaction, before anything this writer's decision depends on.
     pub fn acquire(conn: &mut DbConnection, tenant: TenantId) -> Result<Self, DbError> {
         let tenant = tenant.get();
-        // An integer of ours: nothing from outside is spliced into the SQL.
-        diesel::sql_query(format!(
-            "INSERT INTO event_feeds (tenant_id, last_event_id, version) VALUES ({tenant}, '', 0) \
-             ON CONFLICT DO NOTHING"
+        // One statement creates the feed's row if needed and writes it, which takes the
+        // row lock PostgreSQL holds to the end of the transaction (SQLite has one writer at
+        // a time anyway). An integer of ours: nothing from outside is spliced into the SQL.
+        let LastEventId { last } = diesel::sql_query(format!(
+            "INSERT INTO event_feeds (tenant_id, last_event_id, version) VALUES ({tenant}, '', 1) \
+             ON CONFLICT (tenant_id) DO UPDATE SET version = event_feeds.version + 1 \
+             RETURNING last_event_id"
         ))
-        .execute(conn)?;
-        // The row lock PostgreSQL holds to the end of the transaction (SQLite has one
-        // writer at a time anyway).
-        diesel::update(event_feeds::table.find(tenant))
-            .set(event_feeds::version.eq(event_feeds::version + 1))
-            .execute(conn)?;
-        let last: String = event_feeds::table
-            .find(tenant)
-            .select(event_feeds::last_event_id)
-            .first(conn)?;
+        .get_result(conn)?;
         Ok(Self {
             tenant,
             last: EventId::parse(&last),
@@ -64,9 +64,6 @@ impl FeedLock {
                 events::payload.eq(event.payload.to_string()),
             ))
             .execute(conn)?;
-        diesel::update(event_feeds::table.find(self.tenant))
-            .set(event_feeds::last_event_id.eq(&text))
-            .execute(conn)?;
         self.last = Some(id);
         self.appended.push(Appended {
             kind: event.kind,
@@ -75,9 +72,15 @@ impl FeedLock {
         Ok(id)
     }
 
-    /// What this writer appended; hand it to `Events::appended` after the commit.
-    pub fn into_appended(self) -> Vec<Appended> {
-        self.appended
+    /// Records the feed's last id (once, however many were appended) and gives back what
+    /// was appended, for `Events::appended` once the transaction has committed.
+    pub fn release(self, conn: &mut DbConnection) -> Result<Vec<Appended>, DbError> {
+        if let (Some(last), false) = (self.last, self.appended.is_empty()) {
+            diesel::update(event_feeds::table.find(self.tenant))
+                .set(event_feeds::last_event_id.eq(last.to_string()))
+                .execute(conn)?;
+        }
+        Ok(self.appended)
     }
 }
 

@@ -5,9 +5,9 @@ use diesel::prelude::*;
 use super::super::domain::{ConfigurationId, ConfigurationValue, Namespace};
 use super::super::error::{LiveError, Result};
 use super::super::schema::live_configuration;
-use super::usage;
+use super::tenant_writes::TenantWrites;
 use crate::identity::TenantId;
-use crate::live::events::{Appended, EventKind, FeedLock, NewEvent};
+use crate::live::events::{EventKind, NewEvent};
 use crate::platform::db::DbConnection;
 
 /// Sets a value, creating it if needed (which takes a place under the tenant's limit;
@@ -15,56 +15,60 @@ use crate::platform::db::DbConnection;
 /// event. Creating past the tenant's limit is refused.
 pub fn set(
     conn: &mut DbConnection,
+    writes: &mut TenantWrites,
     tenant: TenantId,
     id: &ConfigurationId,
     value: &ConfigurationValue,
     limit: i64,
     now: i64,
-) -> Result<Vec<Appended>> {
-    // The common unchanged case writes nothing at all, not even the feed lock's row.
-    if current(conn, tenant, id)?.as_deref() == Some(value.as_str()) {
-        return Ok(Vec::new());
+) -> Result<()> {
+    let old = current(conn, tenant, id)?;
+    if old.as_deref() == Some(value.as_str()) {
+        return Ok(());
     }
-    conn.transaction(|conn| {
-        let mut feed = FeedLock::acquire(conn, tenant)?;
-        let old = current(conn, tenant, id)?;
-        if old.as_deref() == Some(value.as_str()) {
-            return Ok(Vec::new());
+    if old.is_none() {
+        if writes.usage(conn)?.1 >= limit {
+            return Err(LiveError::LimitReached {
+                resource: "configuration_value",
+                max: limit,
+            });
         }
-        if old.is_none() {
-            if usage::current(conn, tenant)?.1 >= limit {
-                return Err(LiveError::LimitReached {
-                    resource: "configuration_value",
-                    max: limit,
-                });
-            }
-            diesel::insert_into(live_configuration::table)
-                .values((
-                    live_configuration::tenant_id.eq(tenant.get()),
-                    live_configuration::id.eq(id.as_str()),
-                    live_configuration::value.eq(value.as_str()),
-                ))
-                .execute(conn)?;
-            usage::add(conn, tenant, 0, 1)?;
-        } else {
-            diesel::update(live_configuration::table.find((tenant.get(), id.as_str())))
-                .set(live_configuration::value.eq(value.as_str()))
-                .execute(conn)?;
-        }
-        feed.append(
-            conn,
-            NewEvent {
-                kind: EventKind::ConfigurationValueUpdate,
-                occurred_at: now,
-                payload: serde_json::json!({
-                    "configuration_value_id": id.as_str(),
-                    "old_value": old,
-                    "new_value": value.as_str(),
-                }),
-            },
-        )?;
-        Ok(feed.into_appended())
-    })
+        diesel::insert_into(live_configuration::table)
+            .values((
+                live_configuration::tenant_id.eq(tenant.get()),
+                live_configuration::id.eq(id.as_str()),
+                live_configuration::value.eq(value.as_str()),
+            ))
+            .execute(conn)?;
+        writes.count(0, 1);
+    } else {
+        diesel::update(live_configuration::table.find((tenant.get(), id.as_str())))
+            .set(live_configuration::value.eq(value.as_str()))
+            .execute(conn)?;
+    }
+    writes.append(
+        conn,
+        NewEvent {
+            kind: EventKind::ConfigurationValueUpdate,
+            occurred_at: now,
+            payload: serde_json::json!({
+                "configuration_value_id": id.as_str(),
+                "old_value": old,
+                "new_value": value.as_str(),
+            }),
+        },
+    )?;
+    Ok(())
+}
+
+/// Whether `id` holds `value` already (a set that would change nothing).
+pub fn holds(
+    conn: &mut DbConnection,
+    tenant: TenantId,
+    id: &ConfigurationId,
+    value: &ConfigurationValue,
+) -> Result<bool> {
+    Ok(current(conn, tenant, id)?.as_deref() == Some(value.as_str()))
 }
 
 pub fn get(conn: &mut DbConnection, tenant: TenantId, id: &ConfigurationId) -> Result<String> {
@@ -83,31 +87,29 @@ fn current(
         .optional()?)
 }
 
+/// Removes a value and records its removal.
 pub fn remove(
     conn: &mut DbConnection,
+    writes: &mut TenantWrites,
     tenant: TenantId,
     id: &ConfigurationId,
     now: i64,
-) -> Result<Vec<Appended>> {
-    conn.transaction(|conn| {
-        let mut feed = FeedLock::acquire(conn, tenant)?;
-        let old = get(conn, tenant, id)?;
-        diesel::delete(live_configuration::table.find((tenant.get(), id.as_str())))
-            .execute(conn)?;
-        usage::add(conn, tenant, 0, -1)?;
-        feed.append(
-            conn,
-            NewEvent {
-                kind: EventKind::ConfigurationValueRemove,
-                occurred_at: now,
-                payload: serde_json::json!({
-                    "configuration_value_id": id.as_str(),
-                    "old_value": old,
-                }),
-            },
-        )?;
-        Ok(feed.into_appended())
-    })
+) -> Result<()> {
+    let old = get(conn, tenant, id)?;
+    diesel::delete(live_configuration::table.find((tenant.get(), id.as_str()))).execute(conn)?;
+    writes.count(0, -1);
+    writes.append(
+        conn,
+        NewEvent {
+            kind: EventKind::ConfigurationValueRemove,
+            occurred_at: now,
+            payload: serde_json::json!({
+                "configuration_value_id": id.as_str(),
+                "old_value": old,
+            }),
+        },
+    )?;
+    Ok(())
 }
 
 /// Up to `limit` values from `marker` (inclusive), inside `namespace` if given.

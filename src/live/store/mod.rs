@@ -4,9 +4,11 @@
 //! node's long polls once committed.
 
 pub mod configuration;
+mod group_commit;
 pub mod limits;
 pub mod services;
 mod tenant;
+mod tenant_writes;
 pub mod usage;
 
 pub use limits::OwnLimits;
@@ -18,7 +20,9 @@ use crate::identity::{TenantId, TenantScoped};
 use crate::live::events::Events;
 use crate::platform::db::{now_millis, Database};
 use crate::platform::metrics::Metrics;
+use crate::platform::workers::Workers;
 use crate::settings::LiveSettings;
+use group_commit::GroupCommit;
 use prometheus::IntCounter;
 
 /// A tenant's resource limits in force.
@@ -38,6 +42,9 @@ pub struct Usage {
 pub struct LiveStore {
     database: Database,
     events: Events,
+    /// Every write of the live registry on this node, committed in batches.
+    writes: GroupCommit,
+    postgres_writers: usize,
     default_services: i64,
     default_values: i64,
     default_rate: RatePolicy,
@@ -52,9 +59,18 @@ impl LiveStore {
         settings: &LiveSettings,
         metrics: &Metrics,
     ) -> Self {
+        let writes = GroupCommit::new(
+            database.clone(),
+            events.clone(),
+            settings.write_batch_size,
+            settings.write_batch_wait,
+            metrics.write_batch_size.clone(),
+        );
         Self {
             database,
             events,
+            writes,
+            postgres_writers: settings.postgres_writers,
             heartbeats: ["accepted", "refused"]
                 .map(|outcome| metrics.heartbeats.with_label_values(&[outcome])),
             default_services: i64::from(settings.default_service_limit),
@@ -81,14 +97,19 @@ impl LiveStore {
         for tenant in tenants {
             let tenant = TenantId::new(tenant)
                 .ok_or_else(|| LiveError::corrupt("service", format!("tenant id {tenant}")))?;
-            let appended = self
-                .database
-                .run_write(move |conn| services::reap(conn, tenant, now))
+            reaped += self
+                .writes
+                .recording(tenant, move |conn, writes| {
+                    services::reap(conn, writes, tenant, now)
+                })
                 .await?;
-            reaped += appended.len();
-            self.events.appended(tenant, &appended);
         }
         Ok(reaped)
+    }
+
+    /// Starts this node's writers, which commit the live registry's writes in batches.
+    pub fn start_writer(&self, workers: &mut Workers) {
+        self.writes.start(workers, self.postgres_writers);
     }
 
     /// Sets a tenant's own limits (the command line's `tenant limits`): those `changes`

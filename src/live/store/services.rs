@@ -10,10 +10,10 @@ use super::super::domain::{
 };
 use super::super::error::{LiveError, Result};
 use super::super::schema::{live_service_tags, live_services};
-use super::usage;
+use super::tenant_writes::TenantWrites;
 use crate::identity::TenantId;
-use crate::live::events::{Appended, EventKind, FeedLock, NewEvent};
-use crate::platform::db::DbConnection;
+use crate::live::events::{EventKind, NewEvent};
+use crate::platform::db::{DbConnection, DbError};
 
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = live_services)]
@@ -60,70 +60,84 @@ fn payload(service: &Service) -> serde_json::Value {
     })
 }
 
-/// Creates a service, its tags and its `service.join` event in one transaction, and
-/// returns its first heartbeat token. A dead service of the same id that the reaper has
-/// not removed yet is timed out first; of racing creates of one id, one wins (the
-/// primary key decides, behind the feed lock).
+/// Creates a service, its tags and its `service.join` event, and returns its first
+/// heartbeat token. A dead service of the same id that the reaper has not removed yet is
+/// timed out first (which stands even if the create is then refused: it was due); of
+/// racing creates of one id, one wins (the primary key decides, behind the feed lock).
 pub fn create(
     conn: &mut DbConnection,
+    writes: &mut TenantWrites,
     tenant: TenantId,
     new: &NewService,
     limit: i64,
     now: i64,
-) -> Result<(HeartbeatToken, Vec<Appended>)> {
-    conn.transaction(|conn| {
-        let mut feed = FeedLock::acquire(conn, tenant)?;
-        time_out(conn, &mut feed, tenant, new.id.as_str(), now)?;
-        // Dead services the reaper has not removed yet still count, for a second at most.
-        let (held, _) = usage::current(conn, tenant)?;
-        if held >= limit {
-            return Err(LiveError::LimitReached {
-                resource: "service",
-                max: limit,
-            });
+) -> Result<HeartbeatToken> {
+    // Behind the feed lock no other create of this tenant runs, on any node: what this
+    // reads of the id stays true until the insert.
+    let holder = live_services::table
+        .filter(live_services::tenant_id.eq(tenant.get()))
+        .filter(live_services::id.eq(new.id.as_str()))
+        .select(live_services::deadline)
+        .first::<i64>(conn)
+        .optional()?;
+    match holder {
+        Some(deadline) if deadline > now => {
+            return Err(LiveError::ServiceExists(new.id.to_string()))
         }
-        let token = HeartbeatToken::generate();
-        let inserted = diesel::insert_into(live_services::table)
-            .values((
-                live_services::tenant_id.eq(tenant.get()),
-                live_services::id.eq(new.id.as_str()),
-                live_services::heartbeat_timeout.eq(new.heartbeat_timeout.seconds()),
-                live_services::tags
-                    .eq(serde_json::to_string(new.tags.as_slice()).unwrap_or_default()),
-                live_services::metadata
-                    .eq(serde_json::to_string(new.metadata.as_map()).unwrap_or_default()),
-                live_services::last_seen.eq(None::<i64>),
-                live_services::deadline.eq(now + new.heartbeat_timeout.millis()),
-                live_services::token_hash.eq(token.hash()),
-            ))
-            .execute(conn)
-            .map_err(crate::platform::db::DbError::from);
-        match inserted {
-            Ok(_) => {}
-            Err(error) if error.unique_violation().is_some() => {
-                return Err(LiveError::ServiceExists(new.id.to_string()))
-            }
-            Err(error) => return Err(error.into()),
+        Some(_) => {
+            time_out(conn, writes, tenant, new.id.as_str(), now)?;
         }
-        insert_tags(conn, tenant, &new.id, &new.tags)?;
-        usage::add(conn, tenant, 1, 0)?;
-        let service = Service {
-            id: new.id.clone(),
-            heartbeat_timeout: new.heartbeat_timeout,
-            tags: new.tags.clone(),
-            metadata: new.metadata.clone(),
-            last_seen: None,
-        };
-        feed.append(
-            conn,
-            NewEvent {
-                kind: EventKind::ServiceJoin,
-                occurred_at: now,
-                payload: payload(&service),
-            },
-        )?;
-        Ok((token, feed.into_appended()))
-    })
+        None => {}
+    }
+    // Dead services the reaper has not removed yet still count, for a second at most.
+    let (held, _) = writes.usage(conn)?;
+    if held >= limit {
+        return Err(LiveError::LimitReached {
+            resource: "service",
+            max: limit,
+        });
+    }
+    let token = HeartbeatToken::generate();
+    let inserted = diesel::insert_into(live_services::table)
+        .values((
+            live_services::tenant_id.eq(tenant.get()),
+            live_services::id.eq(new.id.as_str()),
+            live_services::heartbeat_timeout.eq(new.heartbeat_timeout.seconds()),
+            live_services::tags.eq(serde_json::to_string(new.tags.as_slice()).unwrap_or_default()),
+            live_services::metadata
+                .eq(serde_json::to_string(new.metadata.as_map()).unwrap_or_default()),
+            live_services::last_seen.eq(None::<i64>),
+            live_services::deadline.eq(now + new.heartbeat_timeout.millis()),
+            live_services::token_hash.eq(token.hash()),
+        ))
+        .execute(conn)
+        .map_err(DbError::from);
+    match inserted {
+        Ok(_) => {}
+        // Only a writer that ignored the feed lock could get here.
+        Err(error) if error.unique_violation().is_some() => {
+            return Err(LiveError::ServiceExists(new.id.to_string()))
+        }
+        Err(error) => return Err(error.into()),
+    }
+    insert_tags(conn, tenant, &new.id, &new.tags)?;
+    writes.count(1, 0);
+    let service = Service {
+        id: new.id.clone(),
+        heartbeat_timeout: new.heartbeat_timeout,
+        tags: new.tags.clone(),
+        metadata: new.metadata.clone(),
+        last_seen: None,
+    };
+    writes.append(
+        conn,
+        NewEvent {
+            kind: EventKind::ServiceJoin,
+            occurred_at: now,
+            payload: payload(&service),
+        },
+    )?;
+    Ok(token)
 }
 
 fn insert_tags(
@@ -207,82 +221,75 @@ pub fn update(
     changes: &ServiceChanges,
     now: i64,
 ) -> Result<()> {
-    conn.transaction(|conn| {
-        let target = live_services::table
-            .filter(live_services::tenant_id.eq(tenant.get()))
-            .filter(live_services::id.eq(id.as_str()))
-            .filter(live_services::deadline.gt(now));
-        // A write on the row first: it locks the row (PostgreSQL) and tells whether it lives.
-        let found = diesel::update(target)
-            .set(live_services::deadline.eq(live_services::deadline))
+    let target = live_services::table
+        .filter(live_services::tenant_id.eq(tenant.get()))
+        .filter(live_services::id.eq(id.as_str()))
+        .filter(live_services::deadline.gt(now));
+    // A write on the row first: it locks the row (PostgreSQL) and tells whether it lives.
+    let found = diesel::update(target)
+        .set(live_services::deadline.eq(live_services::deadline))
+        .execute(conn)?;
+    if found == 0 {
+        return Err(LiveError::not_found("Service", id));
+    }
+    if let Some(timeout) = changes.heartbeat_timeout {
+        diesel::update(target)
+            .set(live_services::heartbeat_timeout.eq(timeout.seconds()))
             .execute(conn)?;
-        if found == 0 {
-            return Err(LiveError::not_found("Service", id));
-        }
-        if let Some(timeout) = changes.heartbeat_timeout {
-            diesel::update(target)
-                .set(live_services::heartbeat_timeout.eq(timeout.seconds()))
-                .execute(conn)?;
-        }
-        if let Some(metadata) = &changes.metadata {
-            diesel::update(target)
-                .set(
-                    live_services::metadata
-                        .eq(serde_json::to_string(metadata.as_map()).unwrap_or_default()),
-                )
-                .execute(conn)?;
-        }
-        if let Some(tags) = &changes.tags {
-            diesel::update(target)
-                .set(
-                    live_services::tags
-                        .eq(serde_json::to_string(tags.as_slice()).unwrap_or_default()),
-                )
-                .execute(conn)?;
-            diesel::delete(
-                live_service_tags::table
-                    .filter(live_service_tags::tenant_id.eq(tenant.get()))
-                    .filter(live_service_tags::service_id.eq(id.as_str())),
+    }
+    if let Some(metadata) = &changes.metadata {
+        diesel::update(target)
+            .set(
+                live_services::metadata
+                    .eq(serde_json::to_string(metadata.as_map()).unwrap_or_default()),
             )
             .execute(conn)?;
-            insert_tags(conn, tenant, id, tags)?;
-        }
-        Ok(())
-    })
+    }
+    if let Some(tags) = &changes.tags {
+        diesel::update(target)
+            .set(live_services::tags.eq(serde_json::to_string(tags.as_slice()).unwrap_or_default()))
+            .execute(conn)?;
+        diesel::delete(
+            live_service_tags::table
+                .filter(live_service_tags::tenant_id.eq(tenant.get()))
+                .filter(live_service_tags::service_id.eq(id.as_str())),
+        )
+        .execute(conn)?;
+        insert_tags(conn, tenant, id, tags)?;
+    }
+    Ok(())
 }
 
 /// Removes a live service (its tags and heartbeat token with it) and records
 /// `service.remove`.
 pub fn remove(
     conn: &mut DbConnection,
+    writes: &mut TenantWrites,
     tenant: TenantId,
     id: &ServiceId,
     now: i64,
-) -> Result<Vec<Appended>> {
-    conn.transaction(|conn| {
-        let mut feed = FeedLock::acquire(conn, tenant)?;
-        let service = find(conn, tenant, id, now)?;
-        let removed = diesel::delete(
-            live_services::table
-                .filter(live_services::tenant_id.eq(tenant.get()))
-                .filter(live_services::id.eq(id.as_str()))
-                .filter(live_services::deadline.gt(now)),
-        )
-        .execute(conn)?;
-        if removed == 0 {
-            return Err(LiveError::not_found("Service", id));
-        }
-        usage::add(conn, tenant, -1, 0)?;
-        feed.append(
-            conn,
-            NewEvent {
-                kind: EventKind::ServiceRemove,
-                occurred_at: now,
-                payload: payload(&service),
-            },
-        )?;
-        Ok(feed.into_appended())
-    })
+) -> Result<()> {
+    let service = find(conn, tenant, id, now)?;
+    let removed = diesel::delete(
+        live_services::table
+            .filter(live_services::tenant_id.eq(tenant.get()))
+            .filter(live_services::id.eq(id.as_str()))
+            .filter(live_services::deadline.gt(now)),
+    )
+    .execute(conn)?;
+    if removed == 0 {
+        return Err(LiveError::not_found("Service", id));
+    }
+    writes.count(-1, 0);
+    writes.append(
+        conn,
+        NewEvent {
+            kind: EventKind::ServiceRemove,
+            occurred_at: now,
+            payload: payload(&service),
+        },
+    )?;
+    Ok(())
 }
 
 /// Why a heartbeat was refused.
@@ -345,26 +352,29 @@ pub fn tenants_with_dead(conn: &mut DbConnection, now: i64, limit: i64) -> Resul
 /// Removes `tenant`'s dead services, each with its `service.timeout` event (timestamped
 /// with its deadline). Each delete is conditional, so of several nodes reaping at once,
 /// or a reaper racing a late heartbeat, exactly one outcome is recorded per service.
-pub fn reap(conn: &mut DbConnection, tenant: TenantId, now: i64) -> Result<Vec<Appended>> {
-    conn.transaction(|conn| {
-        let mut feed = FeedLock::acquire(conn, tenant)?;
-        let dead: Vec<String> = live_services::table
-            .filter(live_services::tenant_id.eq(tenant.get()))
-            .filter(live_services::deadline.le(now))
-            .order((live_services::deadline, live_services::id))
-            .select(live_services::id)
-            .load(conn)?;
-        for id in dead {
-            time_out(conn, &mut feed, tenant, &id, now)?;
-        }
-        Ok(feed.into_appended())
-    })
+pub fn reap(
+    conn: &mut DbConnection,
+    writes: &mut TenantWrites,
+    tenant: TenantId,
+    now: i64,
+) -> Result<usize> {
+    let dead: Vec<String> = live_services::table
+        .filter(live_services::tenant_id.eq(tenant.get()))
+        .filter(live_services::deadline.le(now))
+        .order((live_services::deadline, live_services::id))
+        .select(live_services::id)
+        .load(conn)?;
+    let mut reaped = 0;
+    for id in dead {
+        reaped += usize::from(time_out(conn, writes, tenant, &id, now)?);
+    }
+    Ok(reaped)
 }
 
 /// Removes the service `id` if it is dead and records its timeout; whether it did.
 fn time_out(
     conn: &mut DbConnection,
-    feed: &mut FeedLock,
+    writes: &mut TenantWrites,
     tenant: TenantId,
     id: &str,
     now: i64,
@@ -380,13 +390,13 @@ fn time_out(
     else {
         return Ok(false);
     };
+    let deadline = row.deadline;
+    let service = row.into_service()?;
     if diesel::delete(target).execute(conn)? == 0 {
         return Ok(false);
     }
-    usage::add(conn, tenant, -1, 0)?;
-    let deadline = row.deadline;
-    let service = row.into_service()?;
-    feed.append(
+    writes.count(-1, 0);
+    writes.append(
         conn,
         NewEvent {
             kind: EventKind::ServiceTimeout,

@@ -9,8 +9,8 @@ use crate::live::domain::{
     ServiceChanges, ServiceId,
 };
 use crate::live::error::{LiveError, Result};
-use crate::live::events::{Appended, Event, FeedQuery};
-use crate::platform::db::{now_millis, DbConnection};
+use crate::live::events::{Event, FeedQuery};
+use crate::platform::db::now_millis;
 use crate::platform::paging::{Page, PageSize, RSR};
 
 #[derive(Clone)]
@@ -22,17 +22,6 @@ pub struct TenantStore {
 impl TenantStore {
     pub fn tenant_id(&self) -> TenantId {
         self.tenant
-    }
-
-    /// Runs a write that records events in its transaction; once it has committed, wakes
-    /// this node's long polls for them.
-    async fn recording<T: Send + 'static>(
-        &self,
-        work: impl FnOnce(&mut DbConnection) -> Result<(T, Vec<Appended>)> + Send + 'static,
-    ) -> Result<T> {
-        let (outcome, appended) = self.live.database.run_write(work).await?;
-        self.live.events.appended(self.tenant, &appended);
-        Ok(outcome)
     }
 
     /// A page of the tenant's events feed, waiting for one if the query says so.
@@ -66,7 +55,12 @@ impl TenantStore {
     pub async fn create_service(&self, new: NewService) -> Result<HeartbeatToken> {
         let tenant = self.tenant;
         let limit = self.limits().await?.services;
-        self.recording(move |conn| services::create(conn, tenant, &new, limit, now_millis()))
+        let now = now_millis();
+        self.live
+            .writes
+            .recording(tenant, move |conn, writes| {
+                services::create(conn, writes, tenant, &new, limit, now)
+            })
             .await
     }
 
@@ -105,28 +99,37 @@ impl TenantStore {
 
     pub async fn update_service(&self, id: ServiceId, changes: ServiceChanges) -> Result<()> {
         let tenant = self.tenant;
+        let now = now_millis();
         self.live
-            .database
-            .run_write(move |conn| services::update(conn, tenant, &id, &changes, now_millis()))
+            .writes
+            .write(move |conn| services::update(conn, tenant, &id, &changes, now))
             .await
     }
 
     pub async fn remove_service(&self, id: ServiceId) -> Result<()> {
         let tenant = self.tenant;
-        self.recording(move |conn| Ok(((), services::remove(conn, tenant, &id, now_millis())?)))
+        let now = now_millis();
+        self.live
+            .writes
+            .recording(tenant, move |conn, writes| {
+                services::remove(conn, writes, tenant, &id, now)
+            })
             .await
     }
 
     /// The next token, or 404 naming what was not found (the service, or the token).
+    /// A heartbeat counts from its arrival: one that arrived before the deadline keeps
+    /// the service alive however long it waited for its batch, unless the reaper (whose
+    /// writes queue behind it on this node) already removed it.
     pub async fn heartbeat(&self, id: ServiceId, token: HeartbeatToken) -> Result<HeartbeatToken> {
         let tenant = self.tenant;
         let service = id.clone();
+        let now = now_millis();
+        let presented = token.clone();
         let outcome = self
             .live
-            .database
-            .run_write(move |conn| {
-                services::heartbeat(conn, tenant, &service, &token, now_millis())
-            })
+            .writes
+            .write(move |conn| services::heartbeat(conn, tenant, &service, &presented, now))
             .await?;
         self.live.heartbeats[usize::from(outcome.is_err())].inc();
         outcome.map_err(|refused| match refused {
@@ -137,12 +140,24 @@ impl TenantStore {
 
     pub async fn set_value(&self, id: ConfigurationId, value: ConfigurationValue) -> Result<()> {
         let tenant = self.tenant;
+        // The common unchanged case writes nothing at all, not even the feed lock's row.
+        let (unchanged_id, unchanged_value) = (id.clone(), value.clone());
+        let unchanged = self
+            .live
+            .database
+            .run(move |conn| configuration::holds(conn, tenant, &unchanged_id, &unchanged_value))
+            .await?;
+        if unchanged {
+            return Ok(());
+        }
         let limit = self.limits().await?.configuration_values;
-        self.recording(move |conn| {
-            let appended = configuration::set(conn, tenant, &id, &value, limit, now_millis())?;
-            Ok(((), appended))
-        })
-        .await
+        let now = now_millis();
+        self.live
+            .writes
+            .recording(tenant, move |conn, writes| {
+                configuration::set(conn, writes, tenant, &id, &value, limit, now)
+            })
+            .await
     }
 
     pub async fn value(&self, id: ConfigurationId) -> Result<String> {
@@ -155,10 +170,13 @@ impl TenantStore {
 
     pub async fn remove_value(&self, id: ConfigurationId) -> Result<()> {
         let tenant = self.tenant;
-        self.recording(move |conn| {
-            Ok(((), configuration::remove(conn, tenant, &id, now_millis())?))
-        })
-        .await
+        let now = now_millis();
+        self.live
+            .writes
+            .recording(tenant, move |conn, writes| {
+                configuration::remove(conn, writes, tenant, &id, now)
+            })
+            .await
     }
 
     /// A page of `(id, value)` from `marker` (inclusive), inside `namespace` if given.

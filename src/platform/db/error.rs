@@ -2,6 +2,7 @@
 //! failure means to them (a unique violation is a conflict to the registry); whatever they
 //! did not anticipate travels up as a [`DbError`] and the edge answers 503 or 500.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
@@ -16,12 +17,22 @@ pub enum DbError {
     Deadline(Duration),
     #[error("the database task did not complete")]
     Task(#[source] actix_web::error::BlockingError),
+    /// A write gathered with others whose transaction failed.
+    #[error("the batch of writes this one was part of failed")]
+    Batch(#[source] Arc<DbError>),
+    /// A transaction whose COMMIT failed: whether it took effect is unknown.
+    #[error("the commit failed")]
+    Commit(#[source] Box<dyn std::error::Error + Send + Sync>),
+    #[error("the write was dropped unanswered")]
+    Unanswered,
+    #[error("the writer has stopped")]
+    WriterStopped,
 }
 
 /// Messages of failures that mean "the database is not reachable right now" rather than
 /// "this query is wrong": libpq's lost-connection and shutdown messages, SQLite's lock
 /// timeout. diesel exposes no SQLSTATE, so the text is what there is.
-const TRANSIENT_MESSAGES: [&str; 9] = [
+const TRANSIENT_MESSAGES: [&str; 11] = [
     "database is locked",
     "database is busy",
     "server closed the connection",
@@ -31,6 +42,9 @@ const TRANSIENT_MESSAGES: [&str; 9] = [
     "could not receive data",
     "could not send data",
     "the database system is",
+    // PostgreSQL's answers to writers that crossed another node's: nothing was written.
+    "deadlock detected",
+    "could not serialize access",
 ];
 
 impl DbError {
@@ -38,7 +52,10 @@ impl DbError {
     /// or corruption (500).
     pub fn is_transient(&self) -> bool {
         match self {
-            Self::Checkout(_) | Self::Deadline(_) => true,
+            Self::Checkout(_) | Self::Deadline(_) | Self::Unanswered | Self::WriterStopped => true,
+            Self::Batch(cause) => cause.is_transient(),
+            // A lost connection, most likely; retrying is the caller's call either way.
+            Self::Commit(_) => true,
             Self::Task(_) => false,
             Self::Query(DieselError::DatabaseError(kind, info)) => {
                 matches!(

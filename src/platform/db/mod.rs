@@ -131,6 +131,15 @@ impl Database {
         })
     }
 
+    /// How long a call may take before its caller is answered 503.
+    pub fn deadline(&self) -> Duration {
+        self.inner.deadline
+    }
+
+    pub fn is_sqlite(&self) -> bool {
+        matches!(self.inner.url, DatabaseUrl::Sqlite(_))
+    }
+
     pub fn url(&self) -> &DatabaseUrl {
         &self.inner.url
     }

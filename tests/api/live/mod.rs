@@ -2,6 +2,7 @@
 //! JSON without a Content-Type header, as RSR's clients do.
 
 mod configuration;
+mod durability;
 mod events;
 mod limits;
 mod multinode;

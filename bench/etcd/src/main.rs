@@ -1,0 +1,254 @@
+//! The live registry's peer in bench/run: the fleet of `bench-heartbeat fleet` as etcd
+//! leases. Each service is a lease of 30 s with a key put under it (its registration);
+//! each renewal is one KeepAlive, sent at RSR's client cadence (every 0.8 × 30 s less up
+//! to 3 s of jitter). After the warm-up, etcd's CPU time and the renewals' rate and
+//! latency are measured for the window; a renewal answered with TTL 0 found its lease
+//! expired: a false timeout. With `--ramp`, the fleets grow through `--cadence` and the run
+//! stops after the first that falls short (a false timeout, or p99 over 250 ms).
+//!
+//! What each promises differs: etcd keeps a renewal in memory only (a restarted etcd
+//! gives every lease its full TTL again); the registry's heartbeat is committed to disk
+//! before it is answered.
+//!
+//! Usage: bench-etcd --endpoint HOST:PORT --pid ETCD_PID [--cadence M[,M2...]]
+//!            [--warm-up S] [--window W] [--ramp] [--label L] [--tsv FILE]
+//! Prints Markdown table rows in the registry's fleet table's columns.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use etcd_client::{Client, PutOptions};
+use futures_util::stream::{self, StreamExt};
+use tokio::sync::Semaphore;
+
+fn argument(name: &str) -> Option<String> {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1).cloned())
+}
+
+fn number(name: &str, default: u64) -> u64 {
+    argument(name).map_or(default, |v| v.parse().expect(name))
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
+}
+
+/// CPU seconds (user + system) the process has used.
+fn cpu_seconds(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).expect("etcd's /proc stat");
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .unwrap()
+        .1
+        .split_whitespace()
+        .collect();
+    let ticks: f64 = fields[11].parse::<f64>().unwrap() + fields[12].parse::<f64>().unwrap();
+    ticks / 100.0
+}
+
+fn rss_mib(pid: u32) -> f64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("etcd's status");
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmRSS:"))
+        .and_then(|kib| kib.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        .map_or(f64::NAN, |kib| kib / 1024.0)
+}
+
+/// RSR's client cadence for a 30 s timeout: 0.8 × 30 s, less up to 3 s of jitter.
+fn next_interval() -> Duration {
+    Duration::from_secs_f64(24.0 - rand::random::<f64>() * 3.0)
+}
+
+/// A lease and its key: the registration of one service.
+async fn register(client: &mut Client, id: &str) -> i64 {
+    for _ in 0..5 {
+        if let Ok(lease) = client.lease_grant(30, None).await {
+            let options = PutOptions::new().with_lease(lease.id());
+            if client
+                .put(format!("/services/{id}"), "{}", Some(options))
+                .await
+                .is_ok()
+            {
+                return lease.id();
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("could not register {id}");
+}
+
+/// One KeepAlive: the TTL etcd answers (0: the lease had expired), or `None` on failure.
+async fn renew(client: &mut Client, lease: i64) -> Option<i64> {
+    let (mut keeper, mut answers) = client.lease_keep_alive(lease).await.ok()?;
+    keeper.keep_alive().await.ok()?;
+    answers.message().await.ok()?.map(|answer| answer.ttl())
+}
+
+struct Round {
+    p99: f64,
+    expired: u64,
+    leases: Vec<i64>,
+}
+
+async fn fleet(
+    client: &Client,
+    pid: u32,
+    count: usize,
+    (warm_up, window): (Duration, Duration),
+    label: &str,
+) -> Round {
+    let started = Instant::now();
+    let spread = (warm_up.as_secs_f64() * 0.7).max(count as f64 / 2000.0);
+    let warm_up = warm_up.max(Duration::from_secs_f64(spread + 9.0));
+    let window_start = started + warm_up;
+    let window_end = window_start + window;
+    let in_flight = Arc::new(Semaphore::new(64));
+    let creating = Arc::new(Semaphore::new(32));
+    let sent = Arc::new(AtomicU64::new(0));
+    let expired = Arc::new(AtomicU64::new(0));
+    let failed = Arc::new(AtomicU64::new(0));
+    let latencies = Arc::new(Mutex::new(Vec::new()));
+    let leases = Arc::new(Mutex::new(Vec::with_capacity(count)));
+    let mut tasks = Vec::with_capacity(count);
+    for n in 0..count {
+        let mut client = client.clone();
+        let (in_flight, creating) = (Arc::clone(&in_flight), Arc::clone(&creating));
+        let (sent, expired, failed, latencies, leases) = (
+            Arc::clone(&sent),
+            Arc::clone(&expired),
+            Arc::clone(&failed),
+            Arc::clone(&latencies),
+            Arc::clone(&leases),
+        );
+        tasks.push(tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_secs_f64(rand::random::<f64>() * spread)).await;
+            let lease = {
+                let _slot = creating.acquire().await.unwrap();
+                register(&mut client, &format!("cadence{count}-{n:06}")).await
+            };
+            leases.lock().unwrap().push(lease);
+            let mut due = Instant::now() + next_interval();
+            loop {
+                if due >= window_end {
+                    return;
+                }
+                tokio::time::sleep_until(due.into()).await;
+                let _slot = in_flight.acquire().await.unwrap();
+                let asked = Instant::now();
+                match renew(&mut client, lease).await {
+                    Some(ttl) if ttl > 0 => due = Instant::now() + next_interval(),
+                    Some(_) => {
+                        expired.fetch_add(1, Ordering::Relaxed);
+                        return;
+                    }
+                    None => {
+                        failed.fetch_add(1, Ordering::Relaxed);
+                        due = Instant::now() + Duration::from_secs(1);
+                        continue;
+                    }
+                }
+                if asked >= window_start {
+                    sent.fetch_add(1, Ordering::Relaxed);
+                    latencies
+                        .lock()
+                        .unwrap()
+                        .push(asked.elapsed().as_secs_f64() * 1000.0);
+                }
+            }
+        }));
+    }
+    tokio::time::sleep_until(window_start.into()).await;
+    let cpu_start = cpu_seconds(pid);
+    tokio::time::sleep_until(window_end.into()).await;
+    let cpu = cpu_seconds(pid) - cpu_start;
+    let rss = rss_mib(pid);
+    for task in tasks {
+        let _ = task.await;
+    }
+    let mut latencies = std::mem::take(&mut *latencies.lock().unwrap());
+    latencies.sort_by(f64::total_cmp);
+    let seconds = window.as_secs_f64();
+    let rate = sent.load(Ordering::Relaxed) as f64 / seconds;
+    let p99 = percentile(&latencies, 0.99);
+    let expired = expired.load(Ordering::Relaxed);
+    println!(
+        "| {label}etcd leases (30 s TTL), {count} services, 1 member | {rate:.0} | p50 {:.2} ms, p99 {p99:.2} ms, max {:.0} ms | {:.0}% of one core ({:.1}% per 1,000 renewals/s), {rss:.0} MiB | {} failed, {expired} expired |",
+        percentile(&latencies, 0.5),
+        latencies.last().copied().unwrap_or(f64::NAN),
+        cpu / seconds * 100.0,
+        cpu / seconds * 100.0 / (rate / 1000.0),
+        failed.load(Ordering::Relaxed),
+    );
+    let leases = std::mem::take(&mut *leases.lock().unwrap());
+    Round {
+        p99,
+        expired,
+        leases,
+    }
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 1)]
+async fn main() {
+    let endpoint = argument("--endpoint").unwrap_or_else(|| "127.0.0.1:2379".into());
+    let pid: u32 = argument("--pid").expect("--pid").parse().expect("--pid");
+    let warm_up = Duration::from_secs(number("--warm-up", 30));
+    let window = Duration::from_secs(number("--window", 30));
+    let ramp = std::env::args().any(|a| a == "--ramp");
+    let label = argument("--label").unwrap_or_default();
+    let tsv = argument("--tsv");
+    let cadences: Vec<usize> = argument("--cadence")
+        .unwrap_or_else(|| "10000,50000".into())
+        .split(',')
+        .map(|n| n.parse().expect("--cadence M[,M...]"))
+        .collect();
+    let client = Client::connect([endpoint], None)
+        .await
+        .expect("etcd answers");
+    let mut largest = None;
+    for &count in &cadences {
+        let round = fleet(&client, pid, count, (warm_up, window), &label).await;
+        if let Some(tsv) = &tsv {
+            use std::io::Write;
+            let mut file = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(tsv)
+                .unwrap();
+            writeln!(file, "{label}etcd p99 (ms)\t{count}\t{:.2}", round.p99).unwrap();
+            writeln!(file, "{label}etcd expired\t{count}\t{}", round.expired).unwrap();
+        }
+        let kept = round.expired == 0 && round.p99 <= 250.0;
+        if kept {
+            largest = Some(count);
+        }
+        if ramp {
+            stream::iter(round.leases)
+                .for_each_concurrent(64, |lease| {
+                    let mut client = client.clone();
+                    async move {
+                        let _ = client.lease_revoke(lease).await;
+                    }
+                })
+                .await;
+            if !kept {
+                break;
+            }
+        }
+    }
+    if ramp {
+        match largest {
+            Some(count) => println!(
+                "| {label}etcd: largest fleet kept alive (0 expired, p99 ≤ 250 ms) | {count} |"
+            ),
+            None => println!("| {label}etcd: largest fleet kept alive | none of {cadences:?} |"),
+        }
+    }
+}

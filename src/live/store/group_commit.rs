@@ -1,0 +1,357 @@
+//! Group commit: every write of the live registry on this node goes through one queue.
+//! A writer takes what is queued (up to `live.write_batch_size`; when nothing else is
+//! queued, a lone write goes at once unless `live.write_batch_wait` says to wait for
+//! company) and commits it in one transaction: one WAL flush for the batch, and one
+//! acquisition of each tenant's feed lock, whatever the number of writes.
+//!
+//! - Each write is answered only after its batch has committed: a 2xx still means
+//!   durable.
+//! - One write's refusal (a spent token, a duplicate id, a limit) never fails its
+//!   neighbours: each write decides with conditional statements whose row counts are its
+//!   outcome (a heartbeat's UPDATE … WHERE token_hash = ?, a create's INSERT … ON
+//!   CONFLICT DO NOTHING), and refuses before it has changed anything. Any other error
+//!   fails the batch.
+//! - The feed stays in one order: the batch takes the feed locks it needs first, in
+//!   tenant order, and holds them to its commit, so a tenant's events are numbered in
+//!   batch order and batches of several nodes commit one after the other, as single
+//!   writes did. Taking them before any row lock means a batch never waits for a feed
+//!   lock while holding rows another node's reaper waits for.
+//! - A batch that fails before its commit (a deadlock with another node, a lost
+//!   connection) is run again one write per transaction, so each write gets its own
+//!   outcome. A failed commit fails the writes of its batch: their outcome is unknown,
+//!   as any write's whose commit fails.
+//! - A write whose caller has gone (its deadline passed, the client hung up) is dropped
+//!   before it runs.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use diesel::Connection;
+use prometheus::Histogram;
+use tokio::sync::{mpsc, oneshot};
+
+use super::tenant_writes::TenantWrites;
+use crate::identity::TenantId;
+use crate::live::error::{LiveError, Result};
+use crate::live::events::{Appended, Events};
+use crate::platform::db::{Database, DbConnection, DbError};
+use crate::platform::error_chain;
+use crate::platform::workers::Workers;
+
+/// The queue's handle: cheap to clone, one per node.
+#[derive(Clone)]
+pub struct GroupCommit {
+    queue: mpsc::Sender<Box<dyn Job>>,
+    /// Taken by the writer when the server starts.
+    receiver: Arc<Mutex<Option<mpsc::Receiver<Box<dyn Job>>>>>,
+    database: Database,
+    events: Events,
+    batch_size: usize,
+    batch_wait: Duration,
+    batch_sizes: Histogram,
+}
+
+/// A write as the batch sees it, whatever it returns to its caller.
+trait Job: Send {
+    /// The tenant whose feed this write appends to, if it records events.
+    fn tenant(&self) -> Option<TenantId>;
+    /// Whether its caller still waits for it.
+    fn abandoned(&self) -> bool;
+    /// Runs the write inside the batch's transaction and keeps its outcome, a refusal
+    /// included. `Err` is what fails the batch: a storage failure, or a corrupt row.
+    fn run(
+        &mut self,
+        conn: &mut DbConnection,
+        writes: Option<&mut TenantWrites>,
+    ) -> Result<(), LiveError>;
+    /// Sends the outcome kept by the last `run`, or why its batch failed.
+    fn answer(self: Box<Self>, failure: Option<LiveError>);
+}
+
+struct Pending<T, F> {
+    tenant: Option<TenantId>,
+    work: F,
+    outcome: Option<Result<T>>,
+    reply: oneshot::Sender<Result<T>>,
+}
+
+impl<T, F> Job for Pending<T, F>
+where
+    T: Send + 'static,
+    F: Fn(&mut DbConnection, Option<&mut TenantWrites>) -> Result<T> + Send + 'static,
+{
+    fn tenant(&self) -> Option<TenantId> {
+        self.tenant
+    }
+
+    fn abandoned(&self) -> bool {
+        self.reply.is_closed()
+    }
+
+    fn run(
+        &mut self,
+        conn: &mut DbConnection,
+        writes: Option<&mut TenantWrites>,
+    ) -> Result<(), LiveError> {
+        self.outcome = None;
+        match (self.work)(conn, writes) {
+            Err(failure @ (LiveError::Storage(_) | LiveError::Corrupt { .. })) => Err(failure),
+            outcome => {
+                self.outcome = Some(outcome);
+                Ok(())
+            }
+        }
+    }
+
+    fn answer(self: Box<Self>, failure: Option<LiveError>) {
+        let outcome = match (failure, self.outcome) {
+            (Some(failure), _) => Err(failure),
+            (None, Some(outcome)) => outcome,
+            (None, None) => Err(DbError::Unanswered.into()),
+        };
+        // A caller that stopped waiting has nobody to tell.
+        let _ = self.reply.send(outcome);
+    }
+}
+
+impl GroupCommit {
+    pub fn new(
+        database: Database,
+        events: Events,
+        batch_size: usize,
+        batch_wait: Duration,
+        batch_sizes: Histogram,
+    ) -> Self {
+        let batch_size = batch_size.max(1);
+        // Room for a few batches: past that, callers wait their turn (and their deadline).
+        let (queue, receiver) = mpsc::channel(batch_size.saturating_mul(4));
+        Self {
+            queue,
+            receiver: Arc::new(Mutex::new(Some(receiver))),
+            database,
+            events,
+            batch_size,
+            batch_wait,
+            batch_sizes,
+        }
+    }
+
+    /// A write that records no event (a heartbeat, an update). It must refuse before it
+    /// changes anything.
+    pub async fn write<T, F>(&self, work: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: Fn(&mut DbConnection) -> Result<T> + Send + 'static,
+    {
+        self.submit(None, move |conn, _| work(conn)).await
+    }
+
+    /// A write that appends to `tenant`'s feed or moves its usage counts, behind its feed
+    /// lock. It must refuse before it changes anything (a timeout it finds due may stand).
+    pub async fn recording<T, F>(&self, tenant: TenantId, work: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: Fn(&mut DbConnection, &mut TenantWrites) -> Result<T> + Send + 'static,
+    {
+        self.submit(Some(tenant), move |conn, writes| {
+            let writes = writes.ok_or(DbError::Unanswered)?;
+            work(conn, writes)
+        })
+        .await
+    }
+
+    async fn submit<T, F>(&self, tenant: Option<TenantId>, work: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: Fn(&mut DbConnection, Option<&mut TenantWrites>) -> Result<T> + Send + 'static,
+    {
+        let (reply, answer) = oneshot::channel();
+        let job = Box::new(Pending {
+            tenant,
+            work,
+            outcome: None,
+            reply,
+        });
+        let deadline = self.database.deadline();
+        let queued = async {
+            self.queue
+                .send(job)
+                .await
+                .map_err(|_| DbError::WriterStopped)?;
+            answer.await.map_err(|_| DbError::Unanswered)
+        };
+        match tokio::time::timeout(deadline, queued).await {
+            Ok(Ok(outcome)) => outcome,
+            Ok(Err(failure)) => Err(failure.into()),
+            Err(_) => Err(DbError::Deadline(deadline).into()),
+        }
+    }
+
+    /// Starts the writers; they stop with the server, after committing what was queued.
+    /// SQLite commits one transaction at a time, so it gets one writer; on PostgreSQL,
+    /// `writers` batches are in flight at once, each gathered while the others commit.
+    pub fn start(&self, workers: &mut Workers, writers: usize) {
+        let Some(receiver) = self
+            .receiver
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .take()
+        else {
+            log::warn!("the live registry's writers were started twice");
+            return;
+        };
+        let writers = if self.database.is_sqlite() {
+            1
+        } else {
+            writers.max(1)
+        };
+        let receiver = Arc::new(tokio::sync::Mutex::new(receiver));
+        for _ in 0..writers {
+            let (writer, receiver) = (self.clone(), Arc::clone(&receiver));
+            workers.spawn("live writer", move |mut stop| async move {
+                loop {
+                    let batch = {
+                        let mut receiver = tokio::select! {
+                            biased;
+                            receiver = receiver.lock() => receiver,
+                            _ = stop.stopped() => break,
+                        };
+                        let first = tokio::select! {
+                            biased;
+                            job = receiver.recv() => job,
+                            _ = stop.stopped() => None,
+                        };
+                        let Some(first) = first else { break };
+                        writer.gather(first, &mut receiver).await
+                    };
+                    writer.commit(batch).await;
+                }
+                // Stopping: what is queued already is committed and answered, nothing more.
+                loop {
+                    let batch = {
+                        let mut receiver = receiver.lock().await;
+                        receiver.close();
+                        let Some(first) = receiver.recv().await else {
+                            break;
+                        };
+                        writer.gather(first, &mut receiver).await
+                    };
+                    writer.commit(batch).await;
+                }
+            });
+        }
+    }
+
+    /// `first` and what is queued behind it, up to the batch size; with a batch wait, what
+    /// arrives within it too.
+    async fn gather(
+        &self,
+        first: Box<dyn Job>,
+        receiver: &mut mpsc::Receiver<Box<dyn Job>>,
+    ) -> Vec<Box<dyn Job>> {
+        let mut batch = vec![first];
+        while batch.len() < self.batch_size {
+            match receiver.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        if !self.batch_wait.is_zero() {
+            let until = tokio::time::Instant::now() + self.batch_wait;
+            while batch.len() < self.batch_size {
+                match tokio::time::timeout_at(until, receiver.recv()).await {
+                    Ok(Some(job)) => batch.push(job),
+                    _ => break,
+                }
+            }
+        }
+        batch
+    }
+
+    async fn commit(&self, batch: Vec<Box<dyn Job>>) {
+        let batch: Vec<Box<dyn Job>> = batch.into_iter().filter(|job| !job.abandoned()).collect();
+        if batch.is_empty() {
+            return;
+        }
+        self.batch_sizes.observe(batch.len() as f64);
+        let events = self.events.clone();
+        // A failure here (no connection, the deadline) drops the batch unrun: its callers
+        // are told it was not answered.
+        if let Err(failure) = self
+            .database
+            .run_write(move |conn| {
+                run_batch(conn, batch, &events);
+                Ok::<_, DbError>(())
+            })
+            .await
+        {
+            log::warn!("a batch of live writes failed: {}", error_chain(&failure));
+        }
+    }
+}
+
+/// Runs `batch` in one transaction and answers each write; when the transaction fails
+/// before its commit, runs each write alone.
+fn run_batch(conn: &mut DbConnection, mut batch: Vec<Box<dyn Job>>, events: &Events) {
+    let mut executed = false;
+    let committed = conn.transaction(|conn| {
+        let appended = execute(conn, &mut batch)?;
+        executed = true;
+        Ok::<_, LiveError>(appended)
+    });
+    match committed {
+        Ok(appended) => {
+            for (tenant, appended) in appended {
+                events.appended(tenant, &appended);
+            }
+            for job in batch {
+                job.answer(None);
+            }
+        }
+        Err(failure) if !executed && batch.len() > 1 => {
+            log::warn!(
+                "a batch of {} live writes failed, running them one by one: {}",
+                batch.len(),
+                error_chain(&failure)
+            );
+            for job in batch {
+                run_batch(conn, vec![job], events);
+            }
+        }
+        Err(failure) if batch.len() == 1 => {
+            if let Some(job) = batch.pop() {
+                job.answer(Some(failure));
+            }
+        }
+        // The commit itself failed: whether it took effect is unknown, as for any write.
+        Err(failure) => {
+            let failure = Arc::new(DbError::Commit(Box::new(failure)));
+            for job in batch {
+                job.answer(Some(DbError::Batch(Arc::clone(&failure)).into()));
+            }
+        }
+    }
+}
+
+/// The batch's statements: the feed locks first, in tenant order, then each write in
+/// arrival order, then each tenant's counts and feed position.
+fn execute(
+    conn: &mut DbConnection,
+    batch: &mut [Box<dyn Job>],
+) -> Result<Vec<(TenantId, Vec<Appended>)>, LiveError> {
+    let tenants: BTreeSet<TenantId> = batch.iter().filter_map(|job| job.tenant()).collect();
+    let mut writes = BTreeMap::new();
+    for tenant in tenants {
+        writes.insert(tenant, TenantWrites::acquire(conn, tenant)?);
+    }
+    for job in batch.iter_mut() {
+        let tenant = job.tenant().and_then(|tenant| writes.get_mut(&tenant));
+        job.run(conn, tenant)?;
+    }
+    let mut appended = Vec::with_capacity(writes.len());
+    for (tenant, writes) in writes {
+        appended.push((tenant, writes.finish(conn)?));
+    }
+    Ok(appended)
+}
