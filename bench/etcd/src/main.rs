@@ -215,7 +215,7 @@ async fn main() {
     let mut largest = None;
     for &count in &cadences {
         let round = fleet(&client, pid, count, (warm_up, window), &label).await;
-        if let Some(tsv) = &tsv {
+        if let Some(tsv) = tsv.as_ref().filter(|_| round.p99.is_finite()) {
             use std::io::Write;
             let mut file = std::fs::OpenOptions::new()
                 .create(true)

@@ -16,6 +16,8 @@ pub struct FeedLock {
     tenant: i64,
     last: Option<EventId>,
     appended: Vec<Appended>,
+    /// Rows of the events appended, inserted together on release.
+    rows: Vec<(String, i64, &'static str, String)>,
 }
 
 #[derive(QueryableByName)]
@@ -48,33 +50,61 @@ impl FeedLock {
             tenant,
             last: EventId::parse(&last),
             appended: Vec::new(),
+            rows: Vec::new(),
         })
     }
 
-    pub fn append(&mut self, conn: &mut DbConnection, event: NewEvent) -> Result<EventId, DbError> {
+    /// Numbers `event` after the last one; it is written on [`Self::release`], with the
+    /// others of the same transaction.
+    pub fn append(&mut self, event: NewEvent) -> EventId {
         let id = EventId::next_after(self.last);
-        let text = id.to_string();
-        diesel::insert_into(events::table)
-            .values((
-                events::tenant_id.eq(self.tenant),
-                events::id.eq(&text),
-                events::recorded_at.eq(now_millis()),
-                events::occurred_at.eq(event.occurred_at),
-                events::kind.eq(event.kind.as_str()),
-                events::payload.eq(event.payload.to_string()),
-            ))
-            .execute(conn)?;
+        self.rows.push((
+            id.to_string(),
+            event.occurred_at,
+            event.kind.as_str(),
+            event.payload.to_string(),
+        ));
         self.last = Some(id);
         self.appended.push(Appended {
             kind: event.kind,
             occurred_at: event.occurred_at,
         });
-        Ok(id)
+        id
     }
 
-    /// Records the feed's last id (once, however many were appended) and gives back what
-    /// was appended, for `Events::appended` once the transaction has committed.
+    /// Writes the events appended (a few statements however many there are) and the
+    /// feed's last id, and gives back what was appended, for `Events::appended` once the
+    /// transaction has committed.
     pub fn release(self, conn: &mut DbConnection) -> Result<Vec<Appended>, DbError> {
+        use diesel::sql_types::{BigInt, Text};
+        let recorded_at = now_millis();
+        for chunk in self.rows.chunks(EVENTS_PER_INSERT) {
+            let mut sql = String::from(
+                "INSERT INTO events (tenant_id, id, recorded_at, occurred_at, kind, payload) VALUES ",
+            );
+            for n in 0..chunk.len() {
+                let first = n * 6;
+                let placeholders: Vec<String> =
+                    (first + 1..=first + 6).map(|p| format!("${p}")).collect();
+                if n > 0 {
+                    sql.push_str(", ");
+                }
+                sql.push('(');
+                sql.push_str(&placeholders.join(", "));
+                sql.push(')');
+            }
+            let mut insert = diesel::sql_query(sql).into_boxed::<Backend>();
+            for (id, occurred_at, kind, payload) in chunk {
+                insert = insert
+                    .bind::<BigInt, _>(self.tenant)
+                    .bind::<Text, _>(id.clone())
+                    .bind::<BigInt, _>(recorded_at)
+                    .bind::<BigInt, _>(*occurred_at)
+                    .bind::<Text, _>(*kind)
+                    .bind::<Text, _>(payload.clone());
+            }
+            insert.execute(conn)?;
+        }
         if let (Some(last), false) = (self.last, self.appended.is_empty()) {
             diesel::update(event_feeds::table.find(self.tenant))
                 .set(event_feeds::last_event_id.eq(last.to_string()))
@@ -83,6 +113,11 @@ impl FeedLock {
         Ok(self.appended)
     }
 }
+
+/// Rows per INSERT: 6 parameters each, far below either backend's limit on parameters.
+const EVENTS_PER_INSERT: usize = 500;
+
+type Backend = <DbConnection as diesel::Connection>::Backend;
 
 /// Up to `limit` events of `tenant` from `start` (inclusive), of `kind` if given, in order.
 pub fn page(

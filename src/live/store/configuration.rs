@@ -46,18 +46,15 @@ pub fn set(
             .set(live_configuration::value.eq(value.as_str()))
             .execute(conn)?;
     }
-    writes.append(
-        conn,
-        NewEvent {
-            kind: EventKind::ConfigurationValueUpdate,
-            occurred_at: now,
-            payload: serde_json::json!({
-                "configuration_value_id": id.as_str(),
-                "old_value": old,
-                "new_value": value.as_str(),
-            }),
-        },
-    )?;
+    writes.append(NewEvent {
+        kind: EventKind::ConfigurationValueUpdate,
+        occurred_at: now,
+        payload: serde_json::json!({
+            "configuration_value_id": id.as_str(),
+            "old_value": old,
+            "new_value": value.as_str(),
+        }),
+    });
     Ok(())
 }
 
@@ -98,17 +95,14 @@ pub fn remove(
     let old = get(conn, tenant, id)?;
     diesel::delete(live_configuration::table.find((tenant.get(), id.as_str()))).execute(conn)?;
     writes.count(0, -1);
-    writes.append(
-        conn,
-        NewEvent {
-            kind: EventKind::ConfigurationValueRemove,
-            occurred_at: now,
-            payload: serde_json::json!({
-                "configuration_value_id": id.as_str(),
-                "old_value": old,
-            }),
-        },
-    )?;
+    writes.append(NewEvent {
+        kind: EventKind::ConfigurationValueRemove,
+        occurred_at: now,
+        payload: serde_json::json!({
+            "configuration_value_id": id.as_str(),
+            "old_value": old,
+        }),
+    });
     Ok(())
 }
 

@@ -13,7 +13,7 @@ use super::super::schema::{live_service_tags, live_services};
 use super::tenant_writes::TenantWrites;
 use crate::identity::TenantId;
 use crate::live::events::{EventKind, NewEvent};
-use crate::platform::db::{DbConnection, DbError};
+use crate::platform::db::DbConnection;
 
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = live_services)]
@@ -61,9 +61,11 @@ fn payload(service: &Service) -> serde_json::Value {
 }
 
 /// Creates a service, its tags and its `service.join` event, and returns its first
-/// heartbeat token. A dead service of the same id that the reaper has not removed yet is
-/// timed out first (which stands even if the create is then refused: it was due); of
-/// racing creates of one id, one wins (the primary key decides, behind the feed lock).
+/// heartbeat token. The insert is conditional (`ON CONFLICT DO NOTHING`), so the common
+/// case is one statement; when the id is taken, a dead holder the reaper has not removed
+/// yet is timed out (which stands even if the create is then refused: it was due) and the
+/// insert tried once more. Of racing creates of one id, one wins: they queue behind the
+/// tenant's feed lock, and the primary key decides.
 pub fn create(
     conn: &mut DbConnection,
     writes: &mut TenantWrites,
@@ -72,53 +74,24 @@ pub fn create(
     limit: i64,
     now: i64,
 ) -> Result<HeartbeatToken> {
-    // Behind the feed lock no other create of this tenant runs, on any node: what this
-    // reads of the id stays true until the insert.
-    let holder = live_services::table
-        .filter(live_services::tenant_id.eq(tenant.get()))
-        .filter(live_services::id.eq(new.id.as_str()))
-        .select(live_services::deadline)
-        .first::<i64>(conn)
-        .optional()?;
-    match holder {
-        Some(deadline) if deadline > now => {
-            return Err(LiveError::ServiceExists(new.id.to_string()))
+    // Dead services the reaper has not removed yet still count, for a second at most; a
+    // dead holder of this very id gives its place to its successor.
+    if writes.usage(conn)?.0 >= limit {
+        time_out(conn, writes, tenant, new.id.as_str(), now)?;
+        if writes.usage(conn)?.0 >= limit {
+            return Err(LiveError::LimitReached {
+                resource: "service",
+                max: limit,
+            });
         }
-        Some(_) => {
-            time_out(conn, writes, tenant, new.id.as_str(), now)?;
-        }
-        None => {}
-    }
-    // Dead services the reaper has not removed yet still count, for a second at most.
-    let (held, _) = writes.usage(conn)?;
-    if held >= limit {
-        return Err(LiveError::LimitReached {
-            resource: "service",
-            max: limit,
-        });
     }
     let token = HeartbeatToken::generate();
-    let inserted = diesel::insert_into(live_services::table)
-        .values((
-            live_services::tenant_id.eq(tenant.get()),
-            live_services::id.eq(new.id.as_str()),
-            live_services::heartbeat_timeout.eq(new.heartbeat_timeout.seconds()),
-            live_services::tags.eq(serde_json::to_string(new.tags.as_slice()).unwrap_or_default()),
-            live_services::metadata
-                .eq(serde_json::to_string(new.metadata.as_map()).unwrap_or_default()),
-            live_services::last_seen.eq(None::<i64>),
-            live_services::deadline.eq(now + new.heartbeat_timeout.millis()),
-            live_services::token_hash.eq(token.hash()),
-        ))
-        .execute(conn)
-        .map_err(DbError::from);
-    match inserted {
-        Ok(_) => {}
-        // Only a writer that ignored the feed lock could get here.
-        Err(error) if error.unique_violation().is_some() => {
-            return Err(LiveError::ServiceExists(new.id.to_string()))
+    if insert_service(conn, tenant, new, &token, now)? == 0 {
+        if !time_out(conn, writes, tenant, new.id.as_str(), now)?
+            || insert_service(conn, tenant, new, &token, now)? == 0
+        {
+            return Err(LiveError::ServiceExists(new.id.to_string()));
         }
-        Err(error) => return Err(error.into()),
     }
     insert_tags(conn, tenant, &new.id, &new.tags)?;
     writes.count(1, 0);
@@ -129,15 +102,38 @@ pub fn create(
         metadata: new.metadata.clone(),
         last_seen: None,
     };
-    writes.append(
-        conn,
-        NewEvent {
-            kind: EventKind::ServiceJoin,
-            occurred_at: now,
-            payload: payload(&service),
-        },
-    )?;
+    writes.append(NewEvent {
+        kind: EventKind::ServiceJoin,
+        occurred_at: now,
+        payload: payload(&service),
+    });
     Ok(token)
+}
+
+/// Inserts the service's row unless its id is taken; how many rows it inserted.
+fn insert_service(
+    conn: &mut DbConnection,
+    tenant: TenantId,
+    new: &NewService,
+    token: &HeartbeatToken,
+    now: i64,
+) -> Result<usize> {
+    use diesel::sql_types::{BigInt, Text};
+    // Raw SQL only because diesel's two-backend connection has no ON CONFLICT builder;
+    // `$n` parameters mean the same on both backends.
+    Ok(diesel::sql_query(
+        "INSERT INTO live_services \
+         (tenant_id, id, heartbeat_timeout, tags, metadata, last_seen, deadline, token_hash) \
+         VALUES ($1, $2, $3, $4, $5, NULL, $6, $7) ON CONFLICT DO NOTHING",
+    )
+    .bind::<BigInt, _>(tenant.get())
+    .bind::<Text, _>(new.id.as_str())
+    .bind::<BigInt, _>(new.heartbeat_timeout.seconds())
+    .bind::<Text, _>(serde_json::to_string(new.tags.as_slice()).unwrap_or_default())
+    .bind::<Text, _>(serde_json::to_string(new.metadata.as_map()).unwrap_or_default())
+    .bind::<BigInt, _>(now + new.heartbeat_timeout.millis())
+    .bind::<Text, _>(token.hash())
+    .execute(conn)?)
 }
 
 fn insert_tags(
@@ -281,14 +277,11 @@ pub fn remove(
         return Err(LiveError::not_found("Service", id));
     }
     writes.count(-1, 0);
-    writes.append(
-        conn,
-        NewEvent {
-            kind: EventKind::ServiceRemove,
-            occurred_at: now,
-            payload: payload(&service),
-        },
-    )?;
+    writes.append(NewEvent {
+        kind: EventKind::ServiceRemove,
+        occurred_at: now,
+        payload: payload(&service),
+    });
     Ok(())
 }
 
@@ -396,13 +389,10 @@ fn time_out(
         return Ok(false);
     }
     writes.count(-1, 0);
-    writes.append(
-        conn,
-        NewEvent {
-            kind: EventKind::ServiceTimeout,
-            occurred_at: deadline,
-            payload: payload(&service),
-        },
-    )?;
+    writes.append(NewEvent {
+        kind: EventKind::ServiceTimeout,
+        occurred_at: deadline,
+        payload: payload(&service),
+    });
     Ok(true)
 }

@@ -44,8 +44,9 @@ impl TenantWrites {
         self.moved.1 += values;
     }
 
-    pub fn append(&mut self, conn: &mut DbConnection, event: NewEvent) -> Result<(), DbError> {
-        self.feed.append(conn, event).map(|_| ())
+    /// Appends `event` to the feed; it is written with the batch's others before the commit.
+    pub fn append(&mut self, event: NewEvent) {
+        self.feed.append(event);
     }
 
     /// Writes the counts and the feed's position back; what was appended, for the node to
