@@ -157,8 +157,9 @@ pub struct LiveSettings {
     /// flight are gathered.
     #[serde(with = "humantime_serde")]
     pub write_batch_wait: Duration,
-    /// Batches a node on PostgreSQL commits at once, each gathered while the others
-    /// commit (SQLite admits one writer: one batch at a time).
+    /// Batches of writes that record no event (heartbeats, updates) a node on PostgreSQL
+    /// commits at once, each gathered while the others commit. Writes behind a feed lock
+    /// have one writer per node; SQLite admits one writer for everything.
     pub postgres_writers: usize,
 }
 

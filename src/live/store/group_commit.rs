@@ -11,6 +11,9 @@
 //!   outcome (a heartbeat's UPDATE … WHERE token_hash = ?, a create's INSERT … ON
 //!   CONFLICT DO NOTHING), and refuses before it has changed anything. Any other error
 //!   fails the batch.
+//! - On PostgreSQL, writes that record no event (heartbeats, updates) and writes behind a
+//!   feed lock queue apart: heartbeats never wait for a feed lock another batch holds,
+//!   and several batches of them are in flight at once.
 //! - The feed stays in one order: the batch takes the feed locks it needs first, in
 //!   tenant order, and holds them to its commit, so a tenant's events are numbered in
 //!   batch order and batches of several nodes commit one after the other, as single
@@ -31,25 +34,56 @@ use diesel::Connection;
 use prometheus::Histogram;
 use tokio::sync::{mpsc, oneshot};
 
+use super::services::{self, Refused, Swap};
 use super::tenant_writes::TenantWrites;
 use crate::identity::TenantId;
+use crate::live::domain::HeartbeatToken;
 use crate::live::error::{LiveError, Result};
 use crate::live::events::{Appended, Events};
 use crate::platform::db::{Database, DbConnection, DbError};
 use crate::platform::error_chain;
 use crate::platform::workers::Workers;
 
-/// The queue's handle: cheap to clone, one per node.
+/// The queues' handle: cheap to clone, one per node.
 #[derive(Clone)]
 pub struct GroupCommit {
-    queue: mpsc::Sender<Box<dyn Job>>,
-    /// Taken by the writer when the server starts.
-    receiver: Arc<Mutex<Option<mpsc::Receiver<Box<dyn Job>>>>>,
+    /// Writes that record no event (heartbeats, updates); on SQLite, every write.
+    plain: Queue,
+    /// On PostgreSQL, writes behind a feed lock (creates, removals, configuration, the
+    /// reaper's timeouts): one writer takes them, since they queue behind the tenant's
+    /// lock anyway, and fewer, larger batches hold it for less in all.
+    recording: Queue,
     database: Database,
     events: Events,
     batch_size: usize,
     batch_wait: Duration,
     batch_sizes: Histogram,
+}
+
+type Receiver = mpsc::Receiver<Box<dyn Job>>;
+
+#[derive(Clone)]
+struct Queue {
+    sender: mpsc::Sender<Box<dyn Job>>,
+    /// Taken by the writers when the server starts.
+    receiver: Arc<Mutex<Option<Receiver>>>,
+}
+
+impl Queue {
+    fn new(capacity: usize) -> Self {
+        let (sender, receiver) = mpsc::channel(capacity);
+        Self {
+            sender,
+            receiver: Arc::new(Mutex::new(Some(receiver))),
+        }
+    }
+
+    fn take_receiver(&self) -> Option<Receiver> {
+        self.receiver
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .take()
+    }
 }
 
 /// A write as the batch sees it, whatever it returns to its caller.
@@ -67,6 +101,68 @@ trait Job: Send {
     ) -> Result<(), LiveError>;
     /// Sends the outcome kept by the last `run`, or why its batch failed.
     fn answer(self: Box<Self>, failure: Option<LiveError>);
+    /// A heartbeat's swap, which the batch applies with all the others in one statement
+    /// before the other writes run.
+    fn swap(&self) -> Option<&Swap> {
+        None
+    }
+    /// Keeps a heartbeat's outcome once the batch's swaps are applied.
+    fn settle(&mut self, _conn: &mut DbConnection, _applied: bool) -> Result<(), LiveError> {
+        Ok(())
+    }
+}
+
+/// A heartbeat waiting for its batch.
+struct Heartbeat {
+    swap: Swap,
+    /// `None` once applied, or why it was refused.
+    outcome: Option<Result<Option<Refused>>>,
+    reply: oneshot::Sender<Result<std::result::Result<HeartbeatToken, Refused>>>,
+}
+
+impl Job for Heartbeat {
+    fn tenant(&self) -> Option<TenantId> {
+        None
+    }
+
+    fn abandoned(&self) -> bool {
+        self.reply.is_closed()
+    }
+
+    /// Alone (a batch run one write at a time), a heartbeat is a swap of one.
+    fn run(
+        &mut self,
+        conn: &mut DbConnection,
+        _writes: Option<&mut TenantWrites>,
+    ) -> Result<(), LiveError> {
+        let applied = services::swap_tokens(conn, &[&self.swap])?;
+        self.settle(conn, applied.first().copied().unwrap_or(false))
+    }
+
+    fn answer(self: Box<Self>, failure: Option<LiveError>) {
+        let next = self.swap.next;
+        let outcome = match (failure, self.outcome) {
+            (Some(failure), _) => Err(failure),
+            (None, Some(Ok(None))) => Ok(Ok(next)),
+            (None, Some(Ok(Some(refused)))) => Ok(Err(refused)),
+            (None, Some(Err(failure))) => Err(failure),
+            (None, None) => Err(DbError::Unanswered.into()),
+        };
+        let _ = self.reply.send(outcome);
+    }
+
+    fn swap(&self) -> Option<&Swap> {
+        Some(&self.swap)
+    }
+
+    fn settle(&mut self, conn: &mut DbConnection, applied: bool) -> Result<(), LiveError> {
+        self.outcome = Some(Ok(if applied {
+            None
+        } else {
+            Some(services::refusal(conn, &self.swap)?)
+        }));
+        Ok(())
+    }
 }
 
 struct Pending<T, F> {
@@ -125,10 +221,10 @@ impl GroupCommit {
     ) -> Self {
         let batch_size = batch_size.max(1);
         // Room for a few batches: past that, callers wait their turn (and their deadline).
-        let (queue, receiver) = mpsc::channel(batch_size.saturating_mul(4));
+        let capacity = batch_size.saturating_mul(4);
         Self {
-            queue,
-            receiver: Arc::new(Mutex::new(Some(receiver))),
+            plain: Queue::new(capacity),
+            recording: Queue::new(capacity),
             database,
             events,
             batch_size,
@@ -161,6 +257,20 @@ impl GroupCommit {
         .await
     }
 
+    /// A heartbeat: the batch applies every heartbeat it holds in one statement.
+    pub async fn heartbeat(
+        &self,
+        swap: Swap,
+    ) -> Result<std::result::Result<HeartbeatToken, Refused>> {
+        let (reply, answer) = oneshot::channel();
+        let job = Box::new(Heartbeat {
+            swap,
+            outcome: None,
+            reply,
+        });
+        self.enqueue(&self.plain, job, answer).await
+    }
+
     async fn submit<T, F>(&self, tenant: Option<TenantId>, work: F) -> Result<T>
     where
         T: Send + 'static,
@@ -173,9 +283,25 @@ impl GroupCommit {
             outcome: None,
             reply,
         });
+        let queue = if tenant.is_some() && !self.database.is_sqlite() {
+            &self.recording
+        } else {
+            &self.plain
+        };
+        self.enqueue(queue, job, answer).await
+    }
+
+    /// Queues `job` and waits for its answer, at most the database's deadline in all.
+    async fn enqueue<T>(
+        &self,
+        queue: &Queue,
+        job: Box<dyn Job>,
+        answer: oneshot::Receiver<Result<T>>,
+    ) -> Result<T> {
         let deadline = self.database.deadline();
         let queued = async {
-            self.queue
+            queue
+                .sender
                 .send(job)
                 .await
                 .map_err(|_| DbError::WriterStopped)?;
@@ -189,25 +315,27 @@ impl GroupCommit {
     }
 
     /// Starts the writers; they stop with the server, after committing what was queued.
-    /// SQLite commits one transaction at a time, so it gets one writer; on PostgreSQL,
-    /// `writers` batches are in flight at once, each gathered while the others commit.
-    pub fn start(&self, workers: &mut Workers, writers: usize) {
-        let Some(receiver) = self
-            .receiver
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .take()
+    /// SQLite commits one transaction at a time: one writer takes every write. On
+    /// PostgreSQL, `plain_writers` writers take the writes that record no event, each
+    /// gathering a batch while the others commit, and one takes those behind feed locks.
+    pub fn start(&self, workers: &mut Workers, plain_writers: usize) {
+        let (Some(plain), Some(recording)) =
+            (self.plain.take_receiver(), self.recording.take_receiver())
         else {
             log::warn!("the live registry's writers were started twice");
             return;
         };
-        let writers = if self.database.is_sqlite() {
-            1
+        if self.database.is_sqlite() {
+            self.spawn_writers(workers, plain, 1);
         } else {
-            writers.max(1)
-        };
+            self.spawn_writers(workers, plain, plain_writers.max(1));
+            self.spawn_writers(workers, recording, 1);
+        }
+    }
+
+    fn spawn_writers(&self, workers: &mut Workers, receiver: Receiver, count: usize) {
         let receiver = Arc::new(tokio::sync::Mutex::new(receiver));
-        for _ in 0..writers {
+        for _ in 0..count {
             let (writer, receiver) = (self.clone(), Arc::clone(&receiver));
             workers.spawn("live writer", move |mut stop| async move {
                 loop {
@@ -245,11 +373,7 @@ impl GroupCommit {
 
     /// `first` and what is queued behind it, up to the batch size; with a batch wait, what
     /// arrives within it too.
-    async fn gather(
-        &self,
-        first: Box<dyn Job>,
-        receiver: &mut mpsc::Receiver<Box<dyn Job>>,
-    ) -> Vec<Box<dyn Job>> {
+    async fn gather(&self, first: Box<dyn Job>, receiver: &mut Receiver) -> Vec<Box<dyn Job>> {
         let mut batch = vec![first];
         while batch.len() < self.batch_size {
             match receiver.try_recv() {
@@ -334,8 +458,9 @@ fn run_batch(conn: &mut DbConnection, mut batch: Vec<Box<dyn Job>>, events: &Eve
     }
 }
 
-/// The batch's statements: the feed locks first, in tenant order, then each write in
-/// arrival order, then each tenant's counts and feed position.
+/// The batch's statements: the feed locks first, in tenant order, then every heartbeat in
+/// one statement, then each other write in arrival order, then each tenant's counts and
+/// feed position.
 fn execute(
     conn: &mut DbConnection,
     batch: &mut [Box<dyn Job>],
@@ -345,7 +470,19 @@ fn execute(
     for tenant in tenants {
         writes.insert(tenant, TenantWrites::acquire(conn, tenant)?);
     }
-    for job in batch.iter_mut() {
+    let swaps: Vec<usize> = (0..batch.len())
+        .filter(|&n| batch[n].swap().is_some())
+        .collect();
+    if !swaps.is_empty() {
+        let applied = {
+            let swapping: Vec<&Swap> = swaps.iter().filter_map(|&n| batch[n].swap()).collect();
+            services::swap_tokens(conn, &swapping)?
+        };
+        for (&n, applied) in swaps.iter().zip(applied) {
+            batch[n].settle(conn, applied)?;
+        }
+    }
+    for job in batch.iter_mut().filter(|job| job.swap().is_none()) {
         let tenant = job.tenant().and_then(|tenant| writes.get_mut(&tenant));
         job.run(conn, tenant)?;
     }

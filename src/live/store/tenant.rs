@@ -119,17 +119,19 @@ impl TenantStore {
 
     /// The next token, or 404 naming what was not found (the service, or the token).
     /// A heartbeat counts from its arrival: one that arrived before the deadline keeps
-    /// the service alive however long it waited for its batch, unless the reaper (whose
-    /// writes queue behind it on this node) already removed it.
+    /// the service alive however long it waited for its batch, unless a reaper removed
+    /// the service first (the conditional statements give exactly one of them the row).
     pub async fn heartbeat(&self, id: ServiceId, token: HeartbeatToken) -> Result<HeartbeatToken> {
-        let tenant = self.tenant;
-        let service = id.clone();
-        let now = now_millis();
-        let presented = token.clone();
         let outcome = self
             .live
             .writes
-            .write(move |conn| services::heartbeat(conn, tenant, &service, &presented, now))
+            .heartbeat(services::Swap {
+                tenant: self.tenant,
+                id: id.clone(),
+                presented: token,
+                next: HeartbeatToken::generate(),
+                now: now_millis(),
+            })
             .await?;
         self.live.heartbeats[usize::from(outcome.is_err())].inc();
         outcome.map_err(|refused| match refused {
