@@ -6,9 +6,9 @@
 //! `creates`: creates N services as fast as 64 requests in flight allow, then removes
 //! them; prints both rates;
 //! `fleet`: M services (timeout 30 s) each heartbeating as RSR's clients do (every
-//! 0.8 × 30 s minus up to 3 s of jitter); after a warm-up (30 s) the server's CPU time and
-//! the heartbeats' rate and latency are measured for W seconds, and no service may time
-//! out. During each fleet, K services with a 3 s timeout are left to die: detection
+//! 0.8 × 30 s minus up to 3 s of jitter); once every service is created and has had 24 s
+//! to reach its cadence (and the warm-up, 30 s, is over) the server's CPU time and the
+//! heartbeats' rate and latency are measured for W seconds, and no service may time out. During each fleet, K services with a 3 s timeout are left to die: detection
 //! lag = when their timeout event was recorded (its UUIDv7 time) − their deadline. With
 //! `--ramp`, the fleets grow through `--cadence` and the run stops after the first that
 //! falls short (a false timeout, or heartbeat p99 over 250 ms); each fleet is removed
@@ -64,20 +64,25 @@ impl Live {
         Ok((status, body))
     }
 
+    /// Creates `id`, trying again (for up to a minute) while the registry refuses for now:
+    /// a 503 from a full queue means the create never ran.
     async fn create(&self, id: &str, timeout: u64) -> String {
-        for _ in 0..5 {
-            if let Ok((201, body)) = self
+        let mut last = String::new();
+        for _ in 0..240 {
+            match self
                 .post(
                     "/services",
                     &json!({"id": id, "heartbeat_timeout": timeout}),
                 )
                 .await
             {
-                return body["token"].as_str().unwrap().to_owned();
+                Ok((201, body)) => return body["token"].as_str().unwrap().to_owned(),
+                Ok((status, body)) => last = format!("{status} {body}"),
+                Err(error) => last = error,
             }
-            tokio::time::sleep(Duration::from_millis(100)).await;
+            tokio::time::sleep(Duration::from_millis(250)).await;
         }
-        panic!("could not create {id}");
+        panic!("could not create {id}: {last}");
     }
 
     /// The next token, or the status that refused it.
@@ -312,18 +317,26 @@ async fn main() {
     }
 }
 
-/// Deletes `ids`, 64 at a time, spread over the nodes.
+/// Deletes `ids`, 64 at a time, spread over the nodes; a delete refused for now (503) or
+/// unanswered is sent again, so no fleet is left behind to die during the next.
 async fn remove_all(nodes: &[Live], ids: Vec<String>) {
     stream::iter(ids.into_iter().enumerate())
         .for_each_concurrent(64, |(n, id)| {
             let live = nodes[n % nodes.len()].clone();
             async move {
-                let _ = live
-                    .client
-                    .delete(format!("{}/services/{id}", live.base))
-                    .header("X-Auth-Token", &live.token)
-                    .send()
-                    .await;
+                for _ in 0..40 {
+                    let sent = live
+                        .client
+                        .delete(format!("{}/services/{id}", live.base))
+                        .header("X-Auth-Token", &live.token)
+                        .send()
+                        .await;
+                    match sent.map(|response| response.status().as_u16()) {
+                        Ok(503) | Err(_) => tokio::time::sleep(Duration::from_millis(250)).await,
+                        Ok(_) => return,
+                    }
+                }
+                eprintln!("could not remove {id}");
             }
         })
         .await;
@@ -358,9 +371,10 @@ async fn cadence(
     // creates a second), as if the fleet had been running; heartbeats then settle.
     let spread = (warm_up.as_secs_f64() * 0.7).max(count as f64 / 2000.0);
     let warm_up = warm_up.max(Duration::from_secs_f64(spread + 9.0));
-    let window_start = started + warm_up;
-    let window_end_ms = now_ms() + (warm_up + window).as_millis() as i64;
-    let window_end = window_start + window;
+    // The window opens once every service has been created and has had the time to
+    // heartbeat at its cadence (24 s), and never before the warm-up is over: (start, end).
+    let opened: Arc<std::sync::OnceLock<(Instant, Instant)>> = Arc::default();
+    let created = Arc::new(AtomicU64::new(0));
     // Separate queues: a heartbeat never waits behind the fleet's creates.
     let in_flight = Arc::new(Semaphore::new(64));
     let creating = Arc::new(Semaphore::new(32));
@@ -384,6 +398,7 @@ async fn cadence(
             Arc::clone(&retried),
             Arc::clone(&latencies),
         );
+        let (opened, created) = (Arc::clone(&opened), Arc::clone(&created));
         let id = format!("{prefix}-{n:06}");
         ids.push(id.clone());
         tasks.push(tokio::spawn(async move {
@@ -392,9 +407,10 @@ async fn cadence(
                 let _slot = creating.acquire().await.unwrap();
                 live.create(&id, 30).await
             };
+            created.fetch_add(1, Ordering::SeqCst);
             let mut due = Instant::now() + next_interval();
             loop {
-                if due >= window_end {
+                if opened.get().is_some_and(|&(_, end)| due >= end) {
                     return;
                 }
                 tokio::time::sleep_until(due.into()).await;
@@ -421,7 +437,10 @@ async fn cadence(
                         return;
                     }
                 }
-                if asked >= window_start {
+                if opened
+                    .get()
+                    .is_some_and(|&(start, end)| start <= asked && asked < end)
+                {
                     sent.fetch_add(1, Ordering::Relaxed);
                     latencies
                         .lock()
@@ -431,6 +450,14 @@ async fn cadence(
             }
         }));
     }
+    while created.load(Ordering::SeqCst) < count as u64 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let creation = started.elapsed();
+    let window_start = (started + warm_up).max(Instant::now() + Duration::from_secs(24));
+    let window_end = window_start + window;
+    let window_end_ms = now_ms() + (window_end - Instant::now()).as_millis() as i64;
+    let _ = opened.set((window_start, window_end));
     tokio::time::sleep_until(window_start.into()).await;
     let cpu_start = servers.cpu_seconds();
     let lag_ids: Vec<String> = match lag {
@@ -487,8 +514,11 @@ async fn cadence(
     let p99 = percentile(&latencies, 0.99);
     let refused = refused.load(Ordering::Relaxed);
     let row = format!(
-        "RSR cadence (30 s timeout), {count} services, {} node(s) | {rate:.0} | p50 {:.2} ms, p99 {p99:.2} ms, max {:.0} ms | {:.0}% of one core ({:.1}% per 1,000 heartbeats/s), {rss:.0} MiB | {refused} refused, {} retried, {fleet_timeouts} timed out",
+        "RSR cadence (30 s timeout), {count} services, {} node(s), created in {:.0} s | {rate:.0} of {:.0} needed | p50 {:.2} ms, p99 {p99:.2} ms, max {:.0} ms | {:.0}% of one core ({:.1}% per 1,000 heartbeats/s), {rss:.0} MiB | {refused} refused, {} retried, {fleet_timeouts} timed out",
         nodes.len(),
+        creation.as_secs_f64(),
+        // A heartbeat every 22.5 s on average (24 s less 0..3 s).
+        count as f64 / 22.5,
         percentile(&latencies, 0.5),
         latencies.last().copied().unwrap_or(f64::NAN),
         cpu / seconds * 100.0,

@@ -23,10 +23,11 @@
 //!   connection) is run again one write per transaction, so each write gets its own
 //!   outcome. A failed commit fails the writes of its batch: their outcome is unknown,
 //!   as any write's whose commit fails.
-//! - A write whose caller has gone (its deadline passed, the client hung up) is dropped
-//!   before it runs.
+//! - A write whose caller has gone (its deadline passed while it was queued, the client
+//!   hung up) is dropped before it runs: a 503 for a full queue means it never ran.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::atomic::{AtomicU8, Ordering as AtomicOrdering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -62,6 +63,41 @@ pub struct GroupCommit {
 
 type Receiver = mpsc::Receiver<Box<dyn Job>>;
 
+/// Who has a queued write: still its caller, who may withdraw it, or a batch, which will
+/// run and answer it. Exactly one of the two wins.
+#[derive(Clone, Default)]
+struct Claim(Arc<AtomicU8>);
+
+const QUEUED: u8 = 0;
+const CLAIMED: u8 = 1;
+const WITHDRAWN: u8 = 2;
+
+impl Claim {
+    /// For the batch: whether it may run the write.
+    fn claim(&self) -> bool {
+        self.0
+            .compare_exchange(
+                QUEUED,
+                CLAIMED,
+                AtomicOrdering::SeqCst,
+                AtomicOrdering::SeqCst,
+            )
+            .is_ok()
+    }
+
+    /// For the caller: whether the write is withdrawn before any batch took it.
+    fn withdraw(&self) -> bool {
+        self.0
+            .compare_exchange(
+                QUEUED,
+                WITHDRAWN,
+                AtomicOrdering::SeqCst,
+                AtomicOrdering::SeqCst,
+            )
+            .is_ok()
+    }
+}
+
 #[derive(Clone)]
 struct Queue {
     sender: mpsc::Sender<Box<dyn Job>>,
@@ -90,8 +126,9 @@ impl Queue {
 trait Job: Send {
     /// The tenant whose feed this write appends to, if it records events.
     fn tenant(&self) -> Option<TenantId>;
-    /// Whether its caller still waits for it.
-    fn abandoned(&self) -> bool;
+    /// Takes the write for a batch about to run it, or `false` when its caller has gone
+    /// (its deadline passed while it was queued, or the client hung up).
+    fn claim(&self) -> bool;
     /// Runs the write inside the batch's transaction and keeps its outcome, a refusal
     /// included. `Err` is what fails the batch: a storage failure, or a corrupt row.
     fn run(
@@ -114,6 +151,7 @@ trait Job: Send {
 
 /// A heartbeat waiting for its batch.
 struct Heartbeat {
+    state: Claim,
     swap: Swap,
     /// `None` once applied, or why it was refused.
     outcome: Option<Result<Option<Refused>>>,
@@ -125,8 +163,8 @@ impl Job for Heartbeat {
         None
     }
 
-    fn abandoned(&self) -> bool {
-        self.reply.is_closed()
+    fn claim(&self) -> bool {
+        !self.reply.is_closed() && self.state.claim()
     }
 
     /// Alone (a batch run one write at a time), a heartbeat is a swap of one.
@@ -166,6 +204,7 @@ impl Job for Heartbeat {
 }
 
 struct Pending<T, F> {
+    state: Claim,
     tenant: Option<TenantId>,
     work: F,
     outcome: Option<Result<T>>,
@@ -181,8 +220,8 @@ where
         self.tenant
     }
 
-    fn abandoned(&self) -> bool {
-        self.reply.is_closed()
+    fn claim(&self) -> bool {
+        !self.reply.is_closed() && self.state.claim()
     }
 
     fn run(
@@ -263,12 +302,14 @@ impl GroupCommit {
         swap: Swap,
     ) -> Result<std::result::Result<HeartbeatToken, Refused>> {
         let (reply, answer) = oneshot::channel();
+        let state = Claim::default();
         let job = Box::new(Heartbeat {
+            state: state.clone(),
             swap,
             outcome: None,
             reply,
         });
-        self.enqueue(&self.plain, job, answer).await
+        self.enqueue(&self.plain, job, &state, answer).await
     }
 
     async fn submit<T, F>(&self, tenant: Option<TenantId>, work: F) -> Result<T>
@@ -277,7 +318,9 @@ impl GroupCommit {
         F: Fn(&mut DbConnection, Option<&mut TenantWrites>) -> Result<T> + Send + 'static,
     {
         let (reply, answer) = oneshot::channel();
+        let state = Claim::default();
         let job = Box::new(Pending {
+            state: state.clone(),
             tenant,
             work,
             outcome: None,
@@ -288,30 +331,37 @@ impl GroupCommit {
         } else {
             &self.plain
         };
-        self.enqueue(queue, job, answer).await
+        self.enqueue(queue, job, &state, answer).await
     }
 
-    /// Queues `job` and waits for its answer, at most the database's deadline in all.
+    /// Queues `job` and waits for its answer. Past the database's deadline a write still
+    /// queued is withdrawn and answered 503, so a 503 for that reason means it never ran;
+    /// one a batch has taken is waited for (its outcome is on its way), at most one more
+    /// deadline, past which its outcome is unknown, as any write's whose database hangs.
     async fn enqueue<T>(
         &self,
         queue: &Queue,
         job: Box<dyn Job>,
-        answer: oneshot::Receiver<Result<T>>,
+        state: &Claim,
+        mut answer: oneshot::Receiver<Result<T>>,
     ) -> Result<T> {
         let deadline = self.database.deadline();
-        let queued = async {
-            queue
-                .sender
-                .send(job)
-                .await
-                .map_err(|_| DbError::WriterStopped)?;
-            answer.await.map_err(|_| DbError::Unanswered)
-        };
-        match tokio::time::timeout(deadline, queued).await {
-            Ok(Ok(outcome)) => outcome,
-            Ok(Err(failure)) => Err(failure.into()),
-            Err(_) => Err(DbError::Deadline(deadline).into()),
+        let until = tokio::time::Instant::now() + deadline;
+        match tokio::time::timeout_at(until, queue.sender.send(job)).await {
+            Ok(Ok(())) => {}
+            Ok(Err(_)) => return Err(DbError::WriterStopped.into()),
+            // The queue stayed full: the write was never queued.
+            Err(_) => return Err(DbError::Deadline(deadline).into()),
         }
+        let answered = match tokio::time::timeout_at(until, &mut answer).await {
+            Ok(answered) => answered,
+            Err(_) if state.withdraw() => return Err(DbError::Deadline(deadline).into()),
+            Err(_) => match tokio::time::timeout(deadline, answer).await {
+                Ok(answered) => answered,
+                Err(_) => return Err(DbError::Deadline(deadline * 2).into()),
+            },
+        };
+        answered.unwrap_or_else(|_| Err(DbError::Unanswered.into()))
     }
 
     /// Starts the writers; they stop with the server, after committing what was queued.
@@ -394,7 +444,7 @@ impl GroupCommit {
     }
 
     async fn commit(&self, batch: Vec<Box<dyn Job>>) {
-        let batch: Vec<Box<dyn Job>> = batch.into_iter().filter(|job| !job.abandoned()).collect();
+        let batch: Vec<Box<dyn Job>> = batch.into_iter().filter(|job| job.claim()).collect();
         if batch.is_empty() {
             return;
         }

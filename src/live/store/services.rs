@@ -86,12 +86,13 @@ pub fn create(
         }
     }
     let token = HeartbeatToken::generate();
-    if insert_service(conn, tenant, new, &token, now)? == 0 {
-        if !time_out(conn, writes, tenant, new.id.as_str(), now)?
-            || insert_service(conn, tenant, new, &token, now)? == 0
-        {
-            return Err(LiveError::ServiceExists(new.id.to_string()));
-        }
+    // Taken: by a dead holder, which is timed out and the insert tried once more, or by a
+    // live one, which refuses this create.
+    if insert_service(conn, tenant, new, &token, now)? == 0
+        && (!time_out(conn, writes, tenant, new.id.as_str(), now)?
+            || insert_service(conn, tenant, new, &token, now)? == 0)
+    {
+        return Err(LiveError::ServiceExists(new.id.to_string()));
     }
     insert_tags(conn, tenant, &new.id, &new.tags)?;
     writes.count(1, 0);

@@ -23,6 +23,7 @@ on_both_backends!(
     tenants_are_isolated,
     lists_page_with_an_inclusive_marker_and_filter_by_tag,
     markers_are_checked_like_the_ids_they_name,
+    writes_committed_together_each_get_their_own_outcome,
 );
 
 async fn a_service_is_created_read_listed_updated_and_deleted(backend: Backend) {
@@ -516,4 +517,70 @@ async fn markers_are_checked_like_the_ids_they_name(backend: Backend) {
         .await
         .json();
     assert_eq!(page["values"][0]["id"], "/nsp/key_a");
+}
+
+/// Sixty writes sent at once are committed in batches (the batch-size histogram says so),
+/// and each gets its own answer: a spent token or a taken id refuses that write alone,
+/// never its neighbours in the same transaction.
+async fn writes_committed_together_each_get_their_own_outcome(backend: Backend) {
+    let app = TestApp::spawn_with(backend, |settings| {
+        settings.admin_bind = Some("127.0.0.1:0".into());
+    })
+    .await;
+    app.live_tenant(TENANT);
+    let live = app.live(TENANT);
+    let mut tokens = Vec::new();
+    for n in 0..20 {
+        tokens.push(live.created(&format!("batch-{n:02}"), 60).await);
+    }
+    let good = tokens.iter().enumerate().map(|(n, token)| {
+        let live = &live;
+        async move { live.heartbeat(&format!("batch-{n:02}"), token).await.status }
+    });
+    let spent = (0..20).map(|n| {
+        let live = &live;
+        async move {
+            let stale = "00000000-0000-4000-8000-000000000000";
+            live.heartbeat(&format!("batch-{n:02}"), stale).await.status
+        }
+    });
+    let new = (0..10).map(|n| {
+        let live = &live;
+        async move { live.create(&format!("fresh-{n:02}"), 60).await.status }
+    });
+    let taken = (0..10).map(|n| {
+        let live = &live;
+        async move {
+            live.create(&format!("batch-{n:02}"), 60)
+                .await
+                .rsr_fault()
+                .0
+        }
+    });
+    let (good, spent, new, taken) = tokio::join!(
+        join_all(good),
+        join_all(spent),
+        join_all(new),
+        join_all(taken)
+    );
+    assert!(good.iter().all(|s| *s == StatusCode::OK), "{good:?}");
+    assert!(
+        spent.iter().all(|s| *s == StatusCode::NOT_FOUND),
+        "{spent:?}"
+    );
+    assert!(new.iter().all(|s| *s == StatusCode::CREATED), "{new:?}");
+    assert!(
+        taken.iter().all(|fault| fault == "serviceWithThisIdExists"),
+        "{taken:?}"
+    );
+    assert_eq!(live.all_ids("/services", 100).await.len(), 30);
+
+    let metrics = app.scrape().await;
+    let writes = crate::metrics::sample(&metrics, "live_write_batch_size_sum", &[]).unwrap();
+    let batches = crate::metrics::sample(&metrics, "live_write_batch_size_count", &[]).unwrap();
+    assert_eq!(writes, 80.0, "every write went through the batches");
+    assert!(
+        batches < writes,
+        "{batches} batches for {writes} writes: none shared a commit"
+    );
 }
