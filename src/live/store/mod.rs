@@ -5,6 +5,7 @@
 
 pub mod configuration;
 mod group_commit;
+mod heartbeats;
 pub mod limits;
 pub mod services;
 mod tenant;

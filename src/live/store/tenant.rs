@@ -2,7 +2,7 @@
 //! The tenant is fixed when [`InTenant`](crate::identity::InTenant) admits the caller, so no
 //! handler can ask for another tenant's data.
 
-use super::{configuration, limits, services, usage, LiveStore, ResourceLimits, Usage};
+use super::{configuration, heartbeats, limits, services, usage, LiveStore, ResourceLimits, Usage};
 use crate::identity::TenantId;
 use crate::live::domain::{
     ConfigurationId, ConfigurationValue, HeartbeatToken, Namespace, NewService, Service,
@@ -125,7 +125,7 @@ impl TenantStore {
         let outcome = self
             .live
             .writes
-            .heartbeat(services::Swap {
+            .heartbeat(heartbeats::Swap {
                 tenant: self.tenant,
                 id: id.clone(),
                 presented: token,
@@ -135,8 +135,8 @@ impl TenantStore {
             .await?;
         self.live.heartbeats[usize::from(outcome.is_err())].inc();
         outcome.map_err(|refused| match refused {
-            services::Refused::NoService => LiveError::not_found("Service", &id),
-            services::Refused::BadToken => LiveError::not_found("HeartbeatMarker", token),
+            heartbeats::Refused::NoService => LiveError::not_found("Service", &id),
+            heartbeats::Refused::BadToken => LiveError::not_found("HeartbeatMarker", token),
         })
     }
 

@@ -1,0 +1,114 @@
+//! Heartbeats: every heartbeat of a batch swaps its one-time token in one conditional
+//! UPDATE, whose RETURNING rows say which swaps held.
+
+use diesel::prelude::*;
+
+use super::super::domain::{HeartbeatToken, ServiceId};
+use super::super::error::Result;
+use super::super::schema::live_services;
+use crate::identity::TenantId;
+use crate::platform::db::DbConnection;
+
+/// Why a heartbeat was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refused {
+    NoService,
+    BadToken,
+}
+
+/// One heartbeat: swap `presented` for `next` and move the deadline from `now` (its
+/// arrival), if the token is the service's current one and the service is alive.
+pub struct Swap {
+    pub tenant: TenantId,
+    pub id: ServiceId,
+    pub presented: HeartbeatToken,
+    pub next: HeartbeatToken,
+    pub now: i64,
+}
+
+#[derive(QueryableByName)]
+struct Swapped {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    tenant_id: i64,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    id: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    token_hash: String,
+}
+
+/// Heartbeats per UPDATE: 5 parameters each, far below either backend's limit.
+const SWAPS_PER_UPDATE: usize = 500;
+
+/// Applies `swaps` with one conditional UPDATE per 500 (`UPDATE … FROM (VALUES …)
+/// WHERE token_hash = presented AND deadline > now RETURNING …`), and tells which did.
+/// Of two uses of one token, or a heartbeat racing the reaper, exactly one wins: the row
+/// changes at most once per statement, and the hash it holds afterwards names the winner.
+pub fn swap_tokens(conn: &mut DbConnection, swaps: &[&Swap]) -> Result<Vec<bool>> {
+    use diesel::sql_types::{BigInt, Text};
+    type Backend = <DbConnection as diesel::Connection>::Backend;
+    let mut applied = Vec::with_capacity(swaps.len());
+    for chunk in swaps.chunks(SWAPS_PER_UPDATE) {
+        let rows: Vec<String> = (0..chunk.len())
+            .map(|n| {
+                let p = n * 5;
+                format!(
+                    "(${}, ${}, ${}, ${}, ${})",
+                    p + 1,
+                    p + 2,
+                    p + 3,
+                    p + 4,
+                    p + 5
+                )
+            })
+            .collect();
+        // VALUES' columns are column1.. on both backends; `$n` parameters too.
+        let sql = format!(
+            "UPDATE live_services SET token_hash = v.column4, last_seen = v.column5, \
+             deadline = live_services.heartbeat_timeout * 1000 + v.column5 \
+             FROM (VALUES {}) AS v \
+             WHERE live_services.tenant_id = v.column1 AND live_services.id = v.column2 \
+             AND live_services.token_hash = v.column3 AND live_services.deadline > v.column5 \
+             RETURNING live_services.tenant_id, live_services.id, live_services.token_hash",
+            rows.join(", ")
+        );
+        let mut update = diesel::sql_query(sql).into_boxed::<Backend>();
+        for swap in chunk {
+            update = update
+                .bind::<BigInt, _>(swap.tenant.get())
+                .bind::<Text, _>(swap.id.as_str().to_owned())
+                .bind::<Text, _>(swap.presented.hash())
+                .bind::<Text, _>(swap.next.hash())
+                .bind::<BigInt, _>(swap.now);
+        }
+        let swapped: std::collections::HashSet<(i64, String, String)> = update
+            .load::<Swapped>(conn)?
+            .into_iter()
+            .map(|row| (row.tenant_id, row.id, row.token_hash))
+            .collect();
+        applied.extend(chunk.iter().map(|swap| {
+            swapped.contains(&(
+                swap.tenant.get(),
+                swap.id.as_str().to_owned(),
+                swap.next.hash(),
+            ))
+        }));
+    }
+    Ok(applied)
+}
+
+/// Why a swap that did not apply was refused: the service is alive (a stale token) or not.
+pub fn refusal(conn: &mut DbConnection, swap: &Swap) -> Result<Refused> {
+    let alive = live_services::table
+        .filter(live_services::tenant_id.eq(swap.tenant.get()))
+        .filter(live_services::id.eq(swap.id.as_str()))
+        .filter(live_services::deadline.gt(swap.now))
+        .select(live_services::id)
+        .first::<String>(conn)
+        .optional()?
+        .is_some();
+    Ok(if alive {
+        Refused::BadToken
+    } else {
+        Refused::NoService
+    })
+}
