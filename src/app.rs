@@ -12,6 +12,7 @@ use std::sync::Arc;
 
 use crate::catalog::Catalog;
 use crate::identity::{Directory, Identity};
+use crate::keystone::Keystone;
 use crate::live::Live;
 use crate::platform::db::{Database, DatabaseUrl, InvalidDatabaseUrl, OpenError};
 use crate::platform::http::{self, BodyLimit, PathRules};
@@ -87,6 +88,7 @@ impl Application {
             Arc::new(catalog.clone()),
             &metrics,
         );
+        let keystone = Keystone::new(identity.directory(), catalog.clone(), registry.store());
         let live = Live::new(database.clone(), &settings.live, &metrics);
         let mut workers = Workers::default();
         registry.start_workers(&mut workers);
@@ -94,7 +96,8 @@ impl Application {
         live.start_workers(&mut workers);
 
         let body_limit = BodyLimit(settings.http.max_body_bytes);
-        let path_rules = live.path_rules(PathRules::default());
+        let path_rules =
+            Keystone::path_rules(Identity::path_rules(live.path_rules(PathRules::default())));
         let shared_database = web::Data::new(database.clone());
         let mut server = HttpServer::new(move || {
             // The last `wrap` is the outermost: observe sees every answer, faults included.
@@ -110,6 +113,7 @@ impl Application {
                 .configure(|config| identity.configure(config))
                 .configure(|config| registry.configure(config))
                 .configure(|config| catalog.configure(config))
+                .configure(|config| keystone.configure(config))
                 .configure(|config| live.configure(config))
                 .default_service(web::to(http::no_route))
         })

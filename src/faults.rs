@@ -7,6 +7,7 @@ use actix_web::{HttpResponse, ResponseError};
 
 use crate::catalog::CatalogError;
 use crate::identity::IdentityError;
+use crate::keystone::KeystoneError;
 use crate::live::LiveError;
 use crate::platform::db::DbError;
 use crate::platform::http::{Fault, HttpError};
@@ -51,6 +52,7 @@ fn identity(error: &IdentityError) -> Fault {
         | IdentityError::TokenMismatch
         | IdentityError::NotAMember(..)
         | IdentityError::NotInTenant(_)
+        | IdentityError::NotBelongsTo(_)
         | IdentityError::TenantHeaderMismatch
         | IdentityError::NotATenant(_)
         | IdentityError::MissingLevel(_) => Fault::unauthorized(error),
@@ -90,6 +92,26 @@ fn catalog(error: &CatalogError) -> Fault {
         CatalogError::Registry(cause) => registry(cause),
         CatalogError::Identity(cause) => identity(cause),
         CatalogError::Storage(cause) => database(cause),
+    }
+}
+
+/// Keystone v3's statuses: a level the route does not allow is 403 (the caller is known,
+/// the action is not theirs), and a disabled principal or project refuses authentication
+/// with 401, as Keystone answers; everything else as the subsystem's own mapping.
+fn keystone(error: &KeystoneError) -> Fault {
+    match error {
+        KeystoneError::Invalid(_) | KeystoneError::MissingSubjectToken => Fault::bad_request(error),
+        KeystoneError::Unauthenticated(_) => Fault::unauthorized(error),
+        KeystoneError::Forbidden(_) => Fault::forbidden(error),
+        KeystoneError::NotFound { .. } => Fault::not_found(error),
+        KeystoneError::Http(cause) => http(cause),
+        KeystoneError::Identity(cause @ IdentityError::MissingLevel(_)) => Fault::forbidden(cause),
+        KeystoneError::Identity(
+            cause @ (IdentityError::Disabled { .. } | IdentityError::TenantDisabled(_)),
+        ) => Fault::unauthorized(cause),
+        KeystoneError::Identity(cause) => identity(cause),
+        KeystoneError::Catalog(cause) => catalog(cause),
+        KeystoneError::Registry(cause) => registry(cause),
     }
 }
 
@@ -153,6 +175,7 @@ renders_as_fault! {
     RegistryError => registry,
     IdentityError => identity,
     CatalogError => catalog,
+    KeystoneError => keystone,
     LiveError => live,
 }
 

@@ -11,6 +11,7 @@ pub mod catalog;
 pub mod cli;
 mod faults;
 pub mod identity;
+pub mod keystone;
 pub mod live;
 pub mod platform;
 pub mod registry;

@@ -172,6 +172,16 @@ pub struct EndpointTemplate {
     pub service: TemplateService,
 }
 
+impl EndpointTemplate {
+    /// Templates whose service (or themselves) are decommissioned stay out of catalogs;
+    /// disabled ones too.
+    pub fn in_catalog(&self) -> bool {
+        self.fields.enabled
+            && self.service.release_state != ReleaseState::Decommissioned
+            && self.release_state != ReleaseState::Decommissioned
+    }
+}
+
 /// A request document's fields as they arrived, before any rule.
 #[derive(Debug, Clone, Default)]
 pub struct TemplateDraft {

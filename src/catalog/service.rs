@@ -11,7 +11,7 @@ use super::store::{PageQuery, StoredTemplate, TemplateStore};
 use crate::identity::{Caller, Directory, TenantId};
 use crate::platform::db::Database;
 use crate::platform::paging::{Page, PageSize};
-use crate::registry::domain::{ReleaseState, ServiceId, ServiceName};
+use crate::registry::domain::{ServiceId, ServiceName};
 use crate::registry::ServiceStore;
 
 /// The catalog's part of the application: endpoint templates joined with the registry's
@@ -201,9 +201,18 @@ impl Catalog {
             .collect()
     }
 
-    /// Templates whose service (or themselves) are decommissioned stay out of catalogs.
-    pub(super) fn in_catalog(template: &EndpointTemplate) -> bool {
-        template.service.release_state != ReleaseState::Decommissioned
-            && template.release_state != ReleaseState::Decommissioned
+    /// Every template with its service, by id (Keystone v3's endpoint list).
+    pub async fn all_templates(&self) -> Result<Vec<EndpointTemplate>> {
+        let size = crate::platform::paging::HP_IDM.limit(None)?;
+        let mut all = Vec::new();
+        let mut marker = None;
+        loop {
+            let page = self.page(marker, size, None, false).await?;
+            all.extend(page.items);
+            match page.next {
+                Some(next) => marker = Some(next),
+                None => return Ok(all),
+            }
+        }
     }
 }

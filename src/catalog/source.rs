@@ -30,10 +30,11 @@ impl CatalogSource for Catalog {
 fn group(templates: Vec<EndpointTemplate>, tenant: Option<TenantId>) -> Vec<CatalogService> {
     let tenant = tenant.map(|id| id.to_string());
     let mut services: BTreeMap<_, CatalogService> = BTreeMap::new();
-    for template in templates.into_iter().filter(Catalog::in_catalog) {
+    for template in templates.into_iter().filter(EndpointTemplate::in_catalog) {
         let entry = services
             .entry(template.service_id)
             .or_insert_with(|| CatalogService {
+                id: template.service_id.to_string(),
                 name: template.service.name.as_str().to_owned(),
                 service_type: template.service.service_type.as_str().to_owned(),
                 endpoints: Vec::new(),

@@ -13,6 +13,8 @@ use crate::platform::http::xml::XmlWriter;
 /// One registered service and its endpoints, as a token's catalog lists it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CatalogService {
+    /// The registered service's id (Keystone v3 shows it; v2.0 does not).
+    pub id: String,
     pub name: String,
     pub service_type: String,
     pub endpoints: Vec<CatalogEndpoint>,

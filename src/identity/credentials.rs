@@ -42,10 +42,20 @@ pub enum Credentials {
     },
 }
 
+/// What a token is to be scoped to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scope {
+    /// Nothing asked: the principal's default tenant if it has one (as Keystone does).
+    Default,
+    /// Explicitly none (v3's `"scope": "unscoped"`).
+    Unscoped,
+    Tenant(TenantRef),
+}
+
 #[derive(Debug)]
 pub struct AuthRequest {
     pub credentials: Credentials,
-    pub scope: Option<TenantRef>,
+    pub scope: Scope,
 }
 
 pub fn decode(document: &Document) -> Result<AuthRequest> {
@@ -198,9 +208,9 @@ fn finish(
     };
     let scope = match (tenant_id, tenant_name) {
         (Some(_), Some(_)) => return Err(Error::invalid("give tenantId or tenantName, not both")),
-        (Some(id), None) => Some(TenantRef::Id(TenantId::parse(id)?)),
-        (None, Some(name)) => Some(TenantRef::Name(TenantName::parse(name)?)),
-        (None, None) => None,
+        (Some(id), None) => Scope::Tenant(TenantRef::Id(TenantId::parse(id)?)),
+        (None, Some(name)) => Scope::Tenant(TenantRef::Name(TenantName::parse(name)?)),
+        (None, None) => Scope::Default,
     };
     Ok(AuthRequest { credentials, scope })
 }
@@ -274,13 +284,13 @@ mod tests {
                 ..
             }
         ));
-        assert!(matches!(request.scope, Some(TenantRef::Name(_))));
+        assert!(matches!(request.scope, Scope::Tenant(TenantRef::Name(_))));
         let request = xml(&format!(
             r#"<auth xmlns="{IDENTITY_NS}" tenantId="7"><passwordCredentials username="alice" password="pw"/></auth>"#
         ))
         .unwrap();
         assert!(matches!(request.credentials, Credentials::Password { .. }));
-        assert!(matches!(request.scope, Some(TenantRef::Id(_))));
+        assert!(matches!(request.scope, Scope::Tenant(TenantRef::Id(_))));
 
         let keys =
             json(r#"{"auth":{"apiAccessKeyCredentials":{"accessKey":"A","secretKey":"S"}}}"#);

@@ -2,8 +2,9 @@
 //! memberships looked up, and the purge of expired tokens. Every method is async (the
 //! database work runs on the blocking pool); administration is [`Admin`](super::Admin).
 
-use super::domain::TokenHash;
+use super::domain::{Caller, TokenHash};
 use super::error::IdentityError;
+use super::guard::Authenticator;
 use super::login::TokenDetails;
 use super::store::{self, tenants};
 use super::tenant::{Tenant, TenantId, TenantRef};
@@ -15,11 +16,24 @@ type Result<T> = std::result::Result<T, IdentityError>;
 #[derive(Clone)]
 pub struct Directory {
     database: Database,
+    /// This node's cache of recent tokens, which a revocation here empties of the token.
+    authenticator: Option<Authenticator>,
 }
 
 impl Directory {
     pub fn new(database: Database) -> Self {
-        Self { database }
+        Self {
+            database,
+            authenticator: None,
+        }
+    }
+
+    /// A directory whose revocations take effect on this node at once.
+    pub(super) fn revoking_in(database: Database, authenticator: Authenticator) -> Self {
+        Self {
+            database,
+            authenticator: Some(authenticator),
+        }
     }
 
     /// What a token is: its principal, scope and expiry, checked against `belongs_to`.
@@ -46,6 +60,8 @@ impl Directory {
                 Ok(TokenDetails {
                     token_id: presented,
                     expires_at: found.expires_at,
+                    issued_at: found.issued_at,
+                    method: found.method,
                     user: found.caller,
                     tenant,
                 })
@@ -53,11 +69,17 @@ impl Directory {
             .await
     }
 
-    /// Revokes a token at once (nodes' caches forget it within their TTL).
+    /// Revokes a token: this node refuses it at once, other nodes within their cache's TTL.
     pub async fn revoke_token(&self, presented: String) -> Result<()> {
-        self.database
+        let hash = TokenHash::of(&presented);
+        let revoked = self
+            .database
             .run_write(move |conn| store::revoke_token(conn, &presented))
-            .await
+            .await;
+        if let Some(authenticator) = &self.authenticator {
+            authenticator.forget(&hash);
+        }
+        revoked
     }
 
     /// The tenant with this id.
@@ -71,6 +93,18 @@ impl Directory {
     pub async fn is_member(&self, principal: i64, tenant: TenantId) -> Result<bool> {
         self.database
             .run(move |conn| tenants::is_member(conn, principal, tenant))
+            .await
+    }
+
+    /// Every tenant, by id.
+    pub async fn all_tenants(&self) -> Result<Vec<Tenant>> {
+        self.database.run(tenants::all).await
+    }
+
+    /// The principal with this id (acting in no tenant) and its default tenant.
+    pub async fn principal(&self, id: i64) -> Result<Option<(Caller, Option<TenantId>)>> {
+        self.database
+            .run(move |conn| store::principal(conn, id))
             .await
     }
 

@@ -151,6 +151,38 @@ impl Caller {
     }
 }
 
+/// How a token was obtained: what Keystone v3 shows as the token's `methods`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthMethod {
+    Password,
+    /// Rescoped from another token.
+    Token,
+    ApiKey,
+    AccessKey,
+    /// Issued by the server's command line (and the bootstrap admin's first token).
+    CommandLine,
+}
+
+impl AuthMethod {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Password => "password",
+            Self::Token => "token",
+            Self::ApiKey => "api_key",
+            Self::AccessKey => "access_key",
+            Self::CommandLine => "cli",
+        }
+    }
+
+    /// The stored column; tokens issued before it existed read as the command line's.
+    pub(super) fn from_stored(stored: Option<&str>) -> Self {
+        [Self::Password, Self::Token, Self::ApiKey, Self::AccessKey]
+            .into_iter()
+            .find(|method| Some(method.as_str()) == stored)
+            .unwrap_or(Self::CommandLine)
+    }
+}
+
 /// A bearer token as handed to a client. Only its [`TokenHash`] is ever stored.
 pub struct Token(String);
 
@@ -185,6 +217,14 @@ impl TokenHash {
 
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+
+    /// Keystone's audit id: names the token in logs and audit trails without being it.
+    /// Derived from the hash (22 hex digits of a second SHA-256), so nothing is stored and
+    /// the token cannot be recovered from it.
+    pub fn audit_id(&self) -> String {
+        let digest = Sha256::digest(format!("audit:{}", self.0).as_bytes());
+        hex::encode(&digest[..11])
     }
 }
 

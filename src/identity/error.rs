@@ -24,6 +24,9 @@ pub enum IdentityError {
     NotAMember(PrincipalName, TenantRef),
     #[error("the token does not belong to tenant {0}")]
     NotInTenant(TenantId),
+    /// `belongsTo` named something that is no tenant id (a name, say): Keystone's 401.
+    #[error("the token does not belong to tenant '{0}'")]
+    NotBelongsTo(String),
     #[error("'{0}' is not a tenant id")]
     NotATenant(String),
     #[error("the X-Tenant-Id header names another tenant than the path")]

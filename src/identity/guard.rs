@@ -60,6 +60,15 @@ impl<P: Policy + 'static, D: Clone + 'static> FromRequest for Guarded<P, D> {
     type Future = Pin<Box<dyn Future<Output = Result<Self, actix_web::Error>>>>;
 
     fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let admitted = Self::admit(request);
+        Box::pin(async move { admitted.await.map_err(Into::into) })
+    }
+}
+
+impl<P: Policy + 'static, D: Clone + 'static> Guarded<P, D> {
+    /// The guard itself, for an API whose faults differ (Keystone v3 answers a missing
+    /// level with 403): the caller `P` admits, or why not.
+    pub fn admit(request: &HttpRequest) -> Pin<Box<dyn Future<Output = Result<Self>>>> {
         let presented = presented_token(request).map(TokenHash::of);
         let own_token = P::own_token(request);
         let authenticator = request.app_data::<Authenticator>().cloned();
@@ -109,6 +118,12 @@ impl Authenticator {
             hits: metrics.auth_cache.with_label_values(&["hit"]),
             misses: metrics.auth_cache.with_label_values(&["miss"]),
         }
+    }
+
+    /// Forgets a token at once on this node (it was revoked here); other nodes forget it
+    /// within their TTL.
+    pub(super) fn forget(&self, hash: &TokenHash) {
+        self.recent.invalidate(hash);
     }
 
     pub(super) async fn authenticate(&self, hash: TokenHash) -> Result<Caller> {

@@ -7,8 +7,8 @@ use std::sync::{Arc, OnceLock};
 use actix_web::web;
 
 use super::catalog_port::{CatalogService, CatalogSource};
-use super::credentials::{AuthRequest, Credentials};
-use super::domain::{Caller, TokenHash};
+use super::credentials::{AuthRequest, Credentials, Scope};
+use super::domain::{AuthMethod, Caller, TokenHash};
 use super::error::{IdentityError as Error, Result};
 use super::secrets::Secret;
 use super::store::login::{self, Candidate, SecretKind};
@@ -17,12 +17,22 @@ use super::tenant::{Tenant, TenantId, TenantRef};
 use crate::platform::db::{now_millis, Database, DbError};
 use crate::settings::AuthSettings;
 
-/// What a token is: its id, expiry, principal (acting in the token's tenant) and tenant.
+/// What a token is: its id, when it was issued and expires, how it was obtained, its
+/// principal (acting in the token's tenant) and tenant.
 pub struct TokenDetails {
     pub token_id: String,
     pub expires_at: i64,
+    pub issued_at: i64,
+    pub method: AuthMethod,
     pub user: Caller,
     pub tenant: Option<Tenant>,
+}
+
+impl TokenDetails {
+    /// Keystone's audit id of this token.
+    pub fn audit_id(&self) -> String {
+        TokenHash::of(&self.token_id).audit_id()
+    }
 }
 
 /// A token just issued, and the catalog that comes with it.
@@ -65,6 +75,12 @@ impl Login {
         header_token: Option<String>,
     ) -> Result<Issued> {
         let AuthRequest { credentials, scope } = request;
+        let method = match &credentials {
+            Credentials::Password { .. } => AuthMethod::Password,
+            Credentials::ApiKey { .. } => AuthMethod::ApiKey,
+            Credentials::AccessKey { .. } => AuthMethod::AccessKey,
+            Credentials::Token { .. } => AuthMethod::Token,
+        };
         let (candidate, secret) = self.candidate(credentials, &client, header_token).await?;
         let Some(candidate) = candidate else {
             // Spend the time a real check takes, so an unknown name is not told apart.
@@ -97,20 +113,25 @@ impl Login {
         }
         let user = candidate.caller;
         user.authorize(&super::PrivilegeLevel::ALL)?;
-        let tenant = self
-            .scope(&user, scope.or(candidate.default_tenant.map(TenantRef::Id)))
-            .await?;
+        let scope = match scope {
+            Scope::Default => candidate.default_tenant.map(TenantRef::Id),
+            Scope::Unscoped => None,
+            Scope::Tenant(tenant) => Some(tenant),
+        };
+        let tenant = self.scope(&user, scope).await?;
         let ttl = self.settings.token_ttl;
         let tenant_id = tenant.as_ref().map(|t| t.id);
         let catalog = self.catalog(tenant_id).await?;
-        let (token, expires_at) = self
+        let (token, issued) = self
             .database
-            .run_write(move |conn| login::issue(conn, principal, &client, tenant_id, ttl))
+            .run_write(move |conn| login::issue(conn, principal, &client, tenant_id, ttl, method))
             .await?;
         Ok(Issued {
             details: TokenDetails {
                 token_id: token.expose().to_owned(),
-                expires_at,
+                expires_at: issued.expires_at,
+                issued_at: issued.issued_at,
+                method,
                 user: Caller {
                     tenant: tenant_id,
                     ..user

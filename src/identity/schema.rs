@@ -27,6 +27,7 @@ diesel::table! {
         expires_at -> BigInt,
         created_at -> BigInt,
         tenant_id -> Nullable<BigInt>,
+        method -> Nullable<Text>,
     }
 }
 

@@ -1,7 +1,5 @@
 //! Wire shapes of identity (OpenStack Identity v2.0): `access` and `tenants`.
 
-use std::time::{Duration, UNIX_EPOCH};
-
 use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
 
@@ -12,12 +10,7 @@ use super::login::{Issued, TokenDetails};
 use super::tenant::Tenant;
 use crate::platform::http::xml::XmlWriter;
 use crate::platform::http::Representation;
-
-/// ISO-8601 UTC with milliseconds and `Z`, as clients parse it.
-fn iso8601(millis: i64) -> String {
-    let at = UNIX_EPOCH + Duration::from_millis(u64::try_from(millis).unwrap_or(0));
-    humantime::format_rfc3339_millis(at).to_string()
-}
+use crate::platform::text::iso8601;
 
 /// Levels are the principal's roles; DA and DU hold theirs in the token's tenant.
 fn roles(user: &Caller) -> Vec<Role> {

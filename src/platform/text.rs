@@ -11,6 +11,14 @@ pub fn fold_key(text: &str) -> String {
     caseless::default_case_fold_str(&decomposed).nfc().collect()
 }
 
+/// ISO-8601 UTC with milliseconds and `Z` (milliseconds since the epoch), as identity
+/// clients parse it.
+pub fn iso8601(millis: i64) -> String {
+    let at = std::time::UNIX_EPOCH
+        + std::time::Duration::from_millis(u64::try_from(millis).unwrap_or(0));
+    humantime::format_rfc3339_millis(at).to_string()
+}
+
 /// Echoes client input in a fault without control characters and at a bounded length.
 pub fn printable(raw: &str) -> String {
     const MAX_ECHO: usize = 64;

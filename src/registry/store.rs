@@ -79,6 +79,24 @@ impl ServiceStore {
         self.database.run(move |conn| list(conn, &request)).await
     }
 
+    /// Every service (of `service_type`, if given), by id: Keystone v3's unpaged list.
+    pub async fn all(&self, service_type: Option<ServiceType>) -> Result<Vec<Service>> {
+        let mut all = Vec::new();
+        let mut request = PageRequest {
+            marker: None,
+            size: HP_IDM.limit(Some("1000"))?,
+            service_type,
+        };
+        loop {
+            let page = self.list(request.clone()).await?;
+            all.extend(page.items);
+            match page.next {
+                Some(next) => request.marker = Some(next),
+                None => return Ok(all),
+            }
+        }
+    }
+
     /// Returns once the row is committed.
     pub async fn register(&self, service: Service) -> Result<Service> {
         let freshness = self.freshness.clone();

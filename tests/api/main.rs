@@ -12,6 +12,7 @@ mod conditional;
 mod endpoint_templates;
 mod get_service;
 mod json_shapes;
+mod keystone;
 mod lifecycle;
 mod list_services;
 mod live;

@@ -37,7 +37,76 @@ struct ResponseSchemas {
     tenant_endpoints: Validator,
     token_endpoints: Validator,
     fault: Validator,
+    keystone: KeystoneSchemas,
     live: LiveSchemas,
+}
+
+/// Keystone v3's bodies and version discovery (schemas/json/keystone).
+struct KeystoneSchemas {
+    error: Validator,
+    token: Validator,
+    versions: Validator,
+    version: Validator,
+    extensions: Validator,
+    catalog: Validator,
+    projects: Validator,
+    project: Validator,
+    domains: Validator,
+    services: Validator,
+    service: Validator,
+    endpoints: Validator,
+    endpoint: Validator,
+    regions: Validator,
+    user: Validator,
+    roles: Validator,
+}
+
+impl KeystoneSchemas {
+    fn load() -> Self {
+        let schema = |name: &str| json_schema(&format!("keystone/{name}.response.json"));
+        Self {
+            error: schema("error"),
+            token: schema("token"),
+            versions: schema("versions"),
+            version: schema("version"),
+            extensions: schema("extensions"),
+            catalog: schema("catalog"),
+            projects: schema("projects"),
+            project: schema("project"),
+            domains: schema("domains"),
+            services: schema("services"),
+            service: schema("service"),
+            endpoints: schema("endpoints"),
+            endpoint: schema("endpoint"),
+            regions: schema("regions"),
+            user: schema("user"),
+            roles: schema("roles"),
+        }
+    }
+
+    /// The schema of a v3 or discovery body, by its one top-level member (an HP-IDM or
+    /// v2.0 body has other members, or other shapes under the same one).
+    fn of(&self, document: &Value, root: &str) -> Option<&Validator> {
+        let v3_list = document.get("links").is_some();
+        Some(match root {
+            "token" => &self.token,
+            "versions" => &self.versions,
+            "version" => &self.version,
+            "extensions" => &self.extensions,
+            "catalog" => &self.catalog,
+            "projects" => &self.projects,
+            "project" => &self.project,
+            "domains" => &self.domains,
+            "services" => &self.services,
+            "service" => &self.service,
+            "endpoints" if v3_list => &self.endpoints,
+            "endpoint" if document["endpoint"].get("interface").is_some() => &self.endpoint,
+            "regions" => &self.regions,
+            "user" => &self.user,
+            "roles" => &self.roles,
+            _ => return None,
+        })
+    }
 }
 
 /// The live registry's (`/v1.0`, `application/json; charset=UTF-8`).
@@ -65,6 +134,7 @@ fn response_schemas() -> &'static ResponseSchemas {
         tenant_endpoints: json_schema("tenant-endpoints.response.json"),
         token_endpoints: json_schema("token-endpoints.response.json"),
         fault: json_schema("fault.response.json"),
+        keystone: KeystoneSchemas::load(),
         live: LiveSchemas {
             service: json_schema("live/service.response.json"),
             services: json_schema("live/services.response.json"),
@@ -99,12 +169,19 @@ fn check_json(status: StatusCode, body: &str) {
     let document: Value =
         serde_json::from_str(body).unwrap_or_else(|e| panic!("invalid JSON ({e}): {body}"));
     let schemas = response_schemas();
+    // The document's member (v3's lists have `links` beside theirs).
     let root = document
         .as_object()
-        .and_then(|members| members.keys().next())
+        .and_then(|members| members.keys().find(|key| *key != "links"))
         .map(String::as_str);
-    let schema = match (status.is_success(), root) {
+    let error_only = document
+        .as_object()
+        .is_some_and(|members| members.len() == 1 && members.contains_key("error"));
+    let keystone = root.and_then(|root| schemas.keystone.of(&document, root));
+    let schema = match (status.is_success() || status.as_u16() == 300, root) {
+        (false, _) if error_only => &schemas.keystone.error,
         (false, _) => &schemas.fault,
+        (true, _) if keystone.is_some() => keystone.unwrap(),
         (true, Some("registerServices")) => &schemas.services,
         (true, Some("access")) => &schemas.access,
         (true, Some("tenants")) => &schemas.tenants,

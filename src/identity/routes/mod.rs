@@ -17,6 +17,15 @@ impl Policy for ListTenants {
     const ALLOWED: &'static [PrivilegeLevel] = &PrivilegeLevel::ALL;
 }
 
+/// `/v2.0/tokens` and below, and `/v2.0/tenants`: OpenStack Identity v2.0's routes.
+pub fn is_openstack_path(path: &str) -> bool {
+    let under = |prefix: &str| {
+        path.strip_prefix(prefix)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+    };
+    under("/v2.0/tokens") || under("/v2.0/tenants")
+}
+
 pub fn configure(config: &mut web::ServiceConfig) {
     config
         .service(

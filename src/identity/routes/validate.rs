@@ -9,6 +9,7 @@ use crate::identity::login::Login;
 use crate::identity::views::{AccessView, EndpointsView};
 use crate::identity::{Directory, Guarded, IdentityError, Policy, TenantId};
 use crate::platform::http::{HandlerResult, Reply};
+use crate::platform::text::printable;
 
 pub struct ValidateToken;
 pub struct RevokeToken;
@@ -46,11 +47,13 @@ async fn validated(
 ) -> HandlerResult<AccessView> {
     let params = web::Query::<ValidateParams>::from_query(request.query_string())
         .map_err(|e| IdentityError::invalid(format!("malformed query string: {e}")))?;
+    // Anything but the token's own tenant id is a 401, as Keystone answers: a tenant's
+    // name or an id that is no tenant's does not name the token's tenant either.
     let belongs_to = params
         .belongs_to
         .as_deref()
         .filter(|tenant| !tenant.is_empty())
-        .map(TenantId::parse)
+        .map(|raw| TenantId::parse(raw).map_err(|_| IdentityError::NotBelongsTo(printable(raw))))
         .transpose()?;
     Ok(directory.validate(token, belongs_to).await?.into())
 }

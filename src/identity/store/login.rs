@@ -5,9 +5,9 @@ use std::time::Duration;
 
 use diesel::prelude::*;
 
-use super::{insert_token, load_caller};
+use super::{insert_token, load_caller, Authentication};
 use crate::identity::credentials::UserRef;
-use crate::identity::domain::{Caller, Token, TokenHash};
+use crate::identity::domain::{AuthMethod, Caller, Token, TokenHash};
 use crate::identity::error::Result;
 use crate::identity::schema::{access_keys, auth_failures, principals, tokens};
 use crate::identity::tenant::TenantId;
@@ -189,7 +189,8 @@ pub fn issue(
     client: &str,
     tenant: Option<TenantId>,
     ttl: Duration,
-) -> Result<(Token, i64)> {
+    method: AuthMethod,
+) -> Result<(Token, Authentication)> {
     diesel::delete(
         auth_failures::table
             .filter(auth_failures::principal_id.eq(principal))
@@ -197,13 +198,10 @@ pub fn issue(
     )
     .execute(conn)
     .map_err(DbError::from)?;
-    let token = insert_token(conn, principal, tenant, ttl)?;
-    let expires_at = tokens::table
-        .find(token.hash().as_str())
-        .select(tokens::expires_at)
-        .first(conn)
-        .map_err(DbError::from)?;
-    Ok((token, expires_at))
+    let token = insert_token(conn, principal, tenant, ttl, method)?;
+    let issued = super::authenticate(conn, &token.hash())?
+        .ok_or(DbError::Query(diesel::result::Error::NotFound))?;
+    Ok((token, issued))
 }
 
 /// How long a failure is remembered without another one: past this, a quiet address starts

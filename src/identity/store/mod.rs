@@ -11,7 +11,7 @@ pub mod login;
 pub mod tenants;
 
 use crate::identity::domain::{
-    Caller, PrincipalName, PrincipalStatus, PrivilegeLevel, Token, TokenHash,
+    AuthMethod, Caller, PrincipalName, PrincipalStatus, PrivilegeLevel, Token, TokenHash,
 };
 use crate::identity::error::{IdentityError as Error, Result};
 use crate::identity::schema::{principal_levels, principals, tokens};
@@ -98,7 +98,7 @@ pub fn set_status(
 /// Issues a new token for `name`, valid for `ttl`; only its hash is stored.
 pub fn issue_token(conn: &mut DbConnection, name: &PrincipalName, ttl: Duration) -> Result<Token> {
     let id = principal_id(conn, name)?;
-    insert_token(conn, id, None, ttl)
+    insert_token(conn, id, None, ttl, AuthMethod::CommandLine)
 }
 
 pub(super) fn insert_token(
@@ -106,6 +106,7 @@ pub(super) fn insert_token(
     principal_id: i64,
     tenant: Option<TenantId>,
     ttl: Duration,
+    method: AuthMethod,
 ) -> Result<Token> {
     let ttl_millis = i64::try_from(ttl.as_millis())
         .ok()
@@ -122,6 +123,7 @@ pub(super) fn insert_token(
             tokens::tenant_id.eq(tenant.map(TenantId::get)),
             tokens::expires_at.eq(now.saturating_add(ttl_millis)),
             tokens::created_at.eq(now),
+            tokens::method.eq(method.as_str()),
         ))
         .execute(conn)
         .map_err(DbError::from)?;
@@ -148,17 +150,21 @@ pub fn purge_expired_tokens(conn: &mut DbConnection, now: i64) -> Result<usize> 
     )
 }
 
-/// An unexpired token's principal, and when the token expires.
+/// An unexpired token's principal, when the token was issued and expires, and how it was
+/// obtained.
 #[derive(Clone)]
 pub struct Authentication {
     pub caller: Caller,
     /// Milliseconds since the Unix epoch.
     pub expires_at: i64,
+    pub issued_at: i64,
+    pub method: AuthMethod,
 }
 
 /// The principal behind an unexpired token, with its status, levels and the token's scope.
 pub fn authenticate(conn: &mut DbConnection, hash: &TokenHash) -> Result<Option<Authentication>> {
-    let found: Option<(i64, String, String, i64, Option<i64>)> = tokens::table
+    type Row = (i64, String, String, i64, Option<i64>, i64, Option<String>);
+    let found: Option<Row> = tokens::table
         .inner_join(principals::table)
         .filter(tokens::token_hash.eq(hash.as_str()))
         .filter(tokens::expires_at.gt(now_millis()))
@@ -168,15 +174,41 @@ pub fn authenticate(conn: &mut DbConnection, hash: &TokenHash) -> Result<Option<
             principals::status,
             tokens::expires_at,
             tokens::tenant_id,
+            tokens::created_at,
+            tokens::method,
         ))
         .first(conn)
         .optional()
         .map_err(DbError::from)?;
-    let Some((id, name, status, expires_at, tenant)) = found else {
+    let Some((id, name, status, expires_at, tenant, issued_at, method)) = found else {
         return Ok(None);
     };
     let caller = load_caller(conn, id, &name, &status, tenant)?;
-    Ok(Some(Authentication { caller, expires_at }))
+    Ok(Some(Authentication {
+        caller,
+        expires_at,
+        issued_at,
+        method: AuthMethod::from_stored(method.as_deref()),
+    }))
+}
+
+/// The principal with this id (acting in no tenant), and its default tenant.
+pub fn principal(conn: &mut DbConnection, id: i64) -> Result<Option<(Caller, Option<TenantId>)>> {
+    let found: Option<(String, String, Option<i64>)> = principals::table
+        .find(id)
+        .select((
+            principals::name,
+            principals::status,
+            principals::default_tenant_id,
+        ))
+        .first(conn)
+        .optional()
+        .map_err(DbError::from)?;
+    let Some((name, status, default_tenant)) = found else {
+        return Ok(None);
+    };
+    let caller = load_caller(conn, id, &name, &status, None)?;
+    Ok(Some((caller, default_tenant.map(TenantId::from_stored))))
 }
 
 /// A principal's row and levels as a [`Caller`], acting in `tenant`.
@@ -235,7 +267,7 @@ pub fn bootstrap_admin(conn: &mut DbConnection, ttl: Duration) -> Result<Option<
         let admin = PrincipalName::parse(BOOTSTRAP_ADMIN)?;
         let id = principal_id(conn, &admin)?;
         grant_levels(conn, id, &[PrivilegeLevel::Sa])?;
-        insert_token(conn, id, None, ttl).map(Some)
+        insert_token(conn, id, None, ttl, AuthMethod::CommandLine).map(Some)
     });
     match outcome {
         Err(Error::BootstrappedElsewhere) => Ok(None),

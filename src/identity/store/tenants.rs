@@ -81,6 +81,18 @@ pub fn find(conn: &mut DbConnection, tenant: &TenantRef) -> Result<Tenant> {
         .ok_or_else(|| Error::NoSuchTenant(tenant.clone()))
 }
 
+/// Every tenant, by id.
+pub fn all(conn: &mut DbConnection) -> Result<Vec<Tenant>> {
+    Ok(tenants::table
+        .order(tenants::id.asc())
+        .select(TenantRow::as_select())
+        .load(conn)
+        .map_err(DbError::from)?
+        .into_iter()
+        .map(Tenant::from)
+        .collect())
+}
+
 pub fn set_enabled(conn: &mut DbConnection, tenant: &TenantRef, enabled: bool) -> Result<()> {
     let id = find(conn, tenant)?.id;
     diesel::update(tenants::table.find(id.get()))

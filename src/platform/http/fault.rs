@@ -29,11 +29,17 @@ pub struct Fault {
     cause: Option<String>,
 }
 
-/// The two fault shapes: the identity family's (HP-IDM, Keystone) and the live registry's
-/// (`/v1.0`, RSR's `{type, code, message, details, txnId}`).
+/// The fault shapes, by the API family a path belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Dialect {
+    /// HP-IDM: the seed's named fault (`{"unauthorized": {…}}`, `<unauthorized>`), exactly.
     Identity,
+    /// OpenStack Identity v2.0's own routes: the named fault and, in JSON, Keystone's
+    /// `"error": {code, title, message}` beside it, which Keystone's clients read.
+    KeystoneV2,
+    /// Keystone v3 and version discovery: JSON only, `{"error": {code, title, message}}`.
+    KeystoneV3,
+    /// The live registry (`/v1.0`): RSR's `{type, code, message, details, txnId}`.
     Rsr,
 }
 
@@ -41,9 +47,14 @@ impl Dialect {
     /// The media type of a body in `format`: RSR writes JSON only, with its charset.
     pub fn media_type(self, format: Format) -> &'static str {
         match self {
-            Self::Identity => format.media_type(),
+            Self::Identity | Self::KeystoneV2 | Self::KeystoneV3 => format.media_type(),
             Self::Rsr => RSR_JSON,
         }
+    }
+
+    /// Whether the dialect speaks XML as well as JSON (by `Accept`).
+    pub fn negotiates(self) -> bool {
+        matches!(self, Self::Identity | Self::KeystoneV2)
     }
 }
 
@@ -81,6 +92,11 @@ impl Fault {
             r#"Keystone realm="service-registry""#.to_owned(),
         ));
         fault
+    }
+
+    /// 403 for a caller whose levels do not allow the action (Keystone v3's answer).
+    pub fn forbidden(details: impl ToString) -> Self {
+        Self::new(StatusCode::FORBIDDEN, "forbidden", "FORBIDDEN").details(details)
     }
 
     pub fn user_disabled(details: impl ToString) -> Self {
@@ -206,12 +222,38 @@ impl Fault {
 
     /// The complete response in `format`.
     pub fn render(&self, format: Format) -> HttpResponse {
+        self.respond(format, encode(self, format))
+    }
+
+    /// The complete response of a Keystone dialect: v2.0 adds `error` beside the named
+    /// fault in JSON (XML stays the named element); v3 writes `error` alone, in JSON.
+    pub fn render_keystone(&self, format: Format, dialect: Dialect) -> HttpResponse {
+        let error = KeystoneError {
+            code: self.status.as_u16(),
+            title: self.status.canonical_reason().unwrap_or("Error"),
+            message: &self.details,
+        };
+        match (dialect, format) {
+            (Dialect::KeystoneV2, Format::Json) => {
+                let mut body = serde_json::to_value(self).expect("a fault serializes");
+                body["error"] = serde_json::to_value(&error).expect("an error serializes");
+                self.respond(Format::Json, body.to_string().into_bytes())
+            }
+            (Dialect::KeystoneV2, Format::Xml) => self.render(Format::Xml),
+            _ => {
+                let body = serde_json::json!({ "error": error });
+                self.respond(Format::Json, body.to_string().into_bytes())
+            }
+        }
+    }
+
+    fn respond(&self, format: Format, body: Vec<u8>) -> HttpResponse {
         let mut response = HttpResponse::build(self.status);
         response.content_type(format.media_type());
         for header in &self.headers {
             response.insert_header(header.clone());
         }
-        response.body(encode(self, format))
+        response.body(body)
     }
 
     /// The complete response in RSR's shape, `txn_id` being the request's id. Faults
@@ -257,6 +299,14 @@ impl Fault {
         response.extensions_mut().insert(self);
         response
     }
+}
+
+/// Keystone's `error` member: the status, its reason phrase, and what went wrong.
+#[derive(Serialize)]
+struct KeystoneError<'a> {
+    code: u16,
+    title: &'a str,
+    message: &'a str,
 }
 
 impl Serialize for Fault {

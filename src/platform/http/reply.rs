@@ -64,6 +64,11 @@ impl<T: Body> Reply<T> {
         Self::with_status(StatusCode::CREATED, body)
     }
 
+    /// 300: the body lists the choices (version discovery).
+    pub fn multiple_choices(body: T) -> Self {
+        Self::with_status(StatusCode::MULTIPLE_CHOICES, body)
+    }
+
     fn with_status(status: StatusCode, body: T) -> Self {
         Self {
             status,

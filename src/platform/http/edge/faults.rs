@@ -7,7 +7,7 @@ use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::middleware::Next;
-use actix_web::{HttpMessage, ResponseError};
+use actix_web::{HttpMessage, HttpResponse, ResponseError};
 
 use super::{FaultCause, RequestId, RESPONSE_ID};
 use crate::platform::http::error::HttpError;
@@ -37,9 +37,10 @@ pub async fn speak(
     if !keeps_slash {
         trim_trailing_slash(&mut request);
     }
-    let negotiated = match dialect {
-        Dialect::Identity => Format::from_accept(&request),
-        Dialect::Rsr => Ok(Format::Json),
+    let negotiated = if dialect.negotiates() {
+        Format::from_accept(&request)
+    } else {
+        Ok(Format::Json)
     };
     let format = negotiated.as_ref().copied().unwrap_or(Format::Json);
     request.extensions_mut().insert(format);
@@ -49,21 +50,19 @@ pub async fn speak(
     let mut response = match negotiated {
         Err(error) => {
             let fault = fault_of(&error.error_response());
-            request.into_response(fault.render(Format::Json))
+            request.into_response(in_dialect(&fault, Format::Json, dialect, &request_id))
         }
         Ok(_) => render_fault(next.call(request).await?, format, dialect, &request_id),
     };
     let headers = response.headers_mut();
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-    match dialect {
-        // The representation depends on Accept: shared caches must key on it.
-        Dialect::Identity => {
-            headers.insert(header::VARY, HeaderValue::from_static("Accept"));
-        }
-        Dialect::Rsr => {
-            if let Ok(value) = HeaderValue::from_str(&request_id) {
-                headers.insert(RESPONSE_ID, value);
-            }
+    // The representation depends on Accept: shared caches must key on it.
+    if dialect.negotiates() {
+        headers.insert(header::VARY, HeaderValue::from_static("Accept"));
+    }
+    if dialect == Dialect::Rsr {
+        if let Ok(value) = HeaderValue::from_str(&request_id) {
+            headers.insert(RESPONSE_ID, value);
         }
     }
     Ok(response)
@@ -84,16 +83,21 @@ fn render_fault<B: MessageBody + 'static>(
         None => return response.map_into_boxed_body(),
     };
     let (request, _) = response.into_parts();
-    let mut rendered = match dialect {
-        Dialect::Identity => fault.render(format),
-        Dialect::Rsr => fault.render_rsr(request_id),
-    };
+    let mut rendered = in_dialect(&fault, format, dialect, request_id);
     if let Some(cause) = fault.cause() {
         rendered
             .extensions_mut()
             .insert(FaultCause(cause.to_owned()));
     }
     ServiceResponse::new(request, rendered)
+}
+
+fn in_dialect(fault: &Fault, format: Format, dialect: Dialect, request_id: &str) -> HttpResponse {
+    match dialect {
+        Dialect::Identity => fault.render(format),
+        Dialect::KeystoneV2 | Dialect::KeystoneV3 => fault.render_keystone(format, dialect),
+        Dialect::Rsr => fault.render_rsr(request_id),
+    }
 }
 
 /// The fault behind an error response. Ours carry it; actix-web's own errors (a path or

@@ -1,0 +1,59 @@
+//! `/v3/auth/{catalog,projects,domains}`: what the caller's own token may reach.
+
+use actix_web::{web, HttpRequest};
+
+use super::{self_href, AnyPrincipal};
+use crate::identity::Login;
+use crate::keystone::error::KeystoneError;
+use crate::keystone::guard::V3;
+use crate::keystone::views::{self, Listed};
+use crate::keystone::Sources;
+use crate::platform::http::{absolute_url, HandlerResult, Json, Reply};
+
+/// `GET /v3/auth/catalog`: the catalog of the caller's token, in v3's shape.
+pub async fn catalog(
+    sources: V3<AnyPrincipal, Sources>,
+    login: web::Data<Login>,
+    request: HttpRequest,
+) -> HandlerResult<Reply<Json>> {
+    let services = login
+        .catalog(sources.caller().tenant)
+        .await
+        .map_err(KeystoneError::from)?;
+    Ok(Reply::ok(Json::of(&Listed {
+        key: "catalog",
+        items: views::catalog(&services),
+        href: self_href(&request),
+    })))
+}
+
+/// `GET /v3/auth/projects`: the projects the caller belongs to (and may scope to).
+pub async fn projects(
+    sources: V3<AnyPrincipal, Sources>,
+    request: HttpRequest,
+) -> HandlerResult<Reply<Json>> {
+    let tenants = sources
+        .directory
+        .tenants_of(sources.caller().id)
+        .await
+        .map_err(KeystoneError::from)?;
+    let base = absolute_url(&request, "");
+    Ok(Reply::ok(Json::of(&Listed {
+        key: "projects",
+        items: tenants.iter().map(|t| views::project(t, &base)).collect(),
+        href: self_href(&request),
+    })))
+}
+
+/// `GET /v3/auth/domains`: the one domain every principal is in.
+pub async fn domains(
+    _caller: V3<AnyPrincipal, Sources>,
+    request: HttpRequest,
+) -> HandlerResult<Reply<Json>> {
+    let base = absolute_url(&request, "");
+    Ok(Reply::ok(Json::of(&Listed {
+        key: "domains",
+        items: vec![views::domain(&base)],
+        href: self_href(&request),
+    })))
+}

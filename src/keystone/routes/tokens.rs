@@ -1,0 +1,100 @@
+//! `/v3/auth/tokens`: issue (`POST`, no token needed), validate (`GET`), check (`HEAD`)
+//! and revoke (`DELETE`) the token named by `X-Subject-Token`.
+
+use actix_web::http::header::HeaderName;
+use actix_web::{web, HttpRequest, HttpResponse};
+
+use super::{RevokeSubject, ValidateSubject};
+use crate::identity::Login;
+use crate::keystone::error::KeystoneError;
+use crate::keystone::guard::V3;
+use crate::keystone::requests::{decode_auth, subject_token, wants_catalog};
+use crate::keystone::views::TokenView;
+use crate::keystone::Sources;
+use crate::platform::http::{read_document, Format, HandlerResult, HttpError, Json, Reply};
+
+const SUBJECT_TOKEN: HeaderName = HeaderName::from_static("x-subject-token");
+
+/// `POST /v3/auth/tokens`: 201, the token in `X-Subject-Token`, the catalog unless
+/// `?nocatalog`. Failed attempts are throttled as on v2.0 (it is the same login).
+pub async fn issue(
+    request: HttpRequest,
+    payload: web::Payload,
+    login: web::Data<Login>,
+) -> HandlerResult<Reply<Json>> {
+    let document = read_document(&request, payload, "auth").await?;
+    if document.format != Format::Json {
+        return Err(HttpError::UnsupportedMediaType(
+            "Keystone v3 reads JSON only: send Content-Type application/json".into(),
+        )
+        .into());
+    }
+    let auth = decode_auth(&document.bytes)?;
+    // Failures are counted per client address: the peer, never a header it could forge.
+    let client = request
+        .peer_addr()
+        .map(|address| address.ip().to_string())
+        .unwrap_or_default();
+    let issued = login
+        .authenticate(auth, client, None)
+        .await
+        .map_err(KeystoneError::from)?;
+    let token = issued.details.token_id.clone();
+    let view = TokenView {
+        details: issued.details,
+        catalog: wants_catalog(&request).then_some(issued.catalog),
+    };
+    Ok(Reply::created(Json::of(&view)).header(SUBJECT_TOKEN, Some(token)))
+}
+
+/// `GET /v3/auth/tokens`: the subject token as it was issued, with its catalog unless
+/// `?nocatalog`. Unknown, expired and revoked tokens are 404.
+pub async fn validate(
+    sources: V3<ValidateSubject, Sources>,
+    login: web::Data<Login>,
+    request: HttpRequest,
+) -> HandlerResult<Reply<Json>> {
+    let subject = subject_token(&request)?;
+    let details = sources
+        .directory
+        .validate(subject.clone(), None)
+        .await
+        .map_err(KeystoneError::from)?;
+    let catalog = if wants_catalog(&request) {
+        let tenant = details.tenant.as_ref().map(|tenant| tenant.id);
+        Some(login.catalog(tenant).await.map_err(KeystoneError::from)?)
+    } else {
+        None
+    };
+    let view = TokenView { details, catalog };
+    Ok(Reply::ok(Json::of(&view)).header(SUBJECT_TOKEN, Some(subject)))
+}
+
+/// `HEAD /v3/auth/tokens`: 200 when the subject token is valid, no body either way.
+pub async fn check(
+    sources: V3<ValidateSubject, Sources>,
+    request: HttpRequest,
+) -> HandlerResult<HttpResponse> {
+    let subject = subject_token(&request)?;
+    sources
+        .directory
+        .validate(subject, None)
+        .await
+        .map_err(KeystoneError::from)?;
+    Ok(HttpResponse::Ok().finish())
+}
+
+/// `DELETE /v3/auth/tokens`: 204; refused at once on this node, on every node within
+/// the authentication cache's TTL, on v2.0 as on v3.
+pub async fn revoke(
+    sources: V3<RevokeSubject, Sources>,
+    request: HttpRequest,
+) -> HandlerResult<HttpResponse> {
+    let subject = subject_token(&request)?;
+    sources
+        .directory
+        .revoke_token(subject)
+        .await
+        .map_err(KeystoneError::from)?;
+    Ok(HttpResponse::NoContent().finish())
+}

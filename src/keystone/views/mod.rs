@@ -1,0 +1,35 @@
+//! Keystone v3's wire shapes (JSON only), built from the subsystems' domain values, and
+//! the version documents of discovery (v2.0's also in XML).
+
+mod resources;
+mod tokens;
+mod versions;
+
+pub use resources::{
+    domain, endpoints_of, project, region, role, service, user, EndpointJson, Listed,
+};
+pub use tokens::{catalog, TokenView};
+pub use versions::{Extensions, Version, VersionDocument, Versions};
+
+use serde::Serialize;
+
+use super::requests::{DOMAIN_ID, DOMAIN_NAME};
+
+/// `{"self": URL}`: every v3 entity links to itself.
+#[derive(Serialize)]
+pub struct SelfLink {
+    #[serde(rename = "self")]
+    pub href: String,
+}
+
+/// `{"id": "default", "name": "Default"}`, as tokens name the domain of a user or project.
+#[derive(Serialize)]
+pub struct DomainRef {
+    id: &'static str,
+    name: &'static str,
+}
+
+pub const THE_DOMAIN: DomainRef = DomainRef {
+    id: DOMAIN_ID,
+    name: DOMAIN_NAME,
+};
