@@ -57,6 +57,7 @@ struct KeystoneSchemas {
     endpoints: Validator,
     endpoint: Validator,
     regions: Validator,
+    region: Validator,
     user: Validator,
     roles: Validator,
 }
@@ -79,6 +80,7 @@ impl KeystoneSchemas {
             endpoints: schema("endpoints"),
             endpoint: schema("endpoint"),
             regions: schema("regions"),
+            region: schema("region"),
             user: schema("user"),
             roles: schema("roles"),
         }
@@ -102,6 +104,7 @@ impl KeystoneSchemas {
             "endpoints" if v3_list => &self.endpoints,
             "endpoint" if document["endpoint"].get("interface").is_some() => &self.endpoint,
             "regions" => &self.regions,
+            "region" => &self.region,
             "user" => &self.user,
             "roles" => &self.roles,
             _ => return None,

@@ -133,22 +133,41 @@ pub async fn endpoint(
     )))
 }
 
+/// Every region a template names, sorted.
+async fn region_ids(sources: &Sources) -> Result<Vec<String>> {
+    let templates = sources.catalog.all_templates().await?;
+    let mut ids: Vec<String> = templates
+        .iter()
+        .filter_map(|template| template.fields.region.as_ref())
+        .map(|region| region.as_str().to_owned())
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    Ok(ids)
+}
+
+/// `GET /v3/regions/{id}`: a region some template names.
+pub async fn region(
+    sources: V3<AnyPrincipal, Sources>,
+    request: HttpRequest,
+    path: web::Path<String>,
+) -> HandlerResult<Reply<Json>> {
+    let wanted = path.into_inner();
+    if !region_ids(&sources).await?.contains(&wanted) {
+        return Err(KeystoneError::not_found("region", wanted).into());
+    }
+    let base = absolute_url(&request, "");
+    Ok(Reply::ok(Json::of(&serde_json::json!({
+        "region": views::region(&wanted, &base)
+    }))))
+}
+
 /// `GET /v3/regions`: every region a template names, sorted.
 pub async fn regions(
     sources: V3<AnyPrincipal, Sources>,
     request: HttpRequest,
 ) -> HandlerResult<Reply<Json>> {
-    let templates = sources
-        .catalog
-        .all_templates()
-        .await
-        .map_err(KeystoneError::from)?;
-    let mut ids: Vec<&str> = templates
-        .iter()
-        .filter_map(|template| template.fields.region.as_ref().map(|r| r.as_str()))
-        .collect();
-    ids.sort_unstable();
-    ids.dedup();
+    let ids = region_ids(&sources).await?;
     let base = absolute_url(&request, "");
     Ok(Reply::ok(Json::of(&Listed {
         key: "regions",

@@ -10,9 +10,7 @@ mod versions;
 
 use actix_web::web;
 
-use crate::identity::Policy;
-use crate::identity::{PrivilegeLevel, TokenHash};
-use crate::keystone::requests::SUBJECT_TOKEN;
+use crate::identity::{Policy, PrivilegeLevel};
 use crate::platform::http::method_not_allowed;
 
 use PrivilegeLevel::{Sa, Svc};
@@ -24,34 +22,10 @@ impl Policy for AnyPrincipal {
     const ALLOWED: &'static [PrivilegeLevel] = &PrivilegeLevel::ALL;
 }
 
-/// The subject token's own routes: SA and SVC validate any token, SA alone revokes one
-/// (as on v2.0), and a token may always validate or revoke itself.
-pub struct ValidateSubject;
-pub struct RevokeSubject;
-
-fn subject(request: &actix_web::HttpRequest) -> Option<TokenHash> {
-    request
-        .headers()
-        .get(SUBJECT_TOKEN)
-        .and_then(|value| value.to_str().ok())
-        .map(|token| TokenHash::of(token.trim()))
-}
-
-impl Policy for ValidateSubject {
-    const ALLOWED: &'static [PrivilegeLevel] = &[Sa, Svc];
-
-    fn own_token(request: &actix_web::HttpRequest) -> Option<TokenHash> {
-        subject(request)
-    }
-}
-
-impl Policy for RevokeSubject {
-    const ALLOWED: &'static [PrivilegeLevel] = &[Sa];
-
-    fn own_token(request: &actix_web::HttpRequest) -> Option<TokenHash> {
-        subject(request)
-    }
-}
+/// Who may act on any subject token, beyond its own principal (Keystone's
+/// `admin_or_token_subject`): SA and SVC validate, SA alone revokes, as on v2.0.
+pub const VALIDATE_ANY: &[PrivilegeLevel] = &[Sa, Svc];
+pub const REVOKE_ANY: &[PrivilegeLevel] = &[Sa];
 
 /// `/`, `/v3` and below: Keystone v3's dialect.
 pub fn is_v3_path(path: &str) -> bool {
@@ -138,6 +112,11 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .service(
             web::resource("/v3/regions")
                 .route(web::get().to(catalog::regions))
+                .default_service(method_not_allowed("GET")),
+        )
+        .service(
+            web::resource("/v3/regions/{regionId}")
+                .route(web::get().to(catalog::region))
                 .default_service(method_not_allowed("GET")),
         )
         .service(

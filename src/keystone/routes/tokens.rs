@@ -4,8 +4,8 @@
 use actix_web::http::header::HeaderName;
 use actix_web::{web, HttpRequest, HttpResponse};
 
-use super::{RevokeSubject, ValidateSubject};
-use crate::identity::Login;
+use super::{AnyPrincipal, REVOKE_ANY, VALIDATE_ANY};
+use crate::identity::{Login, PrivilegeLevel, TokenDetails};
 use crate::keystone::error::KeystoneError;
 use crate::keystone::guard::V3;
 use crate::keystone::requests::{decode_auth, subject_token, wants_catalog};
@@ -14,6 +14,25 @@ use crate::keystone::Sources;
 use crate::platform::http::{read_document, Format, HandlerResult, HttpError, Json, Reply};
 
 const SUBJECT_TOKEN: HeaderName = HeaderName::from_static("x-subject-token");
+
+/// The subject token, if the caller may act on it: its own principal always (a token
+/// itself, or another of the same user's, as Keystone's `admin_or_token_subject`),
+/// others with one of `any` levels. Unknown, expired and revoked tokens are 404.
+async fn subject_for(
+    sources: &V3<AnyPrincipal, Sources>,
+    request: &HttpRequest,
+    any: &'static [PrivilegeLevel],
+    action: &'static str,
+) -> Result<(String, TokenDetails), KeystoneError> {
+    let subject = subject_token(request)?;
+    let details = sources.directory.validate(subject.clone(), None).await?;
+    let caller = sources.caller();
+    let allowed = caller.id == details.user.id || caller.levels.iter().any(|l| any.contains(l));
+    if !allowed {
+        return Err(KeystoneError::Forbidden(action));
+    }
+    Ok((subject, details))
+}
 
 /// `POST /v3/auth/tokens`: 201, the token in `X-Subject-Token`, the catalog unless
 /// `?nocatalog`. Failed attempts are throttled as on v2.0 (it is the same login).
@@ -50,16 +69,12 @@ pub async fn issue(
 /// `GET /v3/auth/tokens`: the subject token as it was issued, with its catalog unless
 /// `?nocatalog`. Unknown, expired and revoked tokens are 404.
 pub async fn validate(
-    sources: V3<ValidateSubject, Sources>,
+    sources: V3<AnyPrincipal, Sources>,
     login: web::Data<Login>,
     request: HttpRequest,
 ) -> HandlerResult<Reply<Json>> {
-    let subject = subject_token(&request)?;
-    let details = sources
-        .directory
-        .validate(subject.clone(), None)
-        .await
-        .map_err(KeystoneError::from)?;
+    let (subject, details) =
+        subject_for(&sources, &request, VALIDATE_ANY, "identity:validate_token").await?;
     let catalog = if wants_catalog(&request) {
         let tenant = details.tenant.as_ref().map(|tenant| tenant.id);
         Some(login.catalog(tenant).await.map_err(KeystoneError::from)?)
@@ -72,25 +87,20 @@ pub async fn validate(
 
 /// `HEAD /v3/auth/tokens`: 200 when the subject token is valid, no body either way.
 pub async fn check(
-    sources: V3<ValidateSubject, Sources>,
+    sources: V3<AnyPrincipal, Sources>,
     request: HttpRequest,
 ) -> HandlerResult<HttpResponse> {
-    let subject = subject_token(&request)?;
-    sources
-        .directory
-        .validate(subject, None)
-        .await
-        .map_err(KeystoneError::from)?;
+    subject_for(&sources, &request, VALIDATE_ANY, "identity:check_token").await?;
     Ok(HttpResponse::Ok().finish())
 }
 
 /// `DELETE /v3/auth/tokens`: 204; refused at once on this node, on every node within
 /// the authentication cache's TTL, on v2.0 as on v3.
 pub async fn revoke(
-    sources: V3<RevokeSubject, Sources>,
+    sources: V3<AnyPrincipal, Sources>,
     request: HttpRequest,
 ) -> HandlerResult<HttpResponse> {
-    let subject = subject_token(&request)?;
+    let (subject, _) = subject_for(&sources, &request, REVOKE_ANY, "identity:revoke_token").await?;
     sources
         .directory
         .revoke_token(subject)

@@ -228,6 +228,19 @@ async fn validation_check_and_revocation_with_the_subject_token(backend: Backend
         )
         .await;
     assert!(bare.json()["token"].get("catalog").is_none());
+    // Another token of the same principal may (Keystone's admin_or_token_subject): the
+    // `openstack token revoke` case, a fresh token acting on an older one.
+    let (second, _) = app
+        .v3_token(&password_by_name(
+            "alice",
+            PASSWORD,
+            Some(project_by_name("acme")),
+        ))
+        .await;
+    let by_sibling = app
+        .v3(Method::GET, "/v3/auth/tokens", &second, Some(&alice))
+        .await;
+    assert_eq!(by_sibling.status, StatusCode::OK, "{}", by_sibling.body);
     // Another DU may not: 403, the caller is known but not allowed.
     v3_fault(
         &app.v3(Method::GET, "/v3/auth/tokens", &bob, Some(&alice))
@@ -268,6 +281,12 @@ async fn validation_check_and_revocation_with_the_subject_token(backend: Backend
         .v3(Method::HEAD, "/v3/auth/tokens", &app.token, Some(&unknown))
         .await;
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    // SVC may validate but not revoke another's token.
+    v3_fault(
+        &app.v3(Method::DELETE, "/v3/auth/tokens", &svc, Some(&alice))
+            .await,
+        403,
+    );
     // The token revokes itself; this node refuses it at once (no cache delay), on v3 and
     // on v2.0, and a second revocation finds nothing.
     let used = app.v3_get("/v3/auth/catalog", &alice).await;

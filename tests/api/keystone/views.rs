@@ -102,6 +102,15 @@ async fn services_endpoints_and_regions_come_from_the_registry_and_templates(bac
         ids(&app.v3_get("/v3/regions", &alice).await, "regions"),
         ["region-a", "region-b"]
     );
+    assert_eq!(
+        app.v3_get("/v3/regions/region-b", &alice).await["region"]["id"],
+        "region-b"
+    );
+    v3_fault(
+        &app.v3(Method::GET, "/v3/regions/region-z", &alice, None)
+            .await,
+        404,
+    );
     // Without a token: 401.
     let anonymous = Reply::from(app.client.get(format!("{}/v3/services", app.address))).await;
     v3_fault(&anonymous, 401);
