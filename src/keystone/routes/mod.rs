@@ -22,10 +22,10 @@ impl Policy for AnyPrincipal {
     const ALLOWED: &'static [PrivilegeLevel] = &PrivilegeLevel::ALL;
 }
 
-/// Who may act on any subject token, beyond its own principal (Keystone's
-/// `admin_or_token_subject`): SA and SVC validate, SA alone revokes, as on v2.0.
+/// Who may act on any subject token, beyond its own principal: SA and SVC, as Keystone's
+/// `service_admin_or_token_subject` (v2.0's own revoke stays SA-only, the seed's rule).
 pub const VALIDATE_ANY: &[PrivilegeLevel] = &[Sa, Svc];
-pub const REVOKE_ANY: &[PrivilegeLevel] = &[Sa];
+pub const REVOKE_ANY: &[PrivilegeLevel] = &[Sa, Svc];
 
 /// `/`, `/v3` and below: Keystone v3's dialect.
 pub fn is_v3_path(path: &str) -> bool {
