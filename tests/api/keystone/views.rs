@@ -212,11 +212,38 @@ async fn projects_and_users_follow_the_v2_rules(backend: Backend) {
         ids(&app.v3_get("/v3/auth/domains", &alice).await, "domains"),
         ["default"]
     );
+    // The catalog by v2.0's rules: a decommissioned template stays out (and is listed as
+    // a disabled endpoint), the tenant is substituted, services in id order.
+    app.added_template(
+        &TemplateBody::new(3, "Nova", "compute", "https://old-nova.example/%tenant_id%")
+            .with("region", "region-c")
+            .with("global", "true")
+            .with("releaseState", "decommissioned"),
+    )
+    .await;
     let catalog = app.v3_get("/v3/auth/catalog", &alice).await;
     assert_eq!(ids(&catalog, "catalog"), ["100", "101"]);
     assert_eq!(
+        ids(&catalog["catalog"][0], "endpoints"),
+        ["1-public", "1-internal", "1-admin"]
+    );
+    assert_eq!(
         catalog["catalog"][0]["endpoints"][0]["url"],
         "https://nova.example/v1.1/7"
+    );
+    let old = app.v3_get("/v3/endpoints/3-public", admin).await;
+    assert_eq!(old["endpoint"]["enabled"], false);
+    let issued = app
+        .v3_token(&password_by_name(
+            "alice",
+            PASSWORD,
+            Some(project_by_id("7")),
+        ))
+        .await
+        .1;
+    assert_eq!(
+        issued["token"]["catalog"], catalog["catalog"],
+        "the token's catalog is the same"
     );
 }
 
