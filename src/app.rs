@@ -11,6 +11,7 @@ use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
 use std::sync::Arc;
 
 use crate::catalog::Catalog;
+use crate::console::Console;
 use crate::identity::{Directory, Identity};
 use crate::keystone::Keystone;
 use crate::live::Live;
@@ -96,8 +97,10 @@ impl Application {
         live.start_workers(&mut workers);
 
         let body_limit = BodyLimit(settings.http.max_body_bytes);
-        let path_rules =
-            Keystone::path_rules(Identity::path_rules(live.path_rules(PathRules::default())));
+        let console = Console::new(&settings.console);
+        let path_rules = Console::path_rules(Keystone::path_rules(Identity::path_rules(
+            live.path_rules(PathRules::default()),
+        )));
         let shared_database = web::Data::new(database.clone());
         let mut server = HttpServer::new(move || {
             // The last `wrap` is the outermost: observe sees every answer, faults included.
@@ -115,6 +118,7 @@ impl Application {
                 .configure(|config| catalog.configure(config))
                 .configure(|config| keystone.configure(config))
                 .configure(|config| live.configure(config))
+                .configure(|config| console.configure(config))
                 .default_service(web::to(http::no_route))
         })
         .worker_max_blocking_threads(database.blocking_threads_per_worker())

@@ -9,6 +9,7 @@
 pub mod app;
 pub mod catalog;
 pub mod cli;
+pub mod console;
 mod faults;
 pub mod identity;
 pub mod keystone;

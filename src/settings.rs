@@ -34,6 +34,21 @@ pub struct Settings {
     pub auth: AuthSettings,
     pub live: LiveSettings,
     pub cache: CacheSettings,
+    pub console: ConsoleSettings,
+}
+
+/// The web console (`/console`) on the public listener.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ConsoleSettings {
+    /// Off: `/console` is not served (404).
+    pub enabled: bool,
+}
+
+impl Default for ConsoleSettings {
+    fn default() -> Self {
+        Self { enabled: true }
+    }
 }
 
 /// The cache of rendered representations (see `crate::platform::freshness`).
@@ -195,6 +210,7 @@ impl Default for Settings {
             auth: AuthSettings::default(),
             live: LiveSettings::default(),
             cache: CacheSettings::default(),
+            console: ConsoleSettings::default(),
         }
     }
 }

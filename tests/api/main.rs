@@ -9,6 +9,7 @@ mod cli_identity;
 mod client_crate;
 mod concurrency;
 mod conditional;
+mod console;
 mod endpoint_templates;
 mod get_service;
 mod json_shapes;

@@ -41,13 +41,18 @@ pub enum Dialect {
     KeystoneV3,
     /// The live registry (`/v1.0`): RSR's `{type, code, message, details, txnId}`.
     Rsr,
+    /// The web console's files: no negotiation (a browser asks for HTML), the identity
+    /// family's faults in JSON.
+    Console,
 }
 
 impl Dialect {
     /// The media type of a body in `format`: RSR writes JSON only, with its charset.
     pub fn media_type(self, format: Format) -> &'static str {
         match self {
-            Self::Identity | Self::KeystoneV2 | Self::KeystoneV3 => format.media_type(),
+            Self::Identity | Self::KeystoneV2 | Self::KeystoneV3 | Self::Console => {
+                format.media_type()
+            }
             Self::Rsr => RSR_JSON,
         }
     }

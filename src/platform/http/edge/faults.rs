@@ -94,7 +94,7 @@ fn render_fault<B: MessageBody + 'static>(
 
 fn in_dialect(fault: &Fault, format: Format, dialect: Dialect, request_id: &str) -> HttpResponse {
     match dialect {
-        Dialect::Identity => fault.render(format),
+        Dialect::Identity | Dialect::Console => fault.render(format),
         Dialect::KeystoneV2 | Dialect::KeystoneV3 => fault.render_keystone(format, dialect),
         Dialect::Rsr => fault.render_rsr(request_id),
     }

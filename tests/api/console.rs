@@ -1,0 +1,535 @@
+//! The web console in a real browser: headless Chromium driven over WebDriver
+//! (chromedriver, fantoccini) against the real server. Needs `chromium` and
+//! `chromium-driver` (Debian; `.ci/run` installs them): outside CI a machine without them
+//! skips with a message, in CI (`CI=true`) their absence fails. Screenshots of each view
+//! go to `target/console-screenshots/`.
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+
+use crate::helpers::*;
+use crate::tokens::PASSWORD;
+
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+const CHROMIUM: &str = "/usr/bin/chromium";
+const XSS: &str = "<img src=x onerror=alert(1)>";
+
+/// chromedriver on a free port, killed on drop.
+struct Driver {
+    child: Child,
+    url: String,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn tools_present() -> bool {
+    let present = Path::new(CHROMEDRIVER).exists() && Path::new(CHROMIUM).exists();
+    if !present {
+        assert!(
+            std::env::var("CI").map_or(true, |ci| ci != "true"),
+            "CI=true but {CHROMIUM} or {CHROMEDRIVER} is missing (apt-get install chromium chromium-driver)"
+        );
+        eprintln!("skipping the browser test: {CHROMIUM} and {CHROMEDRIVER} are not installed");
+    }
+    present
+}
+
+async fn start_driver() -> Driver {
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = Command::new(CHROMEDRIVER)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("chromedriver starts");
+    let url = format!("http://127.0.0.1:{port}");
+    let started = Instant::now();
+    while reqwest::get(format!("{url}/status")).await.is_err() {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "chromedriver never answered"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    Driver { child, url }
+}
+
+async fn browser(driver: &Driver) -> Client {
+    let mut capabilities = serde_json::Map::new();
+    capabilities.insert(
+        "goog:chromeOptions".into(),
+        json!({
+            "binary": CHROMIUM,
+            "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                     "--window-size=1280,900"],
+        }),
+    );
+    ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(capabilities)
+        .connect(&driver.url)
+        .await
+        .expect("a browser session")
+}
+
+fn screenshots() -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/console-screenshots");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+async fn screenshot(browser: &Client, name: &str) {
+    let png = browser.screenshot().await.expect("a screenshot");
+    std::fs::write(screenshots().join(format!("{name}.png")), png).unwrap();
+}
+
+/// Waits (bounded) until `check` holds, reading the page again each time.
+async fn eventually<F, Fut>(what: &str, bound: Duration, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let started = Instant::now();
+    while !check().await {
+        assert!(started.elapsed() < bound, "{what}: not within {bound:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn text_of(browser: &Client, css: &str) -> Option<String> {
+    match browser.find(Locator::Css(css)).await {
+        Ok(element) => element.text().await.ok(),
+        Err(_) => None,
+    }
+}
+
+async fn sign_in(browser: &Client, app: &TestApp, user: &str) {
+    browser
+        .goto(&format!("{}/console", app.address))
+        .await
+        .unwrap();
+    let form = browser
+        .wait()
+        .for_element(Locator::Id("sign-in-form"))
+        .await
+        .unwrap();
+    assert!(form.is_displayed().await.unwrap());
+    browser
+        .find(Locator::Id("username"))
+        .await
+        .unwrap()
+        .send_keys(user)
+        .await
+        .unwrap();
+    browser
+        .find(Locator::Id("password"))
+        .await
+        .unwrap()
+        .send_keys(PASSWORD)
+        .await
+        .unwrap();
+    browser
+        .find(Locator::Css("#sign-in-form button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .wait()
+        .for_element(Locator::Css("#view h1"))
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn an_operator_watches_services_come_and_go_and_a_viewer_only_reads() {
+    if !tools_present() {
+        return;
+    }
+    let app = TestApp::spawn_with(Backend::Sqlite, |settings| {
+        settings.live.reaper_interval = Duration::from_millis(100);
+    })
+    .await;
+    app.tenant("acme", 7);
+    app.tenant("beta", 8);
+    app.user("operator", "SA", &["acme"], Some("acme"));
+    app.user("viewer", "DU", &["acme"], Some("acme"));
+    let live = &app.live(7);
+    let driver = start_driver().await;
+    let session = browser(&driver).await;
+    let browser = &session;
+
+    // No token, no cookie: the sign-in form; a wrong password shows the API's message.
+    browser
+        .goto(&format!("{}/console", app.address))
+        .await
+        .unwrap();
+    browser
+        .wait()
+        .for_element(Locator::Id("sign-in-form"))
+        .await
+        .unwrap();
+    browser
+        .find(Locator::Id("username"))
+        .await
+        .unwrap()
+        .send_keys("operator")
+        .await
+        .unwrap();
+    browser
+        .find(Locator::Id("password"))
+        .await
+        .unwrap()
+        .send_keys("not the password")
+        .await
+        .unwrap();
+    browser
+        .find(Locator::Css("#sign-in-form button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    eventually(
+        "the refusal is shown",
+        Duration::from_secs(10),
+        || async move {
+            text_of(browser, "#sign-in-error")
+                .await
+                .is_some_and(|t| t.contains("Invalid credentials"))
+        },
+    )
+    .await;
+    screenshot(browser, "sign-in").await;
+
+    sign_in(browser, &app, "operator").await;
+    eventually(
+        "the overview lists acme",
+        Duration::from_secs(10),
+        || async move {
+            text_of(browser, "#tenants")
+                .await
+                .is_some_and(|t| t.contains("acme"))
+        },
+    )
+    .await;
+    assert!(
+        browser.get_all_cookies().await.unwrap().is_empty(),
+        "no cookie is set"
+    );
+    screenshot(browser, "overview").await;
+
+    // The services page; a service registered through the API appears without a reload,
+    // its hostile metadata shown as text.
+    browser
+        .goto(&format!("{}/console#/t/7/services", app.address))
+        .await
+        .unwrap();
+    browser
+        .wait()
+        .for_element(Locator::Id("services"))
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let created = live
+        .create_with(
+            &json!({"id": "web-1", "heartbeat_timeout": 120, "tags": ["web", "<b>bold</b>"],
+            "metadata": {"note": XSS, "rtl": "\u{202e}evil"}}),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    eventually("web-1 appears", Duration::from_secs(35), || async move {
+        text_of(browser, "#services tbody")
+            .await
+            .is_some_and(|t| t.contains("web-1"))
+    })
+    .await;
+    let metadata = text_of(browser, "#services tr[data-id='web-1'] td.metadata")
+        .await
+        .unwrap();
+    assert!(metadata.contains(XSS), "the markup is text: {metadata}");
+    assert!(
+        metadata.contains("[U+202E]evil"),
+        "a bidi override is shown, not obeyed: {metadata}"
+    );
+    assert!(
+        browser.find(Locator::Css("#services img")).await.is_err(),
+        "no element was injected"
+    );
+    assert!(browser.get_alert_text().await.is_err(), "no script ran");
+    // One that never heartbeats is marked when it times out, then leaves.
+    assert_eq!(live.create("short-1", 3).await.status, StatusCode::CREATED);
+    eventually("short-1 appears", Duration::from_secs(35), || async move {
+        text_of(browser, "#services tbody")
+            .await
+            .is_some_and(|t| t.contains("short-1"))
+    })
+    .await;
+    screenshot(browser, "services").await;
+    eventually(
+        "short-1 is marked timed out",
+        Duration::from_secs(35),
+        || async move {
+            browser
+                .find(Locator::Css("tr.timed-out[data-id='short-1']"))
+                .await
+                .is_ok()
+        },
+    )
+    .await;
+    eventually("short-1 leaves", Duration::from_secs(10), || async move {
+        browser
+            .find(Locator::Css("tr[data-id='short-1']"))
+            .await
+            .is_err()
+    })
+    .await;
+
+    // The detail page and its removal, after a confirmation.
+    browser
+        .goto(&format!("{}/console#/t/7/services/web-1", app.address))
+        .await
+        .unwrap();
+    browser
+        .wait()
+        .for_element(Locator::Id("service-fields"))
+        .await
+        .unwrap();
+    eventually(
+        "its join event is listed",
+        Duration::from_secs(10),
+        || async move {
+            text_of(browser, "#service-events")
+                .await
+                .is_some_and(|t| t.contains("service.join"))
+        },
+    )
+    .await;
+    screenshot(browser, "service").await;
+    browser
+        .find(Locator::Id("remove"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    assert!(browser
+        .get_alert_text()
+        .await
+        .unwrap()
+        .contains("Remove service web-1"));
+    browser.accept_alert().await.unwrap();
+    browser
+        .wait()
+        .for_element(Locator::Id("services"))
+        .await
+        .unwrap();
+    eventually("web-1 is gone", Duration::from_secs(10), || async move {
+        live.get("/services/web-1").await.status == StatusCode::NOT_FOUND
+    })
+    .await;
+
+    // The events page lists the feed, newest first.
+    browser
+        .goto(&format!("{}/console#/t/7/events", app.address))
+        .await
+        .unwrap();
+    eventually(
+        "the feed is listed",
+        Duration::from_secs(10),
+        || async move {
+            text_of(browser, "#events tbody tr:first-child")
+                .await
+                .is_some_and(|t| t.contains("service.remove"))
+        },
+    )
+    .await;
+    screenshot(browser, "events").await;
+
+    // A DU reads but is offered no removal.
+    browser
+        .find(Locator::Id("sign-out"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .wait()
+        .for_element(Locator::Id("sign-in-form"))
+        .await
+        .unwrap();
+    assert_eq!(live.create("db-1", 120).await.status, StatusCode::CREATED);
+    sign_in(browser, &app, "viewer").await;
+    browser
+        .goto(&format!("{}/console#/t/7/services/db-1", app.address))
+        .await
+        .unwrap();
+    browser
+        .wait()
+        .for_element(Locator::Id("service-fields"))
+        .await
+        .unwrap();
+    assert!(
+        browser.find(Locator::Id("remove")).await.is_err(),
+        "a DU is not offered removal"
+    );
+    // Another tenant is refused with the API's message, and the session stays.
+    browser
+        .goto(&format!("{}/console#/t/8/services", app.address))
+        .await
+        .unwrap();
+    eventually(
+        "the refusal is shown",
+        Duration::from_secs(10),
+        || async move {
+            text_of(browser, "#view .error")
+                .await
+                .is_some_and(|t| !t.is_empty())
+        },
+    )
+    .await;
+    let sign_out = browser.find(Locator::Id("sign-out")).await.unwrap();
+    assert!(sign_out.is_displayed().await.unwrap(), "still signed in");
+    screenshot(browser, "refused").await;
+
+    // A token that stops working sends the page back to sign-in.
+    let stored = browser
+        .execute(
+            "return JSON.parse(sessionStorage.getItem('service-registry.console.token')).token",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let token = stored.as_str().unwrap().to_owned();
+    let revoked = Reply::from(app.request(
+        Method::DELETE,
+        &format!("/v2.0/tokens/{token}"),
+        Format::Json,
+    ))
+    .await;
+    assert_eq!(revoked.status, StatusCode::NO_CONTENT);
+    browser
+        .goto(&format!("{}/console#/", app.address))
+        .await
+        .unwrap();
+    browser.refresh().await.unwrap();
+    eventually("back to sign-in", Duration::from_secs(10), || async move {
+        browser
+            .find(Locator::Id("sign-in"))
+            .await
+            .unwrap()
+            .is_displayed()
+            .await
+            .unwrap_or(false)
+    })
+    .await;
+    session.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn the_console_is_served_safely_and_only_read() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let page = app
+        .client
+        .get(format!("{}/console", app.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    let header = |name: &str| {
+        page.headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
+    assert_eq!(
+        header("content-type").as_deref(),
+        Some("text/html; charset=utf-8")
+    );
+    let policy = header("content-security-policy").unwrap();
+    assert!(
+        policy.contains("script-src 'self'") && !policy.contains("unsafe-inline"),
+        "{policy}"
+    );
+    assert!(policy.contains("frame-ancestors 'none'"), "{policy}");
+    assert_eq!(header("x-frame-options").as_deref(), Some("DENY"));
+    assert_eq!(header("referrer-policy").as_deref(), Some("no-referrer"));
+    let html = page.text().await.unwrap();
+    assert!(
+        html.contains(r#"<script src="/console/console.js" defer></script>"#),
+        "{html}"
+    );
+    assert!(!html.contains("<script>"), "no inline script");
+    for (path, kind) in [
+        ("/console/console.js", "text/javascript"),
+        ("/console/console.css", "text/css"),
+    ] {
+        let asset = app
+            .client
+            .get(format!("{}{path}", app.address))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(asset.status(), StatusCode::OK);
+        let content_type = asset.headers()["content-type"].to_str().unwrap().to_owned();
+        assert!(content_type.starts_with(kind), "{content_type}");
+        assert!(asset.headers().contains_key("content-security-policy"));
+    }
+    // The script writes server values as text only.
+    let script = app
+        .client
+        .get(format!("{}/console/console.js", app.address))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        !script.contains("innerHTML")
+            && !script.contains("insertAdjacentHTML")
+            && !script.contains("document.write")
+    );
+    // Only GET; a browser's Accept is not negotiated away.
+    let posted = app
+        .client
+        .post(format!("{}/console", app.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(posted.status(), StatusCode::METHOD_NOT_ALLOWED);
+    let html_only = app
+        .client
+        .get(format!("{}/console", app.address))
+        .header("Accept", "text/html")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(html_only.status(), StatusCode::OK);
+    // Off with the setting.
+    let off =
+        TestApp::spawn_with(Backend::Sqlite, |settings| settings.console.enabled = false).await;
+    let missing = app
+        .client
+        .get(format!("{}/console", off.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+}
