@@ -13,6 +13,7 @@ use fantoccini::{Client, ClientBuilder, Locator};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
+use crate::endpoint_templates::TemplateBody;
 use crate::helpers::*;
 use crate::tokens::PASSWORD;
 
@@ -169,6 +170,23 @@ async fn an_operator_watches_services_come_and_go_and_a_viewer_only_reads() {
     app.tenant("beta", 8);
     app.user("operator", "SA", &["acme"], Some("acme"));
     app.user("viewer", "DU", &["acme"], Some("acme"));
+    app.registered(
+        &ServiceBody::new(100, "Nova")
+            .kind("compute")
+            .state("public"),
+    )
+    .await;
+    app.added_template(
+        &TemplateBody::new(
+            1,
+            "Nova",
+            "compute",
+            "https://nova.example/v1.1/%tenant_id%",
+        )
+        .with("region", "region-a")
+        .with("global", "true"),
+    )
+    .await;
     let live = &app.live(7);
     let driver = start_driver().await;
     let session = browser(&driver).await;
@@ -344,6 +362,267 @@ async fn an_operator_watches_services_come_and_go_and_a_viewer_only_reads() {
     })
     .await;
 
+    // Configuration: a value set through the console's form goes through the API's own
+    // rules (a bad id shows the API's message), then is removed after a confirmation.
+    browser
+        .goto(&format!("{}/console#/t/7/configuration", app.address))
+        .await
+        .unwrap();
+    let form = browser
+        .wait()
+        .for_element(Locator::Id("set-value"))
+        .await
+        .unwrap();
+    form.find(Locator::Css("input[name=id]"))
+        .await
+        .unwrap()
+        .send_keys("/**/bad")
+        .await
+        .unwrap();
+    form.find(Locator::Css("input[name=value]"))
+        .await
+        .unwrap()
+        .send_keys("x")
+        .await
+        .unwrap();
+    form.find(Locator::Css("button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    eventually(
+        "the API's refusal is shown",
+        Duration::from_secs(10),
+        || async move {
+            text_of(browser, "#outcome")
+                .await
+                .is_some_and(|t| !t.is_empty())
+        },
+    )
+    .await;
+    let form = browser.find(Locator::Id("set-value")).await.unwrap();
+    let id_field = form.find(Locator::Css("input[name=id]")).await.unwrap();
+    id_field.clear().await.unwrap();
+    id_field
+        .send_keys("/production/database/url")
+        .await
+        .unwrap();
+    let value_field = form.find(Locator::Css("input[name=value]")).await.unwrap();
+    value_field.clear().await.unwrap();
+    value_field.send_keys("<script>1</script>").await.unwrap();
+    form.find(Locator::Css("button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    eventually(
+        "the value is listed",
+        Duration::from_secs(10),
+        || async move {
+            text_of(browser, "#configuration tbody")
+                .await
+                .is_some_and(|t| t.contains("/production/database/url"))
+        },
+    )
+    .await;
+    let stored = live.get("/configuration//production/database/url").await;
+    assert_eq!(stored.json()["value"], "<script>1</script>");
+    screenshot(browser, "configuration").await;
+    browser
+        .find(Locator::Css(
+            "tr[data-id='/production/database/url'] button.remove-value",
+        ))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    assert!(browser
+        .get_alert_text()
+        .await
+        .unwrap()
+        .contains("/production/database/url"));
+    browser.accept_alert().await.unwrap();
+    eventually(
+        "the value is gone",
+        Duration::from_secs(10),
+        || async move {
+            live.get("/configuration//production/database/url")
+                .await
+                .status
+                == StatusCode::NOT_FOUND
+        },
+    )
+    .await;
+
+    // The catalog a token of the tenant gets, and the tenants' limits.
+    browser
+        .goto(&format!("{}/console#/t/7/catalog", app.address))
+        .await
+        .unwrap();
+    eventually(
+        "the catalog is shown",
+        Duration::from_secs(10),
+        || async move {
+            text_of(browser, "#catalog")
+                .await
+                .is_some_and(|t| t.contains("https://nova.example/v1.1/7"))
+        },
+    )
+    .await;
+    assert!(
+        browser
+            .find(Locator::Css("nav.sub a[href='#/t/7/configuration']"))
+            .await
+            .is_ok(),
+        "the tenant's pages are linked"
+    );
+    screenshot(browser, "catalog").await;
+    browser
+        .goto(&format!("{}/console#/tenants", app.address))
+        .await
+        .unwrap();
+    eventually(
+        "the limits are shown",
+        Duration::from_secs(10),
+        || async move {
+            text_of(browser, "#limits")
+                .await
+                .is_some_and(|t| t.contains("0 of 1000"))
+        },
+    )
+    .await;
+    screenshot(browser, "tenants").await;
+
+    // HP-IDM: register a service through the console's form, see its templates, and
+    // decommission it (after a confirmation), which locks its state.
+    browser
+        .goto(&format!("{}/console#/registered", app.address))
+        .await
+        .unwrap();
+    let form = browser
+        .wait()
+        .for_element(Locator::Id("register"))
+        .await
+        .unwrap();
+    for (name, value) in [
+        ("id", "300"),
+        ("serviceName", "Glance"),
+        ("serviceType", "image"),
+    ] {
+        form.find(Locator::Css(&format!("input[name={name}]")))
+            .await
+            .unwrap()
+            .send_keys(value)
+            .await
+            .unwrap();
+    }
+    form.find(Locator::Css("select[name=releaseState]"))
+        .await
+        .unwrap()
+        .select_by_value("public")
+        .await
+        .unwrap();
+    form.find(Locator::Css("button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .wait()
+        .for_element(Locator::Id("registered-fields"))
+        .await
+        .unwrap();
+    assert_eq!(
+        app.get_service("300", Format::Json)
+            .await
+            .service()
+            .release_state,
+        "public"
+    );
+    browser
+        .goto(&format!("{}/console#/registered/100", app.address))
+        .await
+        .unwrap();
+    eventually(
+        "Nova's template is listed",
+        Duration::from_secs(10),
+        || async move {
+            text_of(browser, "#templates")
+                .await
+                .is_some_and(|t| t.contains("https://nova.example/v1.1/%tenant_id%"))
+        },
+    )
+    .await;
+    screenshot(browser, "registered-service").await;
+    browser
+        .goto(&format!("{}/console#/registered/300", app.address))
+        .await
+        .unwrap();
+    // A hash change redraws the view: wait for Glance's, not Nova's, before clicking.
+    eventually(
+        "Glance's page is shown",
+        Duration::from_secs(10),
+        || async move {
+            text_of(browser, "#registered-fields")
+                .await
+                .is_some_and(|t| t.contains("Glance"))
+        },
+    )
+    .await;
+    browser
+        .find(Locator::Id("decommission"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    assert!(browser
+        .get_alert_text()
+        .await
+        .unwrap()
+        .contains("Decommission Glance"));
+    browser.accept_alert().await.unwrap();
+    eventually(
+        "the lock is shown",
+        Duration::from_secs(10),
+        || async move {
+            text_of(browser, "#release-state")
+                .await
+                .is_some_and(|t| t.contains("locked"))
+        },
+    )
+    .await;
+    assert!(
+        browser.find(Locator::Id("edit")).await.is_err(),
+        "a locked service offers no edit"
+    );
+    assert_eq!(
+        app.get_service("300", Format::Json)
+            .await
+            .service()
+            .release_state,
+        "decommissioned"
+    );
+    browser
+        .goto(&format!("{}/console#/registered", app.address))
+        .await
+        .unwrap();
+    eventually(
+        "the list shows both",
+        Duration::from_secs(10),
+        || async move {
+            text_of(browser, "#registered")
+                .await
+                .is_some_and(|t| t.contains("Glance") && t.contains("Nova"))
+        },
+    )
+    .await;
+    screenshot(browser, "registered").await;
+
     // The events page lists the feed, newest first.
     browser
         .goto(&format!("{}/console#/t/7/events", app.address))
@@ -355,7 +634,7 @@ async fn an_operator_watches_services_come_and_go_and_a_viewer_only_reads() {
         || async move {
             text_of(browser, "#events tbody tr:first-child")
                 .await
-                .is_some_and(|t| t.contains("service.remove"))
+                .is_some_and(|t| t.contains("configuration_value.remove"))
         },
     )
     .await;
@@ -388,6 +667,19 @@ async fn an_operator_watches_services_come_and_go_and_a_viewer_only_reads() {
     assert!(
         browser.find(Locator::Id("remove")).await.is_err(),
         "a DU is not offered removal"
+    );
+    browser
+        .goto(&format!("{}/console#/registered", app.address))
+        .await
+        .unwrap();
+    browser
+        .wait()
+        .for_element(Locator::Id("registered"))
+        .await
+        .unwrap();
+    assert!(
+        browser.find(Locator::Id("register")).await.is_err(),
+        "a DU registers nothing"
     );
     // Another tenant is refused with the API's message, and the session stays.
     browser

@@ -41,7 +41,7 @@ function el(tag, attributes, ...children) {
     else if (name.startsWith("on")) node.addEventListener(name.slice(2), value);
     else node.setAttribute(name, value === true ? "" : String(value));
   }
-  for (const child of children.flat()) {
+  for (const child of children.flat(Infinity)) {
     if (child === null || child === undefined || child === false) continue;
     node.append(child instanceof Node ? child : document.createTextNode(visible(String(child))));
   }
@@ -129,7 +129,7 @@ async function api(method, path, body, options = {}) {
   }
   if (!response.ok) throw new ApiError(response.status, faultMessage(parsed, response.status));
   const date = Date.parse(response.headers.get("Date") || "");
-  return { body: parsed, serverTime: Number.isNaN(date) ? Date.now() : date };
+  return { body: parsed, headers: response.headers, serverTime: Number.isNaN(date) ? Date.now() : date };
 }
 
 /** Whether the console's token is still valid (a token may validate itself). */
@@ -388,7 +388,7 @@ async function services(tenant, params) {
   });
   show(
     el("h1", {}, `Live services of tenant ${tenant}`),
-    el("nav", { class: "sub" }, link("events", hashFor("t", tenant, "events"))),
+    tenantNav(tenant),
     filter,
     search,
     el(
@@ -525,7 +525,7 @@ async function eventsView(tenant, params) {
   });
   show(
     el("h1", {}, `Events of tenant ${tenant}`),
-    el("nav", { class: "sub" }, link("live services", hashFor("t", tenant, "services"))),
+    tenantNav(tenant),
     el("p", { class: "inline" }, el("label", {}, "Type ", typeSelect), " ", pause),
     el("table", { id: "events" }, el("thead", {}, el("tr", {}, ["when", "type", "payload"].map((h) => el("th", {}, h)))), tbody),
   );
@@ -537,6 +537,335 @@ async function eventsView(tenant, params) {
     if (paused) held.push(event);
     else addRow(event, true);
   });
+}
+
+
+// The value ids of configuration: `/ns/…/key` or `key`, characters the API allows only.
+const configurationPath = (tenant, id) => live(tenant, `/configuration/${id.split("/").map(encodeURIComponent).join("/")}`);
+
+async function configuration(tenant, params) {
+  const marker = params.get("marker") || "";
+  const query = `?limit=${PAGE_SIZE}` + (marker ? `&marker=${encodeURIComponent(marker)}` : "");
+  const { body } = await api("GET", live(tenant, `/configuration${query}`));
+  const outcome = el("p", { id: "outcome", role: "status" });
+  const tbody = el(
+    "tbody",
+    {},
+    body.values.map((value) => {
+      // The namespace tree: one step of indent per namespace segment.
+      const depth = value.id.startsWith("/") ? value.id.split("/").length - 2 : 0;
+      const row = el(
+        "tr",
+        { class: "value" },
+        el("td", { class: `id depth-${Math.min(depth, 10)}` }, value.id),
+        el("td", { class: "payload" }, value.value),
+        el(
+          "td",
+          {},
+          canWrite()
+            ? el(
+                "button",
+                {
+                  type: "button",
+                  class: "remove-value",
+                  onclick: async () => {
+                    if (!window.confirm(`Remove configuration value ${value.id}?`)) return;
+                    try {
+                      await api("DELETE", configurationPath(tenant, value.id));
+                      route();
+                    } catch (error) {
+                      outcome.replaceChildren(errorBox(error));
+                    }
+                  },
+                },
+                "Remove",
+              )
+            : null,
+        ),
+      );
+      row.dataset.id = value.id;
+      return row;
+    }),
+  );
+  const form = canWrite()
+    ? el(
+        "form",
+        { id: "set-value", class: "inline" },
+        el("label", {}, "Id ", el("input", { name: "id", placeholder: "/production/cassandra/listen_ip" })),
+        el("label", {}, "Value ", el("input", { name: "value" })),
+        el("button", { type: "submit" }, "Set"),
+      )
+    : null;
+  if (form) {
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const id = form.elements.id.value.trim();
+      try {
+        await api("PUT", configurationPath(tenant, id), { value: form.elements.value.value });
+        route();
+      } catch (error) {
+        outcome.replaceChildren(errorBox(error));
+      }
+    });
+  }
+  const next = body.metadata.next_marker;
+  show(
+    el("h1", {}, `Configuration of tenant ${tenant}`),
+    tenantNav(tenant),
+    form,
+    outcome,
+    el("table", { id: "configuration" }, el("thead", {}, el("tr", {}, ["id", "value", ""].map((h) => el("th", {}, h)))), tbody),
+    el("p", { hidden: body.values.length > 0 }, "No configuration values."),
+    el(
+      "p",
+      { class: "pager" },
+      marker ? link("First page", hashFor("t", tenant, "configuration")) : null,
+      " ",
+      next ? link("Next page", hashFor("t", tenant, "configuration") + `?marker=${encodeURIComponent(next)}`) : null,
+    ),
+  );
+}
+
+/**
+ * The catalog a token of this tenant gets: the console's token is rescoped to the tenant
+ * (which the API allows only to its members, and SA and SVC), the answer's catalog shown,
+ * and that token revoked again.
+ */
+async function catalogPreview(tenant) {
+  const { body } = await api("POST", "/v2.0/tokens", { auth: { token: { id: state.token }, tenantId: String(tenant) } }, { keepSession: true });
+  const scoped = body.access.token.id;
+  fetch("/v3/auth/tokens", { method: "DELETE", headers: { "X-Auth-Token": scoped, "X-Subject-Token": scoped }, credentials: "omit" }).catch(() => {});
+  const rows = [];
+  for (const service of body.access.serviceCatalog || []) {
+    for (const endpoint of service.endpoints) {
+      for (const [interfaceName, key] of [["public", "publicURL"], ["internal", "internalURL"], ["admin", "adminURL"]]) {
+        if (!endpoint[key]) continue;
+        rows.push(el("tr", {}, el("td", {}, service.name), el("td", {}, service.type), el("td", {}, endpoint.region || "–"), el("td", {}, interfaceName), el("td", { class: "payload" }, endpoint[key])));
+      }
+    }
+  }
+  show(
+    el("h1", {}, `Catalog of tenant ${tenant}`),
+    tenantNav(tenant),
+    el("p", {}, "What a token scoped to this tenant gets, tenant id substituted."),
+    el("table", { id: "catalog" }, el("thead", {}, el("tr", {}, ["service", "type", "region", "interface", "URL"].map((h) => el("th", {}, h)))), el("tbody", {}, rows)),
+    el("p", { hidden: rows.length > 0 }, "The catalog is empty."),
+  );
+}
+
+async function tenantsView() {
+  const projects = await api("GET", "/v3/projects");
+  const rows = projects.body.projects.map((project) => {
+    const cells = [el("td", {}, "…"), el("td", {}, "…"), el("td", {}, "…")];
+    api("GET", live(project.id, "/limits"))
+      .then(({ body }) => {
+        cells[0].textContent = `${body.usage.service} of ${body.resource.service}`;
+        cells[1].textContent = `${body.usage.configuration_value} of ${body.resource.configuration_value}`;
+        const rule = body.rate["/.*"];
+        cells[2].textContent = rule ? `${rule.used} of ${rule.limit} per ${rule.window}` : "–";
+      })
+      .catch((error) => (cells[0].textContent = visible(error.message)));
+    return el("tr", {}, el("td", {}, link(project.name, hashFor("t", project.id, "services"))), el("td", {}, project.id), el("td", {}, project.enabled ? "enabled" : "disabled"), cells);
+  });
+  show(
+    el("h1", {}, "Tenants"),
+    el("p", {}, "Limits are set on the command line (service-registry tenant limits); usage is counted as writes commit."),
+    el("table", { id: "limits" }, el("thead", {}, el("tr", {}, ["tenant", "id", "state", "live services", "configuration values", "requests"].map((h) => el("th", {}, h)))), el("tbody", {}, rows)),
+  );
+}
+
+/** Links between a tenant's pages. */
+function tenantNav(tenant) {
+  return el(
+    "nav",
+    { class: "sub" },
+    [
+      ["live services", "services"],
+      ["events", "events"],
+      ["configuration", "configuration"],
+      ["catalog", "catalog"],
+    ].map(([label, page]) => [link(label, hashFor("t", tenant, page)), " "]),
+  );
+}
+
+
+// ---------------------------------------------------------------- registered services (HP-IDM)
+
+const HP_IDM = "/v2.0/HP-IDM/v1.0";
+const RELEASE_STATES = ["restricted", "preview", "beta", "public", "decommissioned"];
+
+/** SA and SVC register and edit services and templates (HP-IDM's rule). */
+function canManageServices() {
+  return state.levels.some((level) => level === "SA" || level === "SVC");
+}
+
+/** The `marker` of a `Link: <…?marker=N&limit=M>; rel="next"` header, if any. */
+function nextMarkerOf(headers) {
+  const header = headers.get("Link") || "";
+  const match = /<([^>]*)>\s*;\s*rel="next"/.exec(header);
+  if (!match) return null;
+  return new URL(match[1], location.origin).searchParams.get("marker");
+}
+
+function serviceFields(values) {
+  return {
+    id: el("input", { name: "id", inputmode: "numeric", value: values.id || "" }),
+    serviceName: el("input", { name: "serviceName", value: values.serviceName || "" }),
+    serviceType: el("input", { name: "serviceType", value: values.serviceType || "" }),
+    releaseState: el("select", { name: "releaseState" }, RELEASE_STATES.filter((s) => s !== "decommissioned").map((state) => el("option", { value: state, selected: state === values.releaseState }, state))),
+    description: el("input", { name: "description", value: values.description || "" }),
+  };
+}
+
+async function registeredServices(params) {
+  const marker = params.get("marker") || "";
+  const type = params.get("serviceType") || "";
+  let query = `?limit=${PAGE_SIZE}`;
+  if (marker) query += `&marker=${encodeURIComponent(marker)}`;
+  if (type) query += `&serviceType=${encodeURIComponent(type)}`;
+  const response = await api("GET", `${HP_IDM}/services${query}`);
+  const listed = response.body.registerServices.registerService || [];
+  const next = nextMarkerOf(response.headers);
+  const outcome = el("p", { id: "outcome", role: "status" });
+  const rows = listed.map((service) => {
+    const row = el(
+      "tr",
+      {},
+      el("td", { class: "id" }, link(service.id, hashFor("registered", service.id))),
+      el("td", {}, service.serviceName),
+      el("td", {}, service.serviceType),
+      el("td", {}, service.releaseState, service.releaseState === "decommissioned" ? el("span", { class: "tag locked" }, "locked") : null),
+      el("td", {}, service.description || ""),
+    );
+    row.dataset.id = service.id;
+    return row;
+  });
+  const filter = el("form", { id: "type-filter", class: "inline" }, el("label", {}, "serviceType ", el("input", { name: "serviceType", value: type })), el("button", { type: "submit" }, "Filter"));
+  filter.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const value = filter.elements.serviceType.value.trim();
+    location.hash = hashFor("registered") + (value ? `?serviceType=${encodeURIComponent(value)}` : "");
+  });
+  let register = null;
+  if (canManageServices()) {
+    const fields = serviceFields({ releaseState: "preview" });
+    register = el(
+      "form",
+      { id: "register", class: "inline" },
+      el("label", {}, "id ", fields.id),
+      el("label", {}, "name ", fields.serviceName),
+      el("label", {}, "type ", fields.serviceType),
+      el("label", {}, "state ", fields.releaseState),
+      el("label", {}, "description ", fields.description),
+      el("button", { type: "submit" }, "Register"),
+    );
+    register.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const body = { registerService: {} };
+      for (const [name, input] of Object.entries(fields)) if (input.value.trim()) body.registerService[name] = input.value.trim();
+      try {
+        const created = await api("POST", `${HP_IDM}/services`, body);
+        location.hash = hashFor("registered", created.body.registerService.id);
+      } catch (error) {
+        outcome.replaceChildren(errorBox(error));
+      }
+    });
+  }
+  show(
+    el("h1", {}, "Registered services (HP-IDM)"),
+    filter,
+    register,
+    outcome,
+    el("table", { id: "registered" }, el("thead", {}, el("tr", {}, ["id", "name", "type", "release state", "description"].map((h) => el("th", {}, h)))), el("tbody", {}, rows)),
+    el("p", { hidden: rows.length > 0 }, "No registered services."),
+    el(
+      "p",
+      { class: "pager" },
+      marker ? link("First page", hashFor("registered") + (type ? `?serviceType=${encodeURIComponent(type)}` : "")) : null,
+      " ",
+      next ? link("Next page", hashFor("registered") + `?marker=${encodeURIComponent(next)}` + (type ? `&serviceType=${encodeURIComponent(type)}` : "")) : null,
+    ),
+  );
+}
+
+async function registeredService(id) {
+  const { body } = await api("GET", `${HP_IDM}/services/${encodeURIComponent(id)}`);
+  const service = body.registerService;
+  const locked = service.releaseState === "decommissioned";
+  const outcome = el("p", { id: "outcome", role: "status" });
+  const parts = [el("h1", {}, "Registered service ", el("span", { class: "id" }, service.id)), el("nav", { class: "sub" }, link("all registered services", hashFor("registered")))];
+  parts.push(
+    el(
+      "dl",
+      { id: "registered-fields" },
+      el("dt", {}, "name"),
+      el("dd", {}, service.serviceName),
+      el("dt", {}, "type"),
+      el("dd", {}, service.serviceType),
+      el("dt", {}, "release state"),
+      el("dd", { id: "release-state" }, service.releaseState, locked ? el("span", { class: "tag locked" }, "locked: a decommissioned service keeps that state") : null),
+      el("dt", {}, "description"),
+      el("dd", {}, service.description || ""),
+    ),
+  );
+  // A PUT names every field; `changes` replaces some of the current ones.
+  const update = async (changes) => {
+    const current = { id: service.id, serviceName: service.serviceName, serviceType: service.serviceType, releaseState: service.releaseState };
+    if (service.description) current.description = service.description;
+    await api("PUT", `${HP_IDM}/services/${encodeURIComponent(service.id)}`, { registerService: { ...current, ...changes } });
+    route();
+  };
+  if (canManageServices() && !locked) {
+    const fields = serviceFields(service);
+    const edit = el(
+      "form",
+      { id: "edit", class: "inline" },
+      el("label", {}, "name ", fields.serviceName),
+      el("label", {}, "type ", fields.serviceType),
+      el("label", {}, "state ", fields.releaseState),
+      el("label", {}, "description ", fields.description),
+      el("button", { type: "submit" }, "Save"),
+    );
+    edit.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const changes = { serviceName: fields.serviceName.value.trim(), serviceType: fields.serviceType.value.trim(), releaseState: fields.releaseState.value };
+      if (fields.description.value.trim()) changes.description = fields.description.value.trim();
+      try {
+        await update(changes);
+      } catch (error) {
+        outcome.replaceChildren(errorBox(error));
+      }
+    });
+    const decommission = el("button", { id: "decommission", type: "button", class: "danger" }, "Decommission");
+    decommission.addEventListener("click", async () => {
+      if (!window.confirm(`Decommission ${service.serviceName}? Its state is then locked for good, and it leaves every catalog.`)) return;
+      try {
+        await update({ releaseState: "decommissioned" });
+      } catch (error) {
+        outcome.replaceChildren(errorBox(error));
+      }
+    });
+    parts.push(edit, decommission);
+  }
+  parts.push(outcome);
+  // Its endpoint templates.
+  const templates = await api("GET", `${HP_IDM}/endpointTemplates?serviceName=${encodeURIComponent(service.serviceName)}&limit=1000`);
+  const listed = templates.body.endpointTemplates.endpointTemplate || [];
+  parts.push(
+    el("h2", {}, "Endpoint templates"),
+    el(
+      "table",
+      { id: "templates" },
+      el("thead", {}, el("tr", {}, ["id", "region", "publicURL", "internalURL", "adminURL", "global", "enabled"].map((h) => el("th", {}, h)))),
+      el(
+        "tbody",
+        {},
+        listed.map((t) => el("tr", {}, el("td", {}, t.id), el("td", {}, t.region || "–"), el("td", { class: "payload" }, t.publicURL), el("td", { class: "payload" }, t.internalURL || ""), el("td", { class: "payload" }, t.adminURL || ""), el("td", {}, t.global ? "yes" : "no"), el("td", {}, t.enabled ? "yes" : "no"))),
+      ),
+    ),
+    el("p", { hidden: listed.length > 0 }, "No templates."),
+  );
+  show(...parts);
 }
 
 // ---------------------------------------------------------------- routing
@@ -551,7 +880,7 @@ async function route() {
   byId("sign-out").hidden = false;
   byId("who").textContent = `${state.user} (${state.levels.join(", ")})`;
   const nav = byId("nav");
-  nav.replaceChildren(link("Overview", "#/"));
+  nav.replaceChildren(link("Overview", "#/"), link("Tenants", "#/tenants"), link("Registered services", "#/registered"));
   nav.hidden = false;
   const [path, query] = location.hash.replace(/^#/, "").split("?");
   const parts = path.split("/").filter(Boolean).map(decodeURIComponent);
@@ -561,6 +890,11 @@ async function route() {
     if (parts[0] === "t" && parts[2] === "services" && parts.length === 4) await serviceDetail(parts[1], parts[3]);
     else if (parts[0] === "t" && parts[2] === "services") await services(parts[1], params);
     else if (parts[0] === "t" && parts[2] === "events") await eventsView(parts[1], params);
+    else if (parts[0] === "t" && parts[2] === "configuration") await configuration(parts[1], params);
+    else if (parts[0] === "t" && parts[2] === "catalog") await catalogPreview(parts[1]);
+    else if (parts[0] === "tenants") await tenantsView();
+    else if (parts[0] === "registered" && parts.length === 2) await registeredService(parts[1]);
+    else if (parts[0] === "registered") await registeredServices(params);
     else await overview();
   } catch (error) {
     if (state.token) show(el("h1", {}, "Refused"), errorBox(error), link("Back to the overview", "#/"));
