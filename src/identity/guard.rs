@@ -97,7 +97,7 @@ impl<P: Policy + 'static, D: Clone + 'static> Guarded<P, D> {
 /// (and never past the token's expiry), so a busy client costs one database lookup per
 /// TTL instead of one per request. Failures are never cached: an unknown token always
 /// reaches the database. A token revoked, or a principal disabled, is refused by every
-/// node at most one TTL after the change.
+/// node at most one TTL after the change (the node that revokes a token, at once).
 #[derive(Clone)]
 pub struct Authenticator {
     database: Database,
