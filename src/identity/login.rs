@@ -122,13 +122,13 @@ impl Login {
         let ttl = self.settings.token_ttl;
         let tenant_id = tenant.as_ref().map(|t| t.id);
         let catalog = self.catalog(tenant_id).await?;
-        let (token, issued) = self
+        let issued = self
             .database
             .run_write(move |conn| login::issue(conn, principal, &client, tenant_id, ttl, method))
             .await?;
         Ok(Issued {
             details: TokenDetails {
-                token_id: token.expose().to_owned(),
+                token_id: issued.token.expose().to_owned(),
                 expires_at: issued.expires_at,
                 issued_at: issued.issued_at,
                 method,
@@ -238,6 +238,15 @@ impl Login {
         }
         Ok(Some(tenant))
     }
+}
+
+/// The address failed attempts are counted against: the peer, never a header it could
+/// forge. Both versions' token routes read it so.
+pub fn client_address(request: &actix_web::HttpRequest) -> String {
+    request
+        .peer_addr()
+        .map(|address| address.ip().to_string())
+        .unwrap_or_default()
 }
 
 /// A hash of nothing anyone knows, checked when a credential names no principal.

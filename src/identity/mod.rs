@@ -29,7 +29,7 @@ pub use domain::{
 };
 pub use error::IdentityError;
 pub use guard::{Authenticator, Guarded, Policy};
-pub use login::{Issued, Login, TokenDetails};
+pub use login::{client_address, Issued, Login, TokenDetails};
 pub use secrets::Secret;
 pub use store::BOOTSTRAP_ADMIN;
 pub use tenant::{parse_description, Tenant, TenantId, TenantName, TenantRef};

@@ -1,7 +1,7 @@
 use actix_web::{web, HttpRequest};
 
 use crate::identity::credentials::{self, DOCUMENT};
-use crate::identity::login::Login;
+use crate::identity::login::{client_address, Login};
 use crate::identity::views::AccessView;
 use crate::identity::IdentityError;
 use crate::platform::http::{read_document, HandlerResult, Reply};
@@ -14,11 +14,7 @@ pub async fn authenticate(
 ) -> HandlerResult<Reply<AccessView>> {
     let document = read_document(&request, payload, DOCUMENT).await?;
     let auth = credentials::decode(&document)?;
-    // Failures are counted per client address: the peer, never a header it could forge.
-    let client = request
-        .peer_addr()
-        .map(|address| address.ip().to_string())
-        .unwrap_or_default();
+    let client = client_address(&request);
     let header_token = match request.headers().get_all("X-Auth-Token").count() {
         0 => None,
         1 => request

@@ -5,9 +5,9 @@ use std::time::Duration;
 
 use diesel::prelude::*;
 
-use super::{insert_token, load_caller, Authentication};
+use super::{insert_token, load_caller, StoredToken};
 use crate::identity::credentials::UserRef;
-use crate::identity::domain::{AuthMethod, Caller, Token, TokenHash};
+use crate::identity::domain::{AuthMethod, Caller, TokenHash};
 use crate::identity::error::Result;
 use crate::identity::schema::{access_keys, auth_failures, principals, tokens};
 use crate::identity::tenant::TenantId;
@@ -190,7 +190,7 @@ pub fn issue(
     tenant: Option<TenantId>,
     ttl: Duration,
     method: AuthMethod,
-) -> Result<(Token, Authentication)> {
+) -> Result<StoredToken> {
     diesel::delete(
         auth_failures::table
             .filter(auth_failures::principal_id.eq(principal))
@@ -198,10 +198,7 @@ pub fn issue(
     )
     .execute(conn)
     .map_err(DbError::from)?;
-    let token = insert_token(conn, principal, tenant, ttl, method)?;
-    let issued = super::authenticate(conn, &token.hash())?
-        .ok_or(DbError::Query(diesel::result::Error::NotFound))?;
-    Ok((token, issued))
+    insert_token(conn, principal, tenant, ttl, method)
 }
 
 /// How long a failure is remembered without another one: past this, a quiet address starts

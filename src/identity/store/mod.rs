@@ -98,7 +98,14 @@ pub fn set_status(
 /// Issues a new token for `name`, valid for `ttl`; only its hash is stored.
 pub fn issue_token(conn: &mut DbConnection, name: &PrincipalName, ttl: Duration) -> Result<Token> {
     let id = principal_id(conn, name)?;
-    insert_token(conn, id, None, ttl, AuthMethod::CommandLine)
+    insert_token(conn, id, None, ttl, AuthMethod::CommandLine).map(|stored| stored.token)
+}
+
+/// A token just stored, and the lifetime it was stored with (milliseconds since the epoch).
+pub struct StoredToken {
+    pub token: Token,
+    pub issued_at: i64,
+    pub expires_at: i64,
 }
 
 pub(super) fn insert_token(
@@ -107,7 +114,7 @@ pub(super) fn insert_token(
     tenant: Option<TenantId>,
     ttl: Duration,
     method: AuthMethod,
-) -> Result<Token> {
+) -> Result<StoredToken> {
     let ttl_millis = i64::try_from(ttl.as_millis())
         .ok()
         .filter(|&ms| ms > 0)
@@ -116,18 +123,23 @@ pub(super) fn insert_token(
         })?;
     let token = Token::generate();
     let now = now_millis();
+    let expires_at = now.saturating_add(ttl_millis);
     diesel::insert_into(tokens::table)
         .values((
             tokens::token_hash.eq(token.hash().as_str()),
             tokens::principal_id.eq(principal_id),
             tokens::tenant_id.eq(tenant.map(TenantId::get)),
-            tokens::expires_at.eq(now.saturating_add(ttl_millis)),
+            tokens::expires_at.eq(expires_at),
             tokens::created_at.eq(now),
             tokens::method.eq(method.as_str()),
         ))
         .execute(conn)
         .map_err(DbError::from)?;
-    Ok(token)
+    Ok(StoredToken {
+        token,
+        issued_at: now,
+        expires_at,
+    })
 }
 
 pub fn revoke_token(conn: &mut DbConnection, presented: &str) -> Result<()> {
@@ -267,7 +279,7 @@ pub fn bootstrap_admin(conn: &mut DbConnection, ttl: Duration) -> Result<Option<
         let admin = PrincipalName::parse(BOOTSTRAP_ADMIN)?;
         let id = principal_id(conn, &admin)?;
         grant_levels(conn, id, &[PrivilegeLevel::Sa])?;
-        insert_token(conn, id, None, ttl, AuthMethod::CommandLine).map(Some)
+        insert_token(conn, id, None, ttl, AuthMethod::CommandLine).map(|stored| Some(stored.token))
     });
     match outcome {
         Err(Error::BootstrappedElsewhere) => Ok(None),

@@ -2,11 +2,11 @@
 
 use actix_web::{web, HttpRequest};
 
-use super::{self_href, AnyPrincipal};
+use super::{listed, AnyPrincipal};
 use crate::identity::Login;
 use crate::keystone::error::KeystoneError;
 use crate::keystone::guard::V3;
-use crate::keystone::views::{self, Listed};
+use crate::keystone::views;
 use crate::keystone::Sources;
 use crate::platform::http::{absolute_url, HandlerResult, Json, Reply};
 
@@ -20,11 +20,7 @@ pub async fn catalog(
         .catalog(sources.caller().tenant)
         .await
         .map_err(KeystoneError::from)?;
-    Ok(Reply::ok(Json::of(&Listed {
-        key: "catalog",
-        items: views::catalog(&services),
-        href: self_href(&request),
-    })))
+    Ok(listed(&request, "catalog", views::catalog(&services)))
 }
 
 /// `GET /v3/auth/projects`: the projects the caller belongs to (and may scope to).
@@ -38,11 +34,11 @@ pub async fn projects(
         .await
         .map_err(KeystoneError::from)?;
     let base = absolute_url(&request, "");
-    Ok(Reply::ok(Json::of(&Listed {
-        key: "projects",
-        items: tenants.iter().map(|t| views::project(t, &base)).collect(),
-        href: self_href(&request),
-    })))
+    Ok(listed(
+        &request,
+        "projects",
+        tenants.iter().map(|t| views::project(t, &base)).collect(),
+    ))
 }
 
 /// `GET /v3/auth/domains`: the one domain every principal is in.
@@ -51,9 +47,5 @@ pub async fn domains(
     request: HttpRequest,
 ) -> HandlerResult<Reply<Json>> {
     let base = absolute_url(&request, "");
-    Ok(Reply::ok(Json::of(&Listed {
-        key: "domains",
-        items: vec![views::domain(&base)],
-        href: self_href(&request),
-    })))
+    Ok(listed(&request, "domains", vec![views::domain(&base)]))
 }

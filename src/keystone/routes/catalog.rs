@@ -5,12 +5,12 @@
 
 use actix_web::{web, HttpRequest};
 
-use super::{self_href, AnyPrincipal};
+use super::{listed, one, AnyPrincipal};
 use crate::catalog::domain::TemplateId;
 use crate::keystone::error::{KeystoneError, Result};
 use crate::keystone::guard::V3;
 use crate::keystone::requests::query;
-use crate::keystone::views::{self, EndpointJson, Listed};
+use crate::keystone::views::{self, EndpointJson};
 use crate::keystone::Sources;
 use crate::platform::http::{absolute_url, HandlerResult, Json, Reply};
 use crate::platform::text::fold_key;
@@ -39,11 +39,7 @@ pub async fn services(
         .filter(|s| wanted_name.as_deref().is_none_or(|n| s.name.key() == n))
         .map(|s| views::service(s, &base))
         .collect();
-    Ok(Reply::ok(Json::of(&Listed {
-        key: "services",
-        items,
-        href: self_href(&request),
-    })))
+    Ok(listed(&request, "services", items))
 }
 
 /// `GET /v3/services/{id}`.
@@ -61,9 +57,7 @@ pub async fn service(
         Err(other) => return Err(KeystoneError::from(other).into()),
     };
     let base = absolute_url(&request, "");
-    Ok(Reply::ok(Json::of(&serde_json::json!({
-        "service": views::service(&found, &base)
-    }))))
+    Ok(one("service", views::service(&found, &base)))
 }
 
 /// Every endpoint: one per template and interface.
@@ -99,11 +93,7 @@ pub async fn endpoints(
                 .is_none_or(|r| e.region_id.as_deref() == Some(r))
         })
         .collect();
-    Ok(Reply::ok(Json::of(&Listed {
-        key: "endpoints",
-        items,
-        href: self_href(&request),
-    })))
+    Ok(listed(&request, "endpoints", items))
 }
 
 /// `GET /v3/endpoints/{template}-{interface}`.
@@ -128,9 +118,7 @@ pub async fn endpoint(
         .into_iter()
         .find(|endpoint| endpoint.id == raw)
         .ok_or_else(not_found)?;
-    Ok(Reply::ok(Json::of(
-        &serde_json::json!({ "endpoint": endpoint }),
-    )))
+    Ok(one("endpoint", endpoint))
 }
 
 /// Every region a template names, sorted.
@@ -157,9 +145,7 @@ pub async fn region(
         return Err(KeystoneError::not_found("region", wanted).into());
     }
     let base = absolute_url(&request, "");
-    Ok(Reply::ok(Json::of(&serde_json::json!({
-        "region": views::region(&wanted, &base)
-    }))))
+    Ok(one("region", views::region(&wanted, &base)))
 }
 
 /// `GET /v3/regions`: every region a template names, sorted.
@@ -169,9 +155,9 @@ pub async fn regions(
 ) -> HandlerResult<Reply<Json>> {
     let ids = region_ids(&sources).await?;
     let base = absolute_url(&request, "");
-    Ok(Reply::ok(Json::of(&Listed {
-        key: "regions",
-        items: ids.iter().map(|id| views::region(id, &base)).collect(),
-        href: self_href(&request),
-    })))
+    Ok(listed(
+        &request,
+        "regions",
+        ids.iter().map(|id| views::region(id, &base)).collect(),
+    ))
 }

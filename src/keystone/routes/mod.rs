@@ -10,8 +10,12 @@ mod versions;
 
 use actix_web::web;
 
+use actix_web::HttpRequest;
+use serde::Serialize;
+
 use crate::identity::{Policy, PrivilegeLevel};
-use crate::platform::http::method_not_allowed;
+use crate::keystone::views::Listed;
+use crate::platform::http::{absolute_url, method_not_allowed, Json, Reply};
 
 use PrivilegeLevel::{Sa, Svc};
 
@@ -151,11 +155,27 @@ pub fn configure(config: &mut web::ServiceConfig) {
         );
 }
 
+/// `{"<key>": [...], "links": {"self": the request's URL, …}}`: every v3 list.
+fn listed<T: Serialize>(request: &HttpRequest, key: &'static str, items: Vec<T>) -> Reply<Json> {
+    let href = self_href(request);
+    Reply::ok(Json::of(&Listed { key, items, href }))
+}
+
+/// `{"<key>": {...}}`: every v3 entity.
+fn one(key: &'static str, item: impl Serialize) -> Reply<Json> {
+    let mut document = serde_json::Map::new();
+    document.insert(
+        key.to_owned(),
+        serde_json::to_value(item).expect("views hold plain strings, numbers and maps"),
+    );
+    Reply::ok(Json::of(&document))
+}
+
 /// The request's own URL, absolute: a list's `links.self`.
-fn self_href(request: &actix_web::HttpRequest) -> String {
+fn self_href(request: &HttpRequest) -> String {
     let path = request
         .uri()
         .path_and_query()
         .map_or("/", |path| path.as_str());
-    crate::platform::http::absolute_url(request, path)
+    absolute_url(request, path)
 }

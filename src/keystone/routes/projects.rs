@@ -3,12 +3,12 @@
 
 use actix_web::{web, HttpRequest};
 
-use super::{self_href, AnyPrincipal};
+use super::{listed, one, AnyPrincipal};
 use crate::identity::{IdentityError, PrivilegeLevel, TenantId};
 use crate::keystone::error::{KeystoneError, Result};
 use crate::keystone::guard::V3;
 use crate::keystone::requests::{query, DOMAIN_ID, DOMAIN_NAME};
-use crate::keystone::views::{self, Listed};
+use crate::keystone::views;
 use crate::keystone::Sources;
 use crate::platform::http::{absolute_url, HandlerResult, Json, Reply};
 use crate::platform::text::fold_key;
@@ -51,11 +51,7 @@ pub async fn list(
         .filter(|t| enabled.is_none_or(|e| t.enabled == e))
         .map(|t| views::project(t, &base))
         .collect();
-    Ok(Reply::ok(Json::of(&Listed {
-        key: "projects",
-        items,
-        href: self_href(&request),
-    })))
+    Ok(listed(&request, "projects", items))
 }
 
 /// `GET /v3/projects/{id}`: 403 for a DA or DU outside it, 404 when there is none.
@@ -83,9 +79,7 @@ pub async fn get(
         return Err(KeystoneError::Forbidden("identity:get_project").into());
     }
     let base = absolute_url(&request, "");
-    Ok(Reply::ok(Json::of(&serde_json::json!({
-        "project": views::project(&tenant, &base)
-    }))))
+    Ok(one("project", views::project(&tenant, &base)))
 }
 
 /// `GET /v3/domains[?name=&enabled=]`.
@@ -101,11 +95,7 @@ pub async fn domains(
     } else {
         Vec::new()
     };
-    Ok(Reply::ok(Json::of(&Listed {
-        key: "domains",
-        items,
-        href: self_href(&request),
-    })))
+    Ok(listed(&request, "domains", items))
 }
 
 /// `GET /v3/roles[?name=]`: the privilege levels.
@@ -120,9 +110,5 @@ pub async fn roles(
         .filter(|level| name.as_deref().is_none_or(|n| level.as_str() == n))
         .map(|level| views::role(level, &base))
         .collect();
-    Ok(Reply::ok(Json::of(&Listed {
-        key: "roles",
-        items,
-        href: self_href(&request),
-    })))
+    Ok(listed(&request, "roles", items))
 }

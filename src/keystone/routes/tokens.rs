@@ -5,7 +5,7 @@ use actix_web::http::header::HeaderName;
 use actix_web::{web, HttpRequest, HttpResponse};
 
 use super::{AnyPrincipal, REVOKE_ANY, VALIDATE_ANY};
-use crate::identity::{Login, PrivilegeLevel, TokenDetails};
+use crate::identity::{client_address, Login, PrivilegeLevel, TokenDetails};
 use crate::keystone::error::KeystoneError;
 use crate::keystone::guard::V3;
 use crate::keystone::requests::{decode_auth, subject_token, wants_catalog};
@@ -49,11 +49,7 @@ pub async fn issue(
         .into());
     }
     let auth = decode_auth(&document.bytes)?;
-    // Failures are counted per client address: the peer, never a header it could forge.
-    let client = request
-        .peer_addr()
-        .map(|address| address.ip().to_string())
-        .unwrap_or_default();
+    let client = client_address(&request);
     let issued = login
         .authenticate(auth, client, None)
         .await

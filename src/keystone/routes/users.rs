@@ -2,10 +2,10 @@
 
 use actix_web::{web, HttpRequest};
 
-use super::{self_href, AnyPrincipal};
+use super::{listed, one, AnyPrincipal};
 use crate::keystone::error::{KeystoneError, Result};
 use crate::keystone::guard::V3;
-use crate::keystone::views::{self, Listed};
+use crate::keystone::views;
 use crate::keystone::Sources;
 use crate::platform::http::{absolute_url, HandlerResult, Json, Reply};
 
@@ -32,9 +32,7 @@ pub async fn get(
 ) -> HandlerResult<Reply<Json>> {
     let (principal, default_tenant) = readable(&sources, &path).await?;
     let base = absolute_url(&request, "");
-    Ok(Reply::ok(Json::of(&serde_json::json!({
-        "user": views::user(&principal, default_tenant, &base)
-    }))))
+    Ok(one("user", views::user(&principal, default_tenant, &base)))
 }
 
 /// `GET /v3/users/{id}/projects`: the projects the principal belongs to.
@@ -50,9 +48,9 @@ pub async fn projects(
         .await
         .map_err(KeystoneError::from)?;
     let base = absolute_url(&request, "");
-    Ok(Reply::ok(Json::of(&Listed {
-        key: "projects",
-        items: tenants.iter().map(|t| views::project(t, &base)).collect(),
-        href: self_href(&request),
-    })))
+    Ok(listed(
+        &request,
+        "projects",
+        tenants.iter().map(|t| views::project(t, &base)).collect(),
+    ))
 }

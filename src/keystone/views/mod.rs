@@ -29,6 +29,22 @@ pub struct DomainRef {
     name: &'static str,
 }
 
+/// The URLs an endpoint (a template, or one in a token's catalog) has, by v3 interface:
+/// `publicURL` → `public`, `internalURL` → `internal`, `adminURL` → `admin`.
+fn interfaces<'a, U>(
+    public: &'a U,
+    internal: Option<&'a U>,
+    admin: Option<&'a U>,
+) -> impl Iterator<Item = (&'static str, &'a U)> {
+    [
+        ("public", Some(public)),
+        ("internal", internal),
+        ("admin", admin),
+    ]
+    .into_iter()
+    .filter_map(|(interface, url)| url.map(|url| (interface, url)))
+}
+
 pub const THE_DOMAIN: DomainRef = DomainRef {
     id: DOMAIN_ID,
     name: DOMAIN_NAME,

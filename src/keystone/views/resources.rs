@@ -5,7 +5,7 @@
 use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
 
-use super::SelfLink;
+use super::{interfaces, SelfLink};
 use crate::catalog::domain::EndpointTemplate;
 use crate::identity::{Caller, PrincipalStatus, PrivilegeLevel, Tenant, TenantId};
 use crate::keystone::requests::{DOMAIN_ID, DOMAIN_NAME};
@@ -205,15 +205,14 @@ pub struct EndpointJson {
 pub fn endpoints_of(template: &EndpointTemplate, base: &str) -> Vec<EndpointJson> {
     let fields = &template.fields;
     let region = fields.region.as_ref().map(|r| r.as_str().to_owned());
-    [
-        ("public", Some(&fields.public_url)),
-        ("internal", fields.internal_url.as_ref()),
-        ("admin", fields.admin_url.as_ref()),
-    ]
-    .into_iter()
-    .filter_map(|(interface, url)| {
+    interfaces(
+        &fields.public_url,
+        fields.internal_url.as_ref(),
+        fields.admin_url.as_ref(),
+    )
+    .map(|(interface, url)| {
         let id = format!("{}-{interface}", fields.id);
-        url.map(|url| EndpointJson {
+        EndpointJson {
             links: SelfLink {
                 href: format!("{base}/v3/endpoints/{id}"),
             },
@@ -224,7 +223,7 @@ pub fn endpoints_of(template: &EndpointTemplate, base: &str) -> Vec<EndpointJson
             url: url.as_str().to_owned(),
             service_id: template.service_id.to_string(),
             enabled: template.in_catalog(),
-        })
+        }
     })
     .collect()
 }

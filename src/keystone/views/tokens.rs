@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use super::{DomainRef, THE_DOMAIN};
+use super::{interfaces, DomainRef, THE_DOMAIN};
 use crate::identity::{CatalogService, PrivilegeLevel, TokenDetails};
 use crate::platform::text::iso8601;
 
@@ -127,20 +127,17 @@ pub fn catalog(services: &[CatalogService]) -> Vec<ServiceJson<'_>> {
                 .iter()
                 .flat_map(|endpoint| {
                     let region = endpoint.region.as_deref();
-                    [
-                        ("public", Some(&endpoint.public_url)),
-                        ("internal", endpoint.internal_url.as_ref()),
-                        ("admin", endpoint.admin_url.as_ref()),
-                    ]
-                    .into_iter()
-                    .filter_map(move |(interface, url)| {
-                        url.map(|url| CatalogEndpointJson {
-                            id: format!("{}-{interface}", endpoint.id),
-                            interface,
-                            region,
-                            region_id: region,
-                            url,
-                        })
+                    interfaces(
+                        &endpoint.public_url,
+                        endpoint.internal_url.as_ref(),
+                        endpoint.admin_url.as_ref(),
+                    )
+                    .map(move |(interface, url)| CatalogEndpointJson {
+                        id: format!("{}-{interface}", endpoint.id),
+                        interface,
+                        region,
+                        region_id: region,
+                        url,
                     })
                 })
                 .collect(),
