@@ -73,8 +73,8 @@ impl Live {
     }
 
     /// On every node: the writer (group commit of every live write), the reaper (dead
-    /// services out, each with its one timeout event) and the rate limit's sync of
-    /// request counts.
+    /// services out, each with its one timeout event), the rate limit's sync of request
+    /// counts and the sync of heartbeat counts.
     pub fn start_workers(&self, workers: &mut Workers) {
         self.store.start_writer(workers);
         self.events.start_workers(workers);
@@ -100,6 +100,19 @@ impl Live {
                 async move {
                     if let Err(error) = rate.sync().await {
                         log::warn!("syncing request counts failed: {}", error_chain(&error));
+                    }
+                }
+            },
+        );
+        let store = self.store.clone();
+        workers.every_and_at_stop(
+            "heartbeat count sync",
+            self.settings.rate_sync_interval,
+            move || {
+                let store = store.clone();
+                async move {
+                    if let Err(error) = store.sync_heartbeat_counts().await {
+                        log::warn!("syncing heartbeat counts failed: {}", error_chain(&error));
                     }
                 }
             },

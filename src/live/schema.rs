@@ -1,5 +1,5 @@
 // The live registry's tables (see migrations/*/2026-11-30-000003_live_registry and
-// 2026-12-02-000001_tenant_rate_limits).
+// 2026-12-02-000001_tenant_rate_limits, 2026-12-02-000003_heartbeat_counts).
 
 diesel::table! {
     live_services (tenant_id, id) {
@@ -45,6 +45,14 @@ diesel::table! {
         tenant_id -> BigInt,
         window_start -> BigInt,
         used -> BigInt,
+    }
+}
+
+diesel::table! {
+    live_heartbeat_counts (tenant_id, bucket_start) {
+        tenant_id -> BigInt,
+        bucket_start -> BigInt,
+        beats -> BigInt,
     }
 }
 

@@ -9,7 +9,7 @@ use serde::Serialize;
 use super::domain::{HeartbeatToken, Service};
 use super::rate::RateUsage;
 use super::requests::Paging;
-use super::store::{ResourceLimits, Usage};
+use super::store::{HeartbeatRate, ResourceLimits, Usage};
 use crate::platform::http::{Json, Reply};
 use crate::platform::paging::{next_href, Page};
 
@@ -93,13 +93,23 @@ impl<T: Serialize> ListView<T> {
     }
 }
 
-/// RSR's `{resource, rate}`, plus what the tenant holds now (`usage`, ours): the counts
-/// its resource limits are checked against.
+/// RSR's `{resource, rate}`, plus two of ours: what the tenant holds now (`usage`, the
+/// counts its resource limits are checked against), and its fleet's heartbeats in the last
+/// complete minute against what its live services need (`heartbeats`).
 #[derive(Serialize)]
 pub struct LimitsView {
     pub resource: ResourceView,
     pub rate: BTreeMap<&'static str, RateView>,
     pub usage: ResourceView,
+    pub heartbeats: HeartbeatRateView,
+}
+
+#[derive(Serialize)]
+pub struct HeartbeatRateView {
+    pub per_minute: i64,
+    pub needed_per_minute: i64,
+    /// Milliseconds since the epoch.
+    pub window_end: i64,
 }
 
 #[derive(Serialize)]
@@ -116,7 +126,12 @@ pub struct RateView {
 }
 
 impl LimitsView {
-    pub fn new(resources: &ResourceLimits, usage: &Usage, rate: &RateUsage) -> Self {
+    pub fn new(
+        resources: &ResourceLimits,
+        usage: &Usage,
+        rate: &RateUsage,
+        heartbeats: &HeartbeatRate,
+    ) -> Self {
         Self {
             resource: ResourceView {
                 service: resources.services,
@@ -133,6 +148,11 @@ impl LimitsView {
             usage: ResourceView {
                 service: usage.services,
                 configuration_value: usage.configuration_values,
+            },
+            heartbeats: HeartbeatRateView {
+                per_minute: heartbeats.per_minute,
+                needed_per_minute: heartbeats.needed_per_minute,
+                window_end: heartbeats.window_end,
             },
         }
     }

@@ -45,7 +45,25 @@ impl Workers {
 
     /// Runs `job` every `period` until the application stops; a job in progress is
     /// finished, never cut off.
-    pub fn every<F, Fut>(&mut self, name: &'static str, period: Duration, mut job: F)
+    pub fn every<F, Fut>(&mut self, name: &'static str, period: Duration, job: F)
+    where
+        F: FnMut() -> Fut + Send + 'static,
+        Fut: Future<Output = ()> + Send,
+    {
+        self.periodic(name, period, job, false);
+    }
+
+    /// As [`Workers::every`], and once more when the application stops: for a job that
+    /// writes out what the node gathered in memory.
+    pub fn every_and_at_stop<F, Fut>(&mut self, name: &'static str, period: Duration, job: F)
+    where
+        F: FnMut() -> Fut + Send + 'static,
+        Fut: Future<Output = ()> + Send,
+    {
+        self.periodic(name, period, job, true);
+    }
+
+    fn periodic<F, Fut>(&mut self, name: &'static str, period: Duration, mut job: F, at_stop: bool)
     where
         F: FnMut() -> Fut + Send + 'static,
         Fut: Future<Output = ()> + Send,
@@ -58,6 +76,9 @@ impl Workers {
                     _ = stop.stopped() => break,
                     _ = ticks.tick() => job().await,
                 }
+            }
+            if at_stop {
+                job().await;
             }
         });
     }

@@ -1,5 +1,5 @@
-//! `/limits`: the tenant's resource limits with what it holds, and its rate limit with
-//! this window's requests.
+//! `/limits`: the tenant's resource limits with what it holds, its rate limit with this
+//! window's requests, and its heartbeats per minute against what its fleet needs.
 
 use actix_web::web;
 
@@ -12,7 +12,11 @@ pub async fn get(store: Store, rate: web::Data<RateLimiter>) -> HandlerResult<Re
     let resources = store.limits().await?;
     let held = store.usage().await?;
     let requests = rate.usage(store.tenant_id()).await?;
+    let heartbeats = store.heartbeat_rate().await?;
     Ok(Reply::ok(Json::of(&LimitsView::new(
-        &resources, &held, &requests,
+        &resources,
+        &held,
+        &requests,
+        &heartbeats,
     ))))
 }

@@ -3,6 +3,7 @@
 //! reaper and the command line, across tenants). Writes that record events wake this
 //! node's long polls once committed.
 
+mod cadence;
 pub mod configuration;
 mod group_commit;
 mod heartbeats;
@@ -12,6 +13,7 @@ mod tenant;
 mod tenant_writes;
 pub mod usage;
 
+pub use cadence::HeartbeatRate;
 pub use limits::OwnLimits;
 pub use tenant::TenantStore;
 
@@ -23,6 +25,7 @@ use crate::platform::db::{now_millis, Database};
 use crate::platform::metrics::Metrics;
 use crate::platform::workers::Workers;
 use crate::settings::LiveSettings;
+use cadence::HeartbeatTally;
 use group_commit::GroupCommit;
 use prometheus::IntCounter;
 
@@ -51,6 +54,8 @@ pub struct LiveStore {
     default_rate: RatePolicy,
     /// Heartbeats accepted and refused.
     heartbeats: [IntCounter; 2],
+    /// Heartbeats accepted per tenant, not yet added to the shared counts.
+    tally: HeartbeatTally,
 }
 
 impl LiveStore {
@@ -77,6 +82,7 @@ impl LiveStore {
             default_services: i64::from(settings.default_service_limit),
             default_values: i64::from(settings.default_configuration_value_limit),
             default_rate: RatePolicy::from_settings(settings.rate_limit, settings.rate_window),
+            tally: HeartbeatTally::new(settings.rate_sync_interval),
         }
     }
 
@@ -111,6 +117,11 @@ impl LiveStore {
     /// Starts this node's writers, which commit the live registry's writes in batches.
     pub fn start_writer(&self, workers: &mut Workers) {
         self.writes.start(workers, self.postgres_writers);
+    }
+
+    /// Adds this node's heartbeat counts to every node's (see [`cadence`]).
+    pub async fn sync_heartbeat_counts(&self) -> Result<()> {
+        self.tally.sync(&self.database, now_millis()).await
     }
 
     /// Sets a tenant's own limits (the command line's `tenant limits`): those `changes`

@@ -2,7 +2,10 @@
 //! The tenant is fixed when [`InTenant`](crate::identity::InTenant) admits the caller, so no
 //! handler can ask for another tenant's data.
 
-use super::{configuration, heartbeats, limits, services, usage, LiveStore, ResourceLimits, Usage};
+use super::{
+    configuration, heartbeats, limits, services, usage, HeartbeatRate, LiveStore, ResourceLimits,
+    Usage,
+};
 use crate::identity::TenantId;
 use crate::live::domain::{
     ConfigurationId, ConfigurationValue, HeartbeatToken, Namespace, NewService, Service,
@@ -50,6 +53,16 @@ impl TenantStore {
             services,
             configuration_values,
         })
+    }
+
+    /// Every node's heartbeats of the tenant in the last complete minute, against what its
+    /// live services need.
+    pub async fn heartbeat_rate(&self) -> Result<HeartbeatRate> {
+        let (tenant, tally) = (self.tenant, self.live.tally.clone());
+        self.live
+            .database
+            .run(move |conn| tally.rate(conn, tenant, now_millis()))
+            .await
     }
 
     pub async fn create_service(&self, new: NewService) -> Result<HeartbeatToken> {
@@ -122,6 +135,7 @@ impl TenantStore {
     /// the service alive however long it waited for its batch, unless a reaper removed
     /// the service first (the conditional statements give exactly one of them the row).
     pub async fn heartbeat(&self, id: ServiceId, token: HeartbeatToken) -> Result<HeartbeatToken> {
+        let now = now_millis();
         let outcome = self
             .live
             .writes
@@ -130,10 +144,13 @@ impl TenantStore {
                 id: id.clone(),
                 presented: token,
                 next: HeartbeatToken::generate(),
-                now: now_millis(),
+                now,
             })
             .await?;
         self.live.heartbeats[usize::from(outcome.is_err())].inc();
+        if outcome.is_ok() {
+            self.live.tally.count(self.tenant, now);
+        }
         outcome.map_err(|refused| match refused {
             heartbeats::Refused::NoService => LiveError::not_found("Service", &id),
             heartbeats::Refused::BadToken => LiveError::not_found("HeartbeatMarker", token),

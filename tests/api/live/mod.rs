@@ -1,6 +1,7 @@
 //! The live registry (`/v1.0/{tenantId}`): one `LiveClient` per tenant and token, sending
 //! JSON without a Content-Type header, as RSR's clients do.
 
+mod cadence;
 mod configuration;
 mod durability;
 mod events;
