@@ -1,4 +1,4 @@
-//! The web console at `/console`: one page (maud) with its script and style sheet, all
+//! The web console at `/console`: one page (maud) with its scripts and style sheet, all
 //! embedded in the binary at build time. It holds no data and no session of its own: the
 //! page signs in through `POST /v2.0/tokens` (or takes a token), keeps the token in the
 //! tab's session storage, and calls the same public APIs as every client, with
@@ -13,8 +13,39 @@ use actix_web::{middleware::DefaultHeaders, web, HttpResponse};
 use crate::platform::http::{method_not_allowed, Dialect, PathRules};
 use crate::settings::ConsoleSettings;
 
-const SCRIPT: &str = include_str!("assets/console.js");
-const STYLE: &str = include_str!("assets/console.css");
+/// A file of the console, embedded at build time.
+pub struct Asset {
+    pub name: &'static str,
+    pub body: &'static str,
+    pub content_type: &'static str,
+}
+
+const SCRIPT: &str = "text/javascript; charset=utf-8";
+
+/// The console's files under `/console/`. The page loads the scripts in this order: the
+/// first holds the helpers, the session and the routing the others' views use.
+pub const ASSETS: &[Asset] = &[
+    Asset {
+        name: "console.js",
+        body: include_str!("assets/console.js"),
+        content_type: SCRIPT,
+    },
+    Asset {
+        name: "tenant.js",
+        body: include_str!("assets/tenant.js"),
+        content_type: SCRIPT,
+    },
+    Asset {
+        name: "registered.js",
+        body: include_str!("assets/registered.js"),
+        content_type: SCRIPT,
+    },
+    Asset {
+        name: "console.css",
+        body: include_str!("assets/console.css"),
+        content_type: "text/css; charset=utf-8",
+    },
+];
 
 /// Scripts, styles and API calls from this origin only; nothing inline, no frames, no
 /// plugins, forms posting nowhere.
@@ -34,8 +65,8 @@ impl Console {
         }
     }
 
-    /// `/console`, `/console/console.js` and `/console/console.css`, GET only; nothing
-    /// when `console.enabled` is off (the paths are then unknown, 404).
+    /// `/console` and each of [`ASSETS`] under it, GET only; nothing when
+    /// `console.enabled` is off (the paths are then unknown, 404).
     pub fn configure(&self, config: &mut web::ServiceConfig) {
         if !self.enabled {
             return;
@@ -45,25 +76,19 @@ impl Console {
             .add((header::X_FRAME_OPTIONS, "DENY"))
             .add((header::REFERRER_POLICY, "no-referrer"))
             .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"));
-        config.service(
-            web::scope("/console")
-                .wrap(headers)
-                .service(
-                    web::resource("")
-                        .route(web::get().to(page::render))
-                        .default_service(method_not_allowed("GET")),
-                )
-                .service(
-                    web::resource("/console.js")
-                        .route(web::get().to(|| asset(SCRIPT, "text/javascript; charset=utf-8")))
-                        .default_service(method_not_allowed("GET")),
-                )
-                .service(
-                    web::resource("/console.css")
-                        .route(web::get().to(|| asset(STYLE, "text/css; charset=utf-8")))
-                        .default_service(method_not_allowed("GET")),
-                ),
+        let mut scope = web::scope("/console").wrap(headers).service(
+            web::resource("")
+                .route(web::get().to(page::render))
+                .default_service(method_not_allowed("GET")),
         );
+        for file in ASSETS {
+            scope = scope.service(
+                web::resource(format!("/{}", file.name))
+                    .route(web::get().to(move || asset(file)))
+                    .default_service(method_not_allowed("GET")),
+            );
+        }
+        config.service(scope);
     }
 
     /// The console's paths answer as a browser reads them: no `Accept` negotiation (a
@@ -78,8 +103,11 @@ fn is_console_path(path: &str) -> bool {
         .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
 }
 
-async fn asset(body: &'static str, content_type: &'static str) -> HttpResponse {
+async fn asset(file: &'static Asset) -> HttpResponse {
     HttpResponse::Ok()
-        .insert_header((header::CONTENT_TYPE, HeaderValue::from_static(content_type)))
-        .body(body)
+        .insert_header((
+            header::CONTENT_TYPE,
+            HeaderValue::from_static(file.content_type),
+        ))
+        .body(file.body)
 }

@@ -5,6 +5,8 @@ use actix_web::http::header;
 use actix_web::HttpResponse;
 use maud::{html, Markup, DOCTYPE};
 
+use super::ASSETS;
+
 /// `GET /console`.
 pub async fn render() -> HttpResponse {
     HttpResponse::Ok()
@@ -20,8 +22,13 @@ fn page() -> Markup {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { "service-registry console" }
-                link rel="stylesheet" href="/console/console.css";
-                script src="/console/console.js" defer {}
+                @for file in ASSETS {
+                    @if file.name.ends_with(".css") {
+                        link rel="stylesheet" href={ "/console/" (file.name) };
+                    } @else {
+                        script src={ "/console/" (file.name) } defer {}
+                    }
+                }
             }
             body {
                 header {

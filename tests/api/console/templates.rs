@@ -1,0 +1,264 @@
+//! An administrator in the console: a fleet's heartbeats per minute on the overview, and a
+//! registered service's endpoint templates added, disabled and deleted through the API's
+//! own rules; a DU is offered none of it.
+
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, Locator};
+use reqwest::{Method, StatusCode};
+
+use super::{browser, eventually, screenshot, sign_in, start_driver, text_of, tools_present};
+use crate::helpers::*;
+use service_registry::settings::Settings;
+
+/// The heartbeat counts' buckets (docs/contract.md, "Limits"), and the overview's refresh.
+const BUCKET: Duration = Duration::from_secs(10);
+const OVERVIEW_REFRESH: Duration = Duration::from_secs(10);
+
+async fn click(browser: &Client, css: &str) {
+    browser
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|_| panic!("{css} is on the page"))
+        .click()
+        .await
+        .unwrap();
+}
+
+async fn template_status(app: &TestApp, id: u32) -> (StatusCode, Option<bool>) {
+    let reply = Reply::from(app.request(
+        Method::GET,
+        &format!("/v2.0/HP-IDM/v1.0/endpointTemplates/{id}"),
+        Format::Json,
+    ))
+    .await;
+    let enabled = (reply.status == StatusCode::OK)
+        .then(|| reply.json()["endpointTemplate"]["enabled"].as_bool())
+        .flatten();
+    (reply.status, enabled)
+}
+
+#[tokio::test]
+async fn an_administrator_reads_the_fleets_cadence_and_manages_endpoint_templates() {
+    if !tools_present() {
+        return;
+    }
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    app.tenant("acme", 7);
+    app.user("operator", "SA", &["acme"], Some("acme"));
+    app.user("viewer", "DU", &["acme"], Some("acme"));
+    app.registered(
+        &ServiceBody::new(100, "Nova")
+            .kind("compute")
+            .state("public"),
+    )
+    .await;
+    // Ten services of 120 s (none times out while the test runs) need 5 heartbeats a
+    // minute; the fleet sends 3.
+    let live = &app.live(7);
+    let mut token = live.created("api-1", 120).await;
+    for n in 2..=10 {
+        live.created(&format!("api-{n}"), 120).await;
+    }
+    for _ in 0..3 {
+        let reply = live.heartbeat("api-1", &token).await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+        token = reply.json()["token"].as_str().unwrap().to_owned();
+    }
+    let counted = BUCKET + Settings::default().live.rate_sync_interval * 2;
+    let started = Instant::now();
+    while live.get("/limits").await.json()["heartbeats"]["per_minute"] != 3 {
+        assert!(started.elapsed() < counted + Duration::from_secs(2));
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+
+    let driver = start_driver().await;
+    let session = browser(&driver).await;
+    let browser = &session;
+    sign_in(browser, &app, "operator").await;
+    let cell = "#tenants tr[data-tenant='7'] td.heartbeats";
+    eventually(
+        "the overview shows 3 of 5 needed, marked short",
+        OVERVIEW_REFRESH + Duration::from_secs(5),
+        || async move {
+            text_of(browser, cell)
+                .await
+                .is_some_and(|t| t.contains("3 of 5 needed") && t.contains("short"))
+        },
+    )
+    .await;
+    assert!(browser
+        .find(Locator::Css(&format!("{cell}.short")))
+        .await
+        .is_ok());
+    screenshot(browser, "overview-heartbeats").await;
+
+    // A template added through the form; a bad id first shows the API's refusal.
+    browser
+        .goto(&format!("{}/console#/registered/100", app.address))
+        .await
+        .unwrap();
+    let form = browser
+        .wait()
+        .for_element(Locator::Id("add-template"))
+        .await
+        .unwrap();
+    for (name, value) in [
+        ("id", "x1"),
+        ("region", "region-b"),
+        ("publicURL", "https://nova.example/v2/%tenant_id%"),
+        ("internalURL", "http://nova.internal/v2/%tenant_id%"),
+        ("version", "v2"),
+    ] {
+        form.find(Locator::Css(&format!("input[name={name}]")))
+            .await
+            .unwrap()
+            .send_keys(value)
+            .await
+            .unwrap();
+    }
+    click(browser, "#add-template button").await;
+    eventually(
+        "the API's refusal is shown",
+        Duration::from_secs(10),
+        || async move {
+            text_of(browser, "p.template-outcome")
+                .await
+                .is_some_and(|t| t.contains("id"))
+        },
+    )
+    .await;
+    let id_field = browser
+        .find(Locator::Css("#add-template input[name=id]"))
+        .await
+        .unwrap();
+    id_field.clear().await.unwrap();
+    id_field.send_keys("2").await.unwrap();
+    click(browser, "#add-template button").await;
+    eventually(
+        "the template is listed",
+        Duration::from_secs(10),
+        || async move {
+            text_of(browser, "table.templates tr[data-id='2']")
+                .await
+                .is_some_and(|t| t.contains("region-b") && t.contains("v2"))
+        },
+    )
+    .await;
+    assert_eq!(template_status(&app, 2).await, (StatusCode::OK, Some(true)));
+    screenshot(browser, "templates").await;
+
+    // Disabled, then deleted after a confirmation.
+    click(
+        browser,
+        "table.templates tr[data-id='2'] button.toggle-template",
+    )
+    .await;
+    eventually(
+        "it shows disabled",
+        Duration::from_secs(10),
+        || async move {
+            text_of(browser, "table.templates tr[data-id='2'] td.enabled")
+                .await
+                .is_some_and(|t| t == "no")
+        },
+    )
+    .await;
+    assert_eq!(
+        template_status(&app, 2).await,
+        (StatusCode::OK, Some(false))
+    );
+    click(
+        browser,
+        "table.templates tr[data-id='2'] button.remove-template",
+    )
+    .await;
+    assert!(browser
+        .get_alert_text()
+        .await
+        .unwrap()
+        .contains("Delete endpoint template 2 of Nova"));
+    browser.accept_alert().await.unwrap();
+    eventually("it leaves", Duration::from_secs(10), || async move {
+        browser
+            .find(Locator::Css("table.templates tr[data-id='2']"))
+            .await
+            .is_err()
+    })
+    .await;
+    assert_eq!(template_status(&app, 2).await.0, StatusCode::NOT_FOUND);
+
+    // A DU sees the templates and the rate, and may change neither.
+    app.added_template(&crate::endpoint_templates::TemplateBody::new(
+        3,
+        "Nova",
+        "compute",
+        "https://nova.example/v3",
+    ))
+    .await;
+    click(browser, "#sign-out").await;
+    browser
+        .wait()
+        .for_element(Locator::Id("sign-in-form"))
+        .await
+        .unwrap();
+    sign_in(browser, &app, "viewer").await;
+    eventually(
+        "the viewer's overview shows the rate",
+        Duration::from_secs(10),
+        || async move {
+            text_of(browser, cell)
+                .await
+                .is_some_and(|t| t.contains("of 5 needed"))
+        },
+    )
+    .await;
+    // It may not read one service (HP-IDM: SA and SVC), so the list shows its templates.
+    browser
+        .goto(&format!("{}/console#/registered", app.address))
+        .await
+        .unwrap();
+    browser
+        .wait()
+        .for_element(Locator::Css(
+            "#registered tr[data-id='100'] button.show-templates",
+        ))
+        .await
+        .unwrap();
+    assert!(
+        browser
+            .find(Locator::Css("#registered a[href='#/registered/100']"))
+            .await
+            .is_err(),
+        "no link to a page it would be refused"
+    );
+    click(
+        browser,
+        "#registered tr[data-id='100'] button.show-templates",
+    )
+    .await;
+    eventually(
+        "the viewer sees Nova's templates",
+        Duration::from_secs(10),
+        || async move {
+            text_of(browser, "#registered table.templates")
+                .await
+                .is_some_and(|t| t.contains("https://nova.example/v3"))
+        },
+    )
+    .await;
+    let view = text_of(browser, "#view").await.unwrap();
+    assert!(!view.contains("null"), "no form drawn as a word: {view}");
+    screenshot(browser, "templates-read-only").await;
+    for offered in [
+        "#add-template",
+        "button.toggle-template",
+        "button.remove-template",
+    ] {
+        assert!(
+            browser.find(Locator::Css(offered)).await.is_err(),
+            "a DU is not offered {offered}"
+        );
+    }
+    session.close().await.unwrap();
+}
