@@ -71,6 +71,6 @@ pub use events::Events;
 pub use heartbeater::{HeartBeater, Running, Stopped};
 pub use services::Services;
 pub use types::{
-    ConfigurationValue, Event, Limits, NewService, RateLimit, ResourceLimits, Service,
-    ServiceUpdate,
+    ConfigurationValue, Event, HeartbeatRate, Limits, NewService, RateLimit, ResourceLimits,
+    Service, ServiceUpdate,
 };

@@ -63,6 +63,20 @@ pub struct Limits {
     /// What the tenant holds now (servers before this member was added do not send it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub usage: Option<ResourceLimits>,
+    /// The fleet's heartbeats in the last complete minute against what its live services
+    /// need (servers before this member was added do not send it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub heartbeats: Option<HeartbeatRate>,
+}
+
+/// Every node's accepted heartbeats of the tenant in the minute ending at `window_end`
+/// (milliseconds since the epoch), against one heartbeat per timeout for each live
+/// service, rounded up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HeartbeatRate {
+    pub per_minute: u64,
+    pub needed_per_minute: u64,
+    pub window_end: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

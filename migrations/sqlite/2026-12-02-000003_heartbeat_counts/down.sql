@@ -1,1 +1,2 @@
+DROP INDEX live_services_by_timeout;
 DROP TABLE live_heartbeat_counts;

@@ -7,3 +7,7 @@ CREATE TABLE live_heartbeat_counts (
     beats BIGINT NOT NULL CHECK (beats >= 0),
     PRIMARY KEY (tenant_id, bucket_start)
 );
+
+-- What a tenant's fleet needs is counted by timeout from this index alone. Heartbeats do
+-- not change these columns, so they never write to it.
+CREATE INDEX live_services_by_timeout ON live_services (tenant_id, heartbeat_timeout);

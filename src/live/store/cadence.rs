@@ -17,6 +17,7 @@ use std::time::Duration;
 
 use diesel::prelude::*;
 use diesel::sql_types::BigInt;
+use moka::sync::Cache;
 
 use super::super::error::Result;
 use super::super::schema::{live_heartbeat_counts, live_services};
@@ -35,7 +36,8 @@ const KEPT_MS: i64 = 5 * MINUTE_MS;
 pub struct HeartbeatRate {
     /// Every node's accepted heartbeats in the minute ending at `window_end`.
     pub per_minute: i64,
-    /// One heartbeat per timeout for each live service, per minute, rounded up.
+    /// One heartbeat per timeout for each live service (until the reaper has removed it),
+    /// per minute, rounded up.
     pub needed_per_minute: i64,
     /// The end of the minute counted, in milliseconds since the epoch.
     pub window_end: i64,
@@ -47,6 +49,9 @@ pub struct HeartbeatTally {
     pending: Arc<Mutex<HashMap<(i64, i64), i64>>>,
     /// How long a bucket waits, once ended, for every node to have added to it.
     settle_ms: i64,
+    /// Each tenant's needs, counted about once per sync interval on this node: on a big
+    /// tenant the count reads an index entry per service.
+    needs: Cache<i64, i64>,
 }
 
 impl HeartbeatTally {
@@ -55,6 +60,10 @@ impl HeartbeatTally {
         Self {
             pending: Arc::default(),
             settle_ms: interval.saturating_mul(2),
+            needs: Cache::builder()
+                .max_capacity(100_000)
+                .time_to_live(sync_interval)
+                .build(),
         }
     }
 
@@ -67,7 +76,8 @@ impl HeartbeatTally {
     }
 
     /// Adds this node's counts to the shared ones and deletes each synced tenant's old
-    /// buckets, in one transaction. Counts it could not write are kept for the next sync.
+    /// buckets, in one transaction. Counts it could not write are kept for the next sync,
+    /// unless their bucket is too old to be read any more (a database away for minutes).
     pub async fn sync(&self, database: &Database, now: i64) -> Result<()> {
         let batch: Vec<((i64, i64), i64)> = self.lock().drain().collect();
         if batch.is_empty() {
@@ -96,14 +106,17 @@ impl HeartbeatTally {
             .await;
         if written.is_err() {
             let mut pending = self.lock();
-            for (key, beats) in batch {
+            for (key, beats) in batch
+                .into_iter()
+                .filter(|((_, bucket), _)| *bucket >= now - KEPT_MS)
+            {
                 *pending.entry(key).or_default() += beats;
             }
         }
         written
     }
 
-    /// The tenant's rate as of `now`.
+    /// The tenant's rate as of `now`; its needs as of one sync interval at most.
     pub fn rate(
         &self,
         conn: &mut DbConnection,
@@ -113,9 +126,18 @@ impl HeartbeatTally {
         let window_end = bucket_of(now - self.settle_ms);
         Ok(HeartbeatRate {
             per_minute: beats_in(conn, tenant, window_end - MINUTE_MS, window_end)?,
-            needed_per_minute: needed_per_minute(&timeouts(conn, tenant, now)?),
+            needed_per_minute: self.needs(conn, tenant)?,
             window_end,
         })
+    }
+
+    fn needs(&self, conn: &mut DbConnection, tenant: TenantId) -> Result<i64> {
+        if let Some(needed) = self.needs.get(&tenant.get()) {
+            return Ok(needed);
+        }
+        let needed = needed_per_minute(&timeouts(conn, tenant)?);
+        self.needs.insert(tenant.get(), needed);
+        Ok(needed)
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<(i64, i64), i64>> {
@@ -181,11 +203,12 @@ fn beats_in(conn: &mut DbConnection, tenant: TenantId, from: i64, until: i64) ->
     .beats)
 }
 
-/// (timeout in seconds, live services with it) of the tenant.
-fn timeouts(conn: &mut DbConnection, tenant: TenantId, now: i64) -> Result<Vec<(i64, i64)>> {
+/// (timeout in seconds, services with it) of the tenant, from an index: a service past its
+/// deadline counts until the reaper removes it (`live.reaper_interval`), since filtering on
+/// the deadline would read every row.
+fn timeouts(conn: &mut DbConnection, tenant: TenantId) -> Result<Vec<(i64, i64)>> {
     Ok(live_services::table
         .filter(live_services::tenant_id.eq(tenant.get()))
-        .filter(live_services::deadline.gt(now))
         .group_by(live_services::heartbeat_timeout)
         .select((live_services::heartbeat_timeout, diesel::dsl::count_star()))
         .load(conn)?)

@@ -160,7 +160,15 @@ async fn srctl_prints_every_command(backend: Backend) {
         lines[2].starts_with("configuration values         1000   "),
         "{limits}"
     );
-    let usage = alice(&app).limits().await.unwrap().usage.unwrap();
+    let read = alice(&app).limits().await.unwrap();
+    let heartbeats = read
+        .heartbeats
+        .expect("the server sends its heartbeat rate");
+    assert_eq!(
+        heartbeats.needed_per_minute, 4,
+        "svc-a (30 s) and svc-b (45 s) need 2 + 1.3 a minute"
+    );
+    let usage = read.usage.unwrap();
     assert_eq!(
         (used(lines[1]), used(lines[2])),
         (usage.service, usage.configuration_value),
@@ -173,6 +181,7 @@ async fn srctl_prints_every_command(backend: Backend) {
     let limits: serde_json::Value =
         serde_json::from_str(&ok(&app, &["account", "limits", "--json"]).await).unwrap();
     assert_eq!(limits["resource"]["service"], 200);
+    assert_eq!(limits["heartbeats"]["needed_per_minute"], 4, "{limits}");
 
     let (code, out, err) = srctl(&app, &["services", "get", "nope"]).await;
     assert_eq!((code, out.as_str()), (1, ""));
