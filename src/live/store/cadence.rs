@@ -79,10 +79,13 @@ impl HeartbeatTally {
     /// buckets, in one transaction. Counts it could not write are kept for the next sync,
     /// unless their bucket is too old to be read any more (a database away for minutes).
     pub async fn sync(&self, database: &Database, now: i64) -> Result<()> {
-        let batch: Vec<((i64, i64), i64)> = self.lock().drain().collect();
+        let mut batch: Vec<((i64, i64), i64)> = self.lock().drain().collect();
         if batch.is_empty() {
             return Ok(());
         }
+        // In key order on every node, so that two nodes' syncs never wait on each other's
+        // rows in a cycle (a deadlock PostgreSQL would break by failing one of them).
+        batch.sort_unstable();
         let sent = batch.clone();
         let written = database
             .run_write(move |conn| {
