@@ -128,6 +128,28 @@ mod tests {
     }
 
     #[tokio::test(start_paused = true)]
+    async fn a_flushing_job_runs_once_more_at_the_stop_and_then_never_again() {
+        let runs = Arc::new(AtomicUsize::new(0));
+        let mut workers = Workers::default();
+        let counter = Arc::clone(&runs);
+        workers.every_and_at_stop("flush", Duration::from_secs(1), move || {
+            let counter = Arc::clone(&counter);
+            async move {
+                counter.fetch_add(1, Ordering::SeqCst);
+            }
+        });
+        tokio::time::sleep(Duration::from_millis(3500)).await;
+        workers.stop(Duration::from_secs(1)).await;
+        assert_eq!(
+            runs.load(Ordering::SeqCst),
+            5,
+            "at 0, 1, 2 and 3 seconds, and at the stop"
+        );
+        tokio::time::sleep(Duration::from_secs(5)).await;
+        assert_eq!(runs.load(Ordering::SeqCst), 5);
+    }
+
+    #[tokio::test(start_paused = true)]
     async fn a_worker_that_ignores_the_signal_is_aborted_at_the_bound() {
         let mut workers = Workers::default();
         workers.spawn("stubborn", |_stop| async {

@@ -244,6 +244,48 @@ mod tests {
         assert_eq!(bucket_of(1_764_000_012_345), 1_764_000_010_000);
     }
 
+    #[tokio::test]
+    async fn counts_a_failed_sync_could_not_write_go_with_the_next_one() {
+        use crate::platform::db::DatabaseUrl;
+        use crate::settings::DatabaseSettings;
+        let directory = tempfile::tempdir().unwrap();
+        let url = DatabaseUrl::parse(&directory.path().join("c.db").display().to_string()).unwrap();
+        let database = Database::open(url, &DatabaseSettings::default()).unwrap();
+        let statement = |sql: &'static str| {
+            database
+                .with_connection(|conn| {
+                    diesel::sql_query(sql)
+                        .execute(conn)
+                        .map_err(crate::platform::db::DbError::from)
+                })
+                .unwrap();
+        };
+        statement("INSERT INTO tenants (id, name, name_key, created_at) VALUES (1, 'a', 'a', 0)");
+        let tally = HeartbeatTally::new(Duration::from_secs(1));
+        let tenant = TenantId::new(1).unwrap();
+        let now = 1_800_000_000_000;
+        for _ in 0..3 {
+            tally.count(tenant, now);
+        }
+        tally.count(tenant, now - KEPT_MS - BUCKET_MS);
+        statement("ALTER TABLE live_heartbeat_counts RENAME TO away");
+        assert!(tally.sync(&database, now).await.is_err());
+        assert_eq!(
+            tally.lock().clone(),
+            HashMap::from([((1, bucket_of(now)), 3)]),
+            "kept, but for a bucket too old to be read"
+        );
+        statement("ALTER TABLE away RENAME TO live_heartbeat_counts");
+        tally.sync(&database, now).await.unwrap();
+        assert!(tally.lock().is_empty());
+        let later = now + BUCKET_MS + 2_000;
+        let rate = database
+            .with_connection(|conn| tally.rate(conn, tenant, later))
+            .unwrap();
+        assert_eq!((rate.per_minute, rate.needed_per_minute), (3, 0));
+        assert_eq!(rate.window_end, bucket_of(now) + BUCKET_MS);
+    }
+
     #[test]
     fn counts_go_to_their_tenant_and_bucket() {
         let tally = HeartbeatTally::new(Duration::from_secs(1));
