@@ -120,6 +120,17 @@ async fn text_of(browser: &Client, css: &str) -> Option<String> {
     }
 }
 
+/// Clicks the element `css` names.
+async fn click(browser: &Client, css: &str) {
+    browser
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|_| panic!("{css} is on the page"))
+        .click()
+        .await
+        .unwrap();
+}
+
 async fn sign_in(browser: &Client, app: &TestApp, user: &str) {
     browser
         .goto(&format!("{}/console", app.address))
@@ -145,13 +156,7 @@ async fn sign_in(browser: &Client, app: &TestApp, user: &str) {
         .send_keys(PASSWORD)
         .await
         .unwrap();
-    browser
-        .find(Locator::Css("#sign-in-form button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(browser, "#sign-in-form button[type=submit]").await;
     browser
         .wait()
         .for_element(Locator::Css("#view h1"))

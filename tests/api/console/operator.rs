@@ -7,7 +7,9 @@ use fantoccini::Locator;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
-use super::{browser, eventually, screenshot, sign_in, start_driver, text_of, tools_present, XSS};
+use super::{
+    browser, click, eventually, screenshot, sign_in, start_driver, text_of, tools_present, XSS,
+};
 use crate::endpoint_templates::TemplateBody;
 use crate::helpers::*;
 
@@ -70,13 +72,7 @@ async fn an_operator_watches_services_come_and_go_and_a_viewer_only_reads() {
         .send_keys("not the password")
         .await
         .unwrap();
-    browser
-        .find(Locator::Css("#sign-in-form button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(browser, "#sign-in-form button").await;
     eventually(
         "the refusal is shown",
         Duration::from_secs(10),
@@ -193,13 +189,7 @@ async fn an_operator_watches_services_come_and_go_and_a_viewer_only_reads() {
     )
     .await;
     screenshot(browser, "service").await;
-    browser
-        .find(Locator::Id("remove"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(browser, "#remove").await;
     assert!(browser
         .get_alert_text()
         .await
@@ -284,15 +274,11 @@ async fn an_operator_watches_services_come_and_go_and_a_viewer_only_reads() {
     let stored = live.get("/configuration//production/database/url").await;
     assert_eq!(stored.json()["value"], "<script>1</script>");
     screenshot(browser, "configuration").await;
-    browser
-        .find(Locator::Css(
-            "tr[data-id='/production/database/url'] button.remove-value",
-        ))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(
+        browser,
+        "tr[data-id='/production/database/url'] button.remove-value",
+    )
+    .await;
     assert!(browser
         .get_alert_text()
         .await
@@ -427,13 +413,7 @@ async fn an_operator_watches_services_come_and_go_and_a_viewer_only_reads() {
         },
     )
     .await;
-    browser
-        .find(Locator::Id("decommission"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(browser, "#decommission").await;
     assert!(browser
         .get_alert_text()
         .await
@@ -495,13 +475,7 @@ async fn an_operator_watches_services_come_and_go_and_a_viewer_only_reads() {
     screenshot(browser, "events").await;
 
     // A DU reads but is offered no removal.
-    browser
-        .find(Locator::Id("sign-out"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(browser, "#sign-out").await;
     browser
         .wait()
         .for_element(Locator::Id("sign-in-form"))

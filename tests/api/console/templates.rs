@@ -4,25 +4,17 @@
 
 use std::time::{Duration, Instant};
 
-use fantoccini::{Client, Locator};
+use fantoccini::Locator;
 use reqwest::{Method, StatusCode};
 
-use super::{browser, eventually, screenshot, sign_in, start_driver, text_of, tools_present};
+use super::{
+    browser, click, eventually, screenshot, sign_in, start_driver, text_of, tools_present,
+};
 use crate::helpers::*;
 use service_registry::settings::Settings;
 
 /// The heartbeat counts' buckets (docs/contract.md, "Limits").
 const BUCKET: Duration = Duration::from_secs(10);
-
-async fn click(browser: &Client, css: &str) {
-    browser
-        .find(Locator::Css(css))
-        .await
-        .unwrap_or_else(|_| panic!("{css} is on the page"))
-        .click()
-        .await
-        .unwrap();
-}
 
 async fn template_status(app: &TestApp, id: u32) -> (StatusCode, Option<bool>) {
     let reply = Reply::from(app.request(
