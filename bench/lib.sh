@@ -11,7 +11,10 @@ trap cleanup EXIT
 # listens (not a subshell, so the PID can be cleaned up).
 start() {
     local out=$1; shift
-    "$@" >"$out" 2>>"$WORK/servers.log" &
+    # Emptied here rather than by the child's own redirection: the file may hold an earlier
+    # server's address, which the loop below must not read before the child truncates it.
+    : >"$out"
+    "$@" >>"$out" 2>>"$WORK/servers.log" &
     STARTED_PID=$!
     PIDS+=("$STARTED_PID")
     for _ in $(seq 300); do
