@@ -76,8 +76,12 @@ fn main() -> Result<(), Box<dyn Error>> {
     let (x_min, x_max) = all().fold((f64::MAX, f64::MIN), |(lo, hi), &(x, _)| {
         (lo.min(x), hi.max(x))
     });
-    let y_max = all().fold(0.0f64, |hi, &(_, y)| hi.max(y)) * 1.1;
-    if series.is_empty() || x_min <= 0.0 || y_max <= 0.0 {
+    // Every value 0 (no false timeout at any size) is a flat line, drawn on an axis to 1.
+    let y_max = match all().fold(0.0f64, |hi, &(_, y)| hi.max(y)) * 1.1 {
+        highest if highest > 0.0 => highest,
+        _ => 1.0,
+    };
+    if series.is_empty() || x_min <= 0.0 {
         return Err(format!("{data}: nothing to draw").into());
     }
 

@@ -5,9 +5,10 @@
 //! `remove`: deletes them again;
 //! `creates`: creates N services as fast as 64 requests in flight allow, then removes
 //! them; prints both rates;
-//! `fleet`: M services (timeout 30 s) each heartbeating as RSR's clients do (every
-//! 0.8 × 30 s minus up to 3 s of jitter); once every service is created and has had 24 s
-//! to reach its cadence (and the warm-up, 30 s, is over) the server's CPU time and the
+//! `fleet`: M services (timeout T, `--timeout`, 30 s) each heartbeating as RSR's clients do
+//! (every 0.8 × T minus up to T/10 of jitter: 24 s less up to 3 s); once every service is
+//! created and has had 0.8 × T to reach its cadence (and the warm-up, 30 s, is over) the
+//! server's CPU time and the
 //! heartbeats' rate and latency are measured for W seconds, and no service may time out. During each fleet, K services with a 3 s timeout are left to die: detection
 //! lag = when their timeout event was recorded (its UUIDv7 time) − their deadline. With
 //! `--ramp`, the fleets grow through `--cadence` and the run stops after the first that
@@ -17,7 +18,7 @@
 //! Usage: bench-heartbeat prepare|remove --url URL --token TOKEN --tenant ID --file F [--count N]
 //!        bench-heartbeat creates --url URL[,URL...] --token TOKEN --tenant ID [--count N]
 //!        bench-heartbeat fleet --url URL[,URL...] --token TOKEN --tenant ID --pid PID[,PID...]
-//!            [--cadence M[,M2...]] [--warm-up S] [--window W] [--lag K] [--ramp]
+//!            [--cadence M[,M2...]] [--timeout T] [--warm-up S] [--window W] [--lag K] [--ramp]
 //!            [--label L] [--tsv FILE]
 //! `creates` and `fleet` print Markdown table rows; `--tsv` appends "series size p99 timeouts"
 //! lines for bench/chart.rs.
@@ -263,6 +264,9 @@ async fn main() {
             );
             let warm_up = Duration::from_secs(number("--warm-up", 30));
             let window = Duration::from_secs(number("--window", 30));
+            let client = ClientCadence {
+                timeout_secs: number("--timeout", 30).max(3),
+            };
             let lag_count = number("--lag", 200) as usize;
             let ramp = std::env::args().any(|a| a == "--ramp");
             let label = argument("--label").unwrap_or_default();
@@ -276,7 +280,7 @@ async fn main() {
             let mut largest = None;
             for &count in &cadences {
                 let lag = (lag_count > 0).then_some(lag_count);
-                let round = cadence(&nodes, &servers, count, (warm_up, window), lag).await;
+                let round = cadence(&nodes, &servers, count, client, (warm_up, window), lag).await;
                 println!("| {label}{} |", round.row);
                 // A window without heartbeats (a smoke run's) has no point to draw.
                 if let Some(tsv) = tsv.as_ref().filter(|_| round.p99.is_finite()) {
@@ -342,9 +346,29 @@ async fn remove_all(nodes: &[Live], ids: Vec<String>) {
         .await;
 }
 
-/// RSR's client cadence for a 30 s timeout: 0.8 × 30 s, less up to 3 s of jitter.
-fn next_interval() -> Duration {
-    Duration::from_secs_f64(24.0 - rand::random::<f64>() * 3.0)
+/// RSR's client cadence for a timeout of T seconds: a heartbeat every 0.8 × T, less up to
+/// T/10 of jitter (24 s less up to 3 s for 30 s). Real runs keep RSR's 30 s; a smoke run
+/// takes a short one so that its short window sees the fleet heartbeat.
+#[derive(Clone, Copy)]
+struct ClientCadence {
+    timeout_secs: u64,
+}
+
+impl ClientCadence {
+    fn next_interval(self) -> Duration {
+        let t = self.timeout_secs as f64;
+        Duration::from_secs_f64(0.8 * t - rand::random::<f64>() * 0.1 * t)
+    }
+
+    /// Long enough for a service created now to have heartbeated at its cadence.
+    fn settle(self) -> Duration {
+        Duration::from_secs_f64(0.8 * self.timeout_secs as f64)
+    }
+
+    /// Heartbeats a second that `count` services send: one per 0.75 × T on average.
+    fn needed_per_second(self, count: usize) -> f64 {
+        count as f64 / (0.75 * self.timeout_secs as f64)
+    }
 }
 
 /// One fleet's figures.
@@ -362,6 +386,7 @@ async fn cadence(
     nodes: &[Live],
     servers: &Servers,
     count: usize,
+    client: ClientCadence,
     (warm_up, window): (Duration, Duration),
     lag: Option<usize>,
 ) -> Round {
@@ -370,9 +395,9 @@ async fn cadence(
     // Creations spread over most of the warm-up (longer for large fleets, at most ~2,000
     // creates a second), as if the fleet had been running; heartbeats then settle.
     let spread = (warm_up.as_secs_f64() * 0.7).max(count as f64 / 2000.0);
-    let warm_up = warm_up.max(Duration::from_secs_f64(spread + 9.0));
+    let warm_up = warm_up.max(Duration::from_secs_f64(spread) + client.settle() * 3 / 8);
     // The window opens once every service has been created and has had the time to
-    // heartbeat at its cadence (24 s), and never before the warm-up is over: (start, end).
+    // heartbeat at its cadence (0.8 × T), and never before the warm-up is over: (start, end).
     let opened: Arc<std::sync::OnceLock<(Instant, Instant)>> = Arc::default();
     let created = Arc::new(AtomicU64::new(0));
     // Separate queues: a heartbeat never waits behind the fleet's creates.
@@ -405,10 +430,10 @@ async fn cadence(
             tokio::time::sleep(Duration::from_secs_f64(rand::random::<f64>() * spread)).await;
             let mut token = {
                 let _slot = creating.acquire().await.unwrap();
-                live.create(&id, 30).await
+                live.create(&id, client.timeout_secs).await
             };
             created.fetch_add(1, Ordering::SeqCst);
-            let mut due = Instant::now() + next_interval();
+            let mut due = Instant::now() + client.next_interval();
             loop {
                 if opened.get().is_some_and(|&(_, end)| due >= end) {
                     return;
@@ -419,7 +444,7 @@ async fn cadence(
                 match live.heartbeat(&id, &token).await {
                     Ok(next) => {
                         token = next;
-                        due = Instant::now() + next_interval();
+                        due = Instant::now() + client.next_interval();
                     }
                     // Refused for now (503) or unanswered: as RSR's clients, try again
                     // a second later, while the service may still be alive.
@@ -454,7 +479,7 @@ async fn cadence(
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let creation = started.elapsed();
-    let window_start = (started + warm_up).max(Instant::now() + Duration::from_secs(24));
+    let window_start = (started + warm_up).max(Instant::now() + client.settle());
     let window_end = window_start + window;
     let window_end_ms = now_ms() + (window_end - Instant::now()).as_millis() as i64;
     let _ = opened.set((window_start, window_end));
@@ -514,11 +539,11 @@ async fn cadence(
     let p99 = percentile(&latencies, 0.99);
     let refused = refused.load(Ordering::Relaxed);
     let row = format!(
-        "RSR cadence (30 s timeout), {count} services, {} node(s), created in {:.0} s | {rate:.0} of {:.0} needed | p50 {:.2} ms, p99 {p99:.2} ms, max {:.0} ms | {:.0}% of one core ({:.1}% per 1,000 heartbeats/s), {rss:.0} MiB | {refused} refused, {} retried, {fleet_timeouts} timed out",
+        "RSR cadence ({} s timeout), {count} services, {} node(s), created in {:.0} s | {rate:.0} of {:.0} needed | p50 {:.2} ms, p99 {p99:.2} ms, max {:.0} ms | {:.0}% of one core ({:.1}% per 1,000 heartbeats/s), {rss:.0} MiB | {refused} refused, {} retried, {fleet_timeouts} timed out",
+        client.timeout_secs,
         nodes.len(),
         creation.as_secs_f64(),
-        // A heartbeat every 22.5 s on average (24 s less 0..3 s).
-        count as f64 / 22.5,
+        client.needed_per_second(count),
         percentile(&latencies, 0.5),
         latencies.last().copied().unwrap_or(f64::NAN),
         cpu / seconds * 100.0,

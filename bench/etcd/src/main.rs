@@ -1,7 +1,7 @@
 //! The live registry's peer in bench/run: the fleet of `bench-heartbeat fleet` as etcd
-//! leases. Each service is a lease of 30 s with a key put under it (its registration);
-//! each renewal is one KeepAlive, sent at RSR's client cadence (every 0.8 × 30 s less up
-//! to 3 s of jitter). After the warm-up, etcd's CPU time and the renewals' rate and
+//! leases. Each service is a lease of T s (`--timeout`, 30) with a key put under it (its
+//! registration); each renewal is one KeepAlive, sent at RSR's client cadence (every 0.8 ×
+//! T less up to T/10 of jitter: 24 s less up to 3 s). After the warm-up, etcd's CPU time and the renewals' rate and
 //! latency are measured for the window; a renewal answered with TTL 0 found its lease
 //! expired: a false timeout. With `--ramp`, the fleets grow through `--cadence` and the run
 //! stops after the first that falls short (a lease expired, a renewal failed, or p99 over
@@ -12,7 +12,7 @@
 //! before it is answered.
 //!
 //! Usage: bench-etcd --endpoint HOST:PORT --pid ETCD_PID [--cadence M[,M2...]]
-//!            [--warm-up S] [--window W] [--ramp] [--label L] [--tsv FILE]
+//!            [--timeout T] [--warm-up S] [--window W] [--ramp] [--label L] [--tsv FILE]
 //! Prints Markdown table rows in the registry's fleet table's columns.
 
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -63,15 +63,16 @@ fn rss_mib(pid: u32) -> f64 {
         .map_or(f64::NAN, |kib| kib / 1024.0)
 }
 
-/// RSR's client cadence for a 30 s timeout: 0.8 × 30 s, less up to 3 s of jitter.
-fn next_interval() -> Duration {
-    Duration::from_secs_f64(24.0 - rand::random::<f64>() * 3.0)
+/// RSR's client cadence for a timeout of T s: 0.8 × T, less up to T/10 of jitter.
+fn next_interval(timeout_secs: i64) -> Duration {
+    let t = timeout_secs as f64;
+    Duration::from_secs_f64(0.8 * t - rand::random::<f64>() * 0.1 * t)
 }
 
 /// A lease and its key: the registration of one service.
-async fn register(client: &mut Client, id: &str) -> i64 {
+async fn register(client: &mut Client, id: &str, timeout_secs: i64) -> i64 {
     for _ in 0..5 {
-        if let Ok(lease) = client.lease_grant(30, None).await {
+        if let Ok(lease) = client.lease_grant(timeout_secs, None).await {
             let options = PutOptions::new().with_lease(lease.id());
             if client
                 .put(format!("/services/{id}"), "{}", Some(options))
@@ -104,12 +105,13 @@ async fn fleet(
     client: &Client,
     pid: u32,
     count: usize,
+    timeout_secs: i64,
     (warm_up, window): (Duration, Duration),
     label: &str,
 ) -> Round {
     let started = Instant::now();
     let spread = (warm_up.as_secs_f64() * 0.7).max(count as f64 / 2000.0);
-    let warm_up = warm_up.max(Duration::from_secs_f64(spread + 9.0));
+    let warm_up = warm_up.max(Duration::from_secs_f64(spread + 0.3 * timeout_secs as f64));
     let window_start = started + warm_up;
     let window_end = window_start + window;
     let in_flight = Arc::new(Semaphore::new(64));
@@ -134,10 +136,10 @@ async fn fleet(
             tokio::time::sleep(Duration::from_secs_f64(rand::random::<f64>() * spread)).await;
             let lease = {
                 let _slot = creating.acquire().await.unwrap();
-                register(&mut client, &format!("cadence{count}-{n:06}")).await
+                register(&mut client, &format!("cadence{count}-{n:06}"), timeout_secs).await
             };
             leases.lock().unwrap().push(lease);
-            let mut due = Instant::now() + next_interval();
+            let mut due = Instant::now() + next_interval(timeout_secs);
             loop {
                 if due >= window_end {
                     return;
@@ -146,7 +148,7 @@ async fn fleet(
                 let _slot = in_flight.acquire().await.unwrap();
                 let asked = Instant::now();
                 match renew(&mut client, lease).await {
-                    Some(ttl) if ttl > 0 => due = Instant::now() + next_interval(),
+                    Some(ttl) if ttl > 0 => due = Instant::now() + next_interval(timeout_secs),
                     Some(_) => {
                         expired.fetch_add(1, Ordering::Relaxed);
                         return;
@@ -183,7 +185,7 @@ async fn fleet(
     let expired = expired.load(Ordering::Relaxed);
     let failed = failed.load(Ordering::Relaxed);
     println!(
-        "| {label}etcd leases (30 s TTL), {count} services, 1 member | {rate:.0} | p50 {:.2} ms, p99 {p99:.2} ms, max {:.0} ms | {:.0}% of one core ({:.1}% per 1,000 renewals/s), {rss:.0} MiB | {} failed, {expired} expired |",
+        "| {label}etcd leases ({timeout_secs} s TTL), {count} services, 1 member | {rate:.0} | p50 {:.2} ms, p99 {p99:.2} ms, max {:.0} ms | {:.0}% of one core ({:.1}% per 1,000 renewals/s), {rss:.0} MiB | {} failed, {expired} expired |",
         percentile(&latencies, 0.5),
         latencies.last().copied().unwrap_or(f64::NAN),
         cpu / seconds * 100.0,
@@ -205,6 +207,7 @@ async fn main() {
     let pid: u32 = argument("--pid").expect("--pid").parse().expect("--pid");
     let warm_up = Duration::from_secs(number("--warm-up", 30));
     let window = Duration::from_secs(number("--window", 30));
+    let timeout_secs = number("--timeout", 30).max(3) as i64;
     let ramp = std::env::args().any(|a| a == "--ramp");
     let label = argument("--label").unwrap_or_default();
     let tsv = argument("--tsv");
@@ -218,7 +221,7 @@ async fn main() {
         .expect("etcd answers");
     let mut largest = None;
     for &count in &cadences {
-        let round = fleet(&client, pid, count, (warm_up, window), &label).await;
+        let round = fleet(&client, pid, count, timeout_secs, (warm_up, window), &label).await;
         if let Some(tsv) = tsv.as_ref().filter(|_| round.p99.is_finite()) {
             use std::io::Write;
             let mut file = std::fs::OpenOptions::new()
