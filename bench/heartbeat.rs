@@ -8,12 +8,12 @@
 //! `fleet`: M services (timeout T, `--timeout`, 30 s) each heartbeating as RSR's clients do
 //! (every 0.8 × T minus up to T/10 of jitter: 24 s less up to 3 s); once every service is
 //! created and has had 0.8 × T to reach its cadence (and the warm-up, 30 s, is over) the
-//! server's CPU time and the
-//! heartbeats' rate and latency are measured for W seconds, and no service may time out. During each fleet, K services with a 3 s timeout are left to die: detection
-//! lag = when their timeout event was recorded (its UUIDv7 time) − their deadline. With
-//! `--ramp`, the fleets grow through `--cadence` and the run stops after the first that
-//! falls short (a false timeout, or heartbeat p99 over 250 ms); each fleet is removed
-//! before the next. Several `--url`s (and `--pid`s) spread the fleet over nodes.
+//! server's CPU time and the heartbeats' rate and latency are measured for W seconds, and
+//! no service may time out. During each fleet, K services with a 3 s timeout are left to
+//! die: detection lag = when their timeout event was recorded (its UUIDv7 time) − their
+//! deadline. With `--ramp`, the fleets grow through `--cadence` and the run stops after
+//! the first that falls short (a false timeout, or heartbeat p99 over 250 ms); each fleet
+//! is removed before the next. Several `--url`s (and `--pid`s) spread the fleet over nodes.
 //!
 //! Usage: bench-heartbeat prepare|remove --url URL --token TOKEN --tenant ID --file F [--count N]
 //!        bench-heartbeat creates --url URL[,URL...] --token TOKEN --tenant ID [--count N]
@@ -393,7 +393,8 @@ async fn cadence(
     let live = &nodes[0];
     let started = Instant::now();
     // Creations spread over most of the warm-up (longer for large fleets, at most ~2,000
-    // creates a second), as if the fleet had been running; heartbeats then settle.
+    // creates a second), as if the fleet had been running; heartbeats then settle for
+    // 0.3 × T more (9 s for 30 s).
     let spread = (warm_up.as_secs_f64() * 0.7).max(count as f64 / 2000.0);
     let warm_up = warm_up.max(Duration::from_secs_f64(spread) + client.settle() * 3 / 8);
     // The window opens once every service has been created and has had the time to
