@@ -264,9 +264,14 @@ async fn main() {
             );
             let warm_up = Duration::from_secs(number("--warm-up", 30));
             let window = Duration::from_secs(number("--window", 30));
-            let client = ClientCadence {
-                timeout_secs: number("--timeout", 30).max(3),
-            };
+            let timeout_secs = number("--timeout", 30);
+            // The registry's own bounds of heartbeat_timeout: a fleet outside them would
+            // only measure refusals.
+            assert!(
+                (3..=120).contains(&timeout_secs),
+                "--timeout must be 3 to 120 s, as the registry allows"
+            );
+            let client = ClientCadence { timeout_secs };
             let lag_count = number("--lag", 200) as usize;
             let ramp = std::env::args().any(|a| a == "--ramp");
             let label = argument("--label").unwrap_or_default();

@@ -207,7 +207,13 @@ async fn main() {
     let pid: u32 = argument("--pid").expect("--pid").parse().expect("--pid");
     let warm_up = Duration::from_secs(number("--warm-up", 30));
     let window = Duration::from_secs(number("--window", 30));
-    let timeout_secs = number("--timeout", 30).max(3) as i64;
+    let timeout_secs = number("--timeout", 30);
+    // The registry fleet's bounds, so that both sides of a comparison can take any value.
+    assert!(
+        (3..=120).contains(&timeout_secs),
+        "--timeout must be 3 to 120 s, as the registry allows"
+    );
+    let timeout_secs = timeout_secs as i64;
     let ramp = std::env::args().any(|a| a == "--ramp");
     let label = argument("--label").unwrap_or_default();
     let tsv = argument("--tsv");
