@@ -143,6 +143,12 @@ pub struct LiveSettings {
     /// How often each node removes services past their deadline: the detection lag.
     #[serde(with = "humantime_serde")]
     pub reaper_interval: Duration,
+    /// A gap this long between two reaper runs of any node is an outage of the registry:
+    /// the deadlines that fell inside it move to the resumption plus each service's
+    /// timeout. Shorter than the margin RSR's clients keep (a heartbeat at 0.6 of a 3 s
+    /// timeout leaves 1.2 s), longer than a few reaper runs.
+    #[serde(with = "humantime_serde")]
+    pub outage_threshold: Duration,
     /// Resource limits of a tenant without its own (`tenant limits`).
     pub default_service_limit: u32,
     pub default_configuration_value_limit: u32,
@@ -182,6 +188,7 @@ impl Default for LiveSettings {
     fn default() -> Self {
         Self {
             reaper_interval: Duration::from_millis(250),
+            outage_threshold: Duration::from_secs(1),
             default_service_limit: 200,
             default_configuration_value_limit: 1000,
             rate_limit: 50_000,

@@ -41,6 +41,12 @@ impl From<diesel::result::Error> for LiveError {
 }
 
 impl LiveError {
+    /// The registry could not do it now (the database down, slow or overloaded): the
+    /// client may retry, and its request said nothing wrong.
+    pub fn is_transient(&self) -> bool {
+        matches!(self, Self::Storage(error) if error.is_transient())
+    }
+
     pub fn not_found(object: &'static str, key: impl ToString) -> Self {
         Self::NotFound {
             object,

@@ -42,6 +42,14 @@ pub struct Live {
 
 impl Live {
     pub fn new(database: Database, settings: &LiveSettings, metrics: &Metrics) -> Self {
+        if settings.outage_threshold < 2 * settings.reaper_interval {
+            log::warn!(
+                "live.outage_threshold ({:?}) is under two reaper runs ({:?} each): every \
+                 gap between runs will count as an outage and delay timeouts by one timeout",
+                settings.outage_threshold,
+                settings.reaper_interval
+            );
+        }
         let events = Events::new(database.clone(), settings, metrics);
         Self {
             store: LiveStore::new(database.clone(), events.clone(), settings, metrics),

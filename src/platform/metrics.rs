@@ -193,6 +193,14 @@ impl Metrics {
         }
     }
 
+    /// A counter of a subsystem's own, registered with the others.
+    pub fn counter(&self, name: &str, help: &str) -> IntCounter {
+        register(
+            &self.registry,
+            IntCounter::new(name, help).expect("a valid metric"),
+        )
+    }
+
     /// One answered request. `route` is the matched route's template (`None`: no route
     /// matched, counted as `unmatched`, so ids in paths never multiply the series).
     pub fn observe_request(

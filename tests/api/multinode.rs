@@ -188,15 +188,15 @@ async fn a_token_works_on_every_node_and_disabling_takes_effect_on_every_node_wi
 /// A TCP relay in front of PostgreSQL that can be cut (every connection closed, new ones
 /// refused, as when the server stops) and restored on the same port, or frozen (sockets
 /// stay open and bytes are accepted but held back, as in a network partition) and thawed.
-struct Proxy {
-    address: SocketAddr,
+pub(crate) struct Proxy {
+    pub(crate) address: SocketAddr,
     target: SocketAddr,
     tasks: Arc<Mutex<Vec<JoinHandle<()>>>>,
     frozen: watch::Sender<bool>,
 }
 
 impl Proxy {
-    async fn start(target: SocketAddr) -> Self {
+    pub(crate) async fn start(target: SocketAddr) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let proxy = Self {
             address: listener.local_addr().unwrap(),
@@ -229,13 +229,13 @@ impl Proxy {
         self.tasks.lock().unwrap().push(acceptor);
     }
 
-    fn cut(&self) {
+    pub(crate) fn cut(&self) {
         for task in self.tasks.lock().unwrap().drain(..) {
             task.abort();
         }
     }
 
-    async fn restore(&self) {
+    pub(crate) async fn restore(&self) {
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
             match TcpListener::bind(self.address).await {
@@ -274,7 +274,7 @@ async fn pump(mut from: OwnedReadHalf, mut to: OwnedWriteHalf, mut frozen: watch
 }
 
 /// `postgres://user@host:port/db?query` → (host:port, the URL with `via` as host:port).
-fn reroute(url: &str, via: SocketAddr) -> (SocketAddr, String) {
+pub(crate) fn reroute(url: &str, via: SocketAddr) -> (SocketAddr, String) {
     use std::net::ToSocketAddrs;
     let (scheme, rest) = url.split_once("://").unwrap();
     let (user, rest) = rest

@@ -9,7 +9,7 @@ use uuid::Uuid;
 use super::SERVICE_ID_RULE;
 
 /// `^[a-zA-Z0-9_.-]{3,65}$`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ServiceId(String);
 
 impl ServiceId {

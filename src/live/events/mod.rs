@@ -81,17 +81,27 @@ impl Events {
 
     /// A page of `tenant`'s feed. With a wait, it answers as soon as the page holds an
     /// event after the marker (any event, without one) or when the wait is over.
-    pub async fn read(
+    /// `catch_up` runs before each read of the database (the live registry records the
+    /// timeouts already due there, so the page is never behind what other reads show);
+    /// while a long poll waits, nothing runs.
+    pub async fn read<E, F, Fut>(
         &self,
         tenant: TenantId,
         query: FeedQuery,
-    ) -> Result<Page<Event, String>, DbError> {
+        catch_up: F,
+    ) -> Result<Page<Event, String>, E>
+    where
+        E: From<DbError>,
+        F: Fn() -> Fut,
+        Fut: std::future::Future<Output = Result<(), E>>,
+    {
         let deadline = tokio::time::Instant::now() + query.wait;
         let marker = query.marker.map(|marker| marker.to_string());
         let _waiting =
             (!query.wait.is_zero()).then(|| GaugeGuard::enter(&self.metrics.long_poll_waiters));
         loop {
             let mut changed = self.signal.subscribe(tenant);
+            catch_up().await?;
             let (start, kind, size) = (query.start, query.kind, query.size);
             let events = self
                 .database

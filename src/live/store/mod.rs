@@ -8,10 +8,12 @@ pub mod configuration;
 mod group_commit;
 mod heartbeats;
 pub mod limits;
+mod reprieve;
 pub mod services;
 mod tenant;
 mod tenant_writes;
 pub mod usage;
+mod watch;
 
 pub use cadence::HeartbeatRate;
 pub use limits::OwnLimits;
@@ -28,6 +30,8 @@ use crate::settings::LiveSettings;
 use cadence::HeartbeatTally;
 use group_commit::GroupCommit;
 use prometheus::IntCounter;
+use reprieve::Reprieves;
+use watch::Watch;
 
 /// A tenant's resource limits in force.
 pub struct ResourceLimits {
@@ -56,6 +60,10 @@ pub struct LiveStore {
     heartbeats: [IntCounter; 2],
     /// Heartbeats accepted per tenant, not yet added to the shared counts.
     tally: HeartbeatTally,
+    /// The registry's watch over its own deadlines: its outages move them.
+    watch: Watch,
+    /// Heartbeats this node refused for load, to be written as reprieves.
+    reprieves: Reprieves,
 }
 
 impl LiveStore {
@@ -73,7 +81,7 @@ impl LiveStore {
             metrics.write_batch_size.clone(),
         );
         Self {
-            database,
+            database: database.clone(),
             events,
             writes,
             postgres_writers: settings.postgres_writers,
@@ -83,6 +91,19 @@ impl LiveStore {
             default_values: i64::from(settings.default_configuration_value_limit),
             default_rate: RatePolicy::from_settings(settings.rate_limit, settings.rate_window),
             tally: HeartbeatTally::new(settings.rate_sync_interval),
+            watch: Watch::new(
+                database,
+                settings.outage_threshold,
+                metrics.counter(
+                    "live_registry_outages_total",
+                    "Outages of the registry (no node judged deadlines for longer than \
+                     live.outage_threshold) after which this node moved the deadlines",
+                ),
+            ),
+            reprieves: Reprieves::new(metrics.counter(
+                "live_heartbeat_reprieves_total",
+                "Deadlines moved by heartbeats this node refused for load",
+            )),
         }
     }
 
@@ -93,9 +114,19 @@ impl LiveStore {
         }
     }
 
-    /// Removes every dead service of every tenant, each with its timeout event; how many.
+    /// The reaper's run: stamps the registry's watch (moving the deadlines an outage
+    /// covered, if it ends one), writes the reprieves of heartbeats refused for load, then
+    /// removes every dead service of every tenant, each with its timeout event; how many.
     pub async fn reap(&self) -> Result<usize> {
-        let now = now_millis();
+        // Judged by the stamp's time, never a later one: a node frozen after its stamp
+        // must not time out what died while it was frozen (its next stamp moves those).
+        let now = self.watch.stamp().await?;
+        if let Err(error) = self.reprieves.grant(&self.database).await {
+            log::warn!(
+                "writing reprieves of refused heartbeats failed: {}",
+                crate::platform::error_chain(&error)
+            );
+        }
         let tenants = self
             .database
             .run(move |conn| services::tenants_with_dead(conn, now, 1000))
@@ -112,6 +143,24 @@ impl LiveStore {
                 .await?;
         }
         Ok(reaped)
+    }
+
+    /// Times out `tenant`'s services whose deadline is before `now`, unless another writer
+    /// has: a reader of the feed then sees every timeout due before its read began.
+    /// Nothing is written (one indexed probe) when none is due.
+    async fn reap_tenant(&self, tenant: TenantId, now: i64) -> Result<()> {
+        let due = self
+            .database
+            .run(move |conn| services::has_dead(conn, tenant, now))
+            .await?;
+        if due {
+            self.writes
+                .recording(tenant, move |conn, writes| {
+                    services::reap(conn, writes, tenant, now)
+                })
+                .await?;
+        }
+        Ok(())
     }
 
     /// Starts this node's writers, which commit the live registry's writes in batches.

@@ -286,6 +286,18 @@ pub fn remove(
     Ok(())
 }
 
+/// Whether `tenant` has a service past its deadline (the deadline index holds only the
+/// few the reapers have not removed yet).
+pub fn has_dead(conn: &mut DbConnection, tenant: TenantId, now: i64) -> Result<bool> {
+    Ok(live_services::table
+        .filter(live_services::deadline.le(now))
+        .filter(live_services::tenant_id.eq(tenant.get()))
+        .select(live_services::id)
+        .first::<String>(conn)
+        .optional()?
+        .is_some())
+}
+
 /// Tenants with services past their deadline (at most `limit` of them).
 pub fn tenants_with_dead(conn: &mut DbConnection, now: i64, limit: i64) -> Result<Vec<i64>> {
     Ok(live_services::table

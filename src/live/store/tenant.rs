@@ -28,8 +28,15 @@ impl TenantStore {
     }
 
     /// A page of the tenant's events feed, waiting for one if the query says so.
+    /// Every timeout due before the read began is in the page, whichever node records it.
     pub async fn events(&self, query: FeedQuery) -> Result<Page<Event, String>> {
-        Ok(self.live.events.read(self.tenant, query).await?)
+        let (live, tenant) = (&self.live, self.tenant);
+        live.events
+            .read(tenant, query, || async move {
+                let now = live.watch.now().await?;
+                live.reap_tenant(tenant, now).await
+            })
+            .await
     }
 
     pub async fn limits(&self) -> Result<ResourceLimits> {
@@ -68,7 +75,7 @@ impl TenantStore {
     pub async fn create_service(&self, new: NewService) -> Result<HeartbeatToken> {
         let tenant = self.tenant;
         let limit = self.limits().await?.services;
-        let now = now_millis();
+        let now = self.live.watch.now().await?;
         self.live
             .writes
             .recording(tenant, move |conn, writes| {
@@ -78,10 +85,10 @@ impl TenantStore {
     }
 
     pub async fn service(&self, id: ServiceId) -> Result<Service> {
-        let tenant = self.tenant;
+        let (tenant, now) = (self.tenant, self.live.watch.now().await?);
         self.live
             .database
-            .run(move |conn| services::find(conn, tenant, &id, now_millis()))
+            .run(move |conn| services::find(conn, tenant, &id, now))
             .await
     }
 
@@ -92,7 +99,7 @@ impl TenantStore {
         marker: Option<String>,
         size: PageSize,
     ) -> Result<Page<Service, String>> {
-        let tenant = self.tenant;
+        let (tenant, now) = (self.tenant, self.live.watch.now().await?);
         let rows = self
             .live
             .database
@@ -103,7 +110,7 @@ impl TenantStore {
                     tag.as_deref(),
                     marker.as_deref(),
                     size.rows_to_fetch(),
-                    now_millis(),
+                    now,
                 )
             })
             .await?;
@@ -112,7 +119,7 @@ impl TenantStore {
 
     pub async fn update_service(&self, id: ServiceId, changes: ServiceChanges) -> Result<()> {
         let tenant = self.tenant;
-        let now = now_millis();
+        let now = self.live.watch.now().await?;
         self.live
             .writes
             .write(move |conn| services::update(conn, tenant, &id, &changes, now))
@@ -121,7 +128,7 @@ impl TenantStore {
 
     pub async fn remove_service(&self, id: ServiceId) -> Result<()> {
         let tenant = self.tenant;
-        let now = now_millis();
+        let now = self.live.watch.now().await?;
         self.live
             .writes
             .recording(tenant, move |conn, writes| {
@@ -134,8 +141,12 @@ impl TenantStore {
     /// A heartbeat counts from its arrival: one that arrived before the deadline keeps
     /// the service alive however long it waited for its batch, unless a reaper removed
     /// the service first (the conditional statements give exactly one of them the row).
+    ///
+    /// A heartbeat refused for load (503) is a sign of life: it earns a reprieve
+    /// ([`super::reprieve`]), so the registry's overload never times out a service that
+    /// keeps sending.
     pub async fn heartbeat(&self, id: ServiceId, token: HeartbeatToken) -> Result<HeartbeatToken> {
-        let now = now_millis();
+        let now = self.live.watch.now().await?;
         let outcome = self
             .live
             .writes
@@ -146,7 +157,14 @@ impl TenantStore {
                 next: HeartbeatToken::generate(),
                 now,
             })
-            .await?;
+            .await
+            .inspect_err(|error| {
+                if error.is_transient() {
+                    self.live
+                        .reprieves
+                        .refused(self.tenant, id.clone(), &token, now);
+                }
+            })?;
         self.live.heartbeats[usize::from(outcome.is_err())].inc();
         if outcome.is_ok() {
             self.live.tally.count(self.tenant, now);

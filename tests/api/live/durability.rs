@@ -14,7 +14,7 @@ use serde_json::{json, Value};
 use crate::helpers::*;
 use crate::node::*;
 
-const TENANT: i64 = 4343;
+pub(super) const TENANT: i64 = 4343;
 /// The fleet's heartbeat timeout (s): longer than a restart, short enough for a test.
 const TIMEOUT: u64 = 8;
 const FLEET: usize = 200;
@@ -24,14 +24,14 @@ const PACE: Duration = Duration::from_millis(20);
 
 /// Where the fleet sends its requests: the nodes' addresses, replaced on a restart.
 #[derive(Clone)]
-struct Route {
+pub(super) struct Route {
     nodes: Arc<RwLock<Vec<String>>>,
     token: String,
     client: reqwest::Client,
 }
 
 impl Route {
-    fn new(nodes: Vec<String>, token: String) -> Self {
+    pub(super) fn new(nodes: Vec<String>, token: String) -> Self {
         Self {
             nodes: Arc::new(RwLock::new(nodes)),
             token,
@@ -42,17 +42,17 @@ impl Route {
         }
     }
 
-    fn node(&self, n: usize) -> String {
+    pub(super) fn node(&self, n: usize) -> String {
         let nodes = self.nodes.read().unwrap();
         nodes[n % nodes.len()].clone()
     }
 
-    fn replace(&self, nodes: Vec<String>) {
+    pub(super) fn replace(&self, nodes: Vec<String>) {
         *self.nodes.write().unwrap() = nodes;
     }
 
     /// (status, body), or why no answer came.
-    async fn post(
+    pub(super) async fn post(
         &self,
         node: &str,
         path: &str,
@@ -85,7 +85,7 @@ impl Route {
         Ok((status, body))
     }
 
-    async fn get(&self, node: &str, path: &str) -> Value {
+    pub(super) async fn get(&self, node: &str, path: &str) -> Value {
         let response = self
             .client
             .get(format!("{node}/v1.0/{TENANT}{path}"))
@@ -98,7 +98,7 @@ impl Route {
     }
 
     /// Creates `id`, again while the node refuses for now (408 unread, 503).
-    async fn create(&self, node: &str, id: &str, timeout: u64) -> String {
+    pub(super) async fn create(&self, node: &str, id: &str, timeout: u64) -> String {
         loop {
             let (status, body) = self
                 .post(
@@ -117,23 +117,55 @@ impl Route {
         }
     }
 
-    /// Every event of the tenant's feed of type `kind`, as (service id, count).
-    async fn events_of(&self, node: &str, kind: &str) -> Vec<String> {
-        let page = self
-            .get(node, &format!("/events?type={kind}&limit=1000"))
-            .await;
-        page["values"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|event| event["payload"]["id"].as_str().unwrap().to_owned())
+    /// The service id of every event of the tenant's feed of type `kind`.
+    pub(super) async fn events_of(&self, node: &str, kind: &str) -> Vec<String> {
+        self.stamped_events_of(node, kind)
+            .await
+            .expect("the node serves the feed")
+            .into_iter()
+            .map(|(id, _)| id)
             .collect()
+    }
+
+    /// (service id, timestamp) of every event of the tenant's feed of type `kind`, or
+    /// `None` while the node does not answer 200.
+    pub(super) async fn stamped_events_of(
+        &self,
+        node: &str,
+        kind: &str,
+    ) -> Option<Vec<(String, i64)>> {
+        let response = self
+            .client
+            .get(format!(
+                "{node}/v1.0/{TENANT}/events?type={kind}&limit=1000"
+            ))
+            .header("X-Auth-Token", &self.token)
+            .send()
+            .await
+            .ok()?;
+        if response.status() != StatusCode::OK {
+            return None;
+        }
+        let page: Value = response.json().await.ok()?;
+        Some(
+            page["values"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|event| {
+                    (
+                        event["payload"]["id"].as_str().unwrap().to_owned(),
+                        event["timestamp"].as_i64().unwrap(),
+                    )
+                })
+                .collect(),
+        )
     }
 }
 
 /// Why a request got no answer.
 #[derive(Debug, Clone, Copy, PartialEq)]
-enum Unanswered {
+pub(super) enum Unanswered {
     /// No connection: the request never reached a node.
     Refused,
     /// The connection ended before the answer: the node may have committed it.
@@ -220,7 +252,7 @@ async fn heartbeat(
 }
 
 /// A tenant with room for the fleet, created before `serve` starts.
-fn prepare(database_url: &str) {
+pub(super) fn prepare(database_url: &str) {
     let created = cli(
         database_url,
         &["tenant", "create", "durable", "--id", &TENANT.to_string()],

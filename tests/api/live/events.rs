@@ -23,6 +23,7 @@ on_both_backends!(
     events_past_retention_are_purged,
     a_heartbeat_racing_the_reaper_has_exactly_one_winner,
     a_new_timeout_applies_from_the_next_heartbeat,
+    an_events_read_shows_every_timeout_due_before_it_began,
 );
 
 fn now_ms() -> i64 {
@@ -339,4 +340,56 @@ async fn a_new_timeout_applies_from_the_next_heartbeat(backend: Backend) {
         json!({}),
         "metadata {{}} when empty"
     );
+}
+
+/// The feed is never behind what other reads show: with no reaper running, a read of the
+/// feed that begins after a deadline records that timeout itself, once however many
+/// readers race to it, and later reads show the same one event.
+async fn an_events_read_shows_every_timeout_due_before_it_began(backend: Backend) {
+    let app = TestApp::spawn_with(backend, |settings| {
+        settings.live.reaper_interval = Duration::from_secs(3600);
+        // A reaper that runs hourly: an hour between runs is not an outage.
+        settings.live.outage_threshold = Duration::from_secs(7200);
+    })
+    .await;
+    app.live_tenant(TENANT);
+    let live = app.live(TENANT);
+    live.created("brief", 3).await;
+    live.created("lasting", 120).await;
+    // The moment the service reads as dead, the feed shows its timeout.
+    until_gone(&live, "brief", 3).await;
+    let timeouts = live.events("?type=service.timeout").await;
+    assert_eq!(timeouts.len(), 1, "{timeouts:?}");
+    assert_eq!(timeouts[0]["payload"]["id"], "brief");
+
+    // Eight readers racing to the next deadline: each sees it, the feed holds it once.
+    live.created("racing", 3).await;
+    until_gone(&live, "racing", 3).await;
+    let reads = join_all((0..8).map(|_| live.events("?type=service.timeout"))).await;
+    for read in &reads {
+        assert_eq!(read.len(), 2, "{read:?}");
+        assert_eq!(read[1]["payload"]["id"], "racing");
+    }
+    let all = live.events("").await;
+    let kinds: Vec<&str> = all.iter().map(|e| e["type"].as_str().unwrap()).collect();
+    assert_eq!(
+        kinds,
+        [
+            "service.join",
+            "service.join",
+            "service.timeout",
+            "service.join",
+            "service.timeout"
+        ]
+    );
+    assert_eq!(live.get("/services/lasting").await.status, StatusCode::OK);
+}
+
+/// Polls until `id` reads as gone: within its timeout of `timeout` seconds and slack.
+async fn until_gone(live: &crate::live::LiveClient<'_>, id: &str, timeout: u64) {
+    let bound = Instant::now() + Duration::from_secs(timeout + 2);
+    while live.get(&format!("/services/{id}")).await.status != StatusCode::NOT_FOUND {
+        assert!(Instant::now() < bound, "{id} outlived its timeout");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 }

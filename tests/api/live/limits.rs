@@ -186,9 +186,11 @@ fn set_limits(app: &TestApp, tenant: i64, args: &[&str]) -> String {
 
 async fn every_way_an_object_ends_gives_its_place_back(backend: Backend) {
     // A reaper that never runs in this test: dead services stay until a create replaces
-    // them, so that path is what frees (and retakes) the place.
+    // them, so that path is what frees (and retakes) the place. A registry whose reaper
+    // runs hourly must not count the hour between two runs as its own outage.
     let app = TestApp::spawn_with(backend, |settings| {
-        settings.live.reaper_interval = std::time::Duration::from_secs(3600)
+        settings.live.reaper_interval = std::time::Duration::from_secs(3600);
+        settings.live.outage_threshold = std::time::Duration::from_secs(7200);
     })
     .await;
     app.live_tenant(TENANT);

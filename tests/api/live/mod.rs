@@ -7,6 +7,7 @@ mod durability;
 mod events;
 mod limits;
 mod multinode;
+mod outage;
 mod protocol;
 mod services;
 
