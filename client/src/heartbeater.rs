@@ -1,9 +1,15 @@
 //! Keeps a service alive: heartbeats at RSR's cadence (0.6 × timeout under 15 s, else
-//! 0.8 ×, less up to 3 s of jitter above 5 s), retries transient failures with backoff
-//! while the deadline allows, and stops when told to, when dropped, or when the registry
-//! says the service is gone (404).
+//! 0.8 ×, less up to 3 s of jitter above 5 s), and stops when told to, when dropped, or
+//! when the registry says the service is gone (404).
+//!
+//! Through the registry's outages and overload (503s, connection errors) it keeps the
+//! token it holds and retries with backoff, however long that takes, never registering
+//! anew: the registry moves the deadlines an outage covered to its end plus the timeout,
+//! and counts a heartbeat refused for load as a sign of life, so the first heartbeat that
+//! gets through with that token keeps the service. Retries come at least three times per
+//! timeout, so one lands within a timeout of the registry's return.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
@@ -19,7 +25,7 @@ pub enum Stopped {
     Requested,
     /// The registry answered 404: the service (or its token) is gone; nothing to keep alive.
     Gone(Error),
-    /// Failures until the deadline passed: the service has timed out by now.
+    /// A failure that retrying cannot mend (the request itself was refused).
     Failed(Error),
 }
 
@@ -68,8 +74,7 @@ impl HeartBeater {
     }
 
     async fn run(mut self, mut stop: watch::Receiver<bool>) -> Stopped {
-        let timeout = Duration::from_secs(u64::from(self.timeout));
-        let mut deadline = Instant::now() + timeout;
+        let longest_retry = Duration::from_secs(u64::from(self.timeout)) / 3;
         loop {
             let wait = jittered(Self::interval(self.timeout));
             tokio::select! {
@@ -86,7 +91,6 @@ impl HeartBeater {
                 {
                     Ok(next) => {
                         self.token = next;
-                        deadline = Instant::now() + timeout;
                         break;
                     }
                     Err(error) if error.is_not_found() => {
@@ -94,10 +98,7 @@ impl HeartBeater {
                         return Stopped::Gone(error);
                     }
                     Err(error) if error.is_transient() => {
-                        let delay = retry::next(&mut delays);
-                        if Instant::now() + delay >= deadline {
-                            return Stopped::Failed(error);
-                        }
+                        let delay = retry::next(&mut delays).min(longest_retry);
                         log::warn!("heartbeat of {} failed, retrying: {error}", self.id);
                         tokio::select! {
                             _ = stop.wait_for(|stopped| *stopped) => return Stopped::Requested,
@@ -128,7 +129,7 @@ impl Running {
         self.outcome().await
     }
 
-    /// Waits until it stops on its own (the service gone, or failures past its deadline).
+    /// Waits until it stops on its own (the service gone, or a request refused as such).
     pub async fn stopped(mut self) -> Stopped {
         self.outcome().await
     }

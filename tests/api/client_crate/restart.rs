@@ -1,10 +1,12 @@
-//! The events stream across a server restart: nothing lost, nothing twice.
+//! The client across a server restart: the events stream loses nothing and repeats
+//! nothing, and a HeartBeater rides out an outage of twice its timeout with the token it
+//! holds.
 
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use futures_util::{Stream, StreamExt};
-use service_registry_client::{Client, Credentials, Event, NewService, Result};
+use service_registry_client::{Client, Credentials, Event, NewService, Result, Stopped};
 use tokio::net::{TcpListener, TcpStream};
 
 use crate::helpers::*;
@@ -118,4 +120,95 @@ async fn the_events_stream_survives_a_server_restart(backend: Backend) {
     assert_eq!(seen, ["svc-0", "svc-1", "svc-2", "svc-3", "svc-4", "svc-5"]);
     let more = tokio::time::timeout(Duration::from_millis(1500), stream.next()).await;
     assert!(!matches!(more, Ok(Some(Ok(_)))), "nothing twice: {more:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_heartbeater_rides_out_an_outage_of_twice_its_timeout_sqlite() {
+    a_heartbeater_rides_out_an_outage_of_twice_its_timeout(Backend::Sqlite).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "PostgreSQL: run with --include-ignored and TEST_DATABASE_URL (CI does)"]
+async fn a_heartbeater_rides_out_an_outage_of_twice_its_timeout_postgres() {
+    a_heartbeater_rides_out_an_outage_of_twice_its_timeout(Backend::Postgres).await
+}
+
+/// The server killed (kill -9) for twice the service's timeout, then started again: the
+/// HeartBeater keeps its token through the connection errors, its next heartbeat is
+/// accepted (no new registration), and the events stream goes on from its marker with no
+/// timeout in between.
+async fn a_heartbeater_rides_out_an_outage_of_twice_its_timeout(backend: Backend) {
+    const TIMEOUT: u32 = 3;
+    let timeout = Duration::from_secs(u64::from(TIMEOUT));
+    let database = TestDatabase::new(backend);
+    let logs = tempfile::tempdir().unwrap();
+    let first = Node::start(&database.url, logs.path().join("first.log"));
+    let token = first.bootstrap_token.clone().unwrap();
+    assert!(
+        cli(&database.url, &["tenant", "create", "acme", "--id", "7"])
+            .status
+            .success()
+    );
+    let target = Arc::new(Mutex::new(first.socket_address()));
+    let url = proxy(Arc::clone(&target)).await;
+    let client = Client::builder(&url)
+        .credentials(Credentials::Token {
+            token,
+            tenant_id: "7".into(),
+        })
+        .build()
+        .unwrap();
+    let (_, heartbeater) = client
+        .services()
+        .register("rider", TIMEOUT, vec![], Default::default())
+        .await
+        .unwrap();
+    let running = heartbeater.start();
+    let mut stream = Box::pin(client.events().follow(None));
+    assert_eq!(next_event(&mut stream).await, "rider");
+
+    first.kill();
+    tokio::time::sleep(2 * timeout).await;
+    let back = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
+    let second = Node::start(&database.url, logs.path().join("second.log"));
+    *target.lock().unwrap() = second.socket_address();
+
+    // A heartbeat after the return, with the token held through the outage: within one
+    // timeout of it (the retries come at least three times per timeout), and slack.
+    let bound = Instant::now() + timeout + Duration::from_secs(3);
+    loop {
+        if let Ok(service) = client.services().get("rider").await {
+            if service.last_seen.is_some_and(|seen| seen >= back) {
+                break;
+            }
+        }
+        assert!(
+            Instant::now() < bound,
+            "no heartbeat after the return: {}",
+            second.log_text()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(running.is_running());
+    // The stream resumes after the join: the next event is the next write, not a timeout.
+    client
+        .services()
+        .create(&NewService {
+            id: "after".into(),
+            heartbeat_timeout: 60,
+            ..NewService::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(next_event(&mut stream).await, "after");
+    assert!(matches!(running.stop().await, Stopped::Requested));
+    let timeouts = client
+        .events()
+        .list_page(None, Some("service.timeout"), None)
+        .await
+        .unwrap();
+    assert!(timeouts.values.is_empty(), "{:?}", timeouts.values);
 }
