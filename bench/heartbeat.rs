@@ -19,168 +19,24 @@
 //!        bench-heartbeat creates --url URL[,URL...] --token TOKEN --tenant ID [--count N]
 //!        bench-heartbeat fleet --url URL[,URL...] --token TOKEN --tenant ID --pid PID[,PID...]
 //!            [--cadence M[,M2...]] [--timeout T] [--warm-up S] [--window W] [--lag K] [--ramp]
-//!            [--label L] [--tsv FILE]
+//!            [--through] [--label L] [--tsv FILE]
+//! `--through` runs every size in turn, each fleet removed before the next, past the first
+//! that falls short: what the registry does beyond its capacity.
 //! `creates` and `fleet` print Markdown table rows; `--tsv` appends "series size p99 timeouts"
 //! lines for bench/chart.rs.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
+#[path = "common.rs"]
+mod common;
+
+use common::{argument, now_ms, number, percentile, Live, Servers};
 use futures_util::stream::{self, StreamExt};
-use serde_json::{json, Value};
+
 use service_registry::live::EventId;
 use tokio::sync::Semaphore;
-
-fn argument(name: &str) -> Option<String> {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1).cloned())
-}
-
-fn number(name: &str, default: u64) -> u64 {
-    argument(name).map_or(default, |v| v.parse().expect(name))
-}
-
-#[derive(Clone)]
-struct Live {
-    client: reqwest::Client,
-    base: String,
-    token: String,
-}
-
-impl Live {
-    async fn post(&self, path: &str, body: &Value) -> Result<(u16, Value), String> {
-        let response = self
-            .client
-            .post(format!("{}{path}", self.base))
-            .header("X-Auth-Token", &self.token)
-            .body(body.to_string())
-            .send()
-            .await
-            .map_err(|e| format!("{e:?}"))?;
-        let status = response.status().as_u16();
-        let body = response.json().await.unwrap_or(Value::Null);
-        Ok((status, body))
-    }
-
-    /// Creates `id`, trying again (for up to a minute) while the registry refuses for now:
-    /// a 503 from a full queue means the create never ran.
-    async fn create(&self, id: &str, timeout: u64) -> String {
-        let mut last = String::new();
-        for _ in 0..240 {
-            match self
-                .post(
-                    "/services",
-                    &json!({"id": id, "heartbeat_timeout": timeout}),
-                )
-                .await
-            {
-                Ok((201, body)) => return body["token"].as_str().unwrap().to_owned(),
-                Ok((status, body)) => last = format!("{status} {body}"),
-                Err(error) => last = error,
-            }
-            tokio::time::sleep(Duration::from_millis(250)).await;
-        }
-        panic!("could not create {id}: {last}");
-    }
-
-    /// The next token, or the status that refused it.
-    async fn heartbeat(&self, id: &str, token: &str) -> Result<String, u16> {
-        match self
-            .post(
-                &format!("/services/{id}/heartbeat"),
-                &json!({ "token": token }),
-            )
-            .await
-        {
-            Ok((200, body)) => Ok(body["token"].as_str().unwrap().to_owned()),
-            Ok((status, _)) => Err(status),
-            Err(error) => {
-                eprintln!("heartbeat of {id} failed: {error}");
-                Err(0)
-            }
-        }
-    }
-
-    async fn events(&self, query: &str) -> Vec<Value> {
-        let mut all = Vec::new();
-        let mut marker: Option<String> = None;
-        loop {
-            let url = match &marker {
-                Some(m) => format!("{}/events?limit=1000&{query}&marker={m}", self.base),
-                None => format!("{}/events?limit=1000&{query}", self.base),
-            };
-            let page: Value = self
-                .client
-                .get(url)
-                .header("X-Auth-Token", &self.token)
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
-            all.extend(page["values"].as_array().unwrap().iter().cloned());
-            match page["metadata"]["next_marker"].as_str() {
-                Some(next) => marker = Some(next.to_owned()),
-                None => return all,
-            }
-        }
-    }
-}
-
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return f64::NAN;
-    }
-    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
-}
-
-/// CPU seconds (user + system) the process has used.
-fn cpu_seconds(pid: u32) -> f64 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).expect("server's /proc stat");
-    let fields: Vec<&str> = stat
-        .rsplit_once(')')
-        .unwrap()
-        .1
-        .split_whitespace()
-        .collect();
-    let ticks: f64 = fields[11].parse::<f64>().unwrap() + fields[12].parse::<f64>().unwrap();
-    ticks / 100.0
-}
-
-fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as i64
-}
-
-/// Resident memory of the process, in MiB.
-fn rss_mib(pid: u32) -> f64 {
-    let status =
-        std::fs::read_to_string(format!("/proc/{pid}/status")).expect("server's /proc status");
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix("VmRSS:"))
-        .and_then(|kib| kib.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
-        .map_or(f64::NAN, |kib| kib / 1024.0)
-}
-
-/// The nodes' processes: CPU seconds and resident memory summed over them.
-struct Servers(Vec<u32>);
-
-impl Servers {
-    fn cpu_seconds(&self) -> f64 {
-        self.0.iter().map(|&pid| cpu_seconds(pid)).sum()
-    }
-
-    fn rss_mib(&self) -> f64 {
-        self.0.iter().map(|&pid| rss_mib(pid)).sum()
-    }
-}
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 1)]
 async fn main() {
@@ -274,6 +130,9 @@ async fn main() {
             let client = ClientCadence { timeout_secs };
             let lag_count = number("--lag", 200) as usize;
             let ramp = std::env::args().any(|a| a == "--ramp");
+            // Every size in turn, each fleet removed before the next, past the first that
+            // falls short: what happens beyond capacity.
+            let through = std::env::args().any(|a| a == "--through");
             let label = argument("--label").unwrap_or_default();
             let tsv = argument("--tsv");
             let cadences: Vec<usize> = argument("--cadence")
@@ -303,9 +162,9 @@ async fn main() {
                 if kept {
                     largest = Some(count);
                 }
-                if ramp {
+                if ramp || through {
                     remove_all(&nodes, round.ids).await;
-                    if !kept {
+                    if ramp && !kept {
                         break;
                     }
                 }

@@ -61,3 +61,34 @@ measure() {
         END { printf "%.0f %.3f %.3f %d\n", rps, p50, p99, errors }' <<<"$report"
 }
 
+
+# Confines process $1 (and the threads it starts later) to $2 cores with a CPU quota of
+# its own cgroup: cgroup v2's cpu.max or v1's cpu.cfs_quota_us, whichever this machine
+# mounts writable. Fails loudly where neither is.
+confine() {
+    local pid=$1 cores=$2 period=100000 quota group
+    quota=$(awk -v c="$cores" -v p="$period" 'BEGIN { printf "%d", c * p }')
+    if [ -w /sys/fs/cgroup/cgroup.subtree_control ] && grep -qw cpu /sys/fs/cgroup/cgroup.controllers 2>/dev/null; then
+        group=/sys/fs/cgroup/registry-bench-$pid
+        mkdir -p "$group"
+        echo "$quota $period" >"$group/cpu.max"
+    elif [ -w /sys/fs/cgroup/cpu ]; then
+        group=/sys/fs/cgroup/cpu/registry-bench-$pid
+        mkdir -p "$group"
+        echo "$period" >"$group/cpu.cfs_period_us"
+        echo "$quota" >"$group/cpu.cfs_quota_us"
+    else
+        echo "--node-cpu needs a writable cgroup CPU controller (v2 cpu.max or v1 cpu)" >&2
+        exit 1
+    fi
+    echo "$pid" >"$group/cgroup.procs"
+    GROUPS_MADE+=("$group")
+}
+GROUPS_MADE=()
+# A group can be removed once its processes have exited.
+remove_groups() {
+    for group in "${GROUPS_MADE[@]}"; do
+        for _ in $(seq 50); do rmdir "$group" 2>/dev/null && break; sleep 0.1; done
+    done
+}
+trap 'cleanup; remove_groups' EXIT

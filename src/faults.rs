@@ -150,6 +150,7 @@ fn live(error: &LiveError) -> Fault {
         ),
         LiveError::Corrupt { .. } => Fault::internal(),
         LiveError::Storage(cause) => database(cause),
+        LiveError::Shared(cause) => live(cause),
     }
 }
 

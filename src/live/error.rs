@@ -32,6 +32,9 @@ pub enum LiveError {
     Corrupt { what: String, reason: String },
     #[error(transparent)]
     Storage(#[from] DbError),
+    /// The outcome of a read shared by several requests (long polls woken together).
+    #[error(transparent)]
+    Shared(std::sync::Arc<LiveError>),
 }
 
 impl From<diesel::result::Error> for LiveError {
@@ -44,7 +47,11 @@ impl LiveError {
     /// The registry could not do it now (the database down, slow or overloaded): the
     /// client may retry, and its request said nothing wrong.
     pub fn is_transient(&self) -> bool {
-        matches!(self, Self::Storage(error) if error.is_transient())
+        match self {
+            Self::Storage(error) => error.is_transient(),
+            Self::Shared(error) => error.is_transient(),
+            _ => false,
+        }
     }
 
     pub fn not_found(object: &'static str, key: impl ToString) -> Self {

@@ -109,6 +109,7 @@ impl Metrics {
         register(&registry, pool.waiting.clone());
         register(&registry, pool.in_flight.clone());
         register(&registry, pool.checkout_timeouts.clone());
+        register(&registry, pool.calls.clone());
         let auth_cache = counter_vec(
             &registry,
             "auth_cache_lookups_total",

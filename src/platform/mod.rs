@@ -1,6 +1,7 @@
 //! What every subsystem stands on: the database, the HTTP edge, background workers, the
 //! freshness of cached reads and the metrics.
 
+pub mod coalesce;
 pub mod db;
 pub mod freshness;
 pub mod gauge;

@@ -5,7 +5,7 @@ use std::fmt;
 use uuid::Uuid;
 
 /// What an event records. The names are RSR's wire names.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum EventKind {
     ServiceJoin,
     ServiceTimeout,
@@ -52,7 +52,7 @@ impl fmt::Display for EventKind {
 
 /// An event's id: a UUIDv7 whose text (lower-case, hyphenated) sorts like its value, so
 /// the database orders the feed by comparing ids.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct EventId(Uuid);
 
 impl EventId {

@@ -9,6 +9,7 @@ mod signal;
 mod store;
 mod views;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 pub use domain::{Event, EventId, EventKind, NewEvent};
@@ -18,7 +19,9 @@ pub use views::EventView;
 use signal::FeedSignal;
 
 use crate::identity::TenantId;
-use crate::platform::db::{now_millis, Database, DbError};
+use crate::live::error::LiveError;
+use crate::platform::coalesce::Coalesced;
+use crate::platform::db::{now_millis, Database};
 use crate::platform::error_chain;
 use crate::platform::gauge::GaugeGuard;
 use crate::platform::metrics::Metrics;
@@ -40,10 +43,14 @@ pub struct FeedQuery {
     pub wait: Duration,
 }
 
+/// A page read: (tenant, first id, kind, rows).
+type PageKey = (TenantId, EventId, Option<EventKind>, i64);
+
 #[derive(Clone)]
 pub struct Events {
     database: Database,
     signal: FeedSignal,
+    reads: Arc<Coalesced<PageKey, Vec<Event>, LiveError>>,
     settings: LiveSettings,
     metrics: Metrics,
 }
@@ -53,6 +60,7 @@ impl Events {
         Self {
             database,
             signal: FeedSignal::default(),
+            reads: Arc::default(),
             settings: settings.clone(),
             metrics: metrics.clone(),
         }
@@ -83,35 +91,44 @@ impl Events {
     /// event after the marker (any event, without one) or when the wait is over.
     /// `catch_up` runs before each read of the database (the live registry records the
     /// timeouts already due there, so the page is never behind what other reads show);
-    /// while a long poll waits, nothing runs.
-    pub async fn read<E, F, Fut>(
+    /// while a long poll waits, nothing runs. Readers of the same page share one catch-up
+    /// and one read begun after they asked: a write that wakes ten thousand long polls
+    /// costs a read or two, not ten thousand.
+    pub async fn read<F, Fut>(
         &self,
         tenant: TenantId,
         query: FeedQuery,
         catch_up: F,
-    ) -> Result<Page<Event, String>, E>
+    ) -> Result<Page<Event, String>, LiveError>
     where
-        E: From<DbError>,
         F: Fn() -> Fut,
-        Fut: std::future::Future<Output = Result<(), E>>,
+        Fut: std::future::Future<Output = Result<(), LiveError>>,
     {
         let deadline = tokio::time::Instant::now() + query.wait;
         let marker = query.marker.map(|marker| marker.to_string());
         let _waiting =
             (!query.wait.is_zero()).then(|| GaugeGuard::enter(&self.metrics.long_poll_waiters));
+        let (start, kind, rows) = (query.start, query.kind, query.size.rows_to_fetch());
         loop {
             let mut changed = self.signal.subscribe(tenant);
-            catch_up().await?;
-            let (start, kind, size) = (query.start, query.kind, query.size);
             let events = self
-                .database
-                .run(move |conn| store::page(conn, tenant, start, kind, size.rows_to_fetch()))
-                .await?;
+                .reads
+                .run((tenant, start, kind, rows), || async {
+                    catch_up().await?;
+                    let database = self.database.clone();
+                    database
+                        .run(move |conn| store::page(conn, tenant, start, kind, rows))
+                        .await
+                        .map_err(LiveError::from)
+                })
+                .await
+                .map_err(LiveError::Shared)?;
+            let events: Vec<Event> = events.as_ref().clone();
             let news = events
                 .iter()
                 .any(|event| Some(&event.id) != marker.as_ref());
             if news || tokio::time::Instant::now() >= deadline {
-                return Ok(RSR.page(events, size, |event| event.id.clone()));
+                return Ok(RSR.page(events, query.size, |event| event.id.clone()));
             }
             // Either the feed moved or the wait is over: read once more and answer.
             let _ = tokio::time::timeout_at(deadline, changed.changed()).await;

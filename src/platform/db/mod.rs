@@ -48,6 +48,8 @@ pub struct PoolMetrics {
     pub in_flight: IntGauge,
     /// Checkouts that found no free connection within `database.checkout_timeout`.
     pub checkout_timeouts: IntCounter,
+    /// Database calls made: what a benchmark compares with the requests served.
+    pub calls: IntCounter,
 }
 
 impl PoolMetrics {
@@ -66,6 +68,11 @@ impl PoolMetrics {
             checkout_timeouts: IntCounter::new(
                 "db_pool_checkout_timeouts_total",
                 "Checkouts that found no free connection within the checkout timeout",
+            )
+            .expect("a valid metric"),
+            calls: IntCounter::new(
+                "db_calls_total",
+                "Database calls made (connections checked out of the pool)",
             )
             .expect("a valid metric"),
         }
@@ -224,6 +231,7 @@ impl Database {
     }
 
     fn checkout(&self) -> Result<PooledConnection<ConnectionManager>, DbError> {
+        self.inner.metrics.calls.inc();
         let waiting = GaugeGuard::enter(&self.inner.metrics.waiting);
         let checked_out = self.inner.pool.get();
         drop(waiting);
