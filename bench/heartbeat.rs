@@ -19,7 +19,7 @@
 //!        bench-heartbeat creates --url URL[,URL...] --token TOKEN --tenant ID [--count N]
 //!        bench-heartbeat fleet --url URL[,URL...] --token TOKEN --tenant ID --pid PID[,PID...]
 //!            [--cadence M[,M2...]] [--timeout T] [--warm-up S] [--window W] [--lag K] [--ramp]
-//!            [--through] [--label L] [--tsv FILE]
+//!            [--through] [--in-flight N] [--label L] [--tsv FILE]
 //! `--through` runs every size in turn, each fleet removed before the next, past the first
 //! that falls short: what the registry does beyond its capacity.
 //! `creates` and `fleet` print Markdown table rows; `--tsv` appends "series size p99 timeouts"
@@ -46,7 +46,7 @@ async fn main() {
     let urls = argument("--url").expect("--url");
     let tenant = argument("--tenant").expect("--tenant");
     let client = reqwest::Client::builder()
-        .pool_max_idle_per_host(256)
+        .pool_max_idle_per_host(4096)
         .build()
         .unwrap();
     let token = argument("--token").expect("--token");
@@ -127,7 +127,12 @@ async fn main() {
                 (3..=120).contains(&timeout_secs),
                 "--timeout must be 3 to 120 s, as the registry allows"
             );
-            let client = ClientCadence { timeout_secs };
+            // Heartbeats in flight at once (64): a real fleet has no such bound, so a run
+            // past a node's capacity raises it to let the node, not this tool, queue them.
+            let client = ClientCadence {
+                timeout_secs,
+                in_flight: number("--in-flight", 64) as usize,
+            };
             let lag_count = number("--lag", 200) as usize;
             let ramp = std::env::args().any(|a| a == "--ramp");
             // Every size in turn, each fleet removed before the next, past the first that
@@ -216,6 +221,7 @@ async fn remove_all(nodes: &[Live], ids: Vec<String>) {
 #[derive(Clone, Copy)]
 struct ClientCadence {
     timeout_secs: u64,
+    in_flight: usize,
 }
 
 impl ClientCadence {
@@ -266,7 +272,7 @@ async fn cadence(
     let opened: Arc<std::sync::OnceLock<(Instant, Instant)>> = Arc::default();
     let created = Arc::new(AtomicU64::new(0));
     // Separate queues: a heartbeat never waits behind the fleet's creates.
-    let in_flight = Arc::new(Semaphore::new(64));
+    let in_flight = Arc::new(Semaphore::new(client.in_flight));
     let creating = Arc::new(Semaphore::new(32));
     let sent = Arc::new(AtomicU64::new(0));
     let refused = Arc::new(AtomicU64::new(0));

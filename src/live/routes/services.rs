@@ -10,7 +10,7 @@ use crate::live::requests::{
     parse_body, tag_filter, CreateServiceRequest, HeartbeatRequest, Paging, UpdateServiceRequest,
 };
 use crate::live::views::{ListView, ServiceView, TokenView};
-use crate::platform::http::{absolute_url, Json, Reply};
+use crate::platform::http::{absolute_url, arrival, Json, Reply};
 
 const ID_RULE: &str = "Must match ^[a-zA-Z0-9_.-]{3,65}$";
 
@@ -77,6 +77,6 @@ pub async fn heartbeat(
 ) -> HandlerResult<Reply<Json>> {
     let id = service_id(&path)?;
     let token = parse_body::<HeartbeatRequest>(request.headers(), &body)?.into_token()?;
-    let next = store.heartbeat(id, token).await?;
+    let next = store.heartbeat(id, token, arrival(&request)).await?;
     Ok(Reply::ok(Json::of(&TokenView::from(next))))
 }

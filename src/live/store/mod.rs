@@ -12,6 +12,8 @@ mod reprieve;
 pub mod services;
 mod tenant;
 mod tenant_writes;
+#[cfg(test)]
+mod testing;
 pub mod usage;
 mod watch;
 
@@ -62,8 +64,10 @@ pub struct LiveStore {
     tally: HeartbeatTally,
     /// The registry's watch over its own deadlines: its outages move them.
     watch: Watch,
-    /// Heartbeats this node refused for load, to be written as reprieves.
+    /// Heartbeats this node could not commit at once, to be written as reprieves.
     reprieves: Reprieves,
+    /// How long a heartbeat waits for its batch before it is kept as a sign of life.
+    patience: std::time::Duration,
 }
 
 impl LiveStore {
@@ -102,8 +106,9 @@ impl LiveStore {
             ),
             reprieves: Reprieves::new(metrics.counter(
                 "live_heartbeat_reprieves_total",
-                "Deadlines moved by heartbeats this node refused for load",
+                "Deadlines moved by heartbeats this node could not commit at once",
             )),
+            patience: settings.reaper_interval,
         }
     }
 

@@ -1,10 +1,12 @@
-//! Heartbeats a node refused for load are signs of life. A heartbeat answered 503 because
-//! its write could not be committed in time (the queue full, the database slow) is kept
-//! here, one per service, and written before this node's next reaper run as a reprieve:
-//! the service's deadline moves to *the heartbeat's arrival + its timeout*, if the token
-//! it presented is still the service's current one and the service was alive when it
-//! arrived. The token is not swapped (the caller never got a new one), so the client's
-//! retry with the same token is still good.
+//! Heartbeats a node could not commit at once are signs of life. A heartbeat still
+//! waiting for its batch after a reaper interval, or answered 503 because its write could
+//! not be committed in time (the queue full, the database slow), is kept here, one per
+//! service, and written before this node's next reaper run as a reprieve: the service's
+//! deadline moves to *the heartbeat's arrival + its timeout*, if the token it presented is
+//! still the service's current one and the service was alive when it arrived. The token is
+//! not swapped (a refused caller never got a new one), so the client's retry with the same
+//! token is still good; a heartbeat that commits after all swaps it, and its reprieve then
+//! finds nothing to move.
 //!
 //! It cannot keep a dead service alive: only a request carrying the service's current
 //! token (which only its live process holds) before its deadline earns a reprieve, and
@@ -26,7 +28,8 @@ use crate::platform::db::{Database, DbConnection};
 /// Reprieves per UPDATE: 4 parameters each, far below either backend's limit.
 const REPRIEVES_PER_UPDATE: usize = 500;
 
-/// A refused heartbeat: the hash of the token it presented, and when it arrived.
+/// A heartbeat not committed at once: the hash of the token it presented, and when it
+/// arrived.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Refused {
     token_hash: String,
@@ -48,8 +51,8 @@ impl Reprieves {
         }
     }
 
-    /// Keeps a heartbeat refused for load; of several for one service, the latest.
-    pub fn refused(&self, tenant: TenantId, id: ServiceId, token: &HeartbeatToken, arrival: i64) {
+    /// Keeps a heartbeat not committed at once; of several for one service, the latest.
+    pub fn keep(&self, tenant: TenantId, id: ServiceId, token: &HeartbeatToken, arrival: i64) {
         let refused = Refused {
             token_hash: token.hash(),
             arrival,
@@ -129,69 +132,37 @@ fn grant(conn: &mut DbConnection, reprieves: &[((TenantId, ServiceId), Refused)]
 
 #[cfg(test)]
 mod tests {
+    use super::super::testing::{database, deadlines, service, statement};
     use super::*;
-    use crate::platform::db::{DatabaseUrl, DbError};
-    use crate::settings::DatabaseSettings;
-
-    /// Deadline of every service of tenant 1, by id.
-    fn deadlines(database: &Database) -> HashMap<String, i64> {
-        use crate::live::schema::live_services;
-        use diesel::prelude::*;
-        database
-            .with_connection(|conn| {
-                live_services::table
-                    .select((live_services::id, live_services::deadline))
-                    .load::<(String, i64)>(conn)
-                    .map_err(DbError::from)
-            })
-            .unwrap()
-            .into_iter()
-            .collect()
-    }
 
     #[tokio::test]
     async fn a_reprieve_moves_a_live_services_deadline_for_its_current_token_only() {
-        let directory = tempfile::tempdir().unwrap();
-        let url = DatabaseUrl::parse(&directory.path().join("r.db").display().to_string()).unwrap();
-        let database = Database::open(url, &DatabaseSettings::default()).unwrap();
+        let (_directory, database) = database();
         let deadline = 1_800_000_000_000;
         let held = HeartbeatToken::generate();
-        let statement = |sql: String| {
-            database
-                .with_connection(|conn| diesel::sql_query(sql).execute(conn).map_err(DbError::from))
-                .unwrap();
-        };
-        statement(
-            "INSERT INTO tenants (id, name, name_key, created_at) VALUES (1, 'a', 'a', 0)".into(),
-        );
         for id in ["kept", "forged", "late", "shrunk", "twice"] {
-            statement(format!(
-                "INSERT INTO live_services (tenant_id, id, heartbeat_timeout, tags, metadata, \
-                 last_seen, deadline, token_hash) VALUES (1, '{id}', 3, '[]', '{{}}', NULL, \
-                 {deadline}, '{}')",
-                held.hash()
-            ));
+            service(&database, id, 3, deadline, &held.hash());
         }
         let reprieves = Reprieves::new(IntCounter::new("granted", "granted").unwrap());
         let tenant = TenantId::new(1).unwrap();
         let id = |id: &str| ServiceId::parse(id).unwrap();
-        reprieves.refused(tenant, id("kept"), &held, deadline - 500);
-        reprieves.refused(
+        reprieves.keep(tenant, id("kept"), &held, deadline - 500);
+        reprieves.keep(
             tenant,
             id("forged"),
             &HeartbeatToken::generate(),
             deadline - 500,
         );
-        reprieves.refused(tenant, id("late"), &held, deadline + 1);
-        reprieves.refused(tenant, id("shrunk"), &held, deadline - 3_500);
-        // Of two refusals of one service, the later arrival counts.
-        reprieves.refused(tenant, id("twice"), &held, deadline - 100);
-        reprieves.refused(tenant, id("twice"), &held, deadline - 900);
+        reprieves.keep(tenant, id("late"), &held, deadline + 1);
+        reprieves.keep(tenant, id("shrunk"), &held, deadline - 3_500);
+        // Of two for one service, the later arrival counts.
+        reprieves.keep(tenant, id("twice"), &held, deadline - 100);
+        reprieves.keep(tenant, id("twice"), &held, deadline - 900);
 
         // A grant that fails keeps every reprieve for the next one.
-        statement("ALTER TABLE live_services RENAME TO away".into());
+        statement(&database, "ALTER TABLE live_services RENAME TO away");
         assert!(reprieves.grant(&database).await.is_err());
-        statement("ALTER TABLE away RENAME TO live_services".into());
+        statement(&database, "ALTER TABLE away RENAME TO live_services");
         assert_eq!(reprieves.grant(&database).await.unwrap(), 2);
         assert_eq!(reprieves.grant(&database).await.unwrap(), 0, "granted once");
 

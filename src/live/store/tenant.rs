@@ -142,29 +142,48 @@ impl TenantStore {
     /// the service alive however long it waited for its batch, unless a reaper removed
     /// the service first (the conditional statements give exactly one of them the row).
     ///
-    /// A heartbeat refused for load (503) is a sign of life: it earns a reprieve
+    /// A heartbeat the node cannot commit at once is a sign of life: one still waiting
+    /// for its batch after a reaper interval, or refused for load (503), earns a reprieve
     /// ([`super::reprieve`]), so the registry's overload never times out a service that
     /// keeps sending.
-    pub async fn heartbeat(&self, id: ServiceId, token: HeartbeatToken) -> Result<HeartbeatToken> {
-        let now = self.live.watch.now().await?;
-        let outcome = self
+    ///
+    /// It arrived when the node's edge first saw it (`arrival`), credited with up to
+    /// `live.outage_threshold` of the node's own delay in serving it (see
+    /// [`super::watch::Watch::arrival`]).
+    pub async fn heartbeat(
+        &self,
+        id: ServiceId,
+        token: HeartbeatToken,
+        arrival: Option<i64>,
+    ) -> Result<HeartbeatToken> {
+        let now = self.live.watch.arrival(arrival).await?;
+        let swap = self.live.writes.heartbeat(heartbeats::Swap {
+            tenant: self.tenant,
+            id: id.clone(),
+            presented: token,
+            next: HeartbeatToken::generate(),
+            now,
+        });
+        tokio::pin!(swap);
+        let reprieves = &self.live.reprieves;
+        // The patience counts from the heartbeat's arrival, not from this call.
+        let served_after = u64::try_from(now_millis().saturating_sub(now)).unwrap_or(0);
+        let patience = self
             .live
-            .writes
-            .heartbeat(heartbeats::Swap {
-                tenant: self.tenant,
-                id: id.clone(),
-                presented: token,
-                next: HeartbeatToken::generate(),
-                now,
-            })
-            .await
-            .inspect_err(|error| {
-                if error.is_transient() {
-                    self.live
-                        .reprieves
-                        .refused(self.tenant, id.clone(), &token, now);
-                }
-            })?;
+            .patience
+            .saturating_sub(std::time::Duration::from_millis(served_after));
+        let waited = match tokio::time::timeout(patience, &mut swap).await {
+            Ok(outcome) => outcome,
+            Err(_) => {
+                reprieves.keep(self.tenant, id.clone(), &token, now);
+                swap.await
+            }
+        };
+        let outcome = waited.inspect_err(|error| {
+            if error.is_transient() {
+                reprieves.keep(self.tenant, id.clone(), &token, now);
+            }
+        })?;
         self.live.heartbeats[usize::from(outcome.is_err())].inc();
         if outcome.is_ok() {
             self.live.tally.count(self.tenant, now);

@@ -106,6 +106,17 @@ impl Watch {
         }
     }
 
+    /// The time a request that reached the node at `arrival` may be judged by: its
+    /// arrival, however long the node took to serve it, but never more than the threshold
+    /// before [`Self::now`]: within that no outage can hide, so no deadline an outage
+    /// moved is judged by a time from before the move.
+    pub async fn arrival(&self, arrival: Option<i64>) -> Result<i64> {
+        let now = self.now().await?;
+        Ok(arrival.map_or(now, |arrival| {
+            arrival.clamp(now.saturating_sub(self.threshold), now)
+        }))
+    }
+
     fn vouched(&self) -> Option<i64> {
         let now = now_millis();
         (now.saturating_sub(self.confirmed.load(Ordering::SeqCst)) <= self.threshold).then_some(now)
@@ -162,42 +173,41 @@ fn stamp(conn: &mut DbConnection, now: i64, threshold: i64) -> Result<Option<Out
 
 #[cfg(test)]
 mod tests {
+    use super::super::testing::{database, deadlines, service};
     use super::*;
-    use crate::platform::db::{DatabaseUrl, DbError};
-    use crate::settings::DatabaseSettings;
+
+    #[tokio::test]
+    async fn a_request_counts_from_its_arrival_but_never_past_the_threshold() {
+        let (_directory, database) = database();
+        let outages = IntCounter::new("outages", "outages").unwrap();
+        let watch = Watch::new(database, Duration::from_secs(1), outages);
+        let now = watch.now().await.unwrap();
+        assert_eq!(watch.arrival(Some(now - 400)).await.unwrap(), now - 400);
+        let long_ago = watch.arrival(Some(now - 60_000)).await.unwrap();
+        assert!(
+            (now - 1_000..=now_millis() - 1_000).contains(&long_ago),
+            "{long_ago} against {now}"
+        );
+        let ahead = watch.arrival(Some(now + 60_000)).await.unwrap();
+        assert!(ahead <= now_millis(), "a clock ahead is not believed");
+        assert!(watch.arrival(None).await.unwrap() >= now);
+    }
 
     #[test]
     fn a_gap_past_the_threshold_moves_the_deadlines_inside_it_and_no_others() {
-        use crate::live::schema::live_services;
-        let directory = tempfile::tempdir().unwrap();
-        let url = DatabaseUrl::parse(&directory.path().join("w.db").display().to_string()).unwrap();
-        let database = Database::open(url, &DatabaseSettings::default()).unwrap();
+        let (_directory, database) = database();
         let t0 = 1_800_000_000_000;
-        database
-            .with_connection(|conn| {
-                diesel::sql_query(
-                    "INSERT INTO tenants (id, name, name_key, created_at) VALUES (1, 'a', 'a', 0)",
-                )
-                .execute(conn)?;
-                // Due before the first watch; due before the watch that precedes the gap,
-                // inside the gap, at its end, after it.
-                for (id, deadline) in [
-                    ("first", t0 - 1),
-                    ("before", t0 + 700),
-                    ("inside", t0 + 1_500),
-                    ("at-end", t0 + 5_000),
-                    ("after", t0 + 9_500),
-                ] {
-                    diesel::sql_query(format!(
-                        "INSERT INTO live_services (tenant_id, id, heartbeat_timeout, tags, \
-                         metadata, last_seen, deadline, token_hash) VALUES (1, '{id}', 4, '[]', \
-                         '{{}}', NULL, {deadline}, 'h')"
-                    ))
-                    .execute(conn)?;
-                }
-                Ok::<_, DbError>(())
-            })
-            .unwrap();
+        // Due before the first watch; due before the watch that precedes the gap, inside
+        // the gap, at its end, after it.
+        for (id, deadline) in [
+            ("first", t0 - 1),
+            ("before", t0 + 700),
+            ("inside", t0 + 1_500),
+            ("at-end", t0 + 5_000),
+            ("after", t0 + 9_500),
+        ] {
+            service(&database, id, 4, deadline, "h");
+        }
         let stamp_at = |now| {
             database
                 .with_connection(|conn| stamp(conn, now, 1_000))
@@ -228,16 +238,7 @@ mod tests {
                 deadlines_moved: 3,
             }
         );
-        let deadlines: std::collections::HashMap<String, i64> = database
-            .with_connection(|conn| {
-                live_services::table
-                    .select((live_services::id, live_services::deadline))
-                    .load::<(String, i64)>(conn)
-                    .map_err(DbError::from)
-            })
-            .unwrap()
-            .into_iter()
-            .collect();
+        let deadlines = deadlines(&database);
         let resumed_plus_timeout = t0 + 5_000 + 4_000;
         assert_eq!(deadlines["first"], resumed_plus_timeout);
         assert_eq!(

@@ -18,7 +18,9 @@ pub mod xml;
 use actix_web::{web, HttpResponse};
 
 pub use body::{read_document, BodyLimit, Document};
-pub use edge::{conditional_get, negotiated_format, observe, speak, REQUEST_ID, RESPONSE_ID};
+pub use edge::{
+    arrival, conditional_get, negotiated_format, observe, speak, REQUEST_ID, RESPONSE_ID,
+};
 pub use error::HttpError;
 pub use fault::{Dialect, Fault, FAULT_NS, RSR_JSON};
 pub use negotiation::Format;

@@ -39,6 +39,44 @@ async fn proxy(target: Arc<Mutex<String>>) -> String {
     format!("http://{address}")
 }
 
+/// A server on a fresh database with tenant 7, and a client of that tenant that reaches it
+/// through [`proxy`], whose target a test moves to the server's successor.
+struct Proxied {
+    database: TestDatabase,
+    logs: tempfile::TempDir,
+    first: Node,
+    target: Arc<Mutex<String>>,
+    client: Client,
+}
+
+async fn proxied(backend: Backend) -> Proxied {
+    let database = TestDatabase::new(backend);
+    let logs = tempfile::tempdir().unwrap();
+    let first = Node::start(&database.url, logs.path().join("first.log"));
+    let token = first.bootstrap_token.clone().unwrap();
+    assert!(
+        cli(&database.url, &["tenant", "create", "acme", "--id", "7"])
+            .status
+            .success()
+    );
+    let target = Arc::new(Mutex::new(first.socket_address()));
+    let url = proxy(Arc::clone(&target)).await;
+    let client = Client::builder(&url)
+        .credentials(Credentials::Token {
+            token,
+            tenant_id: "7".into(),
+        })
+        .build()
+        .unwrap();
+    Proxied {
+        database,
+        logs,
+        first,
+        target,
+        client,
+    }
+}
+
 /// The id of the next event's service; errors (the server down) are yielded, then the
 /// stream resumes.
 async fn next_event(stream: &mut (impl Stream<Item = Result<Event>> + Unpin)) -> String {
@@ -65,24 +103,13 @@ async fn the_events_stream_survives_a_server_restart_postgres() {
 }
 
 async fn the_events_stream_survives_a_server_restart(backend: Backend) {
-    let database = TestDatabase::new(backend);
-    let logs = tempfile::tempdir().unwrap();
-    let first = Node::start(&database.url, logs.path().join("first.log"));
-    let token = first.bootstrap_token.clone().unwrap();
-    assert!(
-        cli(&database.url, &["tenant", "create", "acme", "--id", "7"])
-            .status
-            .success()
-    );
-    let target = Arc::new(Mutex::new(first.socket_address()));
-    let url = proxy(Arc::clone(&target)).await;
-    let client = Client::builder(&url)
-        .credentials(Credentials::Token {
-            token,
-            tenant_id: "7".into(),
-        })
-        .build()
-        .unwrap();
+    let Proxied {
+        database,
+        logs,
+        first,
+        target,
+        client,
+    } = proxied(backend).await;
     let create = |n: usize| {
         let client = client.clone();
         async move {
@@ -140,24 +167,13 @@ async fn a_heartbeater_rides_out_an_outage_of_twice_its_timeout_postgres() {
 async fn a_heartbeater_rides_out_an_outage_of_twice_its_timeout(backend: Backend) {
     const TIMEOUT: u32 = 3;
     let timeout = Duration::from_secs(u64::from(TIMEOUT));
-    let database = TestDatabase::new(backend);
-    let logs = tempfile::tempdir().unwrap();
-    let first = Node::start(&database.url, logs.path().join("first.log"));
-    let token = first.bootstrap_token.clone().unwrap();
-    assert!(
-        cli(&database.url, &["tenant", "create", "acme", "--id", "7"])
-            .status
-            .success()
-    );
-    let target = Arc::new(Mutex::new(first.socket_address()));
-    let url = proxy(Arc::clone(&target)).await;
-    let client = Client::builder(&url)
-        .credentials(Credentials::Token {
-            token,
-            tenant_id: "7".into(),
-        })
-        .build()
-        .unwrap();
+    let Proxied {
+        database,
+        logs,
+        first,
+        target,
+        client,
+    } = proxied(backend).await;
     let (_, heartbeater) = client
         .services()
         .register("rider", TIMEOUT, vec![], Default::default())

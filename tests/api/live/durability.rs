@@ -312,7 +312,8 @@ fn assert_none_lost(clients: &[Client]) {
     );
 }
 
-async fn answered_heartbeats_survive_kill_9(backend: Backend) {
+/// One node on a fresh database with the fleets' tenant, and the route to it.
+pub(super) fn one_node(backend: Backend) -> (TestDatabase, tempfile::TempDir, Node, Route) {
     let database = TestDatabase::new(backend);
     let logs = tempfile::tempdir().unwrap();
     prepare(&database.url);
@@ -321,6 +322,11 @@ async fn answered_heartbeats_survive_kill_9(backend: Backend) {
         vec![node.address.clone()],
         node.bootstrap_token.clone().unwrap(),
     );
+    (database, logs, node, route)
+}
+
+async fn answered_heartbeats_survive_kill_9(backend: Backend) {
+    let (database, logs, node, route) = one_node(backend);
     let stop = Arc::new(AtomicBool::new(false));
     let clients = fleet(&route, "durable", &stop).await;
     tokio::time::sleep(Duration::from_millis(1500)).await;

@@ -21,7 +21,7 @@ use serde_json::json;
 use service_registry::platform::db::{Database, DatabaseUrl, DbError};
 use service_registry::settings::{DatabaseSettings, Settings};
 
-use super::durability::{prepare, Route};
+use super::durability::{one_node, prepare, Route};
 use crate::helpers::*;
 use crate::multinode::{reroute, Proxy};
 use crate::node::*;
@@ -243,14 +243,7 @@ fn outage() -> Duration {
 }
 
 async fn every_node_killed_for_twice_the_timeout(backend: Backend) {
-    let database = TestDatabase::new(backend);
-    let logs = tempfile::tempdir().unwrap();
-    prepare(&database.url);
-    let node = Node::start(&database.url, logs.path().join("first.log"));
-    let route = Route::new(
-        vec![node.address.clone()],
-        node.bootstrap_token.clone().unwrap(),
-    );
+    let (database, logs, node, route) = one_node(backend);
     let fleet = fleet(&route, &node.address).await;
 
     let began = now_ms();
@@ -268,14 +261,7 @@ async fn every_node_killed_for_twice_the_timeout(backend: Backend) {
 }
 
 async fn the_only_node_frozen_for_twice_the_timeout(backend: Backend) {
-    let database = TestDatabase::new(backend);
-    let logs = tempfile::tempdir().unwrap();
-    prepare(&database.url);
-    let node = Node::start(&database.url, logs.path().join("node.log"));
-    let route = Route::new(
-        vec![node.address.clone()],
-        node.bootstrap_token.clone().unwrap(),
-    );
+    let (database, _logs, node, route) = one_node(backend);
     let fleet = fleet(&route, &node.address).await;
 
     let began = now_ms();

@@ -34,6 +34,18 @@ pub(super) struct RequestId(pub String);
 #[derive(Debug, Clone)]
 pub(super) struct FaultCause(pub String);
 
+/// When the request reached the node (milliseconds since the epoch), as [`observe`] saw
+/// it first: what a heartbeat counts from, however long the node then took to serve it.
+pub fn arrival(request: &HttpRequest) -> Option<i64> {
+    request
+        .extensions()
+        .get::<Arrival>()
+        .map(|arrival| arrival.0)
+}
+
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Arrival(pub i64);
+
 /// The format the edge negotiated for this request.
 pub fn negotiated_format(request: &HttpRequest) -> Format {
     request

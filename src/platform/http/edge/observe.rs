@@ -10,7 +10,8 @@ use actix_web::middleware::Next;
 use actix_web::HttpMessage;
 use rand::RngCore;
 
-use super::{FaultCause, RequestId, REQUEST_ID};
+use super::{Arrival, FaultCause, RequestId, REQUEST_ID};
+use crate::platform::db::now_millis;
 use crate::platform::metrics::Metrics;
 
 pub async fn observe(
@@ -18,6 +19,7 @@ pub async fn observe(
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let started = Instant::now();
+    let arrived = now_millis();
     let request_id = new_request_id();
     let method = request.method().clone();
     // The log shows the path as it came, before any trailing slash is trimmed.
@@ -29,6 +31,7 @@ pub async fn observe(
     request
         .extensions_mut()
         .insert(RequestId(request_id.clone()));
+    request.extensions_mut().insert(Arrival(arrived));
 
     let mut response = match next.call(request).await {
         Ok(response) => response,
