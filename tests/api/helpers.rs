@@ -17,6 +17,21 @@ use tempfile::TempDir;
 /// `cargo test` needs no database server; `.ci/run` adds `--include-ignored`, and there a
 /// missing PostgreSQL fails them loudly.
 macro_rules! on_both_backends {
+    // Tests whose own tasks must run while they block (starting a server process).
+    (multi_thread: $($name:ident),+ $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$name($crate::helpers::Backend::Sqlite).await
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            #[ignore = "PostgreSQL: run with --include-ignored and TEST_DATABASE_URL (CI does)"]
+            async fn postgres() {
+                super::$name($crate::helpers::Backend::Postgres).await
+            }
+        }
+    )+};
     ($($name:ident),+ $(,)?) => {$(
         mod $name {
             #[tokio::test]

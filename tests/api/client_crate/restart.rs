@@ -39,6 +39,11 @@ async fn proxy(target: Arc<Mutex<String>>) -> String {
     format!("http://{address}")
 }
 
+on_both_backends!(
+    multi_thread: the_events_stream_survives_a_server_restart,
+    a_heartbeater_rides_out_an_outage_of_twice_its_timeout,
+);
+
 /// A server on a fresh database with tenant 7, and a client of that tenant that reaches it
 /// through [`proxy`], whose target a test moves to the server's successor.
 struct Proxied {
@@ -91,17 +96,6 @@ async fn next_event(stream: &mut (impl Stream<Item = Result<Event>> + Unpin)) ->
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_events_stream_survives_a_server_restart_sqlite() {
-    the_events_stream_survives_a_server_restart(Backend::Sqlite).await
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "PostgreSQL: run with --include-ignored and TEST_DATABASE_URL (CI does)"]
-async fn the_events_stream_survives_a_server_restart_postgres() {
-    the_events_stream_survives_a_server_restart(Backend::Postgres).await
-}
-
 async fn the_events_stream_survives_a_server_restart(backend: Backend) {
     let Proxied {
         database,
@@ -147,17 +141,6 @@ async fn the_events_stream_survives_a_server_restart(backend: Backend) {
     assert_eq!(seen, ["svc-0", "svc-1", "svc-2", "svc-3", "svc-4", "svc-5"]);
     let more = tokio::time::timeout(Duration::from_millis(1500), stream.next()).await;
     assert!(!matches!(more, Ok(Some(Ok(_)))), "nothing twice: {more:?}");
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_heartbeater_rides_out_an_outage_of_twice_its_timeout_sqlite() {
-    a_heartbeater_rides_out_an_outage_of_twice_its_timeout(Backend::Sqlite).await
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "PostgreSQL: run with --include-ignored and TEST_DATABASE_URL (CI does)"]
-async fn a_heartbeater_rides_out_an_outage_of_twice_its_timeout_postgres() {
-    a_heartbeater_rides_out_an_outage_of_twice_its_timeout(Backend::Postgres).await
 }
 
 /// The server killed (kill -9) for twice the service's timeout, then started again: the
