@@ -120,7 +120,7 @@ impl LiveStore {
     }
 
     /// The reaper's run: stamps the registry's watch (moving the deadlines an outage
-    /// covered, if it ends one), writes the reprieves of heartbeats refused for load, then
+    /// covered, if it ends one), writes the reprieves of heartbeats not committed at once, then
     /// removes every dead service of every tenant, each with its timeout event; how many.
     pub async fn reap(&self) -> Result<usize> {
         // Judged by the stamp's time, never a later one: a node frozen after its stamp
@@ -128,7 +128,7 @@ impl LiveStore {
         let now = self.watch.stamp().await?;
         if let Err(error) = self.reprieves.grant(&self.database).await {
             log::warn!(
-                "writing reprieves of refused heartbeats failed: {}",
+                "writing reprieves of delayed heartbeats failed: {}",
                 crate::platform::error_chain(&error)
             );
         }

@@ -144,8 +144,9 @@ impl TenantStore {
     ///
     /// A heartbeat the node cannot commit at once is a sign of life: one still waiting
     /// for its batch after a reaper interval, or refused for load (503), earns a reprieve
-    /// ([`super::reprieve`]), so the registry's overload never times out a service that
-    /// keeps sending.
+    /// ([`super::reprieve`]): a heartbeat the node has read never loses its service to
+    /// the node's slowness in committing it. (One the node is too busy to read in time, it
+    /// cannot know of: BENCHMARKS.md, "Overload".)
     ///
     /// It arrived when the node's edge first saw it (`arrival`), credited with up to
     /// `live.outage_threshold` of the node's own delay in serving it (see
