@@ -20,7 +20,7 @@ use diesel::sql_types::BigInt;
 use prometheus::IntCounter;
 
 use super::super::error::Result;
-use crate::platform::db::{now_millis, Database, DbConnection};
+use crate::platform::db::{now_millis, Database, DbConnection, DbError};
 
 /// An outage of the registry that a stamp ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -99,7 +99,12 @@ impl Watch {
         if let Some(now) = self.vouched() {
             return Ok(now);
         }
-        let _turn = self.stamping.lock().await;
+        // A crowd waits for one stamp, but none longer than a database call may take: while
+        // the database is away, each is answered 503 in that time, never left hanging.
+        let deadline = self.database.deadline();
+        let _turn = tokio::time::timeout(deadline, self.stamping.lock())
+            .await
+            .map_err(|_| DbError::Deadline(deadline))?;
         match self.vouched() {
             Some(now) => Ok(now),
             None => self.stamp().await,
