@@ -144,6 +144,11 @@ pub fn feed_wake_bound() -> std::time::Duration {
     Settings::default().live.feed_poll_interval + std::time::Duration::from_millis(500)
 }
 
+/// Milliseconds since the Unix epoch, the unit of every timestamp the registry shows.
+pub fn now_ms() -> i64 {
+    service_registry::platform::db::now_millis()
+}
+
 /// Repeats `request` until it answers `status`; fails if that takes longer than
 /// [`auth_change_bound`]. Returns the reply and how long the change took to show.
 pub async fn until_status<F, Fut>(status: u16, mut request: F) -> (Reply, std::time::Duration)

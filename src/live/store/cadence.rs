@@ -246,21 +246,9 @@ mod tests {
 
     #[tokio::test]
     async fn counts_a_failed_sync_could_not_write_go_with_the_next_one() {
-        use crate::platform::db::DatabaseUrl;
-        use crate::settings::DatabaseSettings;
-        let directory = tempfile::tempdir().unwrap();
-        let url = DatabaseUrl::parse(&directory.path().join("c.db").display().to_string()).unwrap();
-        let database = Database::open(url, &DatabaseSettings::default()).unwrap();
-        let statement = |sql: &'static str| {
-            database
-                .with_connection(|conn| {
-                    diesel::sql_query(sql)
-                        .execute(conn)
-                        .map_err(crate::platform::db::DbError::from)
-                })
-                .unwrap();
-        };
-        statement("INSERT INTO tenants (id, name, name_key, created_at) VALUES (1, 'a', 'a', 0)");
+        use super::super::testing;
+        let (_directory, database) = testing::database();
+        let statement = |sql: &str| testing::statement(&database, sql);
         let tally = HeartbeatTally::new(Duration::from_secs(1));
         let tenant = TenantId::new(1).unwrap();
         let now = 1_800_000_000_000;

@@ -2,7 +2,7 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use futures_util::future::join_all;
 use reqwest::StatusCode;
@@ -25,13 +25,6 @@ on_both_backends!(
     a_new_timeout_applies_from_the_next_heartbeat,
     an_events_read_shows_every_timeout_due_before_it_began,
 );
-
-fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as i64
-}
 
 async fn a_silent_service_times_out_once_while_readers_hammer_it(backend: Backend) {
     let app = TestApp::spawn(backend).await;

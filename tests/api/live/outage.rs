@@ -36,13 +36,6 @@ fn ms(duration: Duration) -> i64 {
     i64::try_from(duration.as_millis()).unwrap()
 }
 
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(ms)
-        .unwrap()
-}
-
 /// What the registry recorded of its last outage: (its last watch before, the resumption).
 fn recorded_outage(database_url: &str) -> (Option<i64>, Option<i64>) {
     #[derive(diesel::QueryableByName)]
