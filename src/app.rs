@@ -17,6 +17,7 @@ use crate::keystone::Keystone;
 use crate::live::Live;
 use crate::platform::db::{Database, DatabaseUrl, InvalidDatabaseUrl, OpenError};
 use crate::platform::http::{self, BodyLimit, PathRules};
+use crate::platform::intake::IntakeLag;
 use crate::platform::metrics::{Metrics, PROMETHEUS_TEXT};
 use crate::platform::workers::Workers;
 use crate::registry::Registry;
@@ -90,7 +91,12 @@ impl Application {
             &metrics,
         );
         let keystone = Keystone::new(identity.directory(), catalog.clone(), registry.store());
-        let live = Live::new(database.clone(), &settings.live, &metrics);
+        let intake = IntakeLag::new(metrics.gauge(
+            "http_intake_lag_seconds",
+            "How late this node's HTTP workers get to work that is due: how long a request \
+             that reached the node may wait before it is read",
+        ));
+        let live = Live::new(database.clone(), &settings.live, &metrics, intake.clone());
         let mut workers = Workers::default();
         registry.start_workers(&mut workers);
         identity.start_workers(&mut workers);
@@ -103,6 +109,8 @@ impl Application {
         )));
         let shared_database = web::Data::new(database.clone());
         let mut server = HttpServer::new(move || {
+            // Built once on each worker's thread: each watches its own lateness.
+            intake.watch_this_worker();
             // The last `wrap` is the outermost: observe sees every answer, faults included.
             App::new()
                 .wrap(from_fn(http::conditional_get))
@@ -110,6 +118,7 @@ impl Application {
                 .wrap(from_fn(http::observe))
                 .app_data(shared_database.clone())
                 .app_data(metrics.clone())
+                .app_data(intake.clone())
                 .app_data(body_limit)
                 .app_data(path_rules.clone())
                 .configure(http::configure)

@@ -8,6 +8,7 @@ use super::principal::parse_tenant;
 use crate::identity::{parse_description, Admin, TenantId, TenantName, TenantRef};
 use crate::live::{Live, OwnLimits, RatePolicy};
 use crate::platform::db::Database;
+use crate::platform::intake::IntakeLag;
 use crate::platform::metrics::Metrics;
 use crate::settings::Settings;
 
@@ -95,7 +96,13 @@ pub fn run(database: &Database, settings: &Settings, command: TenantCommand) -> 
             let tenant = directory.tenant(&tenant)?.id;
             // Counted nowhere: a command has no metrics listener.
             let metrics = Metrics::new(database.clone());
-            let store = Live::new(database.clone(), &settings.live, &metrics).store();
+            let store = Live::new(
+                database.clone(),
+                &settings.live,
+                &metrics,
+                IntakeLag::default(),
+            )
+            .store();
             let changes = OwnLimits {
                 services: services.map(i64::from),
                 configuration_values: configuration_values.map(i64::from),

@@ -26,6 +26,7 @@ use crate::identity::TenantGate;
 use crate::platform::db::Database;
 use crate::platform::error_chain;
 use crate::platform::http::{Dialect, PathRules};
+use crate::platform::intake::IntakeLag;
 use crate::platform::metrics::Metrics;
 use crate::platform::workers::Workers;
 use crate::settings::LiveSettings;
@@ -41,7 +42,12 @@ pub struct Live {
 }
 
 impl Live {
-    pub fn new(database: Database, settings: &LiveSettings, metrics: &Metrics) -> Self {
+    pub fn new(
+        database: Database,
+        settings: &LiveSettings,
+        metrics: &Metrics,
+        intake: IntakeLag,
+    ) -> Self {
         if settings.outage_threshold < 2 * settings.reaper_interval {
             log::warn!(
                 "live.outage_threshold ({:?}) is under two reaper runs ({:?} each): every \
@@ -52,7 +58,7 @@ impl Live {
         }
         let events = Events::new(database.clone(), settings, metrics);
         Self {
-            store: LiveStore::new(database.clone(), events.clone(), settings, metrics),
+            store: LiveStore::new(database.clone(), events.clone(), settings, metrics, intake),
             events,
             rate: RateLimiter::new(database, settings),
             settings: settings.clone(),

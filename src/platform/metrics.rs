@@ -8,7 +8,7 @@ use std::time::Duration;
 use actix_web::http::{Method, StatusCode};
 
 use prometheus::{
-    Encoder, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge,
+    Encoder, Gauge, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge,
     IntGaugeVec, Opts, Registry, TextEncoder,
 };
 
@@ -199,6 +199,14 @@ impl Metrics {
         register(
             &self.registry,
             IntCounter::new(name, help).expect("a valid metric"),
+        )
+    }
+
+    /// A gauge of fractional values (seconds, ratios), registered under `name`.
+    pub fn gauge(&self, name: &str, help: &str) -> Gauge {
+        register(
+            &self.registry,
+            Gauge::new(name, help).expect("a valid metric"),
         )
     }
 

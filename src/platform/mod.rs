@@ -6,6 +6,7 @@ pub mod db;
 pub mod freshness;
 pub mod gauge;
 pub mod http;
+pub mod intake;
 pub mod metrics;
 pub mod paging;
 pub mod text;

@@ -192,13 +192,15 @@ async fn metrics_count_requests_caches_the_pool_and_the_live_registry(backend: B
         sample(&text, "live_heartbeats_total", &[("outcome", "refused")]),
         Some(1.0)
     );
-    // Neither an outage nor a delayed heartbeat here; every call above went to the database.
+    // Neither an outage nor a refused heartbeat here; every call above went to the database.
     assert_eq!(sample(&text, "live_registry_outages_total", &[]), Some(0.0));
     assert_eq!(
         sample(&text, "live_heartbeat_reprieves_total", &[]),
         Some(0.0)
     );
     assert!(sample(&text, "db_calls_total", &[]).is_some_and(|calls| calls > 0.0));
+    // Nothing is pending once every answer is in; the workers' lateness is never negative.
+    assert!(sample(&text, "http_intake_lag_seconds", &[]).is_some_and(|lag| lag >= 0.0));
     assert_eq!(
         sample(&text, "events_appended_total", &[("type", "service.join")]),
         Some(2.0)

@@ -7,7 +7,7 @@ use super::super::domain::{HeartbeatToken, ServiceId};
 use super::super::error::Result;
 use super::super::schema::live_services;
 use crate::identity::TenantId;
-use crate::platform::db::DbConnection;
+use crate::platform::db::{now_millis, DbConnection};
 
 /// Why a heartbeat was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -16,8 +16,10 @@ pub enum Refused {
     BadToken,
 }
 
-/// One heartbeat: swap `presented` for `next` and move the deadline from `now` (its
-/// arrival), if the token is the service's current one and the service is alive.
+/// One heartbeat: swap `presented` for `next` if the token is the service's current one
+/// and the service was alive at `now` (its arrival, on the registry's clock). The new
+/// deadline counts from the answer (the commit, by the wall clock): a client's cadence
+/// starts when it is answered, so a slow answer never eats into its next interval.
 pub struct Swap {
     pub tenant: TenantId,
     pub id: ServiceId,
@@ -36,7 +38,7 @@ struct Swapped {
     token_hash: String,
 }
 
-/// Heartbeats per UPDATE: 5 parameters each, far below either backend's limit.
+/// Heartbeats per UPDATE: 6 parameters each, far below either backend's limit.
 const SWAPS_PER_UPDATE: usize = 500;
 
 /// Applies `swaps` with one conditional UPDATE per 500 (`UPDATE … FROM (VALUES …)
@@ -50,21 +52,23 @@ pub fn swap_tokens(conn: &mut DbConnection, swaps: &[&Swap]) -> Result<Vec<bool>
     for chunk in swaps.chunks(SWAPS_PER_UPDATE) {
         let rows: Vec<String> = (0..chunk.len())
             .map(|n| {
-                let p = n * 5;
+                let p = n * 6;
                 format!(
-                    "(${}, ${}, ${}, ${}, ${})",
+                    "(${}, ${}, ${}, ${}, ${}, ${})",
                     p + 1,
                     p + 2,
                     p + 3,
                     p + 4,
-                    p + 5
+                    p + 5,
+                    p + 6
                 )
             })
             .collect();
-        // VALUES' columns are column1.. on both backends; `$n` parameters too.
+        // VALUES' columns are column1.. on both backends; `$n` parameters too (SQLite
+        // numbers them in order of appearance, so they appear in order).
         let sql = format!(
             "UPDATE live_services SET token_hash = v.column4, last_seen = v.column5, \
-             deadline = live_services.heartbeat_timeout * 1000 + v.column5 \
+             deadline = live_services.heartbeat_timeout * 1000 + v.column6 \
              FROM (VALUES {}) AS v \
              WHERE live_services.tenant_id = v.column1 AND live_services.id = v.column2 \
              AND live_services.token_hash = v.column3 AND live_services.deadline > v.column5 \
@@ -72,13 +76,15 @@ pub fn swap_tokens(conn: &mut DbConnection, swaps: &[&Swap]) -> Result<Vec<bool>
             rows.join(", ")
         );
         let mut update = diesel::sql_query(sql).into_boxed::<Backend>();
+        let answered = now_millis();
         for swap in chunk {
             update = update
                 .bind::<BigInt, _>(swap.tenant.get())
                 .bind::<Text, _>(swap.id.as_str().to_owned())
                 .bind::<Text, _>(swap.presented.hash())
                 .bind::<Text, _>(swap.next.hash())
-                .bind::<BigInt, _>(swap.now);
+                .bind::<BigInt, _>(swap.now)
+                .bind::<BigInt, _>(answered.max(swap.now));
         }
         let swapped: std::collections::HashSet<(i64, String, String)> = update
             .load::<Swapped>(conn)?

@@ -4,6 +4,7 @@
 //! node's long polls once committed.
 
 mod cadence;
+mod clock;
 pub mod configuration;
 mod group_commit;
 mod heartbeats;
@@ -26,6 +27,7 @@ use super::error::{LiveError, Result};
 use crate::identity::{TenantId, TenantScoped};
 use crate::live::events::Events;
 use crate::platform::db::{now_millis, Database};
+use crate::platform::intake::IntakeLag;
 use crate::platform::metrics::Metrics;
 use crate::platform::workers::Workers;
 use crate::settings::LiveSettings;
@@ -64,10 +66,8 @@ pub struct LiveStore {
     tally: HeartbeatTally,
     /// The registry's watch over its own deadlines: its outages move them.
     watch: Watch,
-    /// Heartbeats this node could not commit at once, to be written as reprieves.
+    /// Heartbeats refused for a moment (503), to be written as reprieves.
     reprieves: Reprieves,
-    /// How long a heartbeat waits for its batch before it is kept as a sign of life.
-    patience: std::time::Duration,
 }
 
 impl LiveStore {
@@ -76,6 +76,7 @@ impl LiveStore {
         events: Events,
         settings: &LiveSettings,
         metrics: &Metrics,
+        intake: IntakeLag,
     ) -> Self {
         let writes = GroupCommit::new(
             database.clone(),
@@ -103,12 +104,12 @@ impl LiveStore {
                     "Outages of the registry (no node judged deadlines for longer than \
                      live.outage_threshold) after which this node moved the deadlines",
                 ),
+                intake,
             ),
             reprieves: Reprieves::new(metrics.counter(
                 "live_heartbeat_reprieves_total",
-                "Deadlines moved by heartbeats this node could not commit at once",
+                "Deadlines moved by heartbeats this node refused for a moment (503)",
             )),
-            patience: settings.reaper_interval,
         }
     }
 

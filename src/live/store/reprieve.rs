@@ -1,7 +1,8 @@
-//! Heartbeats a node could not commit at once are signs of life. A heartbeat still
-//! waiting for its batch after a reaper interval, or answered 503 because its write could
-//! not be committed in time (the queue full, the database slow), is kept here, one per
-//! service, and written before this node's next reaper run as a reprieve: the service's
+//! Heartbeats a node refused for a moment are signs of life. A heartbeat answered 503
+//! because its write could not be committed in time (the queue full, the database slow or
+//! away) is kept here, one per service, and written before this node's next reaper run as
+//! a reprieve (one still waiting needs none: the registry's clock waits for it, see
+//! `watch`): the service's
 //! deadline moves to *the heartbeat's arrival + its timeout*, if the token it presented is
 //! still the service's current one and the service was alive when it arrived. The token is
 //! not swapped (a refused caller never got a new one), so the client's retry with the same

@@ -13,7 +13,7 @@ use super::super::schema::{live_service_tags, live_services};
 use super::tenant_writes::TenantWrites;
 use crate::identity::TenantId;
 use crate::live::events::{EventKind, NewEvent};
-use crate::platform::db::DbConnection;
+use crate::platform::db::{now_millis, DbConnection};
 
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = live_services)]
@@ -86,11 +86,13 @@ pub fn create(
         }
     }
     let token = HeartbeatToken::generate();
+    // Its first timeout counts from the answer, as a heartbeat's does.
+    let answered = now_millis().max(now);
     // Taken: by a dead holder, which is timed out and the insert tried once more, or by a
     // live one, which refuses this create.
-    if insert_service(conn, tenant, new, &token, now)? == 0
+    if insert_service(conn, tenant, new, &token, answered)? == 0
         && (!time_out(conn, writes, tenant, new.id.as_str(), now)?
-            || insert_service(conn, tenant, new, &token, now)? == 0)
+            || insert_service(conn, tenant, new, &token, answered)? == 0)
     {
         return Err(LiveError::ServiceExists(new.id.to_string()));
     }
@@ -117,7 +119,7 @@ fn insert_service(
     tenant: TenantId,
     new: &NewService,
     token: &HeartbeatToken,
-    now: i64,
+    counted_from: i64,
 ) -> Result<usize> {
     use diesel::sql_types::{BigInt, Text};
     // Raw SQL only because diesel's two-backend connection has no ON CONFLICT builder;
@@ -132,7 +134,7 @@ fn insert_service(
     .bind::<BigInt, _>(new.heartbeat_timeout.seconds())
     .bind::<Text, _>(serde_json::to_string(new.tags.as_slice()).unwrap_or_default())
     .bind::<Text, _>(serde_json::to_string(new.metadata.as_map()).unwrap_or_default())
-    .bind::<BigInt, _>(now + new.heartbeat_timeout.millis())
+    .bind::<BigInt, _>(counted_from + new.heartbeat_timeout.millis())
     .bind::<Text, _>(token.hash())
     .execute(conn)?)
 }

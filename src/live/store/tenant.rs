@@ -142,11 +142,9 @@ impl TenantStore {
     /// the service alive however long it waited for its batch, unless a reaper removed
     /// the service first (the conditional statements give exactly one of them the row).
     ///
-    /// A heartbeat the node cannot commit at once is a sign of life: one still waiting
-    /// for its batch after a reaper interval, or refused for load (503), earns a reprieve
-    /// ([`super::reprieve`]): a heartbeat the node has read never loses its service to
-    /// the node's slowness in committing it. (One the node is too busy to read in time, it
-    /// cannot know of: BENCHMARKS.md, "Overload".)
+    /// The node's slowness never costs the service its life: while the heartbeat waits
+    /// (to be read, for its batch) the registry's clock waits for it ([`super::watch`]),
+    /// and one refused for a moment (503) earns a reprieve ([`super::reprieve`]).
     ///
     /// It arrived when the node's edge first saw it (`arrival`), credited with up to
     /// `live.outage_threshold` of the node's own delay in serving it (see
@@ -157,6 +155,7 @@ impl TenantStore {
         token: HeartbeatToken,
         arrival: Option<i64>,
     ) -> Result<HeartbeatToken> {
+        let _taking_in = self.live.watch.taking_in(arrival);
         let now = self.live.watch.arrival(arrival).await?;
         let swap = self.live.writes.heartbeat(heartbeats::Swap {
             tenant: self.tenant,
@@ -165,24 +164,11 @@ impl TenantStore {
             next: HeartbeatToken::generate(),
             now,
         });
-        tokio::pin!(swap);
-        let reprieves = &self.live.reprieves;
-        // The patience counts from the heartbeat's arrival, not from this call.
-        let served_after = u64::try_from(now_millis().saturating_sub(now)).unwrap_or(0);
-        let patience = self
-            .live
-            .patience
-            .saturating_sub(std::time::Duration::from_millis(served_after));
-        let waited = match tokio::time::timeout(patience, &mut swap).await {
-            Ok(outcome) => outcome,
-            Err(_) => {
-                reprieves.keep(self.tenant, id.clone(), &token, now);
-                swap.await
-            }
-        };
-        let outcome = waited.inspect_err(|error| {
+        let outcome = swap.await.inspect_err(|error| {
             if error.is_transient() {
-                reprieves.keep(self.tenant, id.clone(), &token, now);
+                self.live
+                    .reprieves
+                    .keep(self.tenant, id.clone(), &token, now);
             }
         })?;
         self.live.heartbeats[usize::from(outcome.is_err())].inc();

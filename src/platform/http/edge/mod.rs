@@ -34,8 +34,11 @@ pub(super) struct RequestId(pub String);
 #[derive(Debug, Clone)]
 pub(super) struct FaultCause(pub String);
 
-/// When the request reached the node (milliseconds since the epoch), as [`observe`] saw
-/// it first: what a heartbeat counts from, however long the node then took to serve it.
+/// When the request reached the node (milliseconds since the epoch): when [`observe`] saw
+/// it first, less how late the node's workers were then ([`IntakeLag::unread_millis`]).
+/// What a heartbeat is judged by, however long the node then took to serve it.
+///
+/// [`IntakeLag::unread_millis`]: crate::platform::intake::IntakeLag::unread_millis
 pub fn arrival(request: &HttpRequest) -> Option<i64> {
     request
         .extensions()

@@ -12,6 +12,7 @@ use rand::RngCore;
 
 use super::{Arrival, FaultCause, RequestId, REQUEST_ID};
 use crate::platform::db::now_millis;
+use crate::platform::intake::IntakeLag;
 use crate::platform::metrics::Metrics;
 
 pub async fn observe(
@@ -19,7 +20,12 @@ pub async fn observe(
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let started = Instant::now();
-    let arrived = now_millis();
+    // It may have waited to be read as long as this node's workers are late: it reached
+    // the node that much earlier.
+    let unread = request
+        .app_data::<IntakeLag>()
+        .map_or(0, IntakeLag::unread_millis);
+    let arrived = now_millis().saturating_sub(unread);
     let request_id = new_request_id();
     let method = request.method().clone();
     // The log shows the path as it came, before any trailing slash is trimmed.
