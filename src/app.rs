@@ -131,6 +131,7 @@ impl Application {
                 .default_service(web::to(http::no_route))
         })
         .worker_max_blocking_threads(database.blocking_threads_per_worker())
+        .keep_alive(settings.http.keep_alive)
         .shutdown_timeout(settings.http.shutdown_timeout.as_secs_f64().ceil() as u64);
         if settings.http.workers > 0 {
             server = server.workers(settings.http.workers);
