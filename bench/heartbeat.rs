@@ -20,8 +20,11 @@
 //!        bench-heartbeat fleet --url URL[,URL...] --token TOKEN --tenant ID --pid PID[,PID...]
 //!            [--cadence M[,M2...]] [--timeout T] [--warm-up S] [--window W] [--lag K] [--ramp]
 //!            [--through] [--in-flight N] [--label L] [--tsv FILE]
+//!            [--on-created CMD] [--after-each CMD]
 //! `--through` runs every size in turn, each fleet removed before the next, past the first
-//! that falls short: what the registry does beyond its capacity.
+//! that falls short: what the registry does beyond its capacity. `--on-created` runs a
+//! shell command once each fleet is created (bench/live cuts the node's CPU quota there),
+//! `--after-each` once its window is over.
 //! `creates` and `fleet` print Markdown table rows; `--tsv` appends "series size p99 timeouts"
 //! lines for bench/chart.rs.
 
@@ -45,8 +48,10 @@ async fn main() {
         .expect("prepare, remove, creates or fleet");
     let urls = argument("--url").expect("--url");
     let tenant = argument("--tenant").expect("--tenant");
+    // Every connection of the heartbeats in flight is kept for reuse, as each service of a
+    // real fleet keeps its own.
     let client = reqwest::Client::builder()
-        .pool_max_idle_per_host(4096)
+        .pool_max_idle_per_host((number("--in-flight", 64) as usize).max(4096))
         .build()
         .unwrap();
     let token = argument("--token").expect("--token");
@@ -145,11 +150,24 @@ async fn main() {
                 .split(',')
                 .map(|n| n.parse().expect("--cadence M[,M...]"))
                 .collect();
+            let (on_created, after_each) = (argument("--on-created"), argument("--after-each"));
             let mut lag_rows = Vec::new();
             let mut largest = None;
             for &count in &cadences {
                 let lag = (lag_count > 0).then_some(lag_count);
-                let round = cadence(&nodes, &servers, count, client, (warm_up, window), lag).await;
+                let round = cadence(
+                    &nodes,
+                    &servers,
+                    count,
+                    client,
+                    (warm_up, window),
+                    lag,
+                    on_created.as_deref(),
+                )
+                .await;
+                if let Some(command) = &after_each {
+                    run_shell(command);
+                }
                 println!("| {label}{} |", round.row);
                 // A window without heartbeats (a smoke run's) has no point to draw.
                 if let Some(tsv) = tsv.as_ref().filter(|_| round.p99.is_finite()) {
@@ -188,6 +206,17 @@ async fn main() {
         }
         other => panic!("unknown command {other}"),
     }
+}
+
+/// Runs `command` with `sh -c`; a failure ends the run (a bench on the wrong budget is
+/// worse than none).
+fn run_shell(command: &str) {
+    let status = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(command)
+        .status()
+        .expect("sh runs");
+    assert!(status.success(), "{command}: {status}");
 }
 
 /// Deletes `ids`, 64 at a time, spread over the nodes; a delete refused for now (503) or
@@ -259,6 +288,7 @@ async fn cadence(
     client: ClientCadence,
     (warm_up, window): (Duration, Duration),
     lag: Option<usize>,
+    on_created: Option<&str>,
 ) -> Round {
     let live = &nodes[0];
     let started = Instant::now();
@@ -277,6 +307,9 @@ async fn cadence(
     let sent = Arc::new(AtomicU64::new(0));
     let refused = Arc::new(AtomicU64::new(0));
     let retried = Arc::new(AtomicU64::new(0));
+    // The longest a due heartbeat waited in this generator (for a slot, or for its thread):
+    // time the registry never saw, so a figure is only the registry's while it is small.
+    let held_ms = Arc::new(AtomicU64::new(0));
     let latencies = Arc::new(Mutex::new(Vec::new()));
     let prefix = format!("cadence{count}");
     let first_event = now_ms();
@@ -288,11 +321,12 @@ async fn cadence(
             Arc::clone(&in_flight),
             Arc::clone(&creating),
         );
-        let (sent, refused, retried, latencies) = (
+        let (sent, refused, retried, latencies, held_ms) = (
             Arc::clone(&sent),
             Arc::clone(&refused),
             Arc::clone(&retried),
             Arc::clone(&latencies),
+            Arc::clone(&held_ms),
         );
         let (opened, created) = (Arc::clone(&opened), Arc::clone(&created));
         let id = format!("{prefix}-{n:06}");
@@ -312,6 +346,8 @@ async fn cadence(
                 tokio::time::sleep_until(due.into()).await;
                 let _slot = in_flight.acquire().await.unwrap();
                 let asked = Instant::now();
+                let held = asked.saturating_duration_since(due).as_millis() as u64;
+                held_ms.fetch_max(held, Ordering::Relaxed);
                 match live.heartbeat(&id, &token).await {
                     Ok(next) => {
                         token = next;
@@ -350,6 +386,9 @@ async fn cadence(
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let creation = started.elapsed();
+    if let Some(command) = on_created {
+        run_shell(command);
+    }
     let window_start = (started + warm_up).max(Instant::now() + client.settle());
     let window_end = window_start + window;
     let window_end_ms = now_ms() + (window_end - Instant::now()).as_millis() as i64;
@@ -410,7 +449,7 @@ async fn cadence(
     let p99 = percentile(&latencies, 0.99);
     let refused = refused.load(Ordering::Relaxed);
     let row = format!(
-        "RSR cadence ({} s timeout), {count} services, {} node(s), created in {:.0} s | {rate:.0} of {:.0} needed | p50 {:.2} ms, p99 {p99:.2} ms, max {:.0} ms | {:.0}% of one core ({:.1}% per 1,000 heartbeats/s), {rss:.0} MiB | {refused} refused, {} retried, {fleet_timeouts} timed out",
+        "RSR cadence ({} s timeout), {count} services, {} node(s), created in {:.0} s | {rate:.0} of {:.0} needed | p50 {:.2} ms, p99 {p99:.2} ms, max {:.0} ms | {:.0}% of one core ({:.1}% per 1,000 heartbeats/s), {rss:.0} MiB | {refused} refused, {} retried, {fleet_timeouts} timed out; the generator held a heartbeat up to {} ms",
         client.timeout_secs,
         nodes.len(),
         creation.as_secs_f64(),
@@ -420,6 +459,7 @@ async fn cadence(
         cpu / seconds * 100.0,
         cpu / seconds * 100.0 / (rate / 1000.0),
         retried.load(Ordering::Relaxed),
+        held_ms.load(Ordering::Relaxed),
     );
     let mut lag_rows = Vec::new();
     if !lag_ids.is_empty() {

@@ -83,6 +83,18 @@ confine() {
     fi
     echo "$pid" >"$group/cgroup.procs"
     GROUPS_MADE+=("$group")
+    CONFINED_GROUP=$group
+}
+
+# The command that changes the quota of the group `confine` made last to CORES cores.
+requota_command() {
+    local cores=$1 period=100000 quota
+    quota=$(awk -v c="$cores" -v p="$period" 'BEGIN { printf "%d", c * p }')
+    if [ -e "$CONFINED_GROUP/cpu.max" ]; then
+        echo "echo '$quota $period' >'$CONFINED_GROUP/cpu.max'"
+    else
+        echo "echo '$quota' >'$CONFINED_GROUP/cpu.cfs_quota_us'"
+    fi
 }
 GROUPS_MADE=()
 # A group can be removed once its processes have exited.
