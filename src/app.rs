@@ -93,8 +93,8 @@ impl Application {
         let keystone = Keystone::new(identity.directory(), catalog.clone(), registry.store());
         let intake = IntakeLag::new(metrics.gauge(
             "http_intake_lag_seconds",
-            "How late this node's HTTP workers get to work that is due: how long a request \
-             that reached the node may wait before it is read",
+            "How far behind its intake this node is: how late its HTTP workers get to work \
+             that is due, or the age of the oldest heartbeat not yet committed",
         ));
         let live = Live::new(database.clone(), &settings.live, &metrics, intake.clone());
         let mut workers = Workers::default();
