@@ -12,6 +12,14 @@ pub mod paging;
 pub mod text;
 pub mod workers;
 
+/// Locks `mutex`, going on past a panic of another holder: every state kept under one
+/// here stays valid between statements.
+pub fn lock<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 /// `error: its source: that one's source ...`, for logs.
 pub fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
     let mut chain = error.to_string();

@@ -4,7 +4,8 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use crate::platform::db::now_millis;
-use crate::platform::intake::IntakeLag;
+use crate::platform::intake::{IntakeLag, TakingIn};
+use crate::platform::lock;
 
 /// The registry's clock as this node keeps it: the wall clock less an offset that follows
 /// the largest lag known (this node's now, the registry's at its last stamp). It never
@@ -15,11 +16,11 @@ use crate::platform::intake::IntakeLag;
 /// which then ends a gap and moves the deadlines inside it.
 #[derive(Clone)]
 pub struct RegistryClock {
-    pub intake: IntakeLag,
+    intake: IntakeLag,
     state: Arc<Mutex<ClockState>>,
     /// The registry's lag at this node's last stamp, and until when (wall clock) it holds.
-    pub registry_lag: Arc<AtomicI64>,
-    pub registry_lag_until: Arc<AtomicI64>,
+    registry_lag: Arc<AtomicI64>,
+    registry_lag_until: Arc<AtomicI64>,
 }
 
 struct ClockState {
@@ -50,6 +51,17 @@ impl RegistryClock {
 
     pub fn own_lag(&self) -> i64 {
         self.intake.millis()
+    }
+
+    /// Work being taken in holds the clock at or before its `arrival` until it is done.
+    pub fn taking_in(&self, arrival: i64) -> TakingIn {
+        self.intake.taking_in(arrival)
+    }
+
+    /// The registry's lag a stamp reported, which holds until `until` (wall clock).
+    pub fn learn(&self, registry_lag: i64, until: i64) {
+        self.registry_lag.store(registry_lag, Ordering::SeqCst);
+        self.registry_lag_until.store(until, Ordering::SeqCst);
     }
 
     fn lag(&self, wall: i64) -> i64 {
@@ -93,9 +105,7 @@ impl RegistryClock {
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, ClockState> {
-        self.state
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+        lock(&self.state)
     }
 }
 

@@ -11,6 +11,7 @@ mod heartbeats;
 pub mod limits;
 mod reprieve;
 pub mod services;
+mod stamp;
 mod tenant;
 mod tenant_writes;
 #[cfg(test)]
