@@ -17,4 +17,5 @@ pub mod live;
 pub mod platform;
 pub mod registry;
 pub mod settings;
+pub mod snapshot;
 mod tls;

@@ -3,6 +3,7 @@
 //! brand-new database and in any order. Errors reach the operator with their causes.
 
 mod principal;
+mod snapshot;
 mod tenant;
 mod token;
 
@@ -68,6 +69,9 @@ enum Command {
     /// Issue and revoke tokens.
     #[command(subcommand)]
     Token(token::TokenCommand),
+    /// Back up, restore, and move between SQLite and PostgreSQL.
+    #[command(subcommand)]
+    Snapshot(snapshot::SnapshotCommand),
 }
 
 pub fn main() -> ExitCode {
@@ -122,6 +126,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             tenant::run(&database, &settings, command)
         }
         Command::Token(command) => token::run(&directory(&settings)?, command),
+        Command::Snapshot(command) => snapshot::run(|| open(&settings), &settings, command),
     }
 }
 
