@@ -83,7 +83,13 @@ fn tenant_endpoints(tenant: &str) -> String {
 }
 
 impl TestApp {
-    async fn associate(&self, tenant: &str, template: u64, format: Format, token: &str) -> Reply {
+    pub(crate) async fn associate(
+        &self,
+        tenant: &str,
+        template: u64,
+        format: Format,
+        token: &str,
+    ) -> Reply {
         let body = match format {
             Format::Json => format!(r#"{{"endpointTemplate": {{"id": {template}}}}}"#),
             Format::Xml => format!(r#"<endpointTemplate xmlns="{SERVICES_NS}" id="{template}"/>"#),
@@ -95,7 +101,7 @@ impl TestApp {
 
 /// Nova (global, two regions), Swift (per tenant), a disabled template, a decommissioned
 /// service's template; tenants 7 and 8; alice (DA of 7), dave (DU of 7), erin (DA of 8).
-async fn catalog_world(backend: Backend) -> TestApp {
+pub(crate) async fn catalog_world(backend: Backend) -> TestApp {
     let app = TestApp::spawn(backend).await;
     app.registered(
         &ServiceBody::new(100, "Nova")
@@ -151,7 +157,7 @@ async fn catalog_world(backend: Backend) -> TestApp {
     app
 }
 
-async fn token_of(app: &TestApp, user: &'static str, scope: &Scope) -> String {
+pub(crate) async fn token_of(app: &TestApp, user: &'static str, scope: &Scope) -> String {
     access(
         &app.authenticate(&Credential::Password(user, PASSWORD), scope, Format::Json)
             .await,

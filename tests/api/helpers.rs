@@ -228,6 +228,14 @@ impl TestApp {
         app
     }
 
+    /// A node on a database that already holds a registry (restored, copied), acting with
+    /// `token`, an SA token that database holds.
+    pub async fn on_existing(url: &str, token: &str) -> Self {
+        let mut app = Self::start(url, None, |_| {}).await;
+        app.token = token.to_owned();
+        app
+    }
+
     async fn start(
         url: &str,
         test_database: Option<TestDatabase>,

@@ -27,6 +27,7 @@ mod reply;
 mod request_safety;
 mod schemas;
 mod seed_examples;
+mod snapshot;
 mod tls;
 mod token_validation;
 mod tokens;

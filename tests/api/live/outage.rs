@@ -265,9 +265,30 @@ async fn the_only_node_frozen_for_twice_the_timeout(backend: Backend) {
     judge(&route, &database.url, fleet, began, back).await;
 }
 
+/// Saved while the node serves, the node gone, restored into a new database twice the
+/// timeout later: the move is an outage of the registry like any other.
+async fn restored_elsewhere_twice_the_timeout_later(backend: Backend) {
+    let (database, logs, node, route) = one_node(backend);
+    let fleet = fleet(&route, &node.address).await;
+    let file = logs.path().join("moved.snapshot");
+    let file = file.to_str().unwrap();
+    stdout(&cli(&database.url, &["snapshot", "save", file]));
+
+    let began = now_ms();
+    node.kill();
+    tokio::time::sleep(outage()).await;
+    let target = TestDatabase::new(backend);
+    stdout(&cli(&target.url, &["snapshot", "restore", file]));
+    let back = Instant::now();
+    let restored = Node::start(&target.url, logs.path().join("restored.log"));
+    route.replace(vec![restored.address.clone()]);
+    judge(&route, &target.url, fleet, began, back).await;
+}
+
 on_both_backends!(
     every_node_killed_for_twice_the_timeout,
-    the_only_node_frozen_for_twice_the_timeout
+    the_only_node_frozen_for_twice_the_timeout,
+    restored_elsewhere_twice_the_timeout_later
 );
 
 /// PostgreSQL out of reach (every connection closed, new ones refused) while the node
