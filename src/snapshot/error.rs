@@ -54,6 +54,8 @@ pub enum SnapshotError {
          pass --replace-existing-data to delete everything in it first"
     )]
     TargetNotEmpty { table: &'static str },
+    #[error("the source and the target are the same database ({0})")]
+    SameDatabase(String),
     #[error("the schema has changed without the snapshot's table list: {0}")]
     SchemaDrift(String),
     #[error(

@@ -3,11 +3,13 @@
 //! transaction; or copied from one database to another without a file.
 //!
 //! Every path is a pump from a source (the database, page by page in key order, or a file,
-//! line by line) into a [`Sink`] (a file, a database, or nothing, to verify a file). Rows
+//! line by line) into a [`Sink`] (`pump.rs`) (a file, a database, or nothing, to verify a file). Rows
 //! are streamed in batches, so memory does not grow with the registry.
 
 mod error;
 mod format;
+mod pump;
+mod reader;
 mod rows;
 mod store;
 mod tables;
@@ -17,122 +19,15 @@ use std::io::{BufReader, BufWriter};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use crate::platform::db::{Database, DbConnection};
+use crate::platform::db::Database;
 
 pub use error::SnapshotError;
-use format::{Contents, FileSink, Header, SnapshotReader, SnapshotWriter};
-use rows::Row;
+use format::{FileSink, Header, SnapshotWriter};
+pub use pump::Pace;
+use pump::{pump_database, verify, DatabaseSink, Discard, Sink, BATCH};
+use reader::{Contents, SnapshotReader};
 pub use rows::Tally;
 pub use tables::{Table, TABLES};
-
-/// Rows per statement: large enough that a round trip is amortized, small enough that a
-/// batch is a few megabytes at most.
-const BATCH: usize = 2000;
-
-/// Where a pump puts rows, table by table.
-pub trait Sink {
-    fn table(&mut self, table: &'static Table) -> Result<(), SnapshotError>;
-    fn rows(&mut self, table: &'static Table, rows: &[Row]) -> Result<(), SnapshotError>;
-    fn end_table(&mut self, table: &'static Table, tally: &Tally) -> Result<(), SnapshotError>;
-}
-
-/// Verifying a file: rows are read and checked, and go nowhere.
-struct Discard;
-
-impl Sink for Discard {
-    fn table(&mut self, _: &'static Table) -> Result<(), SnapshotError> {
-        Ok(())
-    }
-    fn rows(&mut self, _: &'static Table, _: &[Row]) -> Result<(), SnapshotError> {
-        Ok(())
-    }
-    fn end_table(&mut self, _: &'static Table, _: &Tally) -> Result<(), SnapshotError> {
-        Ok(())
-    }
-}
-
-/// Inserting into a database, inside the caller's transaction; paced where the source
-/// is a file (a database source paces itself).
-struct DatabaseSink<'a> {
-    conn: &'a mut DbConnection,
-    pace: Option<&'a mut Pace>,
-}
-
-impl Sink for DatabaseSink<'_> {
-    fn table(&mut self, table: &'static Table) -> Result<(), SnapshotError> {
-        if let Some(pace) = self.pace.as_deref() {
-            pace.starting(table);
-        }
-        Ok(())
-    }
-    fn rows(&mut self, table: &'static Table, rows: &[Row]) -> Result<(), SnapshotError> {
-        store::insert_rows(self.conn, table, rows)?;
-        if let Some(pace) = self.pace.as_deref_mut() {
-            pace.moved(rows.len());
-        }
-        Ok(())
-    }
-    fn end_table(&mut self, _: &'static Table, tally: &Tally) -> Result<(), SnapshotError> {
-        if let Some(pace) = self.pace.as_deref() {
-            pace.ended(tally);
-        }
-        Ok(())
-    }
-}
-
-/// How a run moves: an optional cap on rows per second, so a save or a copy beside a busy
-/// server takes its time rather than the server's; and whether it reports each table on
-/// standard error as it starts and ends (an operator watching a long restore).
-pub struct Pace {
-    rows_per_second: Option<u32>,
-    report: bool,
-    started: Instant,
-    rows: u64,
-}
-
-impl Pace {
-    pub fn new(rows_per_second: Option<u32>) -> Self {
-        Self {
-            rows_per_second: rows_per_second.filter(|rate| *rate > 0),
-            report: false,
-            started: Instant::now(),
-            rows: 0,
-        }
-    }
-
-    pub fn reporting(mut self) -> Self {
-        self.report = true;
-        self
-    }
-
-    fn starting(&self, table: &Table) {
-        if self.report {
-            eprint!("{:>24} ... ", table.holds);
-        }
-    }
-
-    fn ended(&self, tally: &Tally) {
-        if self.report {
-            eprintln!("{} rows", tally.rows);
-        }
-    }
-
-    fn moved(&mut self, rows: usize) {
-        self.rows += rows as u64;
-        if let Some(rate) = self.rows_per_second {
-            let due = Duration::from_secs_f64(self.rows as f64 / f64::from(rate));
-            if let Some(early) = due.checked_sub(self.started.elapsed()) {
-                std::thread::sleep(early);
-            }
-        }
-    }
-
-    /// Rows at a time that keep the pace smooth: no more than a tenth of a second's worth.
-    fn batch(&self) -> usize {
-        self.rows_per_second
-            .map_or(BATCH, |rate| (rate as usize / 10).clamp(1, BATCH))
-    }
-}
 
 /// What a save, a restore or a copy moved: rows and digest per table.
 #[derive(Debug, Clone)]
@@ -156,70 +51,6 @@ impl Summary {
             .find(|(t, _)| t.name == table)
             .map(|(_, tally)| tally.rows)
     }
-}
-
-/// Reads every table of the database (inside the caller's consistent read) into `sink`.
-fn pump_database(
-    conn: &mut DbConnection,
-    sink: &mut dyn Sink,
-    pace: &mut Pace,
-) -> Result<Vec<(&'static Table, Tally)>, SnapshotError> {
-    let mut tallies = Vec::with_capacity(TABLES.len());
-    for table in TABLES {
-        pace.starting(table);
-        sink.table(table)?;
-        let mut tally = Tally::default();
-        let mut last: Option<Row> = None;
-        loop {
-            let page = store::read_page(conn, table, last.as_ref(), pace.batch())?;
-            page.iter().for_each(|row| tally.add(row));
-            sink.rows(table, &page)?;
-            pace.moved(page.len());
-            if page.len() < pace.batch() {
-                break;
-            }
-            last = page.into_iter().last();
-        }
-        sink.end_table(table, &tally)?;
-        pace.ended(&tally);
-        tallies.push((table, tally));
-    }
-    Ok(tallies)
-}
-
-/// Reads the target back, inside the write transaction, and compares every table's count
-/// and digest with what was sent: a failure rolls the whole restore or copy back.
-fn verify(
-    conn: &mut DbConnection,
-    expected: &[(&'static Table, Tally)],
-) -> Result<(), SnapshotError> {
-    let found = pump_database(conn, &mut Discard, &mut Pace::new(None))?;
-    for ((table, expected), (_, found)) in expected.iter().zip(&found) {
-        if expected != found {
-            return Err(SnapshotError::Verification {
-                table: table.name,
-                expected_rows: expected.rows,
-                expected_digest: expected.digest(),
-                found_rows: found.rows,
-                found_digest: found.digest(),
-            });
-        }
-    }
-    Ok(())
-}
-
-/// Readies the target inside the write transaction: the same tables as the snapshot's;
-/// empty, or emptied if the operator said so.
-fn prepare_target(conn: &mut DbConnection, replace: bool) -> Result<(), SnapshotError> {
-    store::check_schema(conn)?;
-    if replace {
-        return store::delete_everything(conn);
-    }
-    if let Some(table) = store::first_table_with_data(conn)? {
-        return Err(SnapshotError::TargetNotEmpty { table });
-    }
-    // Rows the migrations seeded come back from the snapshot.
-    store::delete_everything(conn)
 }
 
 fn open_file(path: &Path) -> Result<BufReader<File>, SnapshotError> {
@@ -335,7 +166,7 @@ pub fn restore(
             });
         }
         store::write_atomically(conn, |conn| {
-            prepare_target(conn, replace)?;
+            pump::prepare_target(conn, replace)?;
             let batch = pace.batch();
             let sink = &mut DatabaseSink {
                 conn,
@@ -366,6 +197,9 @@ pub fn copy(
     pace: &mut Pace,
 ) -> Result<Summary, SnapshotError> {
     let started = Instant::now();
+    if source.url() == target.url() {
+        return Err(SnapshotError::SameDatabase(source.url().to_string()));
+    }
     let (tallies, schema) = source.with_connection(|from| {
         store::read_consistently(from, |from| {
             store::check_schema(from)?;
@@ -379,7 +213,7 @@ pub fn copy(
                     )));
                     }
                     store::write_atomically(to, |to| {
-                        prepare_target(to, replace)?;
+                        pump::prepare_target(to, replace)?;
                         let sink = &mut DatabaseSink {
                             conn: to,
                             pace: None,

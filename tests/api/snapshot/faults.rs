@@ -59,6 +59,18 @@ async fn bad_files_and_full_targets_are_refused_and_the_target_kept(backend: Bac
         "{refused}"
     );
     assert_eq!(kept(), as_it_was);
+    let itself = stderr(&cli(
+        &target.url,
+        &[
+            "snapshot",
+            "copy",
+            "--to",
+            &target.url,
+            "--replace-existing-data",
+        ],
+    ));
+    assert!(itself.contains("are the same database"), "{itself}");
+    assert_eq!(kept(), as_it_was);
 
     let row = text
         .lines()
