@@ -79,10 +79,17 @@ impl Application {
             None => None,
         };
         let registry = Registry::new(database.clone(), &settings.cache, &metrics);
+        let intake = IntakeLag::new(metrics.gauge(
+            "http_intake_lag_seconds",
+            "How far behind its intake this node is: how late its HTTP workers get to work \
+             that is due, or the age of the oldest heartbeat not yet committed",
+        ));
+        let live = Live::new(database.clone(), &settings.live, &metrics, intake.clone());
         let catalog = Catalog::new(
             database.clone(),
             registry.store(),
             Directory::new(database.clone()),
+            live.store(),
         );
         let identity = Identity::new(
             database.clone(),
@@ -91,12 +98,6 @@ impl Application {
             &metrics,
         );
         let keystone = Keystone::new(identity.directory(), catalog.clone(), registry.store());
-        let intake = IntakeLag::new(metrics.gauge(
-            "http_intake_lag_seconds",
-            "How far behind its intake this node is: how late its HTTP workers get to work \
-             that is due, or the age of the oldest heartbeat not yet committed",
-        ));
-        let live = Live::new(database.clone(), &settings.live, &metrics, intake.clone());
         let mut workers = Workers::default();
         registry.start_workers(&mut workers);
         identity.start_workers(&mut workers);

@@ -92,6 +92,7 @@ fn catalog(error: &CatalogError) -> Fault {
         CatalogError::Registry(cause) => registry(cause),
         CatalogError::Identity(cause) => identity(cause),
         CatalogError::Storage(cause) => database(cause),
+        CatalogError::Census(cause) => live(cause),
     }
 }
 

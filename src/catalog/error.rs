@@ -43,6 +43,9 @@ pub enum CatalogError {
     Identity(#[from] IdentityError),
     #[error(transparent)]
     Storage(#[from] DbError),
+    /// The live registry could not count a template's fleet.
+    #[error("the live registry could not count a fleet")]
+    Census(#[source] crate::live::LiveError),
 }
 
 impl CatalogError {

@@ -10,6 +10,9 @@ use crate::registry::SERVICES_NS;
 
 pub const DOCUMENT: &str = "endpointTemplate";
 
+/// The namespace of this project's own extension of templates: the `liveness` binding.
+pub const LIVENESS_NS: &str = "urn:service-registry:liveness:1.0";
+
 pub fn decode_template(document: &Document) -> Result<TemplateDraft> {
     match document.format {
         Format::Json => decode_json(&document.bytes),
@@ -55,6 +58,41 @@ struct TemplateJson {
     #[serde(rename = "releaseState")]
     release_state: Option<String>,
     version: Option<VersionJson>,
+    liveness: Option<LivenessJson>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LivenessJson {
+    #[serde(rename = "tenantId")]
+    tenant_id: Option<Value>,
+    tag: Option<Value>,
+    #[serde(rename = "minAlive")]
+    min_alive: Option<Value>,
+}
+
+impl LivenessJson {
+    /// Numbers may come as JSON numbers or strings of digits; anything else is refused.
+    fn fields(self) -> Result<[Option<String>; 3]> {
+        let text = |value: Option<Value>, field: &str| match value {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(text)) => Ok(Some(text)),
+            Some(Value::Number(number)) if field != "tag" => Ok(Some(number.to_string())),
+            Some(_) => Err(Error::invalid(format!(
+                "liveness {field} must be {}",
+                if field == "tag" {
+                    "a string"
+                } else {
+                    "a number or a string of digits"
+                }
+            ))),
+        };
+        Ok([
+            text(self.tenant_id, "tenantId")?,
+            text(self.tag, "tag")?,
+            text(self.min_alive, "minAlive")?,
+        ])
+    }
 }
 
 #[derive(Deserialize)]
@@ -102,6 +140,7 @@ fn decode_json(body: &[u8]) -> Result<TemplateDraft> {
         version_id: version.as_ref().and_then(|v| v.id.clone()),
         version_info: version.as_ref().and_then(|v| v.info.clone()),
         version_list: version.and_then(|v| v.list),
+        liveness: template.liveness.map(LivenessJson::fields).transpose()?,
     })
 }
 
@@ -114,7 +153,8 @@ fn parse_flag(field: &str, text: &str) -> Result<bool> {
 }
 
 /// `<endpointTemplate>` of the HP-IDM namespace: the fields are attributes, the version a
-/// `<version id info list/>` child.
+/// `<version id info list/>` child, the binding a `<liveness tenantId tag minAlive/>` child
+/// in [`LIVENESS_NS`].
 fn decode_xml(body: &[u8]) -> Result<TemplateDraft> {
     let document = xml::read_shallow(body, &[(SERVICES_NS, DOCUMENT)])?;
     let root = &document.root;
@@ -127,6 +167,18 @@ fn decode_xml(body: &[u8]) -> Result<TemplateDraft> {
         .children
         .iter()
         .find(|child| child.is(SERVICES_NS, "version"));
+    let liveness = match document
+        .children
+        .iter()
+        .find(|child| child.is(LIVENESS_NS, "liveness"))
+    {
+        Some(binding) => Some([
+            binding.attribute("tenantId")?,
+            binding.attribute("tag")?,
+            binding.attribute("minAlive")?,
+        ]),
+        None => None,
+    };
     let version_field = |name: &str| -> Result<Option<String>> {
         Ok(match version {
             Some(version) => version.attribute(name)?,
@@ -148,5 +200,6 @@ fn decode_xml(body: &[u8]) -> Result<TemplateDraft> {
         version_id: version_field("id")?,
         version_info: version_field("info")?,
         version_list: version_field("list")?,
+        liveness,
     })
 }

@@ -18,6 +18,9 @@ diesel::table! {
         version_list -> Nullable<Text>,
         created_at -> BigInt,
         updated_at -> BigInt,
+        liveness_tenant_id -> Nullable<BigInt>,
+        liveness_tag -> Nullable<Text>,
+        liveness_min_alive -> Nullable<BigInt>,
     }
 }
 

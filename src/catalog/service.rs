@@ -9,6 +9,7 @@ use super::error::{CatalogError, Result};
 use super::routes;
 use super::store::{PageQuery, StoredTemplate, TemplateStore};
 use crate::identity::{Caller, Directory, TenantId};
+use crate::live::LiveStore;
 use crate::platform::db::Database;
 use crate::platform::paging::{Page, PageSize};
 use crate::registry::domain::{ServiceId, ServiceName};
@@ -21,14 +22,53 @@ pub struct Catalog {
     pub(super) templates: TemplateStore,
     services: ServiceStore,
     directory: Directory,
+    /// Counts the fleets that back bound templates.
+    live: LiveStore,
 }
 
 impl Catalog {
-    pub fn new(database: Database, services: ServiceStore, directory: Directory) -> Self {
+    pub fn new(
+        database: Database,
+        services: ServiceStore,
+        directory: Directory,
+        live: LiveStore,
+    ) -> Self {
         Self {
             templates: TemplateStore::new(database),
             services,
             directory,
+            live,
+        }
+    }
+
+    /// How many services of the template's fleet are alive (counting no further than
+    /// `at_most`); `None` for an unbound template.
+    pub(super) async fn alive(
+        &self,
+        fields: &super::domain::TemplateFields,
+        at_most: Option<u16>,
+    ) -> Result<Option<u64>> {
+        let Some(liveness) = &fields.liveness else {
+            return Ok(None);
+        };
+        self.live
+            .alive_with_tag(liveness.tenant, liveness.tag.clone(), at_most)
+            .await
+            .map(Some)
+            .map_err(CatalogError::Census)
+    }
+
+    /// A binding's tenant must exist: a fleet of no tenant would never be alive.
+    async fn check_binding(&self, request: &TemplateRequest) -> Result<()> {
+        let Some(liveness) = &request.fields.liveness else {
+            return Ok(());
+        };
+        match self.directory.tenant(liveness.tenant).await {
+            Ok(_) => Ok(()),
+            Err(crate::identity::IdentityError::NoSuchTenant(_)) => Err(CatalogError::invalid(
+                format!("liveness tenantId {} names no tenant", liveness.tenant),
+            )),
+            Err(other) => Err(other.into()),
         }
     }
 
@@ -63,6 +103,7 @@ impl Catalog {
 
     pub async fn add(&self, request: TemplateRequest) -> Result<EndpointTemplate> {
         let (service_id, service) = self.service_of(&request).await?;
+        self.check_binding(&request).await?;
         let release_state = request.release_state.unwrap_or(service.release_state);
         let name = service.name.as_str().to_owned();
         self.templates
@@ -73,6 +114,7 @@ impl Catalog {
 
     pub async fn replace(&self, request: TemplateRequest) -> Result<EndpointTemplate> {
         let (service_id, service) = self.service_of(&request).await?;
+        self.check_binding(&request).await?;
         let name = service.name.as_str().to_owned();
         self.templates
             .update(
@@ -91,7 +133,7 @@ impl Catalog {
 
     pub async fn get(&self, id: TemplateId) -> Result<EndpointTemplate> {
         let stored = self.templates.find(id).await?;
-        Ok(self.with_services(vec![stored]).await?.remove(0))
+        Ok(self.with_services_counted(vec![stored]).await?.remove(0))
     }
 
     /// A page of templates after `marker`; `service_name` filters by service.
@@ -120,7 +162,7 @@ impl Catalog {
         };
         let page = self.templates.list(query).await?;
         Ok(Page {
-            items: self.with_services(page.items).await?,
+            items: self.with_services_counted(page.items).await?,
             next: page.next,
         })
     }
@@ -163,7 +205,20 @@ impl Catalog {
     ) -> Result<Vec<EndpointTemplate>> {
         self.check_tenant(caller, tenant).await?;
         let stored = self.templates.of_tenant(tenant).await?;
-        self.with_services(stored).await
+        self.with_services_counted(stored).await
+    }
+
+    /// [`Self::with_services`], with each bound template's count of live services: what
+    /// every read of a template shows.
+    pub(super) async fn with_services_counted(
+        &self,
+        stored: Vec<StoredTemplate>,
+    ) -> Result<Vec<EndpointTemplate>> {
+        let mut templates = self.with_services(stored).await?;
+        for template in &mut templates {
+            template.alive = self.alive(&template.fields, None).await?;
+        }
+        Ok(templates)
     }
 
     /// Joins stored templates with their services as the registry has them now. A
@@ -196,6 +251,7 @@ impl Catalog {
                     service_id: template.service_id,
                     release_state: template.release_state,
                     service,
+                    alive: None,
                 })
             })
             .collect()

@@ -1,5 +1,6 @@
 //! The catalog of a token, for identity: enabled templates that are global or associated
-//! with the token's tenant, grouped by registered service, URLs substituted.
+//! with the token's tenant, and whose fleet (when bound to one) is alive now, grouped by
+//! registered service, URLs substituted.
 
 use std::collections::BTreeMap;
 
@@ -21,8 +22,28 @@ impl CatalogSource for Catalog {
                 .await
                 .map_err(unavailable)?;
             let templates = self.with_services(stored).await.map_err(unavailable)?;
-            Ok(group(templates, tenant))
+            let mut served = Vec::with_capacity(templates.len());
+            for template in templates.into_iter().filter(EndpointTemplate::in_catalog) {
+                if self.fleet_is_alive(&template).await.map_err(unavailable)? {
+                    served.push(template);
+                }
+            }
+            Ok(group(served, tenant))
         })
+    }
+}
+
+impl Catalog {
+    /// An unbound template is always served; a bound one while at least `minAlive` of
+    /// its fleet are alive (counting stops there).
+    async fn fleet_is_alive(&self, template: &EndpointTemplate) -> Result<bool, CatalogError> {
+        let Some(liveness) = &template.fields.liveness else {
+            return Ok(true);
+        };
+        let alive = self
+            .alive(&template.fields, Some(liveness.min_alive))
+            .await?;
+        Ok(alive.unwrap_or(0) >= u64::from(liveness.min_alive))
     }
 }
 
@@ -30,7 +51,7 @@ impl CatalogSource for Catalog {
 fn group(templates: Vec<EndpointTemplate>, tenant: Option<TenantId>) -> Vec<CatalogService> {
     let tenant = tenant.map(|id| id.to_string());
     let mut services: BTreeMap<_, CatalogService> = BTreeMap::new();
-    for template in templates.into_iter().filter(EndpointTemplate::in_catalog) {
+    for template in templates {
         let entry = services
             .entry(template.service_id)
             .or_insert_with(|| CatalogService {
@@ -63,6 +84,7 @@ fn unavailable(error: CatalogError) -> CatalogUnavailable {
         CatalogError::Storage(cause) | CatalogError::Registry(RegistryError::Storage(cause)) => {
             cause.is_transient()
         }
+        CatalogError::Census(cause) => cause.is_transient(),
         _ => false,
     };
     CatalogUnavailable {

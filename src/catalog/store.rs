@@ -3,7 +3,7 @@
 
 use diesel::prelude::*;
 
-use super::domain::{EndpointUrl, Region, TemplateFields, TemplateId, Version};
+use super::domain::{EndpointUrl, Liveness, Region, TemplateFields, TemplateId, Version};
 use super::error::{CatalogError as Error, Result};
 use super::schema::{endpoint_templates, tenant_endpoints};
 use crate::identity::TenantId;
@@ -111,6 +111,9 @@ struct TemplateRow {
     version_id: Option<String>,
     version_info: Option<String>,
     version_list: Option<String>,
+    liveness_tenant_id: Option<i64>,
+    liveness_tag: Option<String>,
+    liveness_min_alive: Option<i64>,
 }
 
 impl TryFrom<TemplateRow> for StoredTemplate {
@@ -118,6 +121,22 @@ impl TryFrom<TemplateRow> for StoredTemplate {
 
     fn try_from(row: TemplateRow) -> Result<Self> {
         let corrupt = |reason: String| Error::Corrupt { id: row.id, reason };
+        let liveness = match (
+            row.liveness_tenant_id,
+            row.liveness_tag,
+            row.liveness_min_alive,
+        ) {
+            (Some(tenant), Some(tag), Some(min_alive)) => Some(
+                Liveness::parse(
+                    Some(&tenant.to_string()),
+                    Some(&tag),
+                    Some(&min_alive.to_string()),
+                )
+                .map_err(|e| corrupt(e.to_string()))?,
+            ),
+            (None, None, None) => None,
+            _ => return Err(corrupt("a part of its liveness binding is missing".into())),
+        };
         Ok(Self {
             service_id: ServiceId::from_stored(row.service_id)
                 .map_err(|e| corrupt(e.to_string()))?,
@@ -137,6 +156,7 @@ impl TryFrom<TemplateRow> for StoredTemplate {
                     info: row.version_info,
                     list: row.version_list,
                 },
+                liveness,
             },
         })
     }
@@ -158,6 +178,9 @@ struct TemplateChanges<'a> {
     version_id: Option<&'a str>,
     version_info: Option<&'a str>,
     version_list: Option<&'a str>,
+    liveness_tenant_id: Option<i64>,
+    liveness_tag: Option<&'a str>,
+    liveness_min_alive: Option<i64>,
     updated_at: i64,
 }
 
@@ -179,6 +202,9 @@ fn changes(fields: &TemplateFields, service: ServiceId) -> TemplateChanges<'_> {
         version_id: fields.version.id.as_deref(),
         version_info: fields.version.info.as_deref(),
         version_list: fields.version.list.as_deref(),
+        liveness_tenant_id: fields.liveness.as_ref().map(|l| l.tenant.get()),
+        liveness_tag: fields.liveness.as_ref().map(|l| l.tag.as_str()),
+        liveness_min_alive: fields.liveness.as_ref().map(|l| i64::from(l.min_alive)),
         updated_at: now_millis(),
     }
 }

@@ -6,6 +6,7 @@ use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
 
 use super::domain::{EndpointTemplate, EndpointUrl};
+use super::requests::LIVENESS_NS;
 use crate::identity::TenantId;
 use crate::platform::http::xml::XmlWriter;
 use crate::platform::http::Representation;
@@ -38,6 +39,20 @@ struct TemplateJson<'a> {
     release_state: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     version: Option<VersionJson<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    liveness: Option<LivenessJson<'a>>,
+}
+
+/// A template's fleet: the binding and, on reads, how many of it are alive now.
+#[derive(Serialize)]
+struct LivenessJson<'a> {
+    #[serde(rename = "tenantId")]
+    tenant_id: String,
+    tag: &'a str,
+    #[serde(rename = "minAlive")]
+    min_alive: u16,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    alive: Option<u64>,
 }
 
 #[derive(Serialize)]
@@ -73,10 +88,16 @@ fn json(template: &EndpointTemplate, tenant: Option<TenantId>) -> TemplateJson<'
             info: version.info.as_deref(),
             list: version.list.as_deref(),
         }),
+        liveness: fields.liveness.as_ref().map(|liveness| LivenessJson {
+            tenant_id: liveness.tenant.to_string(),
+            tag: &liveness.tag,
+            min_alive: liveness.min_alive,
+            alive: template.alive,
+        }),
     }
 }
 
-/// `<NAME xmlns? id tenantId? name type region? publicURL ...><version/></NAME>`.
+/// `<NAME xmlns? id tenantId? name type region? publicURL ...><version/><liveness/></NAME>`.
 fn write(xml: &mut XmlWriter, element: &str, namespace: Option<&str>, view: &TemplateJson<'_>) {
     xml.open(element, namespace).attribute("id", &view.id);
     if let Some(tenant) = &view.tenant_id {
@@ -100,21 +121,34 @@ fn write(xml: &mut XmlWriter, element: &str, namespace: Option<&str>, view: &Tem
     xml.attribute("global", if view.global { "true" } else { "false" })
         .attribute("enabled", if view.enabled { "true" } else { "false" })
         .attribute("releaseState", view.release_state);
-    let Some(version) = &view.version else {
+    if view.version.is_none() && view.liveness.is_none() {
         xml.empty();
         return;
-    };
-    xml.close_start().open("version", None);
-    for (name, value) in [
-        ("id", version.id),
-        ("info", version.info),
-        ("list", version.list),
-    ] {
-        if let Some(value) = value {
-            xml.attribute(name, value);
-        }
     }
-    xml.empty();
+    xml.close_start();
+    if let Some(version) = &view.version {
+        xml.open("version", None);
+        for (name, value) in [
+            ("id", version.id),
+            ("info", version.info),
+            ("list", version.list),
+        ] {
+            if let Some(value) = value {
+                xml.attribute(name, value);
+            }
+        }
+        xml.empty();
+    }
+    if let Some(liveness) = &view.liveness {
+        xml.open("liveness", Some(LIVENESS_NS))
+            .attribute("tenantId", &liveness.tenant_id)
+            .attribute("tag", liveness.tag)
+            .attribute("minAlive", &liveness.min_alive.to_string());
+        if let Some(alive) = liveness.alive {
+            xml.attribute("alive", &alive.to_string());
+        }
+        xml.empty();
+    }
     xml.end(element);
 }
 

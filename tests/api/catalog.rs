@@ -12,9 +12,9 @@ const IDENTITY_NS: &str = "http://docs.openstack.org/identity/api/v2.0";
 
 /// A catalog read the same from JSON and XML: services in order, each with its endpoints'
 /// fields (XML's `version.id` is JSON's `versionId`, so both become `versionId`).
-type Catalog = Vec<(String, String, Vec<BTreeMap<String, String>>)>;
+pub(crate) type Catalog = Vec<(String, String, Vec<BTreeMap<String, String>>)>;
 
-fn catalog_of(reply: &Reply) -> Catalog {
+pub(crate) fn catalog_of(reply: &Reply) -> Catalog {
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
     match reply.format() {
         Format::Json => reply.json()["access"]["serviceCatalog"]

@@ -9,11 +9,17 @@ use crate::helpers::*;
 
 pub const TEMPLATES: &str = "/v2.0/HP-IDM/v1.0/endpointTemplates";
 
+/// This project's namespace of the liveness binding.
+pub const LIVENESS_NS: &str = "urn:service-registry:liveness:1.0";
+
 /// An `endpointTemplate` request body; `None` fields are left out.
 #[derive(Clone, Default)]
 pub struct TemplateBody {
     pub fields: BTreeMap<&'static str, String>,
     pub version: Option<(String, String, String)>,
+    /// The liveness binding's fields as written (tenantId, tag, minAlive); numbers stay
+    /// numbers in JSON.
+    pub liveness: Option<Vec<(&'static str, String)>>,
 }
 
 impl TemplateBody {
@@ -41,6 +47,11 @@ impl TemplateBody {
         self
     }
 
+    pub fn bound(mut self, fields: &[(&'static str, &str)]) -> Self {
+        self.liveness = Some(fields.iter().map(|(k, v)| (*k, (*v).to_owned())).collect());
+        self
+    }
+
     pub fn encode(&self, format: Format) -> String {
         match format {
             Format::Json => {
@@ -58,6 +69,19 @@ impl TemplateBody {
                         serde_json::json!({"id": id, "info": info, "list": list}),
                     );
                 }
+                if let Some(liveness) = &self.liveness {
+                    let binding: serde_json::Map<String, serde_json::Value> = liveness
+                        .iter()
+                        .map(|(k, v)| {
+                            let value = match v.parse::<i64>() {
+                                Ok(number) if *k == "minAlive" => number.into(),
+                                _ => v.clone().into(),
+                            };
+                            ((*k).to_owned(), value)
+                        })
+                        .collect();
+                    object.insert("liveness".into(), binding.into());
+                }
                 serde_json::json!({ "endpointTemplate": object }).to_string()
             }
             Format::Xml => {
@@ -65,11 +89,23 @@ impl TemplateBody {
                 for (key, value) in &self.fields {
                     xml.push_str(&format!(r#" {key}="{}""#, xml_escape(value)));
                 }
-                match &self.version {
-                    Some((id, info, list)) => xml.push_str(&format!(
-                        r#"><version id="{id}" info="{info}" list="{list}"/></endpointTemplate>"#
-                    )),
-                    None => xml.push_str("/>"),
+                let mut children = String::new();
+                if let Some((id, info, list)) = &self.version {
+                    children.push_str(&format!(
+                        r#"<version id="{id}" info="{info}" list="{list}"/>"#
+                    ));
+                }
+                if let Some(liveness) = &self.liveness {
+                    children.push_str(&format!(r#"<liveness xmlns="{LIVENESS_NS}""#));
+                    for (key, value) in liveness {
+                        children.push_str(&format!(r#" {key}="{}""#, xml_escape(value)));
+                    }
+                    children.push_str("/>");
+                }
+                if children.is_empty() {
+                    xml.push_str("/>");
+                } else {
+                    xml.push_str(&format!(">{children}</endpointTemplate>"));
                 }
                 xml
             }
@@ -91,7 +127,8 @@ pub fn fields_of(
                 match value {
                     serde_json::Value::Object(version) => {
                         for (k, v) in version {
-                            fields.insert(format!("{key}.{k}"), v.as_str().unwrap().to_owned());
+                            let text = v.as_str().map_or_else(|| v.to_string(), str::to_owned);
+                            fields.insert(format!("{key}.{k}"), text);
                         }
                     }
                     serde_json::Value::String(text) => {

@@ -17,6 +17,7 @@ mod keystone;
 mod lifecycle;
 mod list_services;
 mod live;
+mod liveness;
 mod metrics;
 mod multinode;
 mod negotiation;

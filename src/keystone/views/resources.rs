@@ -197,7 +197,18 @@ pub struct EndpointJson {
     pub url: String,
     pub service_id: String,
     pub enabled: bool,
+    /// This registry's extension: the fleet a bound template's endpoints depend on.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub liveness: Option<LivenessJson>,
     links: SelfLink,
+}
+
+#[derive(Serialize, Clone)]
+pub struct LivenessJson {
+    pub project_id: String,
+    pub tag: String,
+    pub min_alive: u16,
+    pub alive: Option<u64>,
 }
 
 /// A template's endpoints, one per interface it has (`{template}-{interface}`), with the
@@ -205,6 +216,12 @@ pub struct EndpointJson {
 pub fn endpoints_of(template: &EndpointTemplate, base: &str) -> Vec<EndpointJson> {
     let fields = &template.fields;
     let region = fields.region.as_ref().map(|r| r.as_str().to_owned());
+    let liveness = fields.liveness.as_ref().map(|liveness| LivenessJson {
+        project_id: liveness.tenant.to_string(),
+        tag: liveness.tag.clone(),
+        min_alive: liveness.min_alive,
+        alive: template.alive,
+    });
     interfaces(
         &fields.public_url,
         fields.internal_url.as_ref(),
@@ -223,6 +240,7 @@ pub fn endpoints_of(template: &EndpointTemplate, base: &str) -> Vec<EndpointJson
             url: url.as_str().to_owned(),
             service_id: template.service_id.to_string(),
             enabled: template.in_catalog(),
+            liveness: liveness.clone(),
         }
     })
     .collect()

@@ -114,6 +114,24 @@ impl LiveStore {
         }
     }
 
+    /// How many live services of `tenant` carry `tag` and are alive now, on the registry's
+    /// clock (what every read judges by); counting stops at `at_most` when given.
+    pub async fn alive_with_tag(
+        &self,
+        tenant: TenantId,
+        tag: String,
+        at_most: Option<u16>,
+    ) -> Result<u64> {
+        let now = self.watch.now().await?;
+        let count = self
+            .database
+            .run(move |conn| {
+                services::count_alive_with_tag(conn, tenant, &tag, now, at_most.map(i64::from))
+            })
+            .await?;
+        Ok(u64::try_from(count).unwrap_or(0))
+    }
+
     pub(super) fn resource_limits(&self, own: &limits::OwnLimits) -> ResourceLimits {
         ResourceLimits {
             services: own.services.unwrap_or(self.default_services),

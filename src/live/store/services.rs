@@ -179,6 +179,33 @@ pub fn find(
         .into_service()
 }
 
+/// How many services of `tenant` with tag `tag` are alive at `now`; counting stops at
+/// `at_most` when given (a catalog asks only whether a fleet has enough).
+pub fn count_alive_with_tag(
+    conn: &mut DbConnection,
+    tenant: TenantId,
+    tag: &str,
+    now: i64,
+    at_most: Option<i64>,
+) -> Result<i64> {
+    let tagged = live_service_tags::table
+        .filter(live_service_tags::tenant_id.eq(tenant.get()))
+        .filter(live_service_tags::tag.eq(tag.to_owned()))
+        .select(live_service_tags::service_id);
+    let alive = live_services::table
+        .filter(live_services::tenant_id.eq(tenant.get()))
+        .filter(live_services::deadline.gt(now))
+        .filter(live_services::id.eq_any(tagged));
+    Ok(match at_most {
+        Some(at_most) => alive
+            .select(live_services::id)
+            .limit(at_most)
+            .load::<String>(conn)?
+            .len() as i64,
+        None => alive.count().get_result(conn)?,
+    })
+}
+
 /// Up to `limit` live services from `marker` (inclusive), with tag `tag` if given.
 pub fn list(
     conn: &mut DbConnection,

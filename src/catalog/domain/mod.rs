@@ -3,6 +3,10 @@
 
 use std::fmt;
 
+mod liveness;
+
+pub use liveness::Liveness;
+
 use super::error::{CatalogError as Error, Result};
 use crate::platform::text::{forbidden_character, printable};
 use crate::registry::domain::{ReleaseState, Service, ServiceName, ServiceType};
@@ -161,6 +165,7 @@ pub struct TemplateFields {
     pub global: bool,
     pub enabled: bool,
     pub version: Version,
+    pub liveness: Option<Liveness>,
 }
 
 /// A stored template with its service.
@@ -170,6 +175,8 @@ pub struct EndpointTemplate {
     pub service_id: crate::registry::domain::ServiceId,
     pub release_state: ReleaseState,
     pub service: TemplateService,
+    /// How many of its fleet's services are alive, when it is bound and was counted.
+    pub alive: Option<u64>,
 }
 
 impl EndpointTemplate {
@@ -199,6 +206,8 @@ pub struct TemplateDraft {
     pub version_id: Option<String>,
     pub version_info: Option<String>,
     pub version_list: Option<String>,
+    /// The binding's fields (tenantId, tag, minAlive) when the document has one.
+    pub liveness: Option<[Option<String>; 3]>,
 }
 
 /// A template request that passed every rule that needs no database: the service is
@@ -267,6 +276,12 @@ impl TemplateDraft {
                     self.version_info.as_deref(),
                     self.version_list.as_deref(),
                 )?,
+                liveness: self
+                    .liveness
+                    .map(|[tenant, tag, min]| {
+                        Liveness::parse(tenant.as_deref(), tag.as_deref(), min.as_deref())
+                    })
+                    .transpose()?,
             },
             name,
             service_type,
