@@ -24,7 +24,14 @@ pub struct Catalog {
     directory: Directory,
     /// Counts the fleets that back bound templates.
     live: LiveStore,
+    /// Whether a fleet (tenant, tag, minAlive) had enough alive, as last counted.
+    pub(super) fleets: moka::sync::Cache<(TenantId, String, u16), bool>,
 }
+
+/// How long a fleet's count answers catalogs: half the second within which a template
+/// must leave every catalog after its fleet's deadline (or come back after a create),
+/// leaving the other half to the registry's clock and the read itself.
+pub(super) const FLEET_ANSWER_TTL: std::time::Duration = std::time::Duration::from_millis(500);
 
 impl Catalog {
     pub fn new(
@@ -38,6 +45,10 @@ impl Catalog {
             services,
             directory,
             live,
+            fleets: moka::sync::Cache::builder()
+                .max_capacity(10_000)
+                .time_to_live(FLEET_ANSWER_TTL)
+                .build(),
         }
     }
 

@@ -35,15 +35,23 @@ impl CatalogSource for Catalog {
 
 impl Catalog {
     /// An unbound template is always served; a bound one while at least `minAlive` of
-    /// its fleet are alive (counting stops there).
+    /// its fleet are alive (counting stops there). The answer is kept for
+    /// [`super::service::FLEET_ANSWER_TTL`], so a catalog read by every client of a busy node asks the
+    /// database about each fleet a few times a second, not each time.
     async fn fleet_is_alive(&self, template: &EndpointTemplate) -> Result<bool, CatalogError> {
         let Some(liveness) = &template.fields.liveness else {
             return Ok(true);
         };
-        let alive = self
+        let key = (liveness.tenant, liveness.tag.clone(), liveness.min_alive);
+        if let Some(alive) = self.fleets.get(&key) {
+            return Ok(alive);
+        }
+        let count = self
             .alive(&template.fields, Some(liveness.min_alive))
             .await?;
-        Ok(alive.unwrap_or(0) >= u64::from(liveness.min_alive))
+        let alive = count.unwrap_or(0) >= u64::from(liveness.min_alive);
+        self.fleets.insert(key, alive);
+        Ok(alive)
     }
 }
 
