@@ -20,10 +20,11 @@ function clockText(millis) {
 function heartbeatCell(cell, heartbeats) {
   const short = heartbeats.per_minute < heartbeats.needed_per_minute;
   cell.classList.toggle("short", short);
+  // replaceChildren writes a null as the text "null": the flag goes in only when short.
   cell.replaceChildren(
     el("strong", {}, String(heartbeats.per_minute)),
     ` of ${heartbeats.needed_per_minute} needed`,
-    short ? el("span", { class: "flag" }, " (short)") : null,
+    ...(short ? [el("span", { class: "flag" }, " (short)")] : []),
     el("div", { class: "muted" }, `minute to ${clockText(heartbeats.window_end)}`),
   );
 }

@@ -95,7 +95,35 @@ fn screenshots() -> PathBuf {
     dir
 }
 
+/// What the page shows outside raw data (`.payload` cells: event payloads as JSON,
+/// configuration values, URLs), where `null` may be data.
+const PAGE_TEXT: &str = "const raw = [...document.querySelectorAll('.payload, pre, code')]; \
+    const shown = raw.map((node) => node.style.display); \
+    raw.forEach((node) => { node.style.display = 'none'; }); \
+    const text = document.body.innerText; \
+    raw.forEach((node, i) => { node.style.display = shown[i]; }); \
+    return text;";
+
+/// Saves what the page shows, after checking that it shows no value a script failed to
+/// turn into text: `null`, `undefined`, `NaN`, `[object …]`, even glued to a word
+/// (every page a test visits passes through here).
 async fn screenshot(browser: &Client, name: &str) {
+    let text = browser
+        .execute(PAGE_TEXT, vec![])
+        .await
+        .expect("the page's text");
+    let text = text.as_str().unwrap_or_default();
+    let stray = regex::Regex::new(r"null|undefined|\bNaN\b|\[object ").unwrap();
+    if let Some(found) = stray.find(text) {
+        let before: String = text[..found.start()].chars().rev().take(60).collect();
+        let after: String = text[found.end()..].chars().take(60).collect();
+        let before: String = before.chars().rev().collect();
+        panic!(
+            "the {name} page shows '{}': …{before}[{}]{after}…",
+            found.as_str(),
+            found.as_str()
+        );
+    }
     let png = browser.screenshot().await.expect("a screenshot");
     std::fs::write(screenshots().join(format!("{name}.png")), png).unwrap();
 }
