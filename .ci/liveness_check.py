@@ -74,7 +74,7 @@ def until(expected, what, started):
 def live(method, path, body=None):
     request = urllib.request.Request(BASE + "/v1.0/7" + path, method=method,
                                      data=json.dumps(body).encode() if body else None,
-                                     headers={"X-Auth-Token": ADMIN_TOKEN})
+                                     headers={"X-Auth-Token": ADMIN_TOKEN, "Content-Type": "application/json"})
     with urllib.request.urlopen(request) as reply:
         return reply.status
 
