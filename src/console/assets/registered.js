@@ -190,13 +190,38 @@ async function registeredService(id, params) {
 
 // ---------------------------------------------------------------- endpoint templates
 
-/** The template as a PUT replaces it: what was read, with `changes` over it. */
+/**
+ * The template as a PUT replaces it: what was read, with `changes` over it. The binding
+ * goes along without its count (a PUT without it would remove it).
+ */
 function templateBody(template, changes) {
   const body = {};
   for (const key of ["id", "name", "type", "region", "publicURL", "publicURL2", "internalURL", "adminURL", "global", "enabled", "releaseState", "version"]) {
     if (template[key] !== undefined) body[key] = template[key];
   }
+  if (template.liveness) {
+    const { tenantId, tag, minAlive } = template.liveness;
+    body.liveness = { tenantId, tag, minAlive };
+  }
   return { endpointTemplate: { ...body, ...changes } };
+}
+
+/** How often a page of templates reads its fleets' counts again. */
+const FLEET_REFRESH_MS = 5000;
+
+/** "2 of 1 alive, tenant 7, tag nova-api", marked down when too few are alive; "–" unbound. */
+function fleetCell(template) {
+  const liveness = template.liveness;
+  if (!liveness) return el("td", { class: "fleet" }, "–");
+  const down = liveness.alive < liveness.minAlive;
+  return el(
+    "td",
+    { class: down ? "fleet short" : "fleet" },
+    el("strong", {}, String(liveness.alive)),
+    ` of ${liveness.minAlive} alive`,
+    ...(down ? [el("span", { class: "flag" }, " (out of catalogs)")] : []),
+    el("div", { class: "muted" }, "tenant ", liveness.tenantId, ", tag ", liveness.tag),
+  );
 }
 
 function templateRow(service, template, outcome) {
@@ -211,6 +236,7 @@ function templateRow(service, template, outcome) {
     el("td", { class: "payload" }, version),
     el("td", {}, template.global ? "yes" : "no"),
     el("td", { class: "enabled" }, template.enabled ? "yes" : "no"),
+    fleetCell(template),
   ];
   if (canManageServices()) {
     const toggle = el("button", { type: "button", class: "toggle-template" }, template.enabled ? "Disable" : "Enable");
@@ -251,6 +277,9 @@ function templateForm(service, outcome) {
     version: input("version", { placeholder: "v1.1" }),
     global: input("global", { type: "checkbox" }),
     enabled: input("enabled", { type: "checkbox", checked: true }),
+    fleetTenant: input("fleetTenant", { inputmode: "numeric", placeholder: "tenant id" }),
+    fleetTag: input("fleetTag", { placeholder: "tag" }),
+    fleetMinAlive: input("fleetMinAlive", { inputmode: "numeric", placeholder: "1" }),
   };
   const form = el(
     "form",
@@ -258,6 +287,9 @@ function templateForm(service, outcome) {
     ["id", "region", "publicURL", "internalURL", "adminURL", "version"].map((name) => el("label", {}, `${name} `, fields[name])),
     el("label", {}, fields.global, " global"),
     el("label", {}, fields.enabled, " enabled"),
+    el("label", { title: "In catalogs only while enough live services of this tenant with this tag are alive" }, "backed by the fleet of ", fields.fleetTenant),
+    el("label", {}, "tagged ", fields.fleetTag),
+    el("label", {}, "at least ", fields.fleetMinAlive, " alive"),
     el("button", { type: "submit" }, "Add template"),
   );
   form.addEventListener("submit", async (event) => {
@@ -267,6 +299,10 @@ function templateForm(service, outcome) {
       if (fields[name].value.trim()) template[name] = fields[name].value.trim();
     }
     if (fields.version.value.trim()) template.version = { id: fields.version.value.trim() };
+    if (fields.fleetTenant.value.trim() || fields.fleetTag.value.trim()) {
+      template.liveness = { tenantId: fields.fleetTenant.value.trim(), tag: fields.fleetTag.value };
+      if (fields.fleetMinAlive.value.trim()) template.liveness.minAlive = fields.fleetMinAlive.value.trim();
+    }
     try {
       await api("POST", `${HP_IDM}/endpointTemplates`, { endpointTemplate: template });
       route();
@@ -288,16 +324,28 @@ async function templatesOf(service, marker, page) {
   const listed = response.body.endpointTemplates.endpointTemplate || [];
   const next = nextMarkerOf(response.headers);
   const outcome = el("p", { class: "template-outcome", role: "status" });
-  const headings = ["id", "region", "publicURL", "internalURL", "adminURL", "version", "global", "enabled"];
+  const headings = ["id", "region", "publicURL", "internalURL", "adminURL", "version", "global", "enabled", "fleet"];
   if (canManageServices()) headings.push("");
   const pager = (text, target) => el("button", { type: "button", class: "page", onclick: () => page(target) }, text);
+  const tbody = el("tbody", {}, listed.map((template) => templateRow(service, template, outcome)));
+  // The fleets' counts move on their own: read again every few seconds while shown.
+  if (listed.some((template) => template.liveness)) {
+    every(FLEET_REFRESH_MS, async () => {
+      if (document.hidden || !tbody.isConnected) return;
+      const again = await api("GET", `${HP_IDM}/endpointTemplates${query}`).catch(() => null);
+      for (const template of (again && again.body.endpointTemplates.endpointTemplate) || []) {
+        const cell = tbody.querySelector(`tr[data-id="${CSS.escape(template.id)}"] td.fleet`);
+        if (cell) cell.replaceWith(fleetCell(template));
+      }
+    });
+  }
   return [
     el("h2", {}, `Endpoint templates of ${service.serviceName}`),
     el(
       "table",
       { class: "templates" },
       el("thead", {}, el("tr", {}, headings.map((h) => el("th", {}, h)))),
-      el("tbody", {}, listed.map((template) => templateRow(service, template, outcome))),
+      tbody,
     ),
     el("p", { hidden: listed.length > 0 }, "No templates."),
     el("p", { class: "pager" }, marker ? pager("First page", "") : null, " ", next ? pager("Next page", next) : null),

@@ -148,15 +148,21 @@ async fn text_of(browser: &Client, css: &str) -> Option<String> {
     }
 }
 
-/// Clicks the element `css` names.
+/// Clicks the element `css` names, scrolled to the middle of the window first, as a user
+/// would (the page's footer stays at the bottom of the window).
 async fn click(browser: &Client, css: &str) {
-    browser
+    let element = browser
         .find(Locator::Css(css))
         .await
-        .unwrap_or_else(|_| panic!("{css} is on the page"))
-        .click()
+        .unwrap_or_else(|_| panic!("{css} is on the page"));
+    browser
+        .execute(
+            "arguments[0].scrollIntoView({block: 'center'})",
+            vec![serde_json::to_value(&element).unwrap()],
+        )
         .await
         .unwrap();
+    element.click().await.unwrap();
 }
 
 async fn sign_in(browser: &Client, app: &TestApp, user: &str) {

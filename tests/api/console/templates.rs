@@ -123,6 +123,8 @@ async fn an_administrator_reads_the_fleets_cadence_and_manages_endpoint_template
         ("publicURL", "https://nova.example/v2/%tenant_id%"),
         ("internalURL", "http://nova.internal/v2/%tenant_id%"),
         ("version", "v2"),
+        ("fleetTenant", "7"),
+        ("fleetTag", "nova-api"),
     ] {
         form.find(Locator::Css(&format!("input[name={name}]")))
             .await
@@ -160,7 +162,31 @@ async fn an_administrator_reads_the_fleets_cadence_and_manages_endpoint_template
     )
     .await;
     assert_eq!(template_status(&app, 2).await, (StatusCode::OK, Some(true)));
+    // Backed by a fleet that has no one yet; one joins, and the page follows by itself.
+    let fleet = "table.templates tr[data-id='2'] td.fleet";
+    assert!(text_of(browser, fleet)
+        .await
+        .is_some_and(|t| t.contains("0 of 1 alive") && t.contains("out of catalogs")));
+    let joined = live
+        .create_with(
+            &serde_json::json!({"id": "nova-1", "heartbeat_timeout": 120, "tags": ["nova-api"]}),
+        )
+        .await;
+    assert_eq!(joined.status, StatusCode::CREATED, "{}", joined.body);
+    eventually(
+        "the fleet's count follows without a reload",
+        Duration::from_secs(10),
+        || async move {
+            text_of(browser, fleet)
+                .await
+                .is_some_and(|t| t.contains("1 of 1 alive") && !t.contains("out of"))
+        },
+    )
+    .await;
     screenshot(browser, "templates").await;
+    // Gone again, so the tenant's cadence below is the ten services' alone.
+    let removed = live.send(Method::DELETE, "/services/nova-1", None).await;
+    assert_eq!(removed.status, StatusCode::NO_CONTENT);
 
     // Disabled, then deleted after a confirmation.
     click(
@@ -181,6 +207,17 @@ async fn an_administrator_reads_the_fleets_cadence_and_manages_endpoint_template
     assert_eq!(
         template_status(&app, 2).await,
         (StatusCode::OK, Some(false))
+    );
+    let kept = Reply::from(app.request(
+        Method::GET,
+        "/v2.0/HP-IDM/v1.0/endpointTemplates/2",
+        Format::Json,
+    ))
+    .await;
+    assert_eq!(
+        kept.json()["endpointTemplate"]["liveness"]["tag"],
+        "nova-api",
+        "disabling kept the binding"
     );
     click(
         browser,
