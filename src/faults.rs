@@ -93,6 +93,7 @@ fn catalog(error: &CatalogError) -> Fault {
         CatalogError::Identity(cause) => identity(cause),
         CatalogError::Storage(cause) => database(cause),
         CatalogError::Census(cause) => live(cause),
+        CatalogError::Shared(cause) => catalog(cause),
     }
 }
 

@@ -46,6 +46,9 @@ pub enum CatalogError {
     /// The live registry could not count a template's fleet.
     #[error("the live registry could not count a fleet")]
     Census(#[source] crate::live::LiveError),
+    /// A count shared by the catalogs read at one moment failed.
+    #[error("a fleet's shared count failed")]
+    Shared(#[source] std::sync::Arc<CatalogError>),
 }
 
 impl CatalogError {

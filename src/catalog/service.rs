@@ -1,15 +1,18 @@
 //! The catalog's operations: what the routes and identity's tokens ask of it.
 
 use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use actix_web::web;
 
-use super::domain::{EndpointTemplate, TemplateId, TemplateRequest, TemplateService};
+use super::domain::{EndpointTemplate, Liveness, TemplateId, TemplateRequest, TemplateService};
 use super::error::{CatalogError, Result};
 use super::routes;
 use super::store::{PageQuery, StoredTemplate, TemplateStore};
 use crate::identity::{Caller, Directory, TenantId};
 use crate::live::LiveStore;
+use crate::platform::coalesce::Coalesced;
 use crate::platform::db::Database;
 use crate::platform::paging::{Page, PageSize};
 use crate::registry::domain::{ServiceId, ServiceName};
@@ -24,14 +27,26 @@ pub struct Catalog {
     directory: Directory,
     /// Counts the fleets that back bound templates.
     live: LiveStore,
-    /// Whether a fleet (tenant, tag, minAlive) had enough alive, as last counted.
-    pub(super) fleets: moka::sync::Cache<(TenantId, String, u16), bool>,
+    /// Each bound template's last verdict: whether its fleet had enough alive.
+    pub(super) verdicts: Arc<Mutex<HashMap<TemplateId, Verdict>>>,
+    /// The counts under way, shared by the catalogs that ask at once.
+    pub(super) counting: Arc<Coalesced<TemplateId, bool, CatalogError>>,
+}
+
+/// Whether a template's fleet had enough alive, for the binding it had then: the count
+/// asked for at `asked`.
+pub(super) struct Verdict {
+    pub liveness: Liveness,
+    pub alive: bool,
+    pub asked: Instant,
+    /// A new count was started in the background.
+    pub renewing: bool,
 }
 
 /// How long a fleet's count answers catalogs: half the second within which a template
 /// must leave every catalog after its fleet's deadline (or come back after a create),
 /// leaving the other half to the registry's clock and the read itself.
-pub(super) const FLEET_ANSWER_TTL: std::time::Duration = std::time::Duration::from_millis(500);
+pub(super) const FLEET_ANSWER_TTL: Duration = Duration::from_millis(500);
 
 impl Catalog {
     pub fn new(
@@ -45,10 +60,8 @@ impl Catalog {
             services,
             directory,
             live,
-            fleets: moka::sync::Cache::builder()
-                .max_capacity(10_000)
-                .time_to_live(FLEET_ANSWER_TTL)
-                .build(),
+            verdicts: Arc::default(),
+            counting: Arc::default(),
         }
     }
 

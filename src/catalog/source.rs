@@ -3,14 +3,18 @@
 //! registered service, URLs substituted.
 
 use std::collections::BTreeMap;
+use std::time::Instant;
 
 use super::domain::EndpointTemplate;
+use super::domain::{Liveness, TemplateFields, TemplateId};
 use super::error::CatalogError;
+use super::service::{Verdict, FLEET_ANSWER_TTL};
 use super::Catalog;
 use crate::identity::catalog_port::{
     CatalogEndpoint, CatalogFuture, CatalogService, CatalogSource, CatalogUnavailable,
 };
 use crate::identity::TenantId;
+use crate::platform::lock;
 use crate::registry::RegistryError;
 
 impl CatalogSource for Catalog {
@@ -35,24 +39,79 @@ impl CatalogSource for Catalog {
 
 impl Catalog {
     /// An unbound template is always served; a bound one while at least `minAlive` of
-    /// its fleet are alive (counting stops there). The answer is kept for
-    /// [`super::service::FLEET_ANSWER_TTL`], so a catalog read by every client of a busy node asks the
-    /// database about each fleet a few times a second, not each time.
+    /// its fleet are alive (counting stops there). A verdict answers catalogs for
+    /// [`FLEET_ANSWER_TTL`] from when its count was asked for, so a catalog read by every
+    /// client of a busy node asks the database about each fleet a few times a second, not
+    /// each time. Past half of that, the first read starts a new count in the background
+    /// and is answered from the verdict still in force, so busy catalogs never wait for
+    /// a count; only one after a quiet spell does (sharing it with those read at once).
     async fn fleet_is_alive(&self, template: &EndpointTemplate) -> Result<bool, CatalogError> {
         let Some(liveness) = &template.fields.liveness else {
             return Ok(true);
         };
-        let key = (liveness.tenant, liveness.tag.clone(), liveness.min_alive);
-        if let Some(alive) = self.fleets.get(&key) {
-            return Ok(alive);
+        let id = template.fields.id;
+        match self.kept_verdict(id, liveness) {
+            Some(Kept::Fresh(alive)) => Ok(alive),
+            Some(Kept::Ageing(alive)) => {
+                let (catalog, fields) = (self.clone(), template.fields.clone());
+                actix_web::rt::spawn(async move {
+                    if let Err(error) = catalog.count_fleet(&fields).await {
+                        log::warn!("a fleet's count in the background failed: {error}");
+                    }
+                });
+                Ok(alive)
+            }
+            None => self.count_fleet(&template.fields).await,
         }
-        let count = self
-            .alive(&template.fields, Some(liveness.min_alive))
-            .await?;
-        let alive = count.unwrap_or(0) >= u64::from(liveness.min_alive);
-        self.fleets.insert(key, alive);
+    }
+
+    /// Counts the template's fleet (one count shared by those who ask at once) and keeps
+    /// the verdict.
+    async fn count_fleet(&self, fields: &TemplateFields) -> Result<bool, CatalogError> {
+        let Some(liveness) = &fields.liveness else {
+            return Ok(true);
+        };
+        // The count begins after this: its verdict holds from here.
+        let asked = Instant::now();
+        let counted = self
+            .counting
+            .run(fields.id, || async {
+                let count = self.alive(fields, Some(liveness.min_alive)).await?;
+                Ok(count.unwrap_or(0) >= u64::from(liveness.min_alive))
+            })
+            .await;
+        let alive = *counted.map_err(CatalogError::Shared)?;
+        let verdict = Verdict {
+            liveness: liveness.clone(),
+            alive,
+            asked,
+            renewing: false,
+        };
+        lock(&self.verdicts).insert(fields.id, verdict);
         Ok(alive)
     }
+
+    /// The template's verdict while it holds, for the binding it has now; ageing (once
+    /// past half its time, and no new count asked for yet) marks it as being renewed.
+    fn kept_verdict(&self, id: TemplateId, liveness: &Liveness) -> Option<Kept> {
+        let mut verdicts = lock(&self.verdicts);
+        let verdict = verdicts.get_mut(&id)?;
+        let age = verdict.asked.elapsed();
+        if age >= FLEET_ANSWER_TTL || verdict.liveness != *liveness {
+            return None;
+        }
+        if age >= FLEET_ANSWER_TTL / 2 && !verdict.renewing {
+            verdict.renewing = true;
+            return Some(Kept::Ageing(verdict.alive));
+        }
+        Some(Kept::Fresh(verdict.alive))
+    }
+}
+
+enum Kept {
+    Fresh(bool),
+    /// Still in force; the caller starts its renewal.
+    Ageing(bool),
 }
 
 /// One entry per service, in service-id order; its endpoints in template-id order.
@@ -93,6 +152,9 @@ fn unavailable(error: CatalogError) -> CatalogUnavailable {
             cause.is_transient()
         }
         CatalogError::Census(cause) => cause.is_transient(),
+        CatalogError::Shared(cause) => {
+            matches!(&**cause, CatalogError::Census(c) if c.is_transient())
+        }
         _ => false,
     };
     CatalogUnavailable {

@@ -17,6 +17,68 @@ function clockText(millis) {
  * A tenant's heartbeats per minute against what its fleet needs (one heartbeat per
  * timeout per live service); marked short when fewer came than are needed.
  */
+/** Events of a type read for the overview's chart, at most (one page of the feed). */
+const HOUR_EVENTS = 1000;
+
+/**
+ * The last hour of a tenant's joins (bars up) and timeouts (bars down), a bar a minute,
+ * newest on the right, each side scaled to its own busiest minute; a mass timeout shows
+ * as a deep bar at a glance. A side whose page was full says that only its first
+ * HOUR_EVENTS are drawn.
+ */
+function hourChart(joins, timeouts) {
+  const now = Date.now();
+  const perMinute = (events) => {
+    const minutes = new Array(60).fill(0);
+    for (const event of events.values) {
+      const ago = Math.floor((now - event.timestamp) / 60000);
+      if (ago >= 0 && ago < 60) minutes[59 - ago] += 1;
+    }
+    return minutes;
+  };
+  const up = perMinute(joins);
+  const down = perMinute(timeouts);
+  const svg = "http://www.w3.org/2000/svg";
+  const chart = document.createElementNS(svg, "svg");
+  chart.setAttribute("class", "hour-chart");
+  chart.setAttribute("viewBox", "0 0 120 32");
+  chart.setAttribute("width", "120");
+  chart.setAttribute("height", "32");
+  const bars = (counts, kind, downward) => {
+    const most = Math.max(1, ...counts);
+    counts.forEach((count, minute) => {
+      if (count === 0) return;
+      const height = Math.max(1, Math.round((count / most) * 15));
+      const bar = document.createElementNS(svg, "rect");
+      bar.setAttribute("class", kind);
+      bar.setAttribute("x", String(minute * 2));
+      bar.setAttribute("y", String(downward ? 16 : 16 - height));
+      bar.setAttribute("width", "1.6");
+      bar.setAttribute("height", String(height));
+      const title = document.createElementNS(svg, "title");
+      title.textContent = `${count} ${kind === "joins" ? "joined" : "timed out"}, ${59 - minute} min ago`;
+      bar.append(title);
+      chart.append(bar);
+    });
+  };
+  bars(up, "joins", false);
+  bars(down, "timeouts", true);
+  const axis = document.createElementNS(svg, "line");
+  axis.setAttribute("class", "axis");
+  axis.setAttribute("x1", "0");
+  axis.setAttribute("x2", "120");
+  axis.setAttribute("y1", "16");
+  axis.setAttribute("y2", "16");
+  chart.append(axis);
+  const full = [joins.metadata.next_marker ? "joins" : "", timeouts.metadata.next_marker ? "timeouts" : ""].filter(Boolean);
+  return el(
+    "div",
+    { class: "hour" },
+    chart,
+    ...(full.length ? [el("div", { class: "muted" }, `first ${HOUR_EVENTS} ${full.join(" and ")} drawn`)] : []),
+  );
+}
+
 function heartbeatCell(cell, heartbeats) {
   const short = heartbeats.per_minute < heartbeats.needed_per_minute;
   cell.classList.toggle("short", short);
@@ -50,8 +112,14 @@ async function overview() {
         })
         .catch((error) => (usage.textContent = visible(error.message)));
       // Without a marker the feed starts an hour back.
-      api("GET", live(project.id, `/events?type=service.timeout&limit=1000`))
-        .then(({ body }) => (timeouts.textContent = body.metadata.next_marker ? "1000 or more" : String(body.values.length)))
+      const lastHour = (type) => api("GET", live(project.id, `/events?type=${type}&limit=${HOUR_EVENTS}`)).then(({ body }) => body);
+      Promise.all([lastHour("service.join"), lastHour("service.timeout")])
+        .then(([joins, timeouts_]) => {
+          timeouts.replaceChildren(
+            el("div", {}, timeouts_.metadata.next_marker ? `${HOUR_EVENTS} or more` : String(timeouts_.values.length)),
+            hourChart(joins, timeouts_),
+          );
+        })
         .catch((error) => (timeouts.textContent = visible(error.message)));
     };
     refresh();
@@ -89,8 +157,9 @@ async function overview() {
     el(
       "p",
       { class: "muted" },
+      "Under each count, the hour drawn a bar a minute, newest on the right: joins up, timeouts down. ",
       "Heartbeats are every node's, counted in the last complete minute (it ends up to 12 s back); a fleet needs one per timeout for each live service. ",
-      `Refreshed every minute while this tab is shown (each refresh spends 2 of each tenant's requests), last at `,
+      `Refreshed every minute while this tab is shown (each refresh spends 3 of each tenant's requests), last at `,
       refreshed,
       ". ",
       again,

@@ -180,7 +180,9 @@ pub fn find(
 }
 
 /// How many services of `tenant` with tag `tag` are alive at `now`; counting stops at
-/// `at_most` when given (a catalog asks only whether a fleet has enough).
+/// `at_most` when given (a catalog asks only whether a fleet has enough). The tag's rows
+/// lead (their key is tenant, tag, service), each probing its service by key, so a
+/// capped count reads about as many rows as it counts.
 pub fn count_alive_with_tag(
     conn: &mut DbConnection,
     tenant: TenantId,
@@ -188,22 +190,22 @@ pub fn count_alive_with_tag(
     now: i64,
     at_most: Option<i64>,
 ) -> Result<i64> {
-    let tagged = live_service_tags::table
-        .filter(live_service_tags::tenant_id.eq(tenant.get()))
-        .filter(live_service_tags::tag.eq(tag.to_owned()))
-        .select(live_service_tags::service_id);
-    let alive = live_services::table
-        .filter(live_services::tenant_id.eq(tenant.get()))
-        .filter(live_services::deadline.gt(now))
-        .filter(live_services::id.eq_any(tagged));
-    Ok(match at_most {
-        Some(at_most) => alive
-            .select(live_services::id)
-            .limit(at_most)
-            .load::<String>(conn)?
-            .len() as i64,
-        None => alive.count().get_result(conn)?,
-    })
+    #[derive(QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        alive: i64,
+    }
+    let limit = at_most.map_or(String::new(), |n| format!(" LIMIT {n}"));
+    let count: Count = diesel::sql_query(format!(
+        "SELECT COUNT(*) AS alive FROM (SELECT 1 FROM live_service_tags AS t \
+         JOIN live_services AS s ON s.tenant_id = t.tenant_id AND s.id = t.service_id \
+         WHERE t.tenant_id = $1 AND t.tag = $2 AND s.deadline > $3{limit}) AS alive_ones"
+    ))
+    .bind::<diesel::sql_types::BigInt, _>(tenant.get())
+    .bind::<diesel::sql_types::Text, _>(tag)
+    .bind::<diesel::sql_types::BigInt, _>(now)
+    .get_result(conn)?;
+    Ok(count.alive)
 }
 
 /// Up to `limit` live services from `marker` (inclusive), with tag `tag` if given.

@@ -88,6 +88,23 @@ async fn an_administrator_reads_the_fleets_cadence_and_manages_endpoint_template
         .find(Locator::Css(&format!("{cell}.short")))
         .await
         .is_ok());
+    // The last hour at a glance: the ten joins drawn as bars of the chart, no timeout.
+    let chart = "#tenants tr[data-tenant='7'] svg.hour-chart";
+    eventually(
+        "the overview draws the hour",
+        Duration::from_secs(10),
+        || async move {
+            browser
+                .find(Locator::Css(&format!("{chart} rect.joins")))
+                .await
+                .is_ok()
+        },
+    )
+    .await;
+    assert!(browser
+        .find(Locator::Css(&format!("{chart} rect.timeouts")))
+        .await
+        .is_err());
     screenshot(browser, "overview-heartbeats").await;
     // Two more make 5: enough, once the overview is refreshed.
     beat(2, 5).await;
