@@ -160,7 +160,8 @@ async fn bindings_break_no_rule_unnoticed(backend: Backend) {
 }
 
 /// The template ids in every catalog alice can read on `app`: the v2.0 token she is issued
-/// (JSON and XML), her token's endpoints, her v3 catalog, her v3 token read back.
+/// (JSON and XML), her token's endpoints, her v3 catalog, her v3 token read back, a v3
+/// token issued to her.
 async fn catalogs(app: &TestApp, alice: &str) -> Vec<Vec<String>> {
     let mut seen = Vec::new();
     for format in FORMATS {
@@ -201,7 +202,23 @@ async fn catalogs(app: &TestApp, alice: &str) -> Vec<Vec<String>> {
         .v3(Method::GET, "/v3/auth/tokens", &app.token, Some(alice))
         .await;
     assert_eq!(token.status, StatusCode::OK, "{}", token.body);
-    for catalog in [&v3_catalog["catalog"], &token.json()["token"]["catalog"]] {
+    // …and a v3 token issued to her now (token method, scoped to tenant 7).
+    let body = serde_json::json!({"auth": {"identity": {"methods": ["token"], "token": {"id": alice}},
+        "scope": {"project": {"id": "7"}}}});
+    let issued = Reply::from(
+        app.client
+            .post(format!("{}/v3/auth/tokens", app.address))
+            .header("X-Auth-Token", alice)
+            .header("Content-Type", "application/json")
+            .body(body.to_string()),
+    )
+    .await;
+    assert_eq!(issued.status, StatusCode::CREATED, "{}", issued.body);
+    for catalog in [
+        &v3_catalog["catalog"],
+        &token.json()["token"]["catalog"],
+        &issued.json()["token"]["catalog"],
+    ] {
         let mut ids: Vec<String> = catalog
             .as_array()
             .unwrap()
