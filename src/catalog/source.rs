@@ -5,8 +5,7 @@
 use std::collections::BTreeMap;
 use std::time::Instant;
 
-use super::domain::EndpointTemplate;
-use super::domain::{Liveness, TemplateFields, TemplateId};
+use super::domain::{EndpointTemplate, Liveness, TemplateFields, TemplateId};
 use super::error::CatalogError;
 use super::service::{Verdict, FLEET_ANSWER_TTL};
 use super::Catalog;
@@ -55,8 +54,10 @@ impl Catalog {
             Some(Kept::Ageing(alive)) => {
                 let (catalog, fields) = (self.clone(), template.fields.clone());
                 actix_web::rt::spawn(async move {
+                    // Logged here, where it ends: the next read past the verdict counts again.
                     if let Err(error) = catalog.count_fleet(&fields).await {
-                        log::warn!("a fleet's count in the background failed: {error}");
+                        let cause = crate::platform::error_chain(&error);
+                        log::warn!("template {}: its fleet's count failed: {cause}", fields.id);
                     }
                 });
                 Ok(alive)
