@@ -154,4 +154,26 @@ async fn bad_files_and_full_targets_are_refused_and_the_target_kept(backend: Bac
     );
     assert_eq!(kept(), (1, 1, 50));
     assert_eq!(rows_in(&target.url, "live_services"), 1);
+
+    // A column no snapshot knows (a migration that forgot src/snapshot/tables.rs): every
+    // command refuses, rather than leave it behind.
+    super::open(&target.url)
+        .with_connection(|conn| {
+            use diesel::RunQueryDsl;
+            diesel::sql_query("ALTER TABLE tenants ADD COLUMN nickname TEXT")
+                .execute(conn)
+                .map_err(service_registry::platform::db::DbError::from)
+        })
+        .unwrap();
+    let file = directory.path().join("drifted.snapshot");
+    let drifted = stderr(&cli(
+        &target.url,
+        &["snapshot", "save", file.to_str().unwrap()],
+    ));
+    assert!(
+        drifted.contains("the schema has changed without the snapshot's table list")
+            && drifted.contains("nickname"),
+        "{drifted}"
+    );
+    assert!(!file.exists());
 }
