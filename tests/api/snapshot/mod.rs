@@ -1,5 +1,5 @@
 //! `service-registry snapshot`: save, restore and copy through the real binary, on both
-//! backends and across them (docs/operations.md, "Backups").
+//! backends and across them (README, "Backups, restore, and moving to PostgreSQL").
 
 mod faults;
 mod kills;
@@ -120,7 +120,7 @@ impl Running {
     }
 }
 
-/// Files in `directory` other than `keep`.
+/// The files in `directory`.
 pub fn leftovers(directory: &Path) -> Vec<PathBuf> {
     std::fs::read_dir(directory)
         .unwrap()
