@@ -5,22 +5,15 @@ v3.Token and generic.Password (discovery from the bare root URL, and from /v3). 
 difference fails."""
 
 import os
-import sys
 
 from keystoneauth1 import exceptions, session
 from keystoneauth1.identity import generic, v2, v3
 
+from checks import check, finish
+
 BASE = os.environ["REGISTRY_URL"]
 AUTH_URL = BASE + "/v2.0"
 PASSWORD = os.environ["ALICE_PASSWORD"]
-failures = []
-
-
-def check(what, actual, expected):
-    status = "ok" if actual == expected else "FAILED"
-    print(f"{status}: {what}: {actual!r}" + ("" if actual == expected else f" (expected {expected!r})"))
-    if actual != expected:
-        failures.append(what)
 
 
 def endpoints(sess, label):
@@ -125,5 +118,4 @@ try:
 except exceptions.Unauthorized:
     check("v3: a wrong password raises Unauthorized", True, True)
 
-print(f"keystoneauth1: {len(failures)} failed")
-sys.exit(1 if failures else 0)
+finish("keystoneauth1")

@@ -7,12 +7,13 @@ until it authenticates again. Any difference fails."""
 import json
 import os
 import subprocess
-import sys
 import time
 import urllib.request
 
 from keystoneauth1 import exceptions, session
 from keystoneauth1.identity import v3
+
+from checks import check, fail, finish
 
 BASE = os.environ["REGISTRY_URL"]
 OPENSTACK = os.environ["OPENSTACK"]
@@ -22,14 +23,6 @@ PASSWORD = os.environ["ALICE_PASSWORD"]
 TIMEOUT = 10
 # The contract's bound: a template leaves (or returns to) every catalog within a second.
 WITHIN = 1.0
-failures = []
-
-
-def check(what, actual, expected):
-    status = "ok" if actual == expected else "FAILED"
-    print(f"{status}: {what}: {actual!r}" + ("" if actual == expected else f" (expected {expected!r})"))
-    if actual != expected:
-        failures.append(what)
 
 
 def keystoneauth_finds_image():
@@ -49,8 +42,7 @@ def cli_lists_image():
     done = subprocess.run([OPENSTACK, "catalog", "list", "-f", "json"], env=env,
                           capture_output=True, text=True, timeout=60)
     if done.returncode != 0:
-        failures.append("openstack catalog list")
-        print(f"FAILED: openstack catalog list exited {done.returncode}: {done.stderr.strip()}")
+        fail("openstack catalog list", f"exited {done.returncode}: {done.stderr.strip()}")
         return None
     return "image" in [entry["Type"] for entry in json.loads(done.stdout)]
 
@@ -90,6 +82,4 @@ while time.monotonic() - joined < TIMEOUT + WITHIN:
     time.sleep(0.1)
 check("a second after its deadline: neither finds it", seen(), (None, False))
 
-if failures:
-    print(f"{len(failures)} check(s) failed: {failures}")
-    sys.exit(1)
+finish("liveness")

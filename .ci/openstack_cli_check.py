@@ -6,11 +6,11 @@ the v2.0 API with --os-identity-api-version 2. Any difference fails."""
 import json
 import os
 import subprocess
-import sys
+
+from checks import check, fail, finish
 
 BASE = os.environ["REGISTRY_URL"]
 OPENSTACK = os.environ["OPENSTACK"]
-failures = []
 
 V3_ENV = {
     "OS_USERNAME": "alice",
@@ -36,17 +36,9 @@ def run(args, auth_url, extra, token=None):
 def openstack(*args, auth_url=BASE, extra=None):
     done = run(args, auth_url, extra)
     if done.returncode != 0:
-        failures.append(" ".join(args))
-        print(f"FAILED: openstack {' '.join(args)} exited {done.returncode}: {done.stderr.strip()}")
+        fail(f"openstack {' '.join(args)}", f"exited {done.returncode}: {done.stderr.strip()}")
         return None
     return done.stdout
-
-
-def check(what, actual, expected):
-    status = "ok" if actual == expected else "FAILED"
-    print(f"{status}: {what}: {actual!r}" + ("" if actual == expected else f" (expected {expected!r})"))
-    if actual != expected:
-        failures.append(what)
 
 
 def listed(*args, auth_url=BASE, extra=None):
@@ -108,5 +100,4 @@ check("v2.0 token issue: project", issued and issued["project_id"], "7")
 catalog = listed("--os-identity-api-version", "2", "catalog", "list", auth_url=V2_URL, extra=v2)
 check("v2.0 catalog list", sorted(s["Name"] for s in catalog), ["Keystone", "Nova"])
 
-print(f"openstack CLI: {len(failures)} failed")
-sys.exit(1 if failures else 0)
+finish("openstack CLI")

@@ -27,7 +27,7 @@ pub use pump::Pace;
 use pump::{pump_database, verify, DatabaseSink, Discard, Sink, BATCH};
 use reader::{Contents, SnapshotReader};
 pub use rows::Tally;
-pub use tables::{Table, TABLES};
+pub use tables::Table;
 
 /// What a save, a restore or a copy moved: rows and digest per table.
 #[derive(Debug, Clone)]
@@ -42,14 +42,6 @@ pub struct Summary {
 impl Summary {
     pub fn rows(&self) -> u64 {
         self.tallies.iter().map(|(_, tally)| tally.rows).sum()
-    }
-
-    /// How many rows `table` held.
-    pub fn rows_of(&self, table: &str) -> Option<u64> {
-        self.tallies
-            .iter()
-            .find(|(t, _)| t.name == table)
-            .map(|(_, tally)| tally.rows)
     }
 }
 

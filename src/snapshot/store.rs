@@ -179,14 +179,11 @@ pub fn read_page(
         format!("SELECT json_array({columns}) AS row FROM {}", table.name)
     };
     if after.is_some() {
+        let array = if postgres { "CAST($1 AS json)" } else { "$1" };
         let bounds: Vec<String> = table
             .keys()
             .enumerate()
-            .map(|(i, column)| match (postgres, column.kind) {
-                (true, Kind::Int) => format!("(CAST($1 AS json)->>{i})::bigint"),
-                (true, Kind::Text) => format!("(CAST($1 AS json)->>{i})"),
-                (false, _) => format!("json_extract($1, '$[{i}]')"),
-            })
+            .map(|(i, column)| element(postgres, array, i, column.kind))
             .collect();
         sql.push_str(&format!(
             " WHERE ({}) > ({})",
@@ -216,6 +213,15 @@ pub fn read_page(
         .collect()
 }
 
+/// The SQL for element `i` of the JSON array `array`, as a value of `kind`.
+fn element(postgres: bool, array: &str, i: usize, kind: Kind) -> String {
+    match (postgres, kind) {
+        (true, Kind::Int) => format!("({array}->>{i})::bigint"),
+        (true, Kind::Text) => format!("({array}->>{i})"),
+        (false, _) => format!("json_extract({array}, '$[{i}]')"),
+    }
+}
+
 /// Inserts `rows` into `table` with one statement.
 pub fn insert_rows(
     conn: &mut DbConnection,
@@ -223,15 +229,12 @@ pub fn insert_rows(
     rows: &[Row],
 ) -> Result<(), SnapshotError> {
     let postgres = is_postgres(conn);
+    let array = if postgres { "r" } else { "value" };
     let values: Vec<String> = table
         .columns
         .iter()
         .enumerate()
-        .map(|(i, column)| match (postgres, column.kind) {
-            (true, Kind::Int) => format!("(r->>{i})::bigint"),
-            (true, Kind::Text) => format!("r->>{i}"),
-            (false, _) => format!("json_extract(value, '$[{i}]')"),
-        })
+        .map(|(i, column)| element(postgres, array, i, column.kind))
         .collect();
     let source = if postgres {
         "json_array_elements(CAST($1 AS json)) AS e(r)"

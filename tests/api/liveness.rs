@@ -160,7 +160,7 @@ async fn bindings_break_no_rule_unnoticed(backend: Backend) {
 }
 
 /// The template ids in every catalog alice can read on `app`: the v2.0 token she is issued
-/// (JSON and XML), her token's endpoints, her v3 catalog, her v3 token read back, a v3
+/// (JSON and XML), her token's endpoints (JSON and XML), her v3 catalog, her v3 token read back, a v3
 /// token issued to her.
 async fn catalogs(app: &TestApp, alice: &str) -> Vec<Vec<String>> {
     let mut seen = Vec::new();
@@ -178,24 +178,27 @@ async fn catalogs(app: &TestApp, alice: &str) -> Vec<Vec<String>> {
             .collect();
         seen.push(ids);
     }
-    let endpoints = app
-        .request(
-            Method::GET,
-            &format!("/v2.0/tokens/{alice}/endpoints"),
-            Format::Json,
-        )
-        .send()
-        .await
-        .unwrap();
-    let endpoints: serde_json::Value = endpoints.json().await.unwrap();
-    seen.push(
-        endpoints["endpoints"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|e| e["id"].to_string().trim_matches('"').to_owned())
-            .collect(),
-    );
+    // Her token's endpoints, in JSON and in XML.
+    for format in FORMATS {
+        let path = format!("/v2.0/tokens/{alice}/endpoints");
+        let reply = Reply::from(app.request(Method::GET, &path, format)).await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+        let ids: Vec<String> = match format {
+            Format::Json => reply.json()["endpoints"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| e["id"].to_string().trim_matches('"').to_owned())
+                .collect(),
+            Format::Xml => reply
+                .xml()
+                .children
+                .iter()
+                .map(|e| e.attributes["id"].clone())
+                .collect(),
+        };
+        seen.push(ids);
+    }
     // v3: her catalog, and her token read back by the admin (its catalog as of now).
     let v3_catalog = app.v3_get("/v3/auth/catalog", alice).await;
     let token = app
