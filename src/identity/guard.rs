@@ -8,13 +8,14 @@ use std::ops::Deref;
 use std::pin::Pin;
 use std::time::Duration;
 
-use actix_web::{dev::Payload, FromRequest, HttpRequest};
+use actix_web::{dev::Payload, FromRequest, HttpMessage, HttpRequest};
 use moka::sync::Cache;
 
 use super::domain::{Caller, PrivilegeLevel, TokenHash};
 use super::error::{IdentityError as Error, Result};
 use super::store::{self, Authentication};
 use crate::platform::db::{now_millis, Database};
+use crate::platform::http::Actor;
 use crate::platform::metrics::Metrics;
 use crate::settings::AuthSettings;
 use prometheus::IntCounter;
@@ -73,12 +74,16 @@ impl<P: Policy + 'static, D: Clone + 'static> Guarded<P, D> {
         let own_token = P::own_token(request);
         let authenticator = request.app_data::<Authenticator>().cloned();
         let data = request.app_data::<D>().cloned();
+        let request = request.clone();
         Box::pin(async move {
             let hash = presented?;
             let authenticator = authenticator.ok_or(Error::Unconfigured("the authenticator"))?;
             let data = data.ok_or(Error::Unconfigured(std::any::type_name::<D>()))?;
             let acts_on_itself = own_token.as_ref() == Some(&hash);
             let caller = authenticator.authenticate(hash).await?;
+            request
+                .extensions_mut()
+                .insert(Actor(format!("principal {} ({})", caller.id, caller.name)));
             if acts_on_itself {
                 caller.authorize(&PrivilegeLevel::ALL)?;
             } else {

@@ -285,6 +285,11 @@ async fn serve_bootstraps_an_admin_once_and_keeps_everything_across_restarts(bac
         "one access-log line per request: {log}"
     );
     assert!(log.contains("rid="));
+    // Every write answered is audited with its caller (the bootstrapped admin).
+    assert!(
+        log.contains("POST /v2.0/HP-IDM/v1.0/services 201 by principal 1 (admin)"),
+        "an audit line per write: {log}"
+    );
     assert!(!log.contains(&admin), "the token reached the log");
 
     let node = Node::start(db, logs.path().join("second.log"));

@@ -19,7 +19,7 @@ use actix_web::{web, HttpResponse};
 
 pub use body::{read_document, BodyLimit, Document};
 pub use edge::{
-    arrival, conditional_get, negotiated_format, observe, speak, REQUEST_ID, RESPONSE_ID,
+    arrival, conditional_get, negotiated_format, observe, speak, Actor, REQUEST_ID, RESPONSE_ID,
 };
 pub use error::HttpError;
 pub use fault::{Dialect, Fault, FAULT_NS, RSR_JSON};

@@ -34,6 +34,11 @@ pub(super) struct RequestId(pub String);
 #[derive(Debug, Clone)]
 pub(super) struct FaultCause(pub String);
 
+/// Who made an authenticated request (`principal 7 (alice)`), set by the guard that
+/// admitted it: every write answered is logged with it on the `audit` target.
+#[derive(Clone, Debug)]
+pub struct Actor(pub String);
+
 /// When the request reached the node (milliseconds since the epoch): when [`observe`] saw
 /// it first, less how late the node's workers were then ([`IntakeLag::unread_millis`]).
 /// What a heartbeat is judged by, however long the node then took to serve it.

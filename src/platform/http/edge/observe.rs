@@ -10,7 +10,7 @@ use actix_web::middleware::Next;
 use actix_web::HttpMessage;
 use rand::RngCore;
 
-use super::{Arrival, FaultCause, RequestId, REQUEST_ID};
+use super::{Actor, Arrival, FaultCause, RequestId, REQUEST_ID};
 use crate::platform::db::now_millis;
 use crate::platform::intake::IntakeLag;
 use crate::platform::metrics::Metrics;
@@ -64,6 +64,15 @@ pub async fn observe(
         .get::<FaultCause>()
         .cloned();
     let status = status.as_u16();
+    let writes = !matches!(method.as_str(), "GET" | "HEAD" | "OPTIONS");
+    if let Some(Actor(actor)) = response
+        .request()
+        .extensions()
+        .get::<Actor>()
+        .filter(|_| writes)
+    {
+        log::info!(target: "audit", "{method} {target} {status} by {actor} rid={request_id}");
+    }
     match cause {
         None => log::info!("{method} {target} {status} {elapsed:.1}ms rid={request_id}"),
         Some(FaultCause(cause)) => {
