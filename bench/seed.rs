@@ -39,6 +39,7 @@ fn service(id: u64) -> Service {
         service_type: ServiceType::parse(TYPES[(id % 6) as usize]).unwrap(),
         release_state: ReleaseState::Public,
         description: Some(Description::parse("Seeded for the benchmark").unwrap()),
+        enabled: true,
     }
 }
 

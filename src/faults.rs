@@ -64,6 +64,10 @@ fn identity(error: &IdentityError) -> Fault {
         IdentityError::PrincipalExists(_)
         | IdentityError::TenantExists(_)
         | IdentityError::TenantIdTaken(_) => Fault::conflict(error),
+        IdentityError::TenantInUse(_) => Fault::conflict(error),
+        IdentityError::NoSuchUser(_) | IdentityError::NoSuchAssignment { .. } => {
+            Fault::not_found(error)
+        }
         IdentityError::NoSuchPrincipal(_)
         | IdentityError::NoSuchToken
         | IdentityError::NoSuchTenant(_)
@@ -81,6 +85,12 @@ fn catalog(error: &CatalogError) -> Fault {
     match error {
         CatalogError::Invalid(_) => Fault::bad_request(error),
         CatalogError::LimitTooLarge { .. } => Fault::over_limit(error),
+        CatalogError::UnknownRegion(_) => Fault::bad_request(error),
+        CatalogError::NoSuchRegion(_) => Fault::not_found(error),
+        CatalogError::RegionExists(_)
+        | CatalogError::RegionInUse { .. }
+        | CatalogError::EndpointExists { .. }
+        | CatalogError::PublicEndpointLast { .. } => Fault::conflict(error),
         CatalogError::NotFound(_)
         | CatalogError::MarkerNotFound(_)
         | CatalogError::NotAssociated { .. } => Fault::not_found(error),

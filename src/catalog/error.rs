@@ -32,6 +32,32 @@ pub enum CatalogError {
         tenant: TenantId,
         template: TemplateId,
     },
+    #[error("Could not find region: {0}.")]
+    NoSuchRegion(String),
+    #[error("Duplicate entry: a region with id '{0}' already exists")]
+    RegionExists(String),
+    #[error("region '{0}' does not exist: create it first, or name it by `region`")]
+    UnknownRegion(String),
+    #[error("region '{region}' is still referred to by {by}")]
+    RegionInUse { region: String, by: &'static str },
+    #[error(
+        "Conflict occurred attempting to store endpoint: service '{service}' already has a \
+         {interface} endpoint {}",
+        region.as_deref().map_or("without a region".to_owned(), |r| format!("in region '{r}'"))
+    )]
+    EndpointExists {
+        service: String,
+        region: Option<String>,
+        interface: super::domain::Interface,
+    },
+    #[error(
+        "the public endpoint of template {template} goes last: delete its {others} \
+         endpoint first"
+    )]
+    PublicEndpointLast {
+        template: TemplateId,
+        others: String,
+    },
     #[error("the caller may not manage the endpoints of tenant {0}")]
     NotYourTenant(TenantId),
     /// A stored row that no write of ours could have produced (edited by hand).

@@ -4,6 +4,7 @@
 //! through their public APIs.
 
 pub mod domain;
+mod endpoints;
 mod error;
 mod requests;
 mod routes;
@@ -15,3 +16,4 @@ mod views;
 
 pub use error::CatalogError;
 pub use service::Catalog;
+pub use store::{RegionChanges, RegionRecord};

@@ -21,6 +21,17 @@ diesel::table! {
         liveness_tenant_id -> Nullable<BigInt>,
         liveness_tag -> Nullable<Text>,
         liveness_min_alive -> Nullable<BigInt>,
+        public_enabled -> BigInt,
+        internal_enabled -> BigInt,
+        admin_enabled -> BigInt,
+    }
+}
+
+diesel::table! {
+    regions (id) {
+        id -> Text,
+        description -> Text,
+        parent_region_id -> Nullable<Text>,
     }
 }
 
@@ -31,4 +42,4 @@ diesel::table! {
     }
 }
 
-diesel::allow_tables_to_appear_in_same_query!(endpoint_templates, tenant_endpoints);
+diesel::allow_tables_to_appear_in_same_query!(endpoint_templates, tenant_endpoints, regions);

@@ -23,7 +23,7 @@ use crate::registry::ServiceStore;
 #[derive(Clone)]
 pub struct Catalog {
     pub(super) templates: TemplateStore,
-    services: ServiceStore,
+    pub(super) services: ServiceStore,
     directory: Directory,
     /// Counts the fleets that back bound templates.
     live: LiveStore,
@@ -274,6 +274,7 @@ impl Catalog {
                     fields: template.fields,
                     service_id: template.service_id,
                     release_state: template.release_state,
+                    switches: template.switches,
                     service,
                     alive: None,
                 })

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::time::Instant;
 
-use super::domain::{EndpointTemplate, Liveness, TemplateFields, TemplateId};
+use super::domain::{EndpointTemplate, Interface, Liveness, TemplateFields, TemplateId};
 use super::error::CatalogError;
 use super::service::{Verdict, FLEET_ANSWER_TTL};
 use super::Catalog;
@@ -129,16 +129,20 @@ fn group(templates: Vec<EndpointTemplate>, tenant: Option<TenantId>) -> Vec<Cata
                 endpoints: Vec::new(),
             });
         let fields = &template.fields;
-        let url = |u: &Option<super::domain::EndpointUrl>| {
-            u.as_ref().map(|u| u.for_tenant(tenant.as_deref()))
+        let url = |interface: Interface| {
+            template
+                .serves(interface)
+                .then(|| template.url(interface))
+                .flatten()
+                .map(|u| u.for_tenant(tenant.as_deref()))
         };
         entry.endpoints.push(CatalogEndpoint {
             id: fields.id.to_string(),
             tenant_id: tenant.clone(),
             region: fields.region.as_ref().map(|r| r.as_str().to_owned()),
             public_url: fields.public_url.for_tenant(tenant.as_deref()),
-            internal_url: url(&fields.internal_url),
-            admin_url: url(&fields.admin_url),
+            internal_url: url(Interface::Internal),
+            admin_url: url(Interface::Admin),
             version_id: fields.version.id.clone(),
             version_info: fields.version.info.clone(),
             version_list: fields.version.list.clone(),

@@ -2,7 +2,7 @@
 //! memberships looked up, and the purge of expired tokens. Every method is async (the
 //! database work runs on the blocking pool); administration is [`Admin`](super::Admin).
 
-use super::domain::{Caller, TokenHash};
+use super::domain::TokenHash;
 use super::error::IdentityError;
 use super::guard::Authenticator;
 use super::login::TokenDetails;
@@ -15,9 +15,9 @@ type Result<T> = std::result::Result<T, IdentityError>;
 /// Identity's records as requests see them. Cheap to clone.
 #[derive(Clone)]
 pub struct Directory {
-    database: Database,
+    pub(super) database: Database,
     /// This node's cache of recent tokens, which a revocation here empties of the token.
-    authenticator: Option<Authenticator>,
+    pub(super) authenticator: Option<Authenticator>,
 }
 
 impl Directory {
@@ -99,13 +99,6 @@ impl Directory {
     /// Every tenant, by id.
     pub async fn all_tenants(&self) -> Result<Vec<Tenant>> {
         self.database.run(tenants::all).await
-    }
-
-    /// The principal with this id (acting in no tenant) and its default tenant.
-    pub async fn principal(&self, id: i64) -> Result<Option<(Caller, Option<TenantId>)>> {
-        self.database
-            .run(move |conn| store::principal(conn, id))
-            .await
     }
 
     /// The tenants of the principal with this id.

@@ -107,6 +107,11 @@ impl PrincipalName {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// What names are unique by: names are ASCII, so folding is lowercasing.
+    pub fn key(&self) -> String {
+        self.0.to_ascii_lowercase()
+    }
 }
 
 impl fmt::Display for PrincipalName {
@@ -217,6 +222,10 @@ impl TokenHash {
 
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+
+    pub(super) fn from_stored(hash: String) -> Self {
+        Self(hash)
     }
 
     /// Keystone's audit id: names the token in logs and audit trails without being it.

@@ -57,6 +57,18 @@ pub enum IdentityError {
     TenantIdTaken(TenantId),
     #[error("no tenant is '{0}'")]
     NoSuchTenant(TenantRef),
+    #[error("Could not find user: {0}.")]
+    NoSuchUser(i64),
+    #[error(
+        "Could not find role assignment: user {user} has no role {role} on project {project}."
+    )]
+    NoSuchAssignment {
+        user: i64,
+        project: TenantId,
+        role: &'static str,
+    },
+    #[error("tenant {0} is still referred to (an endpoint template's liveness binding)")]
+    TenantInUse(TenantId),
     #[error("no such access key")]
     NoSuchAccessKey,
     /// Another process bootstrapped the same empty database in the same instant.

@@ -91,25 +91,7 @@ impl Login {
         };
         let principal = candidate.caller.id;
         if let Some(secret) = secret {
-            self.throttle(&candidate)?;
-            let stored = candidate.stored_hash.clone();
-            // A credential kind never set still costs a hash check, like an unknown user.
-            let matched = web::block(move || match stored {
-                Some(stored) => secret.matches(&stored),
-                None => {
-                    let _ = secret.matches(decoy_hash());
-                    false
-                }
-            })
-            .await
-            .map_err(DbError::Task)?;
-            if !matched {
-                let client = client.clone();
-                self.database
-                    .run_write(move |conn| login::record_failure(conn, principal, &client))
-                    .await?;
-                return Err(Error::BadCredentials);
-            }
+            self.check_secret(&candidate, secret, &client).await?;
         }
         let user = candidate.caller;
         user.authorize(&super::PrivilegeLevel::ALL)?;
@@ -140,6 +122,54 @@ impl Login {
             },
             catalog,
         })
+    }
+
+    /// Throttled, then checked; a mismatch is counted against the principal and client.
+    async fn check_secret(
+        &self,
+        candidate: &Candidate,
+        secret: Secret,
+        client: &str,
+    ) -> Result<()> {
+        self.throttle(candidate)?;
+        let stored = candidate.stored_hash.clone();
+        // A credential kind never set still costs a hash check, like an unknown user.
+        let matched = web::block(move || match stored {
+            Some(stored) => secret.matches(&stored),
+            None => {
+                let _ = secret.matches(decoy_hash());
+                false
+            }
+        })
+        .await
+        .map_err(DbError::Task)?;
+        if matched {
+            return Ok(());
+        }
+        let (principal, client) = (candidate.caller.id, client.to_owned());
+        self.database
+            .run_write(move |conn| login::record_failure(conn, principal, &client))
+            .await?;
+        Err(Error::BadCredentials)
+    }
+
+    /// Whether `original` is the user's password, with the failed-attempt throttle of
+    /// every login: a user changing its own password proves it knows the old one.
+    pub async fn verify_password(&self, user: i64, original: Secret, client: String) -> Result<()> {
+        let address = client.clone();
+        let candidate = self
+            .database
+            .run(move |conn| {
+                login::by_user(
+                    conn,
+                    &super::UserRef::Id(user),
+                    SecretKind::Password,
+                    &address,
+                )
+            })
+            .await?
+            .ok_or(Error::BadCredentials)?;
+        self.check_secret(&candidate, original, &client).await
     }
 
     /// The principal the credential names (if any) and the secret to check (none for a

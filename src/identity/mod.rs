@@ -1,6 +1,7 @@
 //! Identity: principals with privilege levels, the tokens they call with, and the guards
 //! that admit callers to other subsystems' routes.
 
+mod accounts;
 mod admin;
 pub mod catalog_port;
 mod credentials;
@@ -15,6 +16,7 @@ mod secrets;
 mod store;
 mod tenant;
 mod tenant_guard;
+mod user;
 mod views;
 
 use actix_web::web;
@@ -31,10 +33,14 @@ pub use error::IdentityError;
 pub use guard::{Authenticator, Guarded, Policy};
 pub use login::{client_address, Issued, Login, TokenDetails};
 pub use secrets::Secret;
+pub use store::tenants::TenantChanges;
 pub use store::BOOTSTRAP_ADMIN;
 pub use tenant::{parse_description, Tenant, TenantId, TenantName, TenantRef};
 pub use tenant_guard::{
     InTenant, Metered, Metering, TenantAccess, TenantGate, TenantScoped, Unmetered,
+};
+pub use user::{
+    parse_email, parse_user_description, Assignment, NewUser, UserChanges, UserFilter, UserRecord,
 };
 
 use crate::platform::db::Database;

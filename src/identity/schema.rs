@@ -10,6 +10,9 @@ diesel::table! {
         default_tenant_id -> Nullable<BigInt>,
         password_hash -> Nullable<Text>,
         api_key_hash -> Nullable<Text>,
+        email -> Nullable<Text>,
+        description -> Nullable<Text>,
+        name_key -> Nullable<Text>,
     }
 }
 

@@ -7,6 +7,7 @@
 mod error;
 mod guard;
 mod requests;
+mod roles;
 mod routes;
 mod views;
 

@@ -11,5 +11,6 @@ diesel::table! {
         description -> Nullable<Text>,
         created_at -> BigInt,
         updated_at -> BigInt,
+        enabled -> BigInt,
     }
 }

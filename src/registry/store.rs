@@ -130,6 +130,36 @@ impl ServiceStore {
         updated
     }
 
+    /// Registers a service under the next free id, whatever id it holds (Keystone v3's
+    /// creates name none).
+    /// The id is read and inserted in one transaction; a racing writer that takes it
+    /// first makes the primary key refuse this one, which then tries the next.
+    pub async fn register_next(&self, service: Service) -> Result<Service> {
+        for _ in 0..8 {
+            let freshness = self.freshness.clone();
+            let attempt = service.clone();
+            let registered = self
+                .database
+                .run_write(move |conn| {
+                    conn.transaction(|conn| {
+                        let mut attempt = attempt;
+                        attempt.id = next_free_id(conn)?;
+                        let service = register(conn, attempt)?;
+                        freshness.bump(conn)?;
+                        Ok(service)
+                    })
+                })
+                .await;
+            self.freshness.wrote();
+            if !matches!(registered, Err(Error::IdTaken(_))) {
+                return registered;
+            }
+        }
+        Err(Error::invalid(
+            "no free service id after several tries; try again",
+        ))
+    }
+
     /// Registers many services in one transaction, blocking (seeding a benchmark).
     pub fn register_all(&self, services: impl IntoIterator<Item = Service>) -> Result<()> {
         self.database.with_connection(|conn| {
@@ -153,6 +183,7 @@ struct ServiceRow {
     service_type: String,
     release_state: String,
     description: Option<String>,
+    enabled: i64,
 }
 
 /// Rows hold only what the domain types accepted when they were written, so reading
@@ -173,6 +204,7 @@ impl TryFrom<ServiceRow> for Service {
             service_type: ServiceType::from_stored(row.service_type),
             release_state,
             description: row.description.map(Description::from_stored),
+            enabled: row.enabled != 0,
         })
     }
 }
@@ -188,6 +220,7 @@ struct NewServiceRow<'a> {
     description: Option<&'a str>,
     created_at: i64,
     updated_at: i64,
+    enabled: i64,
 }
 
 /// A full replacement; `release_state: None` leaves the column as it is.
@@ -199,6 +232,7 @@ struct ServiceChanges<'a> {
     service_type: &'a str,
     release_state: Option<&'a str>,
     description: Option<Option<&'a str>>,
+    enabled: Option<i64>,
     updated_at: i64,
 }
 
@@ -262,6 +296,7 @@ fn register(conn: &mut DbConnection, service: Service) -> Result<Service> {
         description: service.description.as_ref().map(Description::as_str),
         created_at: now,
         updated_at: now,
+        enabled: i64::from(service.enabled),
     };
     diesel::insert_into(services::table)
         .values(&row)
@@ -289,6 +324,7 @@ fn update(conn: &mut DbConnection, update: ServiceUpdate) -> Result<Service> {
             service_type: update.service_type.as_str(),
             release_state: update.release_state.map(ReleaseState::as_str),
             description: Some(update.description.as_ref().map(Description::as_str)),
+            enabled: update.enabled.map(i64::from),
             updated_at: now_millis(),
         };
         let updated = diesel::update(
@@ -311,6 +347,15 @@ fn update(conn: &mut DbConnection, update: ServiceUpdate) -> Result<Service> {
         }
         find(conn, id)
     })
+}
+
+/// One past the largest id in use.
+fn next_free_id(conn: &mut DbConnection) -> Result<ServiceId> {
+    let largest: Option<i64> = services::table
+        .select(diesel::dsl::max(services::id))
+        .first(conn)
+        .map_err(DbError::from)?;
+    ServiceId::from_stored(largest.unwrap_or(0).saturating_add(1))
 }
 
 fn conflict_or_unexpected(

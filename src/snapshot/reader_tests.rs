@@ -43,7 +43,9 @@ fn snapshot() -> Vec<u8> {
                 Row::parse(table, r#"[2,"Ω\u0000\n\"x","ω",null,1,5]"#).unwrap(),
             ],
             "services" => {
-                vec![Row::parse(table, r#"[9,"Nova","nova","compute","public","d",1,2]"#).unwrap()]
+                vec![
+                    Row::parse(table, r#"[9,"Nova","nova","compute","public","d",1,2,1]"#).unwrap(),
+                ]
             }
             _ => vec![],
         };

@@ -99,16 +99,16 @@ mod tests {
         let services = table("services").unwrap();
         let row = Row::parse(
             services,
-            r#"[ 7, "Name", "name", "t", "public", null, 1, 2 ]"#,
+            r#"[ 7, "Name", "name", "t", "public", null, 1, 2, 1 ]"#,
         )
         .unwrap();
-        assert_eq!(row.as_str(), r#"[7,"Name","name","t","public",null,1,2]"#);
+        assert_eq!(row.as_str(), r#"[7,"Name","name","t","public",null,1,2,1]"#);
         assert_eq!(row.key(services), "[7]");
         for bad in [
             r#"[7,"Name"]"#,
-            r#"["7","Name","name","t","public",null,1,2]"#,
-            r#"[7,"Name","name","t","public",null,1.5,2]"#,
-            r#"[7,"Name","name","t","public",null,18446744073709551615,2]"#,
+            r#"["7","Name","name","t","public",null,1,2,1]"#,
+            r#"[7,"Name","name","t","public",null,1.5,2,1]"#,
+            r#"[7,"Name","name","t","public",null,18446744073709551615,2,1]"#,
             r#"{"id":7}"#,
         ] {
             assert!(Row::parse(services, bad).is_err(), "{bad}");

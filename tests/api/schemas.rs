@@ -59,7 +59,10 @@ struct KeystoneSchemas {
     regions: Validator,
     region: Validator,
     user: Validator,
+    users: Validator,
+    role: Validator,
     roles: Validator,
+    role_assignments: Validator,
 }
 
 impl KeystoneSchemas {
@@ -82,7 +85,10 @@ impl KeystoneSchemas {
             regions: schema("regions"),
             region: schema("region"),
             user: schema("user"),
+            users: schema("users"),
+            role: schema("role"),
             roles: schema("roles"),
+            role_assignments: schema("role-assignments"),
         }
     }
 
@@ -106,7 +112,10 @@ impl KeystoneSchemas {
             "regions" => &self.regions,
             "region" => &self.region,
             "user" => &self.user,
+            "users" => &self.users,
+            "role" => &self.role,
             "roles" => &self.roles,
+            "role_assignments" => &self.role_assignments,
             _ => return None,
         })
     }

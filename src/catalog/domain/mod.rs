@@ -3,8 +3,10 @@
 
 use std::fmt;
 
+mod interface;
 mod liveness;
 
+pub use interface::{Interface, Switches};
 pub use liveness::Liveness;
 
 use super::error::{CatalogError as Error, Result};
@@ -30,7 +32,7 @@ impl TemplateId {
         }
     }
 
-    pub(super) fn from_stored(value: i64) -> Self {
+    pub(in crate::catalog) fn from_stored(value: i64) -> Self {
         Self(value)
     }
 
@@ -72,7 +74,7 @@ impl EndpointUrl {
         catalog_text(field, raw, MAX_URL_CHARS, false).map(Self)
     }
 
-    pub(super) fn from_stored(url: String) -> Self {
+    pub(in crate::catalog) fn from_stored(url: String) -> Self {
         Self(url)
     }
 
@@ -101,7 +103,7 @@ impl Region {
         catalog_text("region", raw, MAX_REGION_CHARS, true).map(Self)
     }
 
-    pub(super) fn from_stored(region: String) -> Self {
+    pub(in crate::catalog) fn from_stored(region: String) -> Self {
         Self(region)
     }
 
@@ -141,6 +143,7 @@ pub struct TemplateService {
     pub name: ServiceName,
     pub service_type: ServiceType,
     pub release_state: ReleaseState,
+    pub enabled: bool,
 }
 
 impl From<&Service> for TemplateService {
@@ -149,6 +152,7 @@ impl From<&Service> for TemplateService {
             name: service.name.clone(),
             service_type: service.service_type.clone(),
             release_state: service.release_state,
+            enabled: service.enabled,
         }
     }
 }
@@ -175,17 +179,46 @@ pub struct EndpointTemplate {
     pub service_id: crate::registry::domain::ServiceId,
     pub release_state: ReleaseState,
     pub service: TemplateService,
+    /// Which of its interfaces (Keystone v3's endpoints) are enabled.
+    pub switches: Switches,
     /// How many of its fleet's services are alive, when it is bound and was counted.
     pub alive: Option<u64>,
 }
 
 impl EndpointTemplate {
     /// Templates whose service (or themselves) are decommissioned stay out of catalogs;
-    /// disabled ones too.
+    /// disabled ones too, and those of a disabled service or with the public interface
+    /// disabled (a v2.0 entry is its public URL first).
     pub fn in_catalog(&self) -> bool {
         self.fields.enabled
+            && self.service.enabled
+            && self.switches.public
             && self.service.release_state != ReleaseState::Decommissioned
             && self.release_state != ReleaseState::Decommissioned
+    }
+
+    /// The URL of an interface, if the template has it.
+    pub fn url(&self, interface: Interface) -> Option<&EndpointUrl> {
+        match interface {
+            Interface::Public => Some(&self.fields.public_url),
+            Interface::Internal => self.fields.internal_url.as_ref(),
+            Interface::Admin => self.fields.admin_url.as_ref(),
+        }
+    }
+
+    /// v3's `enabled` of an interface's endpoint: its own switch, and the template's
+    /// (neither decommissioned nor disabled through HP-IDM).
+    pub fn endpoint_enabled(&self, interface: Interface) -> bool {
+        self.switches.get(interface)
+            && self.fields.enabled
+            && self.release_state != ReleaseState::Decommissioned
+            && self.service.release_state != ReleaseState::Decommissioned
+    }
+
+    /// Whether an interface's URL is in catalogs: the template is, and the interface is
+    /// switched on.
+    pub fn serves(&self, interface: Interface) -> bool {
+        self.in_catalog() && self.switches.get(interface) && self.url(interface).is_some()
     }
 }
 

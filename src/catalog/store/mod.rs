@@ -3,9 +3,17 @@
 
 use diesel::prelude::*;
 
-use super::domain::{EndpointUrl, Liveness, Region, TemplateFields, TemplateId, Version};
-use super::error::{CatalogError as Error, Result};
-use super::schema::{endpoint_templates, tenant_endpoints};
+mod endpoints;
+mod regions;
+
+pub use endpoints::NewEndpoint;
+pub use regions::{RegionChanges, RegionRecord};
+
+use crate::catalog::domain::{
+    EndpointUrl, Liveness, Region, Switches, TemplateFields, TemplateId, Version,
+};
+use crate::catalog::error::{CatalogError as Error, Result};
+use crate::catalog::schema::{endpoint_templates, tenant_endpoints};
 use crate::identity::TenantId;
 use crate::platform::db::{now_millis, Database, DbConnection, DbError};
 use crate::platform::paging::{Page, PageSize, HP_IDM};
@@ -31,7 +39,11 @@ impl TemplateStore {
         release_state: ReleaseState,
     ) -> Result<()> {
         self.database
-            .run_write(move |conn| insert(conn, &fields, service, &service_name, release_state))
+            .run_write(move |conn| {
+                conn.transaction(|conn| {
+                    insert(conn, &fields, service, &service_name, release_state)
+                })
+            })
             .await
     }
 
@@ -93,6 +105,7 @@ pub struct StoredTemplate {
     pub fields: TemplateFields,
     pub service_id: ServiceId,
     pub release_state: ReleaseState,
+    pub switches: Switches,
 }
 
 #[derive(Queryable, Selectable)]
@@ -114,6 +127,9 @@ struct TemplateRow {
     liveness_tenant_id: Option<i64>,
     liveness_tag: Option<String>,
     liveness_min_alive: Option<i64>,
+    public_enabled: i64,
+    internal_enabled: i64,
+    admin_enabled: i64,
 }
 
 impl TryFrom<TemplateRow> for StoredTemplate {
@@ -142,6 +158,11 @@ impl TryFrom<TemplateRow> for StoredTemplate {
                 .map_err(|e| corrupt(e.to_string()))?,
             release_state: ReleaseState::parse(&row.release_state)
                 .map_err(|e| corrupt(e.to_string()))?,
+            switches: Switches {
+                public: row.public_enabled != 0,
+                internal: row.internal_enabled != 0,
+                admin: row.admin_enabled != 0,
+            },
             fields: TemplateFields {
                 id: TemplateId::from_stored(row.id),
                 region: row.region.map(Region::from_stored),
@@ -235,6 +256,7 @@ fn insert(
     service_name: &str,
     release_state: ReleaseState,
 ) -> Result<()> {
+    regions::ensure(conn, fields.region.as_ref())?;
     let row = changes(fields, service);
     diesel::insert_into(endpoint_templates::table)
         .values((
@@ -257,6 +279,7 @@ fn update(
     release_state: Option<ReleaseState>,
 ) -> Result<()> {
     conn.transaction(|conn| {
+        regions::ensure(conn, fields.region.as_ref())?;
         let template = endpoint_templates::table.find(fields.id.get());
         let updated = diesel::update(template)
             .set(&changes(fields, service))

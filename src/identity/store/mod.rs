@@ -9,6 +9,7 @@ use diesel::prelude::*;
 pub mod credentials;
 pub mod login;
 pub mod tenants;
+pub mod users;
 
 use crate::identity::domain::{
     AuthMethod, Caller, PrincipalName, PrincipalStatus, PrivilegeLevel, Token, TokenHash,
@@ -36,6 +37,7 @@ pub fn create(
         diesel::insert_into(principals::table)
             .values((
                 principals::name.eq(name.as_str()),
+                principals::name_key.eq(name.key()),
                 principals::status.eq(PrincipalStatus::Enabled.as_str()),
                 principals::created_at.eq(now_millis()),
             ))
@@ -49,7 +51,7 @@ pub fn create(
     })
 }
 
-fn grant_levels(
+pub(super) fn grant_levels(
     conn: &mut DbConnection,
     principal_id: i64,
     levels: &[PrivilegeLevel],
@@ -204,25 +206,6 @@ pub fn authenticate(conn: &mut DbConnection, hash: &TokenHash) -> Result<Option<
     }))
 }
 
-/// The principal with this id (acting in no tenant), and its default tenant.
-pub fn principal(conn: &mut DbConnection, id: i64) -> Result<Option<(Caller, Option<TenantId>)>> {
-    let found: Option<(String, String, Option<i64>)> = principals::table
-        .find(id)
-        .select((
-            principals::name,
-            principals::status,
-            principals::default_tenant_id,
-        ))
-        .first(conn)
-        .optional()
-        .map_err(DbError::from)?;
-    let Some((name, status, default_tenant)) = found else {
-        return Ok(None);
-    };
-    let caller = load_caller(conn, id, &name, &status, None)?;
-    Ok(Some((caller, default_tenant.map(TenantId::from_stored))))
-}
-
 /// A principal's row and levels as a [`Caller`], acting in `tenant`.
 pub(super) fn load_caller(
     conn: &mut DbConnection,
@@ -261,8 +244,8 @@ pub fn bootstrap_admin(conn: &mut DbConnection, ttl: Duration) -> Result<Option<
     let outcome = conn.transaction::<_, Error, _>(|conn| {
         // Every value is a constant of ours: nothing from outside is spliced into the SQL.
         let inserted = diesel::sql_query(format!(
-            "INSERT INTO principals (name, status, created_at) \
-             SELECT '{BOOTSTRAP_ADMIN}', 'enabled', {now} \
+            "INSERT INTO principals (name, name_key, status, created_at) \
+             SELECT '{BOOTSTRAP_ADMIN}', '{BOOTSTRAP_ADMIN}', 'enabled', {now} \
              WHERE NOT EXISTS (SELECT 1 FROM principals)",
             now = now_millis()
         ))

@@ -171,3 +171,63 @@ pub fn is_member(conn: &mut DbConnection, principal: i64, tenant: TenantId) -> R
         .map_err(DbError::from)?
         > 0)
 }
+
+/// A PATCH of a tenant: `None` keeps a field; `description: Some(None)` clears it.
+#[derive(Debug, Default, Clone)]
+pub struct TenantChanges {
+    pub name: Option<TenantName>,
+    pub description: Option<Option<String>>,
+    pub enabled: Option<bool>,
+}
+
+pub fn update(conn: &mut DbConnection, id: TenantId, changes: &TenantChanges) -> Result<Tenant> {
+    conn.transaction::<_, Error, _>(|conn| {
+        find(conn, &TenantRef::Id(id))?;
+        let row = tenants::table.find(id.get());
+        if let Some(name) = &changes.name {
+            diesel::update(row)
+                .set((
+                    tenants::name.eq(name.as_str()),
+                    tenants::name_key.eq(name.key()),
+                ))
+                .execute(conn)
+                .map_err(|e| match DbError::from(e) {
+                    e if e.unique_violation().is_some() => Error::TenantExists(name.clone()),
+                    e => Error::Storage(e),
+                })?;
+        }
+        if let Some(description) = &changes.description {
+            diesel::update(row)
+                .set(tenants::description.eq(description.as_deref()))
+                .execute(conn)
+                .map_err(DbError::from)?;
+        }
+        if let Some(enabled) = changes.enabled {
+            diesel::update(row)
+                .set(tenants::enabled.eq(i64::from(enabled)))
+                .execute(conn)
+                .map_err(DbError::from)?;
+        }
+        find(conn, &TenantRef::Id(id))
+    })
+}
+
+/// Deletes a tenant with its memberships, tokens scoped to it and live registry (the
+/// constraints cascade); it stops being anyone's default. Refused while an endpoint
+/// template's liveness binding names it.
+pub fn delete(conn: &mut DbConnection, id: TenantId) -> Result<()> {
+    conn.transaction::<_, Error, _>(|conn| {
+        find(conn, &TenantRef::Id(id))?;
+        diesel::update(principals::table.filter(principals::default_tenant_id.eq(id.get())))
+            .set(principals::default_tenant_id.eq(None::<i64>))
+            .execute(conn)
+            .map_err(DbError::from)?;
+        diesel::delete(tenants::table.find(id.get()))
+            .execute(conn)
+            .map_err(|e| match DbError::from(e) {
+                e if e.is_foreign_key_violation() => Error::TenantInUse(id),
+                e => Error::Storage(e),
+            })?;
+        Ok(())
+    })
+}

@@ -7,6 +7,8 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::error::{KeystoneError as Error, Result};
+
+pub mod admin;
 use crate::identity::{
     AuthRequest, Credentials, PrincipalName, Scope, Secret, TenantId, TenantName, TenantRef,
     UserRef,

@@ -1,27 +1,72 @@
-//! `/v3/users/{id}` and its projects: SA and SVC read any principal, others themselves.
+//! `/v3/users`: principals. SA and SVC read every user, others themselves; SA creates,
+//! changes (a new password included) and deletes users; a user changes its own password
+//! with the original. A new user is a DU, a member of its default project. A password
+//! change and a deletion revoke the user's tokens.
 
 use actix_web::{web, HttpRequest};
 
-use super::{listed, one, AnyPrincipal};
+use super::{created, json_body, listed, one, AnyPrincipal, IdentityAdmin, UserReader};
+use crate::identity::{client_address, IdentityError, Login, UserFilter, UserRecord};
 use crate::keystone::error::{KeystoneError, Result};
 use crate::keystone::guard::V3;
+use crate::keystone::requests::admin::{decode_password_change, decode_user, new_user};
+use crate::keystone::requests::query;
 use crate::keystone::views;
 use crate::keystone::Sources;
 use crate::platform::http::{absolute_url, HandlerResult, Json, Reply};
 
-/// The principal id in the path, if the caller may read it: 403 for another's, 404 for
-/// an id that is no principal's.
-async fn readable(
-    sources: &V3<AnyPrincipal, Sources>,
-    raw: &str,
-) -> Result<(crate::identity::Caller, Option<crate::identity::TenantId>)> {
-    let not_found = || KeystoneError::not_found("user", raw);
-    let id: i64 = raw.parse().map_err(|_| not_found())?;
+use super::projects::{enabled_filter, in_domain};
+
+/// A user id from the path: one that cannot be a principal's is not found.
+fn user_id(raw: &str) -> Result<i64> {
+    raw.parse()
+        .map_err(|_| KeystoneError::not_found("user", raw))
+}
+
+/// The user, if it exists (404 otherwise).
+async fn existing(sources: &Sources, id: i64) -> Result<UserRecord> {
+    sources
+        .directory
+        .user(id)
+        .await
+        .map_err(|error| match error {
+            IdentityError::NoSuchUser(_) => KeystoneError::not_found("user", id.to_string()),
+            other => other.into(),
+        })
+}
+
+/// The user in the path, if the caller may read it: 403 for another's, 404 for an id
+/// that is no principal's.
+async fn readable(sources: &V3<AnyPrincipal, Sources>, raw: &str) -> Result<UserRecord> {
+    let id = user_id(raw)?;
     let caller = sources.caller();
     if !caller.acts_in_any_tenant() && caller.id != id {
         return Err(KeystoneError::Forbidden("identity:get_user"));
     }
-    sources.directory.principal(id).await?.ok_or_else(not_found)
+    existing(sources, id).await
+}
+
+/// `GET /v3/users[?name=&domain_id=&enabled=]`, by id.
+pub async fn list(
+    sources: V3<UserReader, Sources>,
+    request: HttpRequest,
+) -> HandlerResult<Reply<Json>> {
+    let filter = UserFilter {
+        name: query(&request, "name")?,
+        enabled: enabled_filter(&request)?,
+    };
+    let users = if in_domain(&request)? {
+        sources
+            .directory
+            .users(filter)
+            .await
+            .map_err(KeystoneError::from)?
+    } else {
+        Vec::new()
+    };
+    let base = absolute_url(&request, "");
+    let items = users.iter().map(|user| views::user(user, &base)).collect();
+    Ok(listed(&request, "users", items))
 }
 
 /// `GET /v3/users/{id}`.
@@ -30,21 +75,111 @@ pub async fn get(
     request: HttpRequest,
     path: web::Path<String>,
 ) -> HandlerResult<Reply<Json>> {
-    let (principal, default_tenant) = readable(&sources, &path).await?;
+    let user = readable(&sources, &path).await?;
     let base = absolute_url(&request, "");
-    Ok(one("user", views::user(&principal, default_tenant, &base)))
+    Ok(one("user", views::user(&user, &base)))
 }
 
-/// `GET /v3/users/{id}/projects`: the projects the principal belongs to.
+/// `POST /v3/users`: 201.
+pub async fn create(
+    sources: V3<IdentityAdmin, Sources>,
+    request: HttpRequest,
+    payload: web::Payload,
+) -> HandlerResult<Reply<Json>> {
+    let body = json_body(&request, payload, "user").await?;
+    let new = new_user(decode_user(&body)?)?;
+    let user = sources
+        .directory
+        .create_user(new)
+        .await
+        .map_err(|error| match error {
+            IdentityError::NoSuchTenant(tenant) => {
+                KeystoneError::invalid(format!("default_project_id: no project is '{tenant}'"))
+            }
+            other => other.into(),
+        })?;
+    let base = absolute_url(&request, "");
+    Ok(created("user", views::user(&user, &base)))
+}
+
+/// `PATCH /v3/users/{id}`: any attribute, the password too (which revokes the user's
+/// tokens).
+pub async fn update(
+    sources: V3<IdentityAdmin, Sources>,
+    request: HttpRequest,
+    path: web::Path<String>,
+    payload: web::Payload,
+) -> HandlerResult<Reply<Json>> {
+    let id = user_id(&path)?;
+    existing(&sources, id).await?;
+    let body = json_body(&request, payload, "user").await?;
+    let changes = decode_user(&body)?;
+    let user = sources
+        .directory
+        .update_user(id, changes)
+        .await
+        .map_err(|error| match error {
+            IdentityError::NoSuchTenant(tenant) => {
+                KeystoneError::invalid(format!("default_project_id: no project is '{tenant}'"))
+            }
+            other => other.into(),
+        })?;
+    let base = absolute_url(&request, "");
+    Ok(one("user", views::user(&user, &base)))
+}
+
+/// `DELETE /v3/users/{id}`: 204; its tokens stop working.
+pub async fn delete(
+    sources: V3<IdentityAdmin, Sources>,
+    path: web::Path<String>,
+) -> HandlerResult<Reply<()>> {
+    let id = user_id(&path)?;
+    existing(&sources, id).await?;
+    sources
+        .directory
+        .delete_user(id)
+        .await
+        .map_err(KeystoneError::from)?;
+    Ok(Reply::no_content())
+}
+
+/// `POST /v3/users/{id}/password`: 204. Only the user itself, with its original password
+/// (checked and throttled like a login: a wrong one is a 401); its tokens are revoked.
+pub async fn change_password(
+    sources: V3<AnyPrincipal, Sources>,
+    login: web::Data<Login>,
+    request: HttpRequest,
+    path: web::Path<String>,
+    payload: web::Payload,
+) -> HandlerResult<Reply<()>> {
+    let id = user_id(&path)?;
+    if sources.caller().id != id {
+        return Err(KeystoneError::Forbidden("identity:change_password").into());
+    }
+    let body = json_body(&request, payload, "user").await?;
+    let (password, original) = decode_password_change(&body)?;
+    login
+        .verify_password(id, original, client_address(&request))
+        .await
+        .map_err(KeystoneError::from)?;
+    sources
+        .directory
+        .set_password(id, password)
+        .await
+        .map_err(KeystoneError::from)?;
+    Ok(Reply::no_content())
+}
+
+/// `GET /v3/users/{id}/projects`: the projects the user belongs to.
 pub async fn projects(
     sources: V3<AnyPrincipal, Sources>,
     request: HttpRequest,
     path: web::Path<String>,
 ) -> HandlerResult<Reply<Json>> {
-    let (principal, _) = readable(&sources, &path).await?;
+    let user = readable(&sources, &path).await?;
     let tenants = sources
         .directory
-        .tenants_of(principal.id)
+        .tenants_of(user.caller.id)
         .await
         .map_err(KeystoneError::from)?;
     let base = absolute_url(&request, "");

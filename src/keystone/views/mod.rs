@@ -1,13 +1,13 @@
 //! Keystone v3's wire shapes (JSON only), built from the subsystems' domain values, and
 //! the version documents of discovery (v2.0's also in XML).
 
+mod catalog;
 mod resources;
 mod tokens;
 mod versions;
 
-pub use resources::{
-    domain, endpoints_of, project, region, role, service, user, EndpointJson, Listed,
-};
+pub use self::catalog::{endpoint_id, endpoints_of, region, service, EndpointJson};
+pub use resources::{assignment, domain, project, role, user, AssignmentNames, Listed};
 pub use tokens::{catalog, TokenView};
 pub use versions::{Extensions, Version, VersionDocument, Versions};
 

@@ -1,15 +1,14 @@
-//! v3's read views: projects (identity's tenants), the one domain, users, roles (the
-//! privilege levels), services (the registry's), endpoints (one per template and
-//! interface) and regions; and the list envelope with its links.
+//! v3's identity views: projects (identity's tenants), the one domain, users, roles (the
+//! privilege levels, and Keystone's default names for them) and role assignments; and
+//! the list envelope with its links.
 
 use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
 
-use super::{interfaces, SelfLink};
-use crate::catalog::domain::EndpointTemplate;
-use crate::identity::{Caller, PrincipalStatus, PrivilegeLevel, Tenant, TenantId};
+use super::SelfLink;
+use crate::identity::{Assignment, PrincipalStatus, PrivilegeLevel, Tenant, UserRecord};
 use crate::keystone::requests::{DOMAIN_ID, DOMAIN_NAME};
-use crate::registry::domain::{ReleaseState, Service};
+use crate::keystone::roles::Role;
 
 /// `{"<key>": [...], "links": {"self", "previous": null, "next": null}}`: Keystone's
 /// lists are whole (no pages), so the links only name the list itself.
@@ -111,18 +110,25 @@ pub struct UserJson {
     enabled: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     default_project_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    email: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    description: Option<String>,
     password_expires_at: Option<()>,
     options: Empty,
     links: SelfLink,
 }
 
-pub fn user(principal: &Caller, default_tenant: Option<TenantId>, base: &str) -> UserJson {
+pub fn user(record: &UserRecord, base: &str) -> UserJson {
+    let principal = &record.caller;
     UserJson {
         id: principal.id.to_string(),
         name: principal.name.to_string(),
         domain_id: DOMAIN_ID,
         enabled: principal.status == PrincipalStatus::Enabled,
-        default_project_id: default_tenant.map(|tenant| tenant.to_string()),
+        default_project_id: record.default_tenant.map(|tenant| tenant.to_string()),
+        email: record.email.clone(),
+        description: record.description.clone(),
         password_expires_at: None,
         options: Empty {},
         links: SelfLink {
@@ -136,136 +142,107 @@ pub struct RoleJson {
     id: &'static str,
     name: &'static str,
     domain_id: Option<()>,
-    description: &'static str,
+    description: String,
     options: Empty,
     links: SelfLink,
 }
 
-pub fn role(level: PrivilegeLevel, base: &str) -> RoleJson {
+pub fn role(role: Role, base: &str) -> RoleJson {
+    let level = role.level();
+    let meaning = match level {
+        PrivilegeLevel::Sa => "System administrator: every action, in every project",
+        PrivilegeLevel::Svc => "Service on-boarding: registers services and templates",
+        PrivilegeLevel::Da => "Domain administrator: manages its own projects' endpoints",
+        PrivilegeLevel::Du => "Domain user: reads its own projects",
+    };
+    let description = if role.is_alias() {
+        format!(
+            "Keystone's default role name for level {}: {meaning}",
+            level.as_str()
+        )
+    } else {
+        meaning.to_owned()
+    };
     RoleJson {
-        id: level.as_str(),
-        name: level.as_str(),
+        id: role.id(),
+        name: role.id(),
         domain_id: None,
-        description: match level {
-            PrivilegeLevel::Sa => "System administrator: every action, in every project",
-            PrivilegeLevel::Svc => "Service on-boarding: registers services and templates",
-            PrivilegeLevel::Da => "Domain administrator: manages its own projects' endpoints",
-            PrivilegeLevel::Du => "Domain user: reads its own projects",
-        },
+        description,
         options: Empty {},
         links: SelfLink {
-            href: format!("{base}/v3/roles/{}", level.as_str()),
+            href: format!("{base}/v3/roles/{}", role.id()),
         },
     }
 }
 
 #[derive(Serialize)]
-pub struct ServiceJson {
+struct IdName {
     id: String,
-    #[serde(rename = "type")]
-    service_type: String,
-    name: String,
-    description: String,
-    enabled: bool,
-    links: SelfLink,
-}
-
-/// A registered service; `enabled` means not decommissioned.
-pub fn service(service: &Service, base: &str) -> ServiceJson {
-    ServiceJson {
-        id: service.id.to_string(),
-        service_type: service.service_type.as_str().to_owned(),
-        name: service.name.as_str().to_owned(),
-        description: service
-            .description
-            .as_ref()
-            .map(|description| description.as_str().to_owned())
-            .unwrap_or_default(),
-        enabled: service.release_state != ReleaseState::Decommissioned,
-        links: SelfLink {
-            href: format!("{base}/v3/services/{}", service.id),
-        },
-    }
-}
-
-#[derive(Serialize)]
-pub struct EndpointJson {
-    pub id: String,
-    pub interface: &'static str,
-    pub region: Option<String>,
-    pub region_id: Option<String>,
-    pub url: String,
-    pub service_id: String,
-    pub enabled: bool,
-    /// This registry's extension: the fleet a bound template's endpoints depend on.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub liveness: Option<LivenessJson>,
-    links: SelfLink,
-}
-
-#[derive(Serialize, Clone)]
-pub struct LivenessJson {
-    pub project_id: String,
-    pub tag: String,
-    pub min_alive: u16,
-    pub alive: Option<u64>,
-}
-
-/// A template's endpoints, one per interface it has (`{template}-{interface}`), with the
-/// URL as written (`%tenant_id%` left in, as Keystone lists `$(tenant_id)s`).
-pub fn endpoints_of(template: &EndpointTemplate, base: &str) -> Vec<EndpointJson> {
-    let fields = &template.fields;
-    let region = fields.region.as_ref().map(|r| r.as_str().to_owned());
-    let liveness = fields.liveness.as_ref().map(|liveness| LivenessJson {
-        project_id: liveness.tenant.to_string(),
-        tag: liveness.tag.clone(),
-        min_alive: liveness.min_alive,
-        alive: template.alive,
-    });
-    interfaces(
-        &fields.public_url,
-        fields.internal_url.as_ref(),
-        fields.admin_url.as_ref(),
-    )
-    .map(|(interface, url)| {
-        let id = format!("{}-{interface}", fields.id);
-        EndpointJson {
-            links: SelfLink {
-                href: format!("{base}/v3/endpoints/{id}"),
-            },
-            id,
-            interface,
-            region: region.clone(),
-            region_id: region.clone(),
-            url: url.as_str().to_owned(),
-            service_id: template.service_id.to_string(),
-            enabled: template.in_catalog(),
-            liveness: liveness.clone(),
-        }
-    })
-    .collect()
+    name: Option<String>,
 }
 
 #[derive(Serialize)]
-pub struct RegionJson {
-    id: String,
-    description: String,
-    parent_region_id: Option<()>,
-    links: SelfLink,
+struct ProjectScope {
+    project: IdName,
 }
 
-pub fn region(id: &str, base: &str) -> RegionJson {
-    RegionJson {
-        id: id.to_owned(),
-        description: String::new(),
-        parent_region_id: None,
-        links: SelfLink {
-            href: format!("{base}/v3/regions/{}", url_segment(id)),
+#[derive(Serialize)]
+struct AssignmentLinks {
+    assignment: String,
+}
+
+#[derive(Serialize)]
+pub struct AssignmentJson {
+    role: IdName,
+    user: IdName,
+    scope: ProjectScope,
+    links: AssignmentLinks,
+}
+
+/// Names, when `include_names` asked for them: the user's and the project's.
+pub struct AssignmentNames {
+    pub user: String,
+    pub project: String,
+}
+
+/// A role assignment: its role is the level's own role (`DU`, never an alias).
+pub fn assignment(
+    assignment: &Assignment,
+    names: Option<AssignmentNames>,
+    base: &str,
+) -> AssignmentJson {
+    let role = Role::of_level(assignment.level);
+    let (user_name, project_name, role_name) = match names {
+        Some(names) => (
+            Some(names.user),
+            Some(names.project),
+            Some(role.id().to_owned()),
+        ),
+        None => (None, None, None),
+    };
+    AssignmentJson {
+        links: AssignmentLinks {
+            assignment: format!(
+                "{base}/v3/projects/{}/users/{}/roles/{}",
+                assignment.tenant,
+                assignment.user,
+                role.id()
+            ),
+        },
+        role: IdName {
+            id: role.id().to_owned(),
+            name: role_name,
+        },
+        user: IdName {
+            id: assignment.user.to_string(),
+            name: user_name,
+        },
+        scope: ProjectScope {
+            project: IdName {
+                id: assignment.tenant.to_string(),
+                name: project_name,
+            },
         },
     }
-}
-
-/// A region id (free text) as one path segment.
-fn url_segment(text: &str) -> String {
-    percent_encoding::utf8_percent_encode(text, percent_encoding::NON_ALPHANUMERIC).to_string()
 }

@@ -70,6 +70,18 @@ impl DbError {
         }
     }
 
+    /// Whether a write broke a FOREIGN KEY constraint (a row still referred to).
+    pub fn is_foreign_key_violation(&self) -> bool {
+        matches!(
+            self,
+            Self::Query(DieselError::DatabaseError(
+                DatabaseErrorKind::ForeignKeyViolation,
+                _
+            ))
+        ) || matches!(self, Self::Query(DieselError::DatabaseError(_, info))
+            if info.message().contains("FOREIGN KEY constraint failed"))
+    }
+
     /// The UNIQUE constraint (or, where the backend names none, the message) a write broke.
     pub fn unique_violation(&self) -> Option<&str> {
         match self {

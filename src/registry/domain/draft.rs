@@ -24,6 +24,8 @@ pub struct ServiceUpdate {
     pub service_type: ServiceType,
     pub release_state: Option<ReleaseState>,
     pub description: Option<Description>,
+    /// Keystone v3's switch; `None` (HP-IDM's writes) leaves it as it is.
+    pub enabled: Option<bool>,
 }
 
 impl ServiceDraft {
@@ -41,6 +43,7 @@ impl ServiceDraft {
             service_type: fields.service_type,
             release_state: fields.release_state.unwrap_or(ReleaseState::Restricted),
             description: fields.description,
+            enabled: true,
         })
     }
 
@@ -62,6 +65,7 @@ impl ServiceDraft {
             service_type: fields.service_type,
             release_state: fields.release_state,
             description: fields.description,
+            enabled: None,
         })
     }
 

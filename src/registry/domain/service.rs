@@ -17,6 +17,10 @@ pub const MAX_DESCRIPTION_CHARS: usize = 1024;
 pub struct ServiceId(i64);
 
 impl ServiceId {
+    /// The smallest id: what a service to be registered under the next free id holds
+    /// until [`ServiceStore::register_next`](crate::registry::ServiceStore) assigns it.
+    pub const FIRST: Self = Self(1);
+
     /// Accepts ASCII digits only: no sign, no spaces, no exponent.
     pub fn parse(field: &str, raw: &str) -> Result<Self> {
         if raw.is_empty() || !raw.bytes().all(|b| b.is_ascii_digit()) {
@@ -184,6 +188,9 @@ pub struct Service {
     pub service_type: ServiceType,
     pub release_state: ReleaseState,
     pub description: Option<Description>,
+    /// Keystone v3's reversible switch: a disabled service leaves catalogs. HP-IDM's
+    /// views do not show it, and its writes leave it as it is.
+    pub enabled: bool,
 }
 
 /// Trims, then requires 1..=MAX_NAME_CHARS characters with no control characters.

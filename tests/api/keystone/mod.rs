@@ -1,6 +1,8 @@
 //! Keystone v3 beside v2.0 and version discovery: the rules OpenStack's tools rely on,
 //! on both backends, every body checked against schemas/json/keystone by `Reply::from`.
 
+mod admin_catalog;
+mod admin_identity;
 mod discovery;
 mod tokens;
 mod views;
@@ -10,6 +12,7 @@ use serde_json::{json, Value};
 
 use crate::endpoint_templates::TemplateBody;
 use crate::helpers::*;
+use crate::schemas::{json_schema, violations};
 use crate::tokens::PASSWORD;
 
 /// `{"auth": {"identity": {password by name in the Default domain}, "scope"?}}`.
@@ -73,6 +76,70 @@ impl TestApp {
             request = request.header("X-Subject-Token", subject);
         }
         Reply::from(request).await
+    }
+
+    /// A v3 write as `caller` with a JSON body, sent as it is.
+    pub async fn v3_send(&self, method: Method, path: &str, caller: &str, body: &Value) -> Reply {
+        Reply::from(
+            self.client
+                .request(method, format!("{}{path}", self.address))
+                .header("X-Auth-Token", caller)
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(body.to_string()),
+        )
+        .await
+    }
+
+    /// A v3 write whose body keeps `schemas/json/keystone/<schema>.request.json` (asserted
+    /// first, so the schema and the server agree on what they accept).
+    pub async fn v3_write(
+        &self,
+        method: Method,
+        path: &str,
+        caller: &str,
+        schema: &str,
+        body: &Value,
+    ) -> Reply {
+        let validator = json_schema(&format!("keystone/{schema}.request.json"));
+        let errors = violations(&validator, body);
+        assert!(errors.is_empty(), "{body} breaks {schema}: {errors:?}");
+        self.v3_send(method, path, caller, body).await
+    }
+
+    /// A v3 write with a body the request schema refuses too, answered 400.
+    pub async fn v3_refused(
+        &self,
+        method: Method,
+        path: &str,
+        caller: &str,
+        schema: &str,
+        body: &Value,
+    ) {
+        let validator = json_schema(&format!("keystone/{schema}.request.json"));
+        assert!(
+            !violations(&validator, body).is_empty(),
+            "{schema} accepts {body}, which the server refuses"
+        );
+        v3_fault(&self.v3_send(method, path, caller, body).await, 400);
+    }
+
+    /// A v3 write that must answer `status`; the document (`Null` for 204).
+    pub async fn v3_ok(
+        &self,
+        method: Method,
+        path: &str,
+        caller: &str,
+        schema: &str,
+        body: &Value,
+        status: u16,
+    ) -> Value {
+        let reply = self.v3_write(method, path, caller, schema, body).await;
+        assert_eq!(reply.status.as_u16(), status, "{path}: {}", reply.body);
+        if reply.body.is_empty() {
+            Value::Null
+        } else {
+            reply.json()
+        }
     }
 
     /// v3 `GET path` as `caller`, insisting on 200; the document.

@@ -27,9 +27,10 @@ async fn services_endpoints_and_regions_come_from_the_registry_and_templates(bac
     let alice = app.alice_v3().await;
     // Every principal reads them, as on v2.0.
     let services = app.v3_get("/v3/services", &alice).await;
-    assert_eq!(ids(&services, "services"), ["100", "101", "102"]);
+    // A decommissioned service is gone from v3 (HP-IDM still shows it).
+    assert_eq!(ids(&services, "services"), ["100", "101"]);
     assert_eq!(services["services"][1]["description"], "who is who");
-    assert_eq!(services["services"][2]["enabled"], false, "decommissioned");
+    assert_eq!(services["services"][0]["enabled"], true);
     assert_eq!(
         services["links"]["self"],
         format!("{}/v3/services", app.address)
@@ -53,7 +54,7 @@ async fn services_endpoints_and_regions_come_from_the_registry_and_templates(bac
         "Keystone"
     );
     // An id that is no service's, or a name in its place (clients try that first): 404.
-    for path in ["/v3/services/999", "/v3/services/Nova"] {
+    for path in ["/v3/services/999", "/v3/services/Nova", "/v3/services/102"] {
         v3_fault(&app.v3(Method::GET, path, &alice, None).await, 404);
     }
     // One endpoint per template and interface, the URL as written.
@@ -265,10 +266,23 @@ async fn the_one_domain_and_the_levels_as_roles(backend: Backend) {
         400,
     );
     let roles = app.v3_get("/v3/roles", &alice).await;
-    assert_eq!(ids(&roles, "roles"), ["SA", "SVC", "DA", "DU"]);
+    assert_eq!(
+        ids(&roles, "roles"),
+        ["SA", "SVC", "DA", "DU", "admin", "member", "reader"]
+    );
     assert_eq!(
         ids(&app.v3_get("/v3/roles?name=DA", &alice).await, "roles"),
         ["DA"]
+    );
+    // Keystone's default names, which tools look roles up by, are the levels'.
+    let member = app.v3_get("/v3/roles/member", &alice).await;
+    assert!(member["role"]["description"]
+        .as_str()
+        .unwrap()
+        .contains("level DU"));
+    v3_fault(
+        &app.v3(Method::GET, "/v3/roles/owner", &alice, None).await,
+        404,
     );
     // Only GET: other methods are 405 with Allow, in v3's shape.
     let posted = app.v3(Method::POST, "/v3/roles", &alice, None).await;

@@ -1,0 +1,321 @@
+//! Users as Keystone v3 administers them: principals with their attributes, created,
+//! changed and deleted; the tokens a password change or a deletion revokes; and role
+//! assignments (memberships × levels).
+
+use std::collections::HashMap;
+
+use diesel::prelude::*;
+
+use super::{grant_levels, load_caller, tenants};
+use crate::identity::domain::{PrincipalName, PrincipalStatus, PrivilegeLevel, TokenHash};
+use crate::identity::error::{IdentityError as Error, Result};
+use crate::identity::schema::{principal_levels, principal_tenants, principals, tokens};
+use crate::identity::tenant::{TenantId, TenantRef};
+use crate::identity::user::{Assignment, NewUser, UserChanges, UserFilter, UserRecord};
+use crate::platform::db::{now_millis, DbConnection, DbError};
+use crate::platform::text::fold_key;
+
+type UserRow = (
+    i64,
+    String,
+    String,
+    Option<i64>,
+    Option<String>,
+    Option<String>,
+);
+
+fn columns() -> (
+    principals::id,
+    principals::name,
+    principals::status,
+    principals::default_tenant_id,
+    principals::email,
+    principals::description,
+) {
+    (
+        principals::id,
+        principals::name,
+        principals::status,
+        principals::default_tenant_id,
+        principals::email,
+        principals::description,
+    )
+}
+
+fn record(conn: &mut DbConnection, row: UserRow) -> Result<UserRecord> {
+    let (id, name, status, default_tenant, email, description) = row;
+    Ok(UserRecord {
+        caller: load_caller(conn, id, &name, &status, None)?,
+        default_tenant: default_tenant.map(TenantId::from_stored),
+        email,
+        description,
+    })
+}
+
+pub fn find(conn: &mut DbConnection, id: i64) -> Result<UserRecord> {
+    let row: UserRow = principals::table
+        .find(id)
+        .select(columns())
+        .first(conn)
+        .optional()
+        .map_err(DbError::from)?
+        .ok_or(Error::NoSuchUser(id))?;
+    record(conn, row)
+}
+
+/// Every user the filter keeps, by id.
+pub fn list(conn: &mut DbConnection, filter: &UserFilter) -> Result<Vec<UserRecord>> {
+    let mut query = principals::table
+        .select(columns())
+        .order(principals::id.asc())
+        .into_boxed();
+    if let Some(name) = &filter.name {
+        query = query.filter(principals::name_key.eq(fold_key(name.trim())));
+    }
+    if let Some(enabled) = filter.enabled {
+        let enabled_status = PrincipalStatus::Enabled.as_str();
+        query = if enabled {
+            query.filter(principals::status.eq(enabled_status))
+        } else {
+            query.filter(principals::status.ne(enabled_status))
+        };
+    }
+    let rows: Vec<UserRow> = query.load(conn).map_err(DbError::from)?;
+    rows.into_iter().map(|row| record(conn, row)).collect()
+}
+
+fn status(enabled: bool) -> &'static str {
+    if enabled {
+        PrincipalStatus::Enabled.as_str()
+    } else {
+        PrincipalStatus::Disabled.as_str()
+    }
+}
+
+fn name_taken(name: &PrincipalName) -> impl Fn(diesel::result::Error) -> Error + '_ {
+    move |e| match DbError::from(e) {
+        e if e.unique_violation().is_some() => Error::PrincipalExists(name.clone()),
+        e => Error::Storage(e),
+    }
+}
+
+/// A DU, a member of its default project (which must exist); the name is unique
+/// case-insensitively by the constraint.
+pub fn create(conn: &mut DbConnection, new: &NewUser, password_hash: Option<&str>) -> Result<i64> {
+    conn.transaction::<_, Error, _>(|conn| {
+        diesel::insert_into(principals::table)
+            .values((
+                principals::name.eq(new.name.as_str()),
+                principals::name_key.eq(new.name.key()),
+                principals::status.eq(status(new.enabled)),
+                principals::created_at.eq(now_millis()),
+                principals::password_hash.eq(password_hash),
+                principals::email.eq(new.email.as_deref()),
+                principals::description.eq(new.description.as_deref()),
+            ))
+            .execute(conn)
+            .map_err(name_taken(&new.name))?;
+        let id = super::principal_id(conn, &new.name)?;
+        grant_levels(conn, id, &[PrivilegeLevel::Du])?;
+        if let Some(tenant) = new.default_tenant {
+            tenants::find(conn, &TenantRef::Id(tenant))?;
+            tenants::set_default(conn, id, tenant)?;
+        }
+        Ok(id)
+    })
+}
+
+/// Applies a change; returns the hashes of the tokens it revoked (all of the user's,
+/// when the password changed).
+pub fn update(
+    conn: &mut DbConnection,
+    id: i64,
+    changes: &UserChanges,
+    password_hash: Option<&str>,
+) -> Result<Vec<TokenHash>> {
+    conn.transaction::<_, Error, _>(|conn| {
+        find(conn, id)?;
+        let row = principals::table.find(id);
+        if let Some(name) = &changes.name {
+            diesel::update(row)
+                .set((
+                    principals::name.eq(name.as_str()),
+                    principals::name_key.eq(name.key()),
+                ))
+                .execute(conn)
+                .map_err(name_taken(name))?;
+        }
+        if let Some(email) = &changes.email {
+            diesel::update(row)
+                .set(principals::email.eq(email.as_deref()))
+                .execute(conn)
+                .map_err(DbError::from)?;
+        }
+        if let Some(description) = &changes.description {
+            diesel::update(row)
+                .set(principals::description.eq(description.as_deref()))
+                .execute(conn)
+                .map_err(DbError::from)?;
+        }
+        if let Some(enabled) = changes.enabled {
+            diesel::update(row)
+                .set(principals::status.eq(status(enabled)))
+                .execute(conn)
+                .map_err(DbError::from)?;
+        }
+        match changes.default_tenant {
+            Some(Some(tenant)) => {
+                tenants::find(conn, &TenantRef::Id(tenant))?;
+                tenants::set_default(conn, id, tenant)?;
+            }
+            Some(None) => {
+                diesel::update(row)
+                    .set(principals::default_tenant_id.eq(None::<i64>))
+                    .execute(conn)
+                    .map_err(DbError::from)?;
+            }
+            None => {}
+        }
+        match password_hash {
+            Some(hash) => {
+                diesel::update(row)
+                    .set(principals::password_hash.eq(hash))
+                    .execute(conn)
+                    .map_err(DbError::from)?;
+                revoke_all(conn, id)
+            }
+            None => Ok(Vec::new()),
+        }
+    })
+}
+
+/// Sets a password the caller proved it knew; revokes every token of the user.
+pub fn set_password(conn: &mut DbConnection, id: i64, hash: &str) -> Result<Vec<TokenHash>> {
+    update(conn, id, &UserChanges::default(), Some(hash))
+}
+
+/// Deletes a user; its tokens, levels, memberships and keys go with it (the constraints
+/// cascade). Returns the hashes of its tokens, to forget on this node.
+pub fn delete(conn: &mut DbConnection, id: i64) -> Result<Vec<TokenHash>> {
+    conn.transaction::<_, Error, _>(|conn| {
+        find(conn, id)?;
+        let revoked = revoke_all(conn, id)?;
+        diesel::delete(principals::table.find(id))
+            .execute(conn)
+            .map_err(DbError::from)?;
+        Ok(revoked)
+    })
+}
+
+fn revoke_all(conn: &mut DbConnection, id: i64) -> Result<Vec<TokenHash>> {
+    let of_user = tokens::table.filter(tokens::principal_id.eq(id));
+    let hashes: Vec<String> = of_user
+        .select(tokens::token_hash)
+        .load(conn)
+        .map_err(DbError::from)?;
+    diesel::delete(of_user)
+        .execute(conn)
+        .map_err(DbError::from)?;
+    Ok(hashes.into_iter().map(TokenHash::from_stored).collect())
+}
+
+/// Every assignment: each membership with each of the member's levels.
+pub fn assignments(conn: &mut DbConnection) -> Result<Vec<Assignment>> {
+    let memberships: Vec<(i64, i64)> = principal_tenants::table
+        .select((
+            principal_tenants::principal_id,
+            principal_tenants::tenant_id,
+        ))
+        .order((
+            principal_tenants::principal_id,
+            principal_tenants::tenant_id,
+        ))
+        .load(conn)
+        .map_err(DbError::from)?;
+    let mut levels: HashMap<i64, Vec<PrivilegeLevel>> = HashMap::new();
+    let rows: Vec<(i64, String)> = principal_levels::table
+        .select((principal_levels::principal_id, principal_levels::level))
+        .load(conn)
+        .map_err(DbError::from)?;
+    for (principal, level) in rows {
+        let level = PrivilegeLevel::parse(&level).map_err(|e| Error::Corrupt {
+            id: principal,
+            reason: e.to_string(),
+        })?;
+        levels.entry(principal).or_default().push(level);
+    }
+    let mut all = Vec::new();
+    for (user, tenant) in memberships {
+        let mut held = levels.get(&user).cloned().unwrap_or_default();
+        held.sort();
+        all.extend(held.into_iter().map(|level| Assignment {
+            user,
+            tenant: TenantId::from_stored(tenant),
+            level,
+        }));
+    }
+    Ok(all)
+}
+
+/// The user becomes a member of the project and holds the level (both idempotent).
+pub fn assign(conn: &mut DbConnection, assignment: Assignment) -> Result<()> {
+    conn.transaction::<_, Error, _>(|conn| {
+        find(conn, assignment.user)?;
+        tenants::find(conn, &TenantRef::Id(assignment.tenant))?;
+        tenants::grant(conn, assignment.user, assignment.tenant)?;
+        diesel::sql_query(format!(
+            "INSERT INTO principal_levels (principal_id, level) VALUES ({}, '{}') \
+             ON CONFLICT DO NOTHING",
+            assignment.user,
+            assignment.level.as_str()
+        ))
+        .execute(conn)
+        .map_err(DbError::from)?;
+        Ok(())
+    })
+}
+
+/// Removes an assignment. A user's levels are its levels in every project it belongs
+/// to, so: when the level is the user's only one, the user leaves the project (and keeps
+/// its level elsewhere); otherwise the user loses the level, in every project (and stays
+/// a member with its other levels). Either way the assignment is gone, and nothing else
+/// changes that need not.
+pub fn unassign(conn: &mut DbConnection, assignment: Assignment) -> Result<()> {
+    conn.transaction::<_, Error, _>(|conn| {
+        let user = find(conn, assignment.user)?;
+        let member = tenants::is_member(conn, assignment.user, assignment.tenant)?;
+        if !member || !user.caller.levels.contains(&assignment.level) {
+            return Err(Error::NoSuchAssignment {
+                user: assignment.user,
+                project: assignment.tenant,
+                role: assignment.level.as_str(),
+            });
+        }
+        if user.caller.levels.len() == 1 {
+            diesel::delete(
+                principal_tenants::table
+                    .filter(principal_tenants::principal_id.eq(assignment.user))
+                    .filter(principal_tenants::tenant_id.eq(assignment.tenant.get())),
+            )
+            .execute(conn)
+            .map_err(DbError::from)?;
+            diesel::update(
+                principals::table
+                    .find(assignment.user)
+                    .filter(principals::default_tenant_id.eq(assignment.tenant.get())),
+            )
+            .set(principals::default_tenant_id.eq(None::<i64>))
+            .execute(conn)
+            .map_err(DbError::from)?;
+        } else {
+            diesel::delete(
+                principal_levels::table
+                    .filter(principal_levels::principal_id.eq(assignment.user))
+                    .filter(principal_levels::level.eq(assignment.level.as_str())),
+            )
+            .execute(conn)
+            .map_err(DbError::from)?;
+        }
+        Ok(())
+    })
+}

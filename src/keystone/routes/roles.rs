@@ -1,0 +1,221 @@
+//! `/v3/roles` and role assignments. Roles are the privilege levels and Keystone's
+//! default names for them (`keystone::roles`). Assigning a role on a project makes the
+//! user a member of it with that level; SA assigns any role anywhere, a DA the roles of
+//! levels DA and DU in its own projects. SA and SVC read every assignment, others their
+//! own.
+
+use actix_web::{web, HttpRequest};
+
+use super::projects::member_of;
+use super::{listed, one, AnyPrincipal, ProjectAdmin};
+use crate::identity::{Assignment, Caller, IdentityError, PrivilegeLevel, TenantId};
+use crate::keystone::error::{KeystoneError, Result};
+use crate::keystone::guard::V3;
+use crate::keystone::requests::query;
+use crate::keystone::roles::Role;
+use crate::keystone::views::{self, AssignmentNames};
+use crate::keystone::Sources;
+use crate::platform::http::{absolute_url, HandlerResult, Json, Reply};
+
+/// `GET /v3/roles[?name=]`.
+pub async fn list(
+    _caller: V3<AnyPrincipal, Sources>,
+    request: HttpRequest,
+) -> HandlerResult<Reply<Json>> {
+    let name = query(&request, "name")?;
+    let base = absolute_url(&request, "");
+    let items = Role::ALL
+        .into_iter()
+        .filter(|role| name.as_deref().is_none_or(|n| role.id() == n))
+        .map(|role| views::role(role, &base))
+        .collect();
+    Ok(listed(&request, "roles", items))
+}
+
+fn role(raw: &str) -> Result<Role> {
+    Role::find(raw).ok_or_else(|| KeystoneError::not_found("role", raw))
+}
+
+/// `GET /v3/roles/{id}`.
+pub async fn get(
+    _caller: V3<AnyPrincipal, Sources>,
+    request: HttpRequest,
+    path: web::Path<String>,
+) -> HandlerResult<Reply<Json>> {
+    let role = role(&path)?;
+    let base = absolute_url(&request, "");
+    Ok(one("role", views::role(role, &base)))
+}
+
+/// The assignment a path names: project, user and role must each exist.
+async fn named(
+    sources: &Sources,
+    caller: &Caller,
+    (project, user, role_id): &(String, String, String),
+) -> Result<Assignment> {
+    let tenant = member_of(sources, caller, project).await?;
+    let user: i64 = user
+        .parse()
+        .map_err(|_| KeystoneError::not_found("user", user))?;
+    sources
+        .directory
+        .user(user)
+        .await
+        .map_err(|error| match error {
+            IdentityError::NoSuchUser(id) => KeystoneError::not_found("user", id.to_string()),
+            other => other.into(),
+        })?;
+    Ok(Assignment {
+        user,
+        tenant: tenant.id,
+        level: role(role_id)?.level(),
+    })
+}
+
+/// SA any level; a DA (a member of the project, checked by `named`) DA and DU only.
+fn may_grant(caller: &Caller, level: PrivilegeLevel) -> Result<()> {
+    let sa = caller.levels.contains(&PrivilegeLevel::Sa);
+    if sa || matches!(level, PrivilegeLevel::Da | PrivilegeLevel::Du) {
+        Ok(())
+    } else {
+        Err(KeystoneError::Forbidden("identity:create_grant"))
+    }
+}
+
+/// `PUT /v3/projects/{p}/users/{u}/roles/{r}`: 204 (again: 204).
+pub async fn assign(
+    sources: V3<ProjectAdmin, Sources>,
+    path: web::Path<(String, String, String)>,
+) -> HandlerResult<Reply<()>> {
+    let assignment = named(&sources, sources.caller(), &path).await?;
+    may_grant(sources.caller(), assignment.level)?;
+    sources
+        .directory
+        .assign(assignment)
+        .await
+        .map_err(KeystoneError::from)?;
+    Ok(Reply::no_content())
+}
+
+/// `HEAD` (or `GET`) `/v3/projects/{p}/users/{u}/roles/{r}`: 204 when assigned, else 404.
+pub async fn check(
+    sources: V3<AnyPrincipal, Sources>,
+    path: web::Path<(String, String, String)>,
+) -> HandlerResult<Reply<()>> {
+    let caller = sources.caller();
+    let assignment = named(&sources, caller, &path).await?;
+    if !caller.acts_in_any_tenant() && caller.id != assignment.user {
+        return Err(KeystoneError::Forbidden("identity:check_grant").into());
+    }
+    let all = sources
+        .directory
+        .assignments()
+        .await
+        .map_err(KeystoneError::from)?;
+    if !all.contains(&assignment) {
+        return Err(KeystoneError::not_found("role assignment", path.2.clone()).into());
+    }
+    Ok(Reply::no_content())
+}
+
+/// `DELETE /v3/projects/{p}/users/{u}/roles/{r}`: 204.
+pub async fn unassign(
+    sources: V3<ProjectAdmin, Sources>,
+    path: web::Path<(String, String, String)>,
+) -> HandlerResult<Reply<()>> {
+    let assignment = named(&sources, sources.caller(), &path).await?;
+    may_grant(sources.caller(), assignment.level)?;
+    sources
+        .directory
+        .unassign(assignment)
+        .await
+        .map_err(KeystoneError::from)?;
+    Ok(Reply::no_content())
+}
+
+/// `GET /v3/projects/{p}/users/{u}/roles`: the roles the user holds there.
+pub async fn of_user_in_project(
+    sources: V3<AnyPrincipal, Sources>,
+    request: HttpRequest,
+    path: web::Path<(String, String)>,
+) -> HandlerResult<Reply<Json>> {
+    let (project, user) = path.into_inner();
+    let caller = sources.caller();
+    let tenant = member_of(&sources, caller, &project).await?;
+    let user: i64 = user
+        .parse()
+        .map_err(|_| KeystoneError::not_found("user", &user))?;
+    if !caller.acts_in_any_tenant() && caller.id != user {
+        return Err(KeystoneError::Forbidden("identity:list_grants").into());
+    }
+    let all = sources
+        .directory
+        .assignments()
+        .await
+        .map_err(KeystoneError::from)?;
+    let base = absolute_url(&request, "");
+    let items = all
+        .iter()
+        .filter(|a| a.user == user && a.tenant == tenant.id)
+        .map(|a| views::role(Role::of_level(a.level), &base))
+        .collect();
+    Ok(listed(&request, "roles", items))
+}
+
+/// `GET /v3/role_assignments[?user.id=&scope.project.id=&role.id=&include_names]`.
+/// Domain, system and group assignments do not exist here: asking for them finds none.
+pub async fn assignments(
+    sources: V3<AnyPrincipal, Sources>,
+    request: HttpRequest,
+) -> HandlerResult<Reply<Json>> {
+    let caller = sources.caller();
+    let user = query(&request, "user.id")?;
+    let project = query(&request, "scope.project.id")?;
+    let level = query(&request, "role.id")?
+        .map(|id| Role::find(&id).map(Role::level))
+        .map(|found| found.ok_or(()));
+    let none_here = ["group.id", "scope.domain.id", "scope.system"]
+        .into_iter()
+        .map(|name| query(&request, name))
+        .collect::<Result<Vec<_>>>()?
+        .iter()
+        .any(Option::is_some);
+    let names = request
+        .query_string()
+        .split('&')
+        .any(|pair| pair.split('=').next() == Some("include_names"));
+    let all = sources
+        .directory
+        .assignments()
+        .await
+        .map_err(KeystoneError::from)?;
+    let own_only = !caller.acts_in_any_tenant();
+    let kept: Vec<&Assignment> = all
+        .iter()
+        .filter(|_| !none_here && !matches!(level, Some(Err(()))))
+        .filter(|a| !own_only || a.user == caller.id)
+        .filter(|a| user.as_deref().is_none_or(|u| a.user.to_string() == u))
+        .filter(|a| project.as_deref().is_none_or(|p| a.tenant.to_string() == p))
+        .filter(|a| level.is_none_or(|l| l == Ok(a.level)))
+        .collect();
+    let base = absolute_url(&request, "");
+    let mut items = Vec::with_capacity(kept.len());
+    for assignment in kept {
+        let names = if names {
+            Some(names_of(&sources, assignment.user, assignment.tenant).await?)
+        } else {
+            None
+        };
+        items.push(views::assignment(assignment, names, &base));
+    }
+    Ok(listed(&request, "role_assignments", items))
+}
+
+async fn names_of(sources: &Sources, user: i64, tenant: TenantId) -> Result<AssignmentNames> {
+    let user = sources.directory.user(user).await?;
+    let tenant = sources.directory.tenant(tenant).await?;
+    Ok(AssignmentNames {
+        user: user.caller.name.to_string(),
+        project: tenant.name.to_string(),
+    })
+}
