@@ -228,6 +228,11 @@ pub fn configure(config: &mut web::ServiceConfig) {
                 .default_service(method_not_allowed("GET")),
         )
         .service(
+            web::resource("/v3/domains/{domainId}")
+                .route(web::get().to(projects::domain))
+                .default_service(method_not_allowed("GET")),
+        )
+        .service(
             web::resource("/v3/roles")
                 .route(web::get().to(roles::list))
                 .default_service(method_not_allowed("GET")),

@@ -144,6 +144,19 @@ pub async fn delete(
     Ok(Reply::no_content())
 }
 
+/// `GET /v3/domains/{id}`: the one domain, `default`.
+pub async fn domain(
+    _caller: V3<AnyPrincipal, Sources>,
+    request: HttpRequest,
+    path: web::Path<String>,
+) -> HandlerResult<Reply<Json>> {
+    if path.as_str() != DOMAIN_ID {
+        return Err(KeystoneError::not_found("domain", path.into_inner()).into());
+    }
+    let base = absolute_url(&request, "");
+    Ok(one("domain", views::domain(&base)))
+}
+
 /// `GET /v3/domains[?name=&enabled=]`.
 pub async fn domains(
     _caller: V3<AnyPrincipal, Sources>,

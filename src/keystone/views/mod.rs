@@ -23,7 +23,7 @@ pub struct SelfLink {
 }
 
 /// `{"id": "default", "name": "Default"}`, as tokens name the domain of a user or project.
-#[derive(Serialize)]
+#[derive(Serialize, Clone)]
 pub struct DomainRef {
     id: &'static str,
     name: &'static str,

@@ -5,7 +5,7 @@
 use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
 
-use super::SelfLink;
+use super::{DomainRef, SelfLink, THE_DOMAIN};
 use crate::identity::{Assignment, PrincipalStatus, PrivilegeLevel, Tenant, UserRecord};
 use crate::keystone::requests::{DOMAIN_ID, DOMAIN_NAME};
 use crate::keystone::roles::Role;
@@ -175,11 +175,15 @@ pub fn role(role: Role, base: &str) -> RoleJson {
     }
 }
 
+/// An assignment's role, user or project: its id, and with names asked for, its name
+/// (and a user's or project's domain, as Keystone adds).
 #[derive(Serialize)]
 struct IdName {
     id: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    domain: Option<DomainRef>,
 }
 
 #[derive(Serialize)]
@@ -213,6 +217,7 @@ pub fn assignment(
     base: &str,
 ) -> AssignmentJson {
     let role = Role::of_level(assignment.level);
+    let domain = names.as_ref().map(|_| THE_DOMAIN);
     let (user_name, project_name, role_name) = match names {
         Some(names) => (
             Some(names.user),
@@ -233,15 +238,18 @@ pub fn assignment(
         role: IdName {
             id: role.id().to_owned(),
             name: role_name,
+            domain: None,
         },
         user: IdName {
             id: assignment.user.to_string(),
             name: user_name,
+            domain: domain.clone(),
         },
         scope: ProjectScope {
             project: IdName {
                 id: assignment.tenant.to_string(),
                 name: project_name,
+                domain,
             },
         },
     }

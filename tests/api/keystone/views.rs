@@ -252,6 +252,13 @@ async fn the_one_domain_and_the_levels_as_roles(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     app.keystone_fixture().await;
     let alice = app.alice_v3().await;
+    let default = app.v3_get("/v3/domains/default", &alice).await;
+    assert_eq!(default["domain"]["name"], "Default");
+    v3_fault(
+        &app.v3(Method::GET, "/v3/domains/Default", &alice, None)
+            .await,
+        404,
+    );
     let domains = app.v3_get("/v3/domains", &alice).await;
     assert_eq!(ids(&domains, "domains"), ["default"]);
     assert_eq!(domains["domains"][0]["name"], "Default");
