@@ -64,10 +64,10 @@ fn identity(error: &IdentityError) -> Fault {
         IdentityError::PrincipalExists(_)
         | IdentityError::TenantExists(_)
         | IdentityError::TenantIdTaken(_) => Fault::conflict(error),
-        IdentityError::TenantInUse(_) => Fault::conflict(error),
-        IdentityError::NoSuchUser(_) | IdentityError::NoSuchAssignment { .. } => {
-            Fault::not_found(error)
-        }
+        IdentityError::TenantInUse(_) | IdentityError::LastLevel(_) => Fault::conflict(error),
+        IdentityError::NoSuchUser(_)
+        | IdentityError::NoSuchAssignment { .. }
+        | IdentityError::NoSuchSystemRole { .. } => Fault::not_found(error),
         IdentityError::NoSuchPrincipal(_)
         | IdentityError::NoSuchToken
         | IdentityError::NoSuchTenant(_)

@@ -7,7 +7,7 @@ use actix_web::web;
 use diesel::Connection;
 
 use super::directory::Directory;
-use super::domain::TokenHash;
+use super::domain::{PrivilegeLevel, TokenHash};
 use super::error::{IdentityError as Error, Result};
 use super::secrets::Secret;
 use super::store::tenants::{self, TenantChanges};
@@ -127,6 +127,19 @@ impl Directory {
     pub async fn assign(&self, assignment: Assignment) -> Result<()> {
         self.database
             .run_write(move |conn| users::assign(conn, assignment))
+            .await
+    }
+
+    /// A system role assignment: the level, held in no particular project.
+    pub async fn grant_level(&self, user: i64, level: PrivilegeLevel) -> Result<()> {
+        self.database
+            .run_write(move |conn| users::add_level(conn, user, level))
+            .await
+    }
+
+    pub async fn revoke_level(&self, user: i64, level: PrivilegeLevel) -> Result<()> {
+        self.database
+            .run_write(move |conn| users::remove_level(conn, user, level))
             .await
     }
 

@@ -67,6 +67,10 @@ pub enum IdentityError {
         project: TenantId,
         role: &'static str,
     },
+    #[error("Could not find role assignment: user {user} has no role {role} on the system.")]
+    NoSuchSystemRole { user: i64, role: &'static str },
+    #[error("user {0} holds one level, which it keeps: assign another first")]
+    LastLevel(i64),
     #[error("tenant {0} is still referred to (an endpoint template's liveness binding)")]
     TenantInUse(TenantId),
     #[error("no such access key")]

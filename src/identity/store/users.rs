@@ -257,21 +257,59 @@ pub fn assignments(conn: &mut DbConnection) -> Result<Vec<Assignment>> {
     Ok(all)
 }
 
+/// The user holds the level (a system role assignment: levels hold in no particular
+/// project); idempotent.
+pub fn add_level(conn: &mut DbConnection, user: i64, level: PrivilegeLevel) -> Result<()> {
+    conn.transaction::<_, Error, _>(|conn| {
+        find(conn, user)?;
+        insert_level(conn, user, level)
+    })
+}
+
+/// The user no longer holds the level; its last one stays (a principal holds one).
+pub fn remove_level(conn: &mut DbConnection, user: i64, level: PrivilegeLevel) -> Result<()> {
+    conn.transaction::<_, Error, _>(|conn| {
+        let found = find(conn, user)?;
+        if !found.caller.levels.contains(&level) {
+            return Err(Error::NoSuchSystemRole {
+                user,
+                role: level.as_str(),
+            });
+        }
+        if found.caller.levels.len() == 1 {
+            return Err(Error::LastLevel(user));
+        }
+        diesel::delete(
+            principal_levels::table
+                .filter(principal_levels::principal_id.eq(user))
+                .filter(principal_levels::level.eq(level.as_str())),
+        )
+        .execute(conn)
+        .map_err(DbError::from)?;
+        Ok(())
+    })
+}
+
+/// One statement that cannot fail on a duplicate (safe inside a PostgreSQL transaction);
+/// both values are ours, nothing from outside is spliced into the SQL.
+fn insert_level(conn: &mut DbConnection, user: i64, level: PrivilegeLevel) -> Result<()> {
+    diesel::sql_query(format!(
+        "INSERT INTO principal_levels (principal_id, level) VALUES ({user}, '{}') \
+         ON CONFLICT DO NOTHING",
+        level.as_str()
+    ))
+    .execute(conn)
+    .map_err(DbError::from)?;
+    Ok(())
+}
+
 /// The user becomes a member of the project and holds the level (both idempotent).
 pub fn assign(conn: &mut DbConnection, assignment: Assignment) -> Result<()> {
     conn.transaction::<_, Error, _>(|conn| {
         find(conn, assignment.user)?;
         tenants::find(conn, &TenantRef::Id(assignment.tenant))?;
         tenants::grant(conn, assignment.user, assignment.tenant)?;
-        diesel::sql_query(format!(
-            "INSERT INTO principal_levels (principal_id, level) VALUES ({}, '{}') \
-             ON CONFLICT DO NOTHING",
-            assignment.user,
-            assignment.level.as_str()
-        ))
-        .execute(conn)
-        .map_err(DbError::from)?;
-        Ok(())
+        insert_level(conn, assignment.user, assignment.level)
     })
 }
 

@@ -15,6 +15,7 @@ use crate::identity::{
 };
 use crate::keystone::error::{KeystoneError as Error, Result};
 use crate::platform::http::json;
+use crate::platform::text::printable;
 use crate::registry::domain::{Description, ServiceName, ServiceType};
 
 /// A key that was present, `null` included (`Option<Value>` alone reads `null` as absent).
@@ -52,14 +53,14 @@ fn flag(field: &str, value: Option<Value>) -> Result<Option<bool>> {
     }
 }
 
-/// `domain_id`, when given, must name the one domain.
+/// `domain_id`, when given, must name the one domain: another id is a domain that is not
+/// found (404, as Keystone answers), anything but a string a 400.
 fn in_domain(value: Option<Value>) -> Result<()> {
     match value {
         None | Some(Value::Null) => Ok(()),
         Some(Value::String(id)) if id == DOMAIN_ID => Ok(()),
-        Some(_) => Err(Error::invalid(format!(
-            "domain_id must be '{DOMAIN_ID}', the registry's one domain"
-        ))),
+        Some(Value::String(id)) => Err(Error::not_found("domain", printable(&id))),
+        Some(_) => Err(Error::invalid("domain_id must be a string")),
     }
 }
 
@@ -246,6 +247,9 @@ struct UserBody {
     description: Option<Value>,
     #[serde(default, deserialize_with = "present")]
     default_project_id: Option<Value>,
+    /// Keystone's older name for `default_project_id`, still sent by some clients.
+    #[serde(default, deserialize_with = "present")]
+    project_id: Option<Value>,
     #[serde(default, deserialize_with = "present")]
     enabled: Option<Value>,
     #[serde(default, deserialize_with = "present")]
@@ -270,7 +274,8 @@ pub fn decode_user(body: &[u8]) -> Result<UserChanges> {
                 .transpose()
                 .map_err(Error::Identity)
         };
-    let default_tenant = nullable_text("user.default_project_id", body.default_project_id)?
+    let default_project = body.default_project_id.or(body.project_id);
+    let default_tenant = nullable_text("user.default_project_id", default_project)?
         .map(|id| id.as_deref().map(TenantId::parse).transpose())
         .transpose()?;
     Ok(UserChanges {

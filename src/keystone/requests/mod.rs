@@ -69,8 +69,15 @@ struct ProjectJson {
     domain: Option<DomainJson>,
 }
 
+/// A v3 authentication: identity's request, and whether the token was asked for on the
+/// system (`{"system": {"all": true}}`), which is shown so on the token.
+pub struct V3Auth {
+    pub request: AuthRequest,
+    pub system: bool,
+}
+
 /// `{"auth": {"identity": {"methods": [...], ...}, "scope"?}}` as identity's request.
-pub fn decode_auth(body: &[u8]) -> Result<AuthRequest> {
+pub fn decode_auth(body: &[u8]) -> Result<V3Auth> {
     let envelope: Envelope =
         json::from_slice(body).map_err(|e| Error::invalid(format!("malformed JSON body: {e}")))?;
     let identity = envelope.auth.identity;
@@ -105,8 +112,29 @@ pub fn decode_auth(body: &[u8]) -> Result<AuthRequest> {
             )))
         }
     };
-    let scope = scope(envelope.auth.scope)?;
-    Ok(AuthRequest { credentials, scope })
+    let system = is_system_scope(envelope.auth.scope.as_ref())?;
+    let scope = if system {
+        Scope::Unscoped
+    } else {
+        scope(envelope.auth.scope)?
+    };
+    Ok(V3Auth {
+        request: AuthRequest { credentials, scope },
+        system,
+    })
+}
+
+/// `{"system": {"all": true}}`: the system, where this registry's roles (the levels) are
+/// held; such a token acts in no project, as an unscoped one does.
+fn is_system_scope(scope: Option<&Value>) -> Result<bool> {
+    let Some(system) = scope.and_then(|scope| scope.get("system")) else {
+        return Ok(false);
+    };
+    if system.get("all") == Some(&Value::Bool(true)) {
+        Ok(true)
+    } else {
+        Err(Error::invalid("auth.scope.system is {\"all\": true}"))
+    }
 }
 
 fn password_credentials(user: UserJson) -> Result<Credentials> {
@@ -166,9 +194,9 @@ fn scope(scope: Option<Value>) -> Result<Scope> {
             .map_err(|e| Error::invalid(format!("auth.scope.project: {e}")))?;
         return project_scope(project).map(Scope::Tenant);
     }
-    if members.contains_key("domain") || members.contains_key("system") {
+    if members.contains_key("domain") {
         return Err(Error::Unauthenticated(
-            "tokens are scoped to projects only: the registry grants no domain or system roles"
+            "tokens are scoped to projects or the system: the registry grants no domain roles"
                 .into(),
         ));
     }
@@ -235,7 +263,7 @@ mod tests {
     use super::*;
 
     fn decode(body: &str) -> Result<AuthRequest> {
-        decode_auth(body.as_bytes())
+        decode_auth(body.as_bytes()).map(|auth| auth.request)
     }
 
     #[test]

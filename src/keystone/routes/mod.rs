@@ -7,6 +7,7 @@ mod projects;
 mod regions;
 mod roles;
 mod services;
+mod system_roles;
 mod tokens;
 mod users;
 mod versions;
@@ -192,6 +193,19 @@ pub fn configure(config: &mut web::ServiceConfig) {
                 .route(web::head().to(roles::check))
                 .route(web::get().to(roles::check))
                 .route(web::delete().to(roles::unassign))
+                .default_service(method_not_allowed("PUT, HEAD, GET, DELETE")),
+        )
+        .service(
+            web::resource("/v3/system/users/{userId}/roles")
+                .route(web::get().to(system_roles::list))
+                .default_service(method_not_allowed("GET")),
+        )
+        .service(
+            web::resource("/v3/system/users/{userId}/roles/{roleId}")
+                .route(web::put().to(system_roles::grant))
+                .route(web::head().to(system_roles::check))
+                .route(web::get().to(system_roles::check))
+                .route(web::delete().to(system_roles::revoke))
                 .default_service(method_not_allowed("PUT, HEAD, GET, DELETE")),
         )
         .service(

@@ -5,7 +5,7 @@ use actix_web::http::header::HeaderName;
 use actix_web::{web, HttpRequest, HttpResponse};
 
 use super::{AnyPrincipal, REVOKE_ANY, VALIDATE_ANY};
-use crate::identity::{client_address, Login, PrivilegeLevel, TokenDetails};
+use crate::identity::{client_address, IdentityError, Login, PrivilegeLevel, TokenDetails};
 use crate::keystone::error::KeystoneError;
 use crate::keystone::guard::V3;
 use crate::keystone::requests::{decode_auth, subject_token, wants_catalog};
@@ -51,13 +51,21 @@ pub async fn issue(
     let auth = decode_auth(&document.bytes)?;
     let client = client_address(&request);
     let issued = login
-        .authenticate(auth, client, None)
+        .authenticate(auth.request, client, None)
         .await
-        .map_err(KeystoneError::from)?;
+        .map_err(|error| match error {
+            // Keystone's TokenNotFound: the token method names a token that is no more
+            // (revoked, expired, never issued).
+            IdentityError::InvalidToken => {
+                KeystoneError::not_found("token", "the token of the token method")
+            }
+            other => other.into(),
+        })?;
     let token = issued.details.token_id.clone();
     let view = TokenView {
         details: issued.details,
         catalog: wants_catalog(&request).then_some(issued.catalog),
+        system: auth.system,
     };
     Ok(Reply::created(Json::of(&view)).header(SUBJECT_TOKEN, Some(token)))
 }
@@ -77,7 +85,11 @@ pub async fn validate(
     } else {
         None
     };
-    let view = TokenView { details, catalog };
+    let view = TokenView {
+        details,
+        catalog,
+        system: false,
+    };
     Ok(Reply::ok(Json::of(&view)).header(SUBJECT_TOKEN, Some(subject)))
 }
 

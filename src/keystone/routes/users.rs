@@ -143,8 +143,9 @@ pub async fn delete(
     Ok(Reply::no_content())
 }
 
-/// `POST /v3/users/{id}/password`: 204. Only the user itself, with its original password
-/// (checked and throttled like a login: a wrong one is a 401); its tokens are revoked.
+/// `POST /v3/users/{id}/password`: 204. The original password is the proof (checked and
+/// throttled like a login: a wrong one is a 401), as in Keystone; the user's tokens are
+/// revoked.
 pub async fn change_password(
     sources: V3<AnyPrincipal, Sources>,
     login: web::Data<Login>,
@@ -153,9 +154,7 @@ pub async fn change_password(
     payload: web::Payload,
 ) -> HandlerResult<Reply<()>> {
     let id = user_id(&path)?;
-    if sources.caller().id != id {
-        return Err(KeystoneError::Forbidden("identity:change_password").into());
-    }
+    existing(&sources, id).await?;
     let body = json_body(&request, payload, "user").await?;
     let (password, original) = decode_password_change(&body)?;
     login

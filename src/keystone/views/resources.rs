@@ -110,6 +110,9 @@ pub struct UserJson {
     enabled: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     default_project_id: Option<String>,
+    /// Keystone's older name for it, which clients that set it read back.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    project_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     email: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -127,6 +130,7 @@ pub fn user(record: &UserRecord, base: &str) -> UserJson {
         domain_id: DOMAIN_ID,
         enabled: principal.status == PrincipalStatus::Enabled,
         default_project_id: record.default_tenant.map(|tenant| tenant.to_string()),
+        project_id: record.default_tenant.map(|tenant| tenant.to_string()),
         email: record.email.clone(),
         description: record.description.clone(),
         password_expires_at: None,

@@ -10,6 +10,14 @@ use crate::platform::text::iso8601;
 pub struct TokenView {
     pub details: TokenDetails,
     pub catalog: Option<Vec<CatalogService>>,
+    /// Issued on the system scope: shown with `"system": {"all": true}` and the levels
+    /// as its roles. (Validated later, it reads as unscoped: the scope is not stored.)
+    pub system: bool,
+}
+
+#[derive(Serialize)]
+struct AllOfIt {
+    all: bool,
 }
 
 #[derive(Serialize)]
@@ -42,8 +50,11 @@ struct TokenJson<'a> {
     issued_at: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     project: Option<Named<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    system: Option<AllOfIt>,
     is_domain: bool,
-    /// Only a scoped token carries roles, as in Keystone: the levels held in its project.
+    /// Only a scoped token carries roles, as in Keystone: the levels held in its project
+    /// (or on the system).
     #[serde(skip_serializing_if = "Option::is_none")]
     roles: Option<Vec<RoleRef>>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -62,7 +73,7 @@ impl Serialize for TokenView {
             name: tenant.name.as_str(),
             domain: THE_DOMAIN,
         });
-        let roles = project.as_ref().map(|_| {
+        let roles = (project.is_some() || self.system).then(|| {
             details
                 .user
                 .levels
@@ -86,6 +97,7 @@ impl Serialize for TokenView {
                 expires_at: iso8601(details.expires_at),
                 issued_at: iso8601(details.issued_at),
                 project,
+                system: self.system.then_some(AllOfIt { all: true }),
                 is_domain: false,
                 roles,
                 catalog: self.catalog.as_deref().map(catalog),

@@ -65,14 +65,13 @@ async fn projects_are_tenants_on_both_apis(backend: Backend) {
         &json!({"project": {"name": "n".repeat(256)}}),
     )
     .await;
-    app.v3_refused(
-        Method::POST,
-        "/v3/projects",
-        &admin,
-        "project",
-        &json!({"project": {"name": "x", "domain_id": "elsewhere"}}),
-    )
-    .await;
+    // Another domain is one that is not found, as in Keystone.
+    let elsewhere = json!({"project": {"name": "x", "domain_id": "elsewhere"}});
+    v3_fault(
+        &app.v3_write(Method::POST, "/v3/projects", &admin, "project", &elsewhere)
+            .await,
+        404,
+    );
     app.v3_refused(
         Method::POST,
         "/v3/projects",
@@ -210,11 +209,23 @@ async fn users_are_principals_that_authenticate_on_both_versions(backend: Backen
     for bad in [
         json!({"user": {"name": "car ol"}}),
         json!({"user": {"name": "dave", "password": "short"}}),
-        json!({"user": {"name": "dave", "domain_id": "other"}}),
     ] {
         app.v3_refused(Method::POST, "/v3/users", &admin, "user", &bad)
             .await;
     }
+    let elsewhere = json!({"user": {"name": "dave", "domain_id": "other"}});
+    v3_fault(
+        &app.v3_write(Method::POST, "/v3/users", &admin, "user", &elsewhere)
+            .await,
+        404,
+    );
+    // `project_id`, Keystone's older name for the default project, is read and shown.
+    let older = json!({"user": {"name": "frank", "project_id": "8"}});
+    let frank = app
+        .v3_ok(Method::POST, "/v3/users", &admin, "user", &older, 201)
+        .await;
+    assert_eq!(frank["user"]["default_project_id"], "8");
+    assert_eq!(frank["user"]["project_id"], "8");
     let nowhere = json!({"user": {"name": "dave", "default_project_id": "999"}});
     v3_fault(
         &app.v3_write(Method::POST, "/v3/users", &admin, "user", &nowhere)
@@ -286,15 +297,27 @@ async fn a_user_changes_its_own_password_with_the_original(backend: Backend) {
     )
     .await;
     let right = json!({"user": {"password": "brand new secret", "original_password": PASSWORD}});
-    // Not another's, even with the right original.
+    // The original is the proof, whoever calls (as in Keystone): another user without
+    // it gets nowhere.
     let bob = app
         .v3_token(&password_by_name("bob", PASSWORD, None))
         .await
         .0;
     v3_fault(
-        &app.v3_write(Method::POST, &path, &bob, "password", &right)
+        &app.v3_write(Method::POST, &path, &bob, "password", &wrong)
             .await,
-        403,
+        401,
+    );
+    v3_fault(
+        &app.v3_write(
+            Method::POST,
+            "/v3/users/999/password",
+            &bob,
+            "password",
+            &right,
+        )
+        .await,
+        404,
     );
     app.v3_ok(Method::POST, &path, &alice, "password", &right, 204)
         .await;
