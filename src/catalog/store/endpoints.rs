@@ -27,11 +27,24 @@ pub struct NewEndpoint {
 }
 
 impl TemplateStore {
-    /// Returns the template that now holds the endpoint.
+    /// Returns the template that now holds the endpoint. A new template takes the next
+    /// free id; a racing create that took it first makes the primary key refuse this one,
+    /// which then tries again (a twin for the same service and region is refused by the
+    /// unique constraint instead: 409).
     pub async fn create_endpoint(&self, new: NewEndpoint) -> Result<TemplateId> {
-        self.database
-            .run_write(move |conn| conn.transaction(|conn| create(conn, &new)))
-            .await
+        for _ in 0..8 {
+            let attempt = new.clone();
+            let created = self
+                .database
+                .run_write(move |conn| conn.transaction(|conn| create(conn, &attempt)))
+                .await;
+            if !matches!(created, Err(Error::IdTaken(_))) {
+                return created;
+            }
+        }
+        Err(Error::invalid(
+            "no free endpoint template id after several tries; try again",
+        ))
     }
 
     /// Changes an endpoint's URL and switch; `None` keeps either.

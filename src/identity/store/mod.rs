@@ -214,6 +214,7 @@ pub(super) fn load_caller(
     status: &str,
     tenant: Option<i64>,
 ) -> Result<Caller> {
+    // In level order (SA, SVC, DA, DU), whatever order the rows come in.
     let levels: Vec<String> = principal_levels::table
         .filter(principal_levels::principal_id.eq(id))
         .select(principal_levels::level)
@@ -224,10 +225,14 @@ pub(super) fn load_caller(
             id,
             name: PrincipalName::parse(name)?,
             status: PrincipalStatus::parse(status)?,
-            levels: levels
-                .iter()
-                .map(|level| PrivilegeLevel::parse(level))
-                .collect::<Result<_>>()?,
+            levels: {
+                let mut parsed = levels
+                    .iter()
+                    .map(|level| PrivilegeLevel::parse(level))
+                    .collect::<Result<Vec<_>>>()?;
+                parsed.sort();
+                parsed
+            },
             tenant: tenant.map(TenantId::from_stored),
         })
     })();

@@ -485,3 +485,148 @@ on_both_backends!(
     a_user_changes_its_own_password_with_the_original,
     roles_assign_levels_in_projects,
 );
+
+async fn system_roles_are_the_levels_themselves(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.keystone_fixture().await;
+    let admin = app.token.clone();
+    let me = app
+        .v3_token(&password_by_name("alice", PASSWORD, None))
+        .await
+        .1;
+    let alice_id = me["token"]["user"]["id"].as_str().unwrap().to_owned();
+    // A token on the system scope acts in no project; its roles are the levels.
+    let system = json!({"system": {"all": true}});
+    let (_, issued) = app
+        .v3_token(&password_by_name("alice", PASSWORD, Some(system)))
+        .await;
+    assert_eq!(issued["token"]["system"]["all"], true);
+    assert!(issued["token"].get("project").is_none());
+    assert_eq!(issued["token"]["roles"][0]["id"], "DU");
+    let path = |role: &str| format!("/v3/system/users/{alice_id}/roles/{role}");
+    let status = |reply: Reply| reply.status.as_u16();
+    assert_eq!(
+        status(app.v3(Method::HEAD, &path("reader"), &admin, None).await),
+        204
+    );
+    assert_eq!(
+        status(app.v3(Method::HEAD, &path("admin"), &admin, None).await),
+        404
+    );
+    // Granted on the system, a level holds everywhere: alice administers.
+    let alice = app.alice_v3().await;
+    v3_fault(
+        &app.v3(Method::PUT, &path("admin"), &alice, None).await,
+        403,
+    );
+    assert_eq!(
+        status(app.v3(Method::PUT, &path("admin"), &admin, None).await),
+        204
+    );
+    let roles = app
+        .v3_get(&format!("/v3/system/users/{alice_id}/roles"), &admin)
+        .await;
+    let ids: Vec<&str> = roles["roles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["SA", "DU"]);
+    let promoted = app.alice_v3().await;
+    app.v3_get("/v3/users", &promoted).await;
+    // Revoked, it is gone; the last level stays.
+    assert_eq!(
+        status(app.v3(Method::DELETE, &path("admin"), &admin, None).await),
+        204
+    );
+    v3_fault(
+        &app.v3(Method::DELETE, &path("admin"), &admin, None).await,
+        404,
+    );
+    v3_fault(
+        &app.v3(Method::DELETE, &path("member"), &admin, None).await,
+        409,
+    );
+    v3_fault(
+        &app.v3(Method::PUT, &path("owner"), &admin, None).await,
+        404,
+    );
+    v3_fault(
+        &app.v3(
+            Method::PUT,
+            "/v3/system/users/999/roles/admin",
+            &admin,
+            None,
+        )
+        .await,
+        404,
+    );
+}
+
+on_both_backends!(system_roles_are_the_levels_themselves);
+
+/// A user deleted or given a new password on one node: its tokens stop working on the
+/// other node within the authentication cache's bound, having worked there before.
+async fn revocations_reach_every_node_within_the_cache_bound(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.keystone_fixture().await;
+    let other = TestApp::another_node(&app, |_| {}).await;
+    let admin = app.token.clone();
+    for (name, change) in [("gina", Method::PATCH), ("hank", Method::DELETE)] {
+        let body = json!({"user": {"name": name, "password": PASSWORD, "default_project_id": "7"}});
+        let created = app
+            .v3_ok(Method::POST, "/v3/users", &admin, "user", &body, 201)
+            .await;
+        let path = format!("/v3/users/{}", created["user"]["id"].as_str().unwrap());
+        let (token, _) = other
+            .v3_token(&password_by_name(name, PASSWORD, Some(project_by_id("7"))))
+            .await;
+        // Cached as valid on the other node first.
+        other.v3_get("/v3/auth/catalog", &token).await;
+        let reply = if change == Method::PATCH {
+            let new = json!({"user": {"password": "another passphrase"}});
+            app.v3_write(change, &path, &admin, "user", &new).await
+        } else {
+            app.v3(change, &path, &admin, None).await
+        };
+        assert!(reply.status.is_success(), "{}", reply.body);
+        until_status(401, || {
+            other.v3(Method::GET, "/v3/auth/catalog", &token, None)
+        })
+        .await;
+    }
+}
+
+/// A wrong original password counts as a failed login: past the threshold, 429.
+async fn password_changes_are_throttled_like_logins(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.keystone_fixture().await;
+    let (bob, issued) = app.v3_token(&password_by_name("bob", PASSWORD, None)).await;
+    let path = format!(
+        "/v3/users/{}/password",
+        issued["token"]["user"]["id"].as_str().unwrap()
+    );
+    let guess = json!({"user": {"password": "a new passphrase", "original_password": "guess"}});
+    let mut statuses = Vec::new();
+    for _ in 0..8 {
+        let reply = app
+            .v3_write(Method::POST, &path, &bob, "password", &guess)
+            .await;
+        statuses.push(reply.status.as_u16());
+        if reply.status.as_u16() == 429 {
+            assert!(reply.header("retry-after").is_some(), "{}", reply.body);
+            break;
+        }
+    }
+    assert_eq!(statuses.last(), Some(&429), "{statuses:?}");
+    assert!(
+        statuses[..statuses.len() - 1].iter().all(|s| *s == 401),
+        "{statuses:?}"
+    );
+}
+
+on_both_backends!(
+    revocations_reach_every_node_within_the_cache_bound,
+    password_changes_are_throttled_like_logins,
+);
