@@ -126,6 +126,11 @@ check("user list", names("user", "Name"), sorted(BEFORE["user"] + ["carol"]))
 # Roles: Keystone's default names are there; an assignment is a membership with a level.
 roles = [r["Name"] for r in openstack("role", "list") or []]
 check("role list: Keystone's default names", all(r in roles for r in ["admin", "member", "reader"]), True)
+check("role show member: level DU", "level DU" in ((openstack("role", "show", "member") or {}).get("description") or ""),
+      True)
+# Roles are the levels: none is created or deleted (405, said plainly).
+made = run(["role", "create", "auditor"], AS_ADMIN)
+check("role create: refused", made.returncode != 0 and "405" in made.stderr, True)
 quiet("role", "add", "--project", "acme", "--user", "carol", "member")
 assigned = openstack("role", "assignment", "list", "--user", "carol", "--names") or []
 check("role assignment list", sorted((a["Project"], a["Role"]) for a in assigned),
