@@ -8,7 +8,7 @@ use std::ops::Deref;
 use std::pin::Pin;
 use std::time::Duration;
 
-use actix_web::{dev::Payload, FromRequest, HttpMessage, HttpRequest};
+use actix_web::{dev::Payload, FromRequest, HttpRequest};
 use moka::sync::Cache;
 
 use super::domain::{Caller, PrivilegeLevel, TokenHash};
@@ -81,9 +81,9 @@ impl<P: Policy + 'static, D: Clone + 'static> Guarded<P, D> {
             let data = data.ok_or(Error::Unconfigured(std::any::type_name::<D>()))?;
             let acts_on_itself = own_token.as_ref() == Some(&hash);
             let caller = authenticator.authenticate(hash).await?;
-            request
-                .extensions_mut()
-                .insert(Actor(format!("principal {} ({})", caller.id, caller.name)));
+            Actor::record(&request, || {
+                format!("principal {} ({})", caller.id, caller.name)
+            });
             if acts_on_itself {
                 caller.authorize(&PrivilegeLevel::ALL)?;
             } else {

@@ -1,10 +1,13 @@
-//! Endpoint templates and tenant associations in the database: rows, their queries, and
-//! [`TemplateStore`], the only way the rest of the catalog reaches them.
+//! Endpoint templates in the database: rows, their queries, and [`TemplateStore`], the
+//! only way the rest of the catalog reaches them. Their tenant associations and the
+//! catalog's query are in `tenants.rs`, v3's endpoints in `endpoints.rs`, regions in
+//! `regions.rs`.
 
 use diesel::prelude::*;
 
 mod endpoints;
 mod regions;
+mod tenants;
 
 pub use endpoints::NewEndpoint;
 pub use regions::{RegionChanges, RegionRecord};
@@ -13,13 +16,12 @@ use crate::catalog::domain::{
     EndpointUrl, Liveness, Region, Switches, TemplateFields, TemplateId, Version,
 };
 use crate::catalog::error::{CatalogError as Error, Result};
-use crate::catalog::schema::{endpoint_templates, tenant_endpoints};
-use crate::identity::TenantId;
+use crate::catalog::schema::endpoint_templates;
 use crate::platform::db::{now_millis, Database, DbConnection, DbError};
 use crate::platform::paging::{Page, PageSize, HP_IDM};
 use crate::registry::domain::{ReleaseState, ServiceId};
 
-/// The templates and associations of one database. Cheap to clone.
+/// The templates of one database, and (`tenants.rs`) their tenants. Cheap to clone.
 #[derive(Clone)]
 pub struct TemplateStore {
     database: Database,
@@ -71,31 +73,6 @@ impl TemplateStore {
 
     pub async fn list(&self, query: PageQuery) -> Result<Page<StoredTemplate, TemplateId>> {
         self.database.run(move |conn| list(conn, &query)).await
-    }
-
-    pub async fn associate(&self, tenant: TenantId, template: TemplateId) -> Result<()> {
-        self.database
-            .run_write(move |conn| associate(conn, tenant, template))
-            .await
-    }
-
-    pub async fn dissociate(&self, tenant: TenantId, template: TemplateId) -> Result<()> {
-        self.database
-            .run_write(move |conn| dissociate(conn, tenant, template))
-            .await
-    }
-
-    /// The templates associated with `tenant`, by id.
-    pub async fn of_tenant(&self, tenant: TenantId) -> Result<Vec<StoredTemplate>> {
-        self.database.run(move |conn| of_tenant(conn, tenant)).await
-    }
-
-    /// What a catalog shows: enabled templates that are global or, with a tenant,
-    /// associated with it; each once.
-    pub async fn for_catalog(&self, tenant: Option<TenantId>) -> Result<Vec<StoredTemplate>> {
-        self.database
-            .run(move |conn| for_catalog(conn, tenant))
-            .await
     }
 }
 
@@ -354,69 +331,6 @@ fn list(conn: &mut DbConnection, page: &PageQuery) -> Result<Page<StoredTemplate
     Ok(HP_IDM.page(rows, page.size, |template| template.fields.id))
 }
 
-fn associate(conn: &mut DbConnection, tenant: TenantId, template: TemplateId) -> Result<()> {
-    find(conn, template)?;
-    diesel::insert_into(tenant_endpoints::table)
-        .values((
-            tenant_endpoints::tenant_id.eq(tenant.get()),
-            tenant_endpoints::template_id.eq(template.get()),
-        ))
-        .execute(conn)
-        .map_err(|e| match DbError::from(e) {
-            e if e.unique_violation().is_some() => Error::AlreadyAssociated { tenant, template },
-            e => Error::Storage(e),
-        })?;
-    Ok(())
-}
-
-fn dissociate(conn: &mut DbConnection, tenant: TenantId, template: TemplateId) -> Result<()> {
-    let deleted = diesel::delete(
-        tenant_endpoints::table
-            .filter(tenant_endpoints::tenant_id.eq(tenant.get()))
-            .filter(tenant_endpoints::template_id.eq(template.get())),
-    )
-    .execute(conn)
-    .map_err(DbError::from)?;
-    if deleted == 0 {
-        return Err(Error::NotAssociated { tenant, template });
-    }
-    Ok(())
-}
-
-/// The templates associated with `tenant`, by id.
-fn of_tenant(conn: &mut DbConnection, tenant: TenantId) -> Result<Vec<StoredTemplate>> {
-    endpoint_templates::table
-        .inner_join(
-            tenant_endpoints::table.on(tenant_endpoints::template_id.eq(endpoint_templates::id)),
-        )
-        .filter(tenant_endpoints::tenant_id.eq(tenant.get()))
-        .order(endpoint_templates::id.asc())
-        .select(TemplateRow::as_select())
-        .load(conn)
-        .map_err(Error::from)
-        .and_then(stored)
-}
-
 fn stored(rows: Vec<TemplateRow>) -> Result<Vec<StoredTemplate>> {
     rows.into_iter().map(StoredTemplate::try_from).collect()
-}
-
-/// What a catalog shows: enabled templates that are global or, with a tenant,
-/// associated with it; each once.
-fn for_catalog(conn: &mut DbConnection, tenant: Option<TenantId>) -> Result<Vec<StoredTemplate>> {
-    let associated = tenant_endpoints::table
-        .filter(tenant_endpoints::tenant_id.eq(tenant.map_or(0, TenantId::get)))
-        .select(tenant_endpoints::template_id);
-    endpoint_templates::table
-        .filter(endpoint_templates::enabled.eq(1))
-        .filter(
-            endpoint_templates::is_global
-                .eq(1)
-                .or(endpoint_templates::id.eq_any(associated)),
-        )
-        .order(endpoint_templates::id.asc())
-        .select(TemplateRow::as_select())
-        .load(conn)
-        .map_err(Error::from)
-        .and_then(stored)
 }

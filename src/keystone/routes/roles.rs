@@ -4,11 +4,13 @@
 //! levels DA and DU in its own projects. SA and SVC read every assignment, others their
 //! own.
 
+use std::collections::hash_map::{Entry, HashMap};
+
 use actix_web::{web, HttpRequest};
 
 use super::projects::member_of;
 use super::{listed, one, AnyPrincipal, ProjectAdmin};
-use crate::identity::{Assignment, Caller, IdentityError, PrivilegeLevel, TenantId};
+use crate::identity::{Assignment, Caller, PrivilegeLevel, TenantId};
 use crate::keystone::error::{KeystoneError, Result};
 use crate::keystone::guard::V3;
 use crate::keystone::requests::query;
@@ -47,27 +49,38 @@ pub async fn get(
     Ok(one("role", views::role(role, &base)))
 }
 
+/// The project and user a path names (each must exist, and the caller must be in the
+/// project) and the levels the user holds there: none unless it is a member.
+async fn held(
+    sources: &Sources,
+    caller: &Caller,
+    project: &str,
+    user: &str,
+) -> Result<(TenantId, i64, Vec<PrivilegeLevel>)> {
+    let tenant = member_of(sources, caller, project).await?;
+    let id: i64 = user
+        .parse()
+        .map_err(|_| KeystoneError::not_found("user", user))?;
+    let record = sources.directory.user(id).await?;
+    let member = sources.directory.is_member(id, tenant.id).await?;
+    let levels = if member {
+        record.caller.levels
+    } else {
+        Vec::new()
+    };
+    Ok((tenant.id, id, levels))
+}
+
 /// The assignment a path names: project, user and role must each exist.
 async fn named(
     sources: &Sources,
     caller: &Caller,
     (project, user, role_id): &(String, String, String),
 ) -> Result<Assignment> {
-    let tenant = member_of(sources, caller, project).await?;
-    let user: i64 = user
-        .parse()
-        .map_err(|_| KeystoneError::not_found("user", user))?;
-    sources
-        .directory
-        .user(user)
-        .await
-        .map_err(|error| match error {
-            IdentityError::NoSuchUser(id) => KeystoneError::not_found("user", id.to_string()),
-            other => other.into(),
-        })?;
+    let (tenant, user, _) = held(sources, caller, project, user).await?;
     Ok(Assignment {
         user,
-        tenant: tenant.id,
+        tenant,
         level: role(role_id)?.level(),
     })
 }
@@ -103,17 +116,14 @@ pub async fn check(
     path: web::Path<(String, String, String)>,
 ) -> HandlerResult<Reply<()>> {
     let caller = sources.caller();
-    let assignment = named(&sources, caller, &path).await?;
-    if !caller.acts_in_any_tenant() && caller.id != assignment.user {
+    let (project, user, role_id) = path.into_inner();
+    let level = role(&role_id)?.level();
+    let (_, user, levels) = held(&sources, caller, &project, &user).await?;
+    if !caller.acts_in_any_tenant() && caller.id != user {
         return Err(KeystoneError::Forbidden("identity:check_grant").into());
     }
-    let all = sources
-        .directory
-        .assignments()
-        .await
-        .map_err(KeystoneError::from)?;
-    if !all.contains(&assignment) {
-        return Err(KeystoneError::not_found("role assignment", path.2.clone()).into());
+    if !levels.contains(&level) {
+        return Err(KeystoneError::not_found("role assignment", role_id).into());
     }
     Ok(Reply::no_content())
 }
@@ -141,23 +151,14 @@ pub async fn of_user_in_project(
 ) -> HandlerResult<Reply<Json>> {
     let (project, user) = path.into_inner();
     let caller = sources.caller();
-    let tenant = member_of(&sources, caller, &project).await?;
-    let user: i64 = user
-        .parse()
-        .map_err(|_| KeystoneError::not_found("user", &user))?;
+    let (_, user, levels) = held(&sources, caller, &project, &user).await?;
     if !caller.acts_in_any_tenant() && caller.id != user {
         return Err(KeystoneError::Forbidden("identity:list_grants").into());
     }
-    let all = sources
-        .directory
-        .assignments()
-        .await
-        .map_err(KeystoneError::from)?;
     let base = absolute_url(&request, "");
-    let items = all
-        .iter()
-        .filter(|a| a.user == user && a.tenant == tenant.id)
-        .map(|a| views::role(Role::of_level(a.level), &base))
+    let items = levels
+        .into_iter()
+        .map(|level| views::role(Role::of_level(level), &base))
         .collect();
     Ok(listed(&request, "roles", items))
 }
@@ -200,9 +201,11 @@ pub async fn assignments(
         .collect();
     let base = absolute_url(&request, "");
     let mut items = Vec::with_capacity(kept.len());
+    let mut users = HashMap::new();
+    let mut projects = HashMap::new();
     for assignment in kept {
         let names = if names {
-            Some(names_of(&sources, assignment.user, assignment.tenant).await?)
+            Some(names_of(&sources, assignment, &mut users, &mut projects).await?)
         } else {
             None
         };
@@ -211,11 +214,23 @@ pub async fn assignments(
     Ok(listed(&request, "role_assignments", items))
 }
 
-async fn names_of(sources: &Sources, user: i64, tenant: TenantId) -> Result<AssignmentNames> {
-    let user = sources.directory.user(user).await?;
-    let tenant = sources.directory.tenant(tenant).await?;
+/// The user's and project's names, each read once per list.
+async fn names_of(
+    sources: &Sources,
+    assignment: &Assignment,
+    users: &mut HashMap<i64, String>,
+    projects: &mut HashMap<TenantId, String>,
+) -> Result<AssignmentNames> {
+    if let Entry::Vacant(slot) = users.entry(assignment.user) {
+        let user = sources.directory.user(assignment.user).await?;
+        slot.insert(user.caller.name.to_string());
+    }
+    if let Entry::Vacant(slot) = projects.entry(assignment.tenant) {
+        let tenant = sources.directory.tenant(assignment.tenant).await?;
+        slot.insert(tenant.name.to_string());
+    }
     Ok(AssignmentNames {
-        user: user.caller.name.to_string(),
-        project: tenant.name.to_string(),
+        user: users[&assignment.user].clone(),
+        project: projects[&assignment.tenant].clone(),
     })
 }

@@ -5,7 +5,7 @@
 use actix_web::{web, HttpRequest};
 
 use super::{listed, AnyPrincipal, IdentityAdmin};
-use crate::identity::{Caller, IdentityError, UserRecord};
+use crate::identity::{Caller, UserRecord};
 use crate::keystone::error::{KeystoneError, Result};
 use crate::keystone::guard::V3;
 use crate::keystone::roles::Role;
@@ -23,14 +23,7 @@ async fn user(sources: &Sources, caller: &Caller, raw: &str) -> Result<UserRecor
             "identity:list_system_grants_for_user",
         ));
     }
-    sources
-        .directory
-        .user(id)
-        .await
-        .map_err(|error| match error {
-            IdentityError::NoSuchUser(id) => KeystoneError::not_found("user", id.to_string()),
-            other => other.into(),
-        })
+    Ok(sources.directory.user(id).await?)
 }
 
 fn role(raw: &str) -> Result<Role> {

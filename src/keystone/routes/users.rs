@@ -23,16 +23,20 @@ fn user_id(raw: &str) -> Result<i64> {
         .map_err(|_| KeystoneError::not_found("user", raw))
 }
 
-/// The user, if it exists (404 otherwise).
+/// The user, if it exists (identity's `NoSuchUser` is Keystone's 404 already).
 async fn existing(sources: &Sources, id: i64) -> Result<UserRecord> {
-    sources
-        .directory
-        .user(id)
-        .await
-        .map_err(|error| match error {
-            IdentityError::NoSuchUser(_) => KeystoneError::not_found("user", id.to_string()),
-            other => other.into(),
-        })
+    Ok(sources.directory.user(id).await?)
+}
+
+/// A default project that is no project is a bad attribute of the user (400), not a
+/// missing object.
+fn default_project_fault(error: IdentityError) -> KeystoneError {
+    match error {
+        IdentityError::NoSuchTenant(tenant) => {
+            KeystoneError::invalid(format!("default_project_id: no project is '{tenant}'"))
+        }
+        other => other.into(),
+    }
 }
 
 /// The user in the path, if the caller may read it: 403 for another's, 404 for an id
@@ -92,12 +96,7 @@ pub async fn create(
         .directory
         .create_user(new)
         .await
-        .map_err(|error| match error {
-            IdentityError::NoSuchTenant(tenant) => {
-                KeystoneError::invalid(format!("default_project_id: no project is '{tenant}'"))
-            }
-            other => other.into(),
-        })?;
+        .map_err(default_project_fault)?;
     let base = absolute_url(&request, "");
     Ok(created("user", views::user(&user, &base)))
 }
@@ -118,12 +117,7 @@ pub async fn update(
         .directory
         .update_user(id, changes)
         .await
-        .map_err(|error| match error {
-            IdentityError::NoSuchTenant(tenant) => {
-                KeystoneError::invalid(format!("default_project_id: no project is '{tenant}'"))
-            }
-            other => other.into(),
-        })?;
+        .map_err(default_project_fault)?;
     let base = absolute_url(&request, "");
     Ok(one("user", views::user(&user, &base)))
 }

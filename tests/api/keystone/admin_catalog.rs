@@ -283,6 +283,35 @@ async fn endpoints_are_the_interfaces_of_templates(backend: Backend) {
         .unwrap();
     assert_eq!(region_c["publicURL"], "https://id.c.example/v3");
     assert!(!region_c.contains_key("internalURL"), "{region_c:?}");
+    // A disabled public endpoint takes its template out of v2.0's catalog (an entry is
+    // its public URL first), and it comes back when enabled again.
+    let v2_regions = || async {
+        let v2 = crate::catalog::catalog_of(
+            &app.authenticate(
+                &crate::tokens::Credential::Password("alice", PASSWORD),
+                &crate::tokens::Scope::default(),
+                Format::Json,
+            )
+            .await,
+        );
+        v2.iter()
+            .filter(|(name, _, _)| name == "Keystone")
+            .flat_map(|(_, _, endpoints)| endpoints.iter().map(|e| e["region"].clone()))
+            .collect::<Vec<_>>()
+    };
+    for (enabled, present) in [(false, false), (true, true)] {
+        let switch = json!({"endpoint": {"enabled": enabled}});
+        app.v3_ok(
+            Method::PATCH,
+            "/v3/endpoints/3-public",
+            &admin,
+            "endpoint",
+            &switch,
+            200,
+        )
+        .await;
+        assert_eq!(v2_regions().await.contains(&"region-c".to_owned()), present);
+    }
     // Its service, region and interface are where it lives: moving it is a 400.
     let moved = json!({"endpoint": {"interface": "admin"}});
     v3_fault(

@@ -135,6 +135,16 @@ async fn projects_are_tenants_on_both_apis(backend: Backend) {
         )
         .await;
     assert_eq!(refused.status, StatusCode::UNAUTHORIZED, "{}", refused.body);
+    // A project an endpoint template's liveness binding names is not deleted (409).
+    app.added_template(
+        &crate::endpoint_templates::TemplateBody::new(5, "Nova", "compute", "https://n.example")
+            .with("region", "region-z")
+            .bound(&[("tenantId", "7"), ("tag", "nova-api")]),
+    )
+    .await;
+    let bound = app.v3(Method::DELETE, "/v3/projects/7", &admin, None).await;
+    assert!(v3_fault(&bound, 409).contains("7"), "{}", bound.body);
+    app.v3_get("/v3/projects/7", &admin).await;
     // Deleted: gone from both APIs, and no one's default any more.
     v3_fault(
         &app.v3(Method::DELETE, "/v3/projects/8", &dana, None).await,
@@ -413,6 +423,11 @@ async fn roles_assign_levels_in_projects(backend: Backend) {
         .v3_get(&format!("/v3/projects/8/users/{erin}/roles"), &admin)
         .await;
     assert_eq!(roles["roles"][0]["id"], "DU");
+    v3_fault(
+        &app.v3(Method::GET, "/v3/projects/8/users/999/roles", &admin, None)
+            .await,
+        404,
+    );
     // A DA grants DA and DU in its own projects, nothing above, nothing elsewhere.
     let dana = app.principal_token("dana", &["DA"]);
     app.directory()

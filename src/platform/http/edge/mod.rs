@@ -34,10 +34,25 @@ pub(super) struct RequestId(pub String);
 #[derive(Debug, Clone)]
 pub(super) struct FaultCause(pub String);
 
-/// Who made an authenticated request (`principal 7 (alice)`), set by the guard that
+/// Who made an authenticated write (`principal 7 (alice)`), set by the guard that
 /// admitted it: every write answered is logged with it on the `audit` target.
 #[derive(Clone, Debug)]
 pub struct Actor(pub String);
+
+impl Actor {
+    /// Names the caller of a write on `request`; reads are not audited, so nothing is
+    /// kept for them.
+    pub fn record(request: &actix_web::HttpRequest, describe: impl FnOnce() -> String) {
+        if is_write(request.method()) {
+            actix_web::HttpMessage::extensions_mut(request).insert(Actor(describe()));
+        }
+    }
+}
+
+/// Whether a request may change something: what the audit log records.
+fn is_write(method: &actix_web::http::Method) -> bool {
+    !matches!(method.as_str(), "GET" | "HEAD" | "OPTIONS")
+}
 
 /// When the request reached the node (milliseconds since the epoch): when [`observe`] saw
 /// it first, less how late the node's workers were then ([`IntakeLag::unread_millis`]).

@@ -64,13 +64,8 @@ pub async fn observe(
         .get::<FaultCause>()
         .cloned();
     let status = status.as_u16();
-    let writes = !matches!(method.as_str(), "GET" | "HEAD" | "OPTIONS");
-    if let Some(Actor(actor)) = response
-        .request()
-        .extensions()
-        .get::<Actor>()
-        .filter(|_| writes)
-    {
+    // Only writes carry an actor (see `Actor::record`).
+    if let Some(Actor(actor)) = response.request().extensions().get::<Actor>() {
         log::info!(target: "audit", "{method} {target} {status} by {actor} rid={request_id}");
     }
     match cause {
