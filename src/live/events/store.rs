@@ -9,15 +9,12 @@ use crate::identity::TenantId;
 use crate::platform::db::{now_millis, DbConnection, DbError};
 
 /// A tenant's feed, locked until the surrounding transaction ends. Everything that appends
-/// takes it first, so one tenant's events get their ids, and commit, one after the other:
-/// on PostgreSQL an event with a smaller id can then never become visible after a larger
-/// one, and a reader paging by id never skips one.
+/// takes it, and numbers its events only while holding it, so one tenant's events get
+/// their ids, and commit, one after the other: on PostgreSQL an event with a smaller id can
+/// then never become visible after a larger one, and a reader paging by id never skips one.
 pub struct FeedLock {
     tenant: i64,
     last: Option<EventId>,
-    appended: Vec<Appended>,
-    /// Rows of the events appended, inserted together on release.
-    rows: Vec<(String, i64, &'static str, String)>,
 }
 
 #[derive(QueryableByName)]
@@ -34,7 +31,7 @@ pub struct Appended {
 }
 
 impl FeedLock {
-    /// Call inside a transaction, before anything this writer's decision depends on.
+    /// Call inside a transaction; the lock is held until it ends.
     pub fn acquire(conn: &mut DbConnection, tenant: TenantId) -> Result<Self, DbError> {
         let tenant = tenant.get();
         // One statement creates the feed's row if needed and writes it, which takes the
@@ -49,36 +46,20 @@ impl FeedLock {
         Ok(Self {
             tenant,
             last: EventId::parse(&last),
-            appended: Vec::new(),
-            rows: Vec::new(),
         })
     }
 
-    /// Numbers `event` after the last one; it is written on [`Self::release`], with the
-    /// others of the same transaction.
-    pub fn append(&mut self, event: NewEvent) -> EventId {
-        let id = EventId::next_after(self.last);
-        self.rows.push((
-            id.to_string(),
-            event.occurred_at,
-            event.kind.as_str(),
-            event.payload.to_string(),
-        ));
-        self.last = Some(id);
-        self.appended.push(Appended {
-            kind: event.kind,
-            occurred_at: event.occurred_at,
-        });
-        id
-    }
-
-    /// Writes the events appended (a few statements however many there are) and the
-    /// feed's last id, and gives back what was appended, for `Events::appended` once the
-    /// transaction has committed.
-    pub fn release(self, conn: &mut DbConnection) -> Result<Vec<Appended>, DbError> {
+    /// Numbers `appended` after the feed's last event and writes them (a few statements
+    /// however many there are) and the feed's last id; gives back what was appended, for
+    /// `Events::appended` once the transaction has committed.
+    pub fn append(
+        mut self,
+        conn: &mut DbConnection,
+        appended: Vec<NewEvent>,
+    ) -> Result<Vec<Appended>, DbError> {
         use diesel::sql_types::{BigInt, Text};
         let recorded_at = now_millis();
-        for chunk in self.rows.chunks(EVENTS_PER_INSERT) {
+        for chunk in appended.chunks(EVENTS_PER_INSERT) {
             let mut sql = String::from(
                 "INSERT INTO events (tenant_id, id, recorded_at, occurred_at, kind, payload) VALUES ",
             );
@@ -94,23 +75,31 @@ impl FeedLock {
                 sql.push(')');
             }
             let mut insert = diesel::sql_query(sql).into_boxed::<Backend>();
-            for (id, occurred_at, kind, payload) in chunk {
+            for event in chunk {
+                let id = EventId::next_after(self.last);
+                self.last = Some(id);
                 insert = insert
                     .bind::<BigInt, _>(self.tenant)
-                    .bind::<Text, _>(id.clone())
+                    .bind::<Text, _>(id.to_string())
                     .bind::<BigInt, _>(recorded_at)
-                    .bind::<BigInt, _>(*occurred_at)
-                    .bind::<Text, _>(*kind)
-                    .bind::<Text, _>(payload.clone());
+                    .bind::<BigInt, _>(event.occurred_at)
+                    .bind::<Text, _>(event.kind.as_str())
+                    .bind::<Text, _>(event.payload.to_string());
             }
             insert.execute(conn)?;
         }
-        if let (Some(last), false) = (self.last, self.appended.is_empty()) {
+        if let (Some(last), false) = (self.last, appended.is_empty()) {
             diesel::update(event_feeds::table.find(self.tenant))
                 .set(event_feeds::last_event_id.eq(last.to_string()))
                 .execute(conn)?;
         }
-        Ok(self.appended)
+        Ok(appended
+            .iter()
+            .map(|event| Appended {
+                kind: event.kind,
+                occurred_at: event.occurred_at,
+            })
+            .collect())
     }
 }
 

@@ -5,7 +5,7 @@ use diesel::prelude::*;
 use super::super::domain::{ConfigurationId, ConfigurationValue, Namespace};
 use super::super::error::{LiveError, Result};
 use super::super::schema::live_configuration;
-use super::tenant_writes::TenantWrites;
+use super::tenant_writes::{Counted, TenantWrites};
 use crate::identity::TenantId;
 use crate::live::events::{EventKind, NewEvent};
 use crate::platform::db::DbConnection;
@@ -27,7 +27,7 @@ pub fn set(
         return Ok(());
     }
     if old.is_none() {
-        if writes.usage(conn)?.1 >= limit {
+        if !writes.has_room(conn, Counted::ConfigurationValues, limit)? {
             return Err(LiveError::LimitReached {
                 resource: "configuration_value",
                 max: limit,

@@ -85,6 +85,11 @@ impl LiveStore {
             settings.write_batch_size,
             settings.write_batch_wait,
             metrics.write_batch_size.clone(),
+            metrics.counter(
+                "live_write_batches_relocked_total",
+                "Batches of live writes run again with their feed locks taken first, because \
+                 other nodes took the room one of their limit checks counted on",
+            ),
         );
         Self {
             database: database.clone(),

@@ -10,7 +10,7 @@ use super::super::domain::{
 };
 use super::super::error::{LiveError, Result};
 use super::super::schema::{live_service_tags, live_services};
-use super::tenant_writes::TenantWrites;
+use super::tenant_writes::{Counted, TenantWrites};
 use crate::identity::TenantId;
 use crate::live::events::{EventKind, NewEvent};
 use crate::platform::db::{now_millis, DbConnection};
@@ -64,8 +64,7 @@ fn payload(service: &Service) -> serde_json::Value {
 /// heartbeat token. The insert is conditional (`ON CONFLICT DO NOTHING`), so the common
 /// case is one statement; when the id is taken, a dead holder the reaper has not removed
 /// yet is timed out (which stands even if the create is then refused: it was due) and the
-/// insert tried once more. Of racing creates of one id, one wins: they queue behind the
-/// tenant's feed lock, and the primary key decides.
+/// insert tried once more. Of racing creates of one id, one wins: the primary key decides.
 pub fn create(
     conn: &mut DbConnection,
     writes: &mut TenantWrites,
@@ -76,9 +75,9 @@ pub fn create(
 ) -> Result<HeartbeatToken> {
     // Dead services the reaper has not removed yet still count, for a second at most; a
     // dead holder of this very id gives its place to its successor.
-    if writes.usage(conn)?.0 >= limit {
+    if !writes.has_room(conn, Counted::Services, limit)? {
         time_out(conn, writes, tenant, new.id.as_str(), now)?;
-        if writes.usage(conn)?.0 >= limit {
+        if !writes.has_room(conn, Counted::Services, limit)? {
             return Err(LiveError::LimitReached {
                 resource: "service",
                 max: limit,

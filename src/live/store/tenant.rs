@@ -197,7 +197,7 @@ impl TenantStore {
         let now = now_millis();
         self.live
             .writes
-            .recording(tenant, move |conn, writes| {
+            .recording_under_lock(tenant, move |conn, writes| {
                 configuration::set(conn, writes, tenant, &id, &value, limit, now)
             })
             .await
@@ -216,7 +216,7 @@ impl TenantStore {
         let now = now_millis();
         self.live
             .writes
-            .recording(tenant, move |conn, writes| {
+            .recording_under_lock(tenant, move |conn, writes| {
                 configuration::remove(conn, writes, tenant, &id, now)
             })
             .await

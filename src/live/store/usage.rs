@@ -1,7 +1,7 @@
 //! How many services and configuration values each tenant holds. Every write that changes
-//! a count holds the tenant's feed lock (its batch's [`super::tenant_writes::TenantWrites`]
-//! moves them), so the counts move one batch at a time and a create checks its limit in
-//! constant time.
+//! a count does so holding the tenant's feed lock (its batch's
+//! [`super::tenant_writes::TenantWrites`] moves them), so the counts move one batch at a
+//! time and a create checks its limit in constant time.
 
 use diesel::prelude::*;
 
@@ -11,7 +11,7 @@ use crate::identity::TenantId;
 use crate::platform::db::{DbConnection, DbError};
 
 /// (services, configuration values) of `tenant`.
-pub fn current(conn: &mut DbConnection, tenant: TenantId) -> Result<(i64, i64)> {
+pub fn current(conn: &mut DbConnection, tenant: TenantId) -> Result<(i64, i64), DbError> {
     Ok(live_usage::table
         .find(tenant.get())
         .select((live_usage::services, live_usage::configuration_values))

@@ -7,9 +7,10 @@ use std::time::{Duration, Instant};
 
 use futures_util::future::join_all;
 use futures_util::stream::{self, StreamExt};
-use reqwest::StatusCode;
+use reqwest::{Method, StatusCode};
 
 use crate::helpers::*;
+use crate::node::{cli, stdout};
 
 const TENANT: i64 = 9090;
 
@@ -68,42 +69,7 @@ async fn a_paging_reader_sees_every_event_once_while_four_writers_append_on_two_
             }
         }
     });
-    let reader = async {
-        let live = b.live(TENANT);
-        let mut seen: Vec<String> = Vec::new();
-        // (marker, whether its event was already seen)
-        let mut from: Option<(String, bool)> = None;
-        let mut quiet_after_writers = false;
-        loop {
-            let query = match &from {
-                Some((marker, _)) => format!("?limit=7&marker={marker}"),
-                None => "?limit=7".to_owned(),
-            };
-            let page = live.get(&format!("/events{query}")).await.json();
-            let mut events = page["values"].as_array().unwrap().iter().peekable();
-            if let Some((marker, true)) = &from {
-                if events.peek().is_some_and(|e| e["id"] == marker.as_str()) {
-                    events.next();
-                }
-            }
-            let before = seen.len();
-            seen.extend(events.map(|e| e["id"].as_str().unwrap().to_owned()));
-            match page["metadata"]["next_marker"].as_str() {
-                Some(next) => from = Some((next.to_owned(), false)),
-                None => {
-                    if let Some(last) = seen.last() {
-                        from = Some((last.clone(), true));
-                    }
-                    if !writing.load(Ordering::SeqCst) && seen.len() == before {
-                        if quiet_after_writers {
-                            return seen;
-                        }
-                        quiet_after_writers = true;
-                    }
-                }
-            }
-        }
-    };
+    let reader = read_until_quiet(&b, &writing);
     let write_all = async {
         join_all(writers).await;
         writing.store(false, Ordering::SeqCst);
@@ -112,6 +78,93 @@ async fn a_paging_reader_sees_every_event_once_while_four_writers_append_on_two_
     let feed = a.live(TENANT).all_ids("/events", 1000).await;
     assert_eq!(feed.len(), 160);
     assert_eq!(seen, feed, "every event once, in the one order of the feed");
+}
+
+#[tokio::test]
+#[ignore = "needs PostgreSQL: run with --include-ignored and TEST_DATABASE_URL (CI does)"]
+async fn a_paging_reader_sees_every_event_once_while_creates_and_removals_run_on_two_nodes() {
+    let a = TestApp::spawn(Backend::Postgres).await;
+    let b = TestApp::another_node(&a, |_| {}).await;
+    a.live_tenant(TENANT);
+    let writing = AtomicBool::new(true);
+    // Creates and removals take the tenant's feed lock only at the end of their batch.
+    let writers = (0..4).map(|w| {
+        let node = if w % 2 == 0 { &a } else { &b };
+        async move {
+            let live = node.live(TENANT);
+            for n in 0..30 {
+                let id = format!("writer{w}-service{n:02}");
+                live.created(&id, 60).await;
+                if n % 3 == 0 {
+                    let reply = live
+                        .send(Method::DELETE, &format!("/services/{id}"), None)
+                        .await;
+                    assert_eq!(reply.status, StatusCode::NO_CONTENT, "{}", reply.body);
+                }
+            }
+        }
+    });
+    let reader = read_until_quiet(&b, &writing);
+    let write_all = async {
+        join_all(writers).await;
+        writing.store(false, Ordering::SeqCst);
+    };
+    let ((), seen) = tokio::join!(write_all, reader);
+    let feed = a.live(TENANT).all_ids("/events", 1000).await;
+    assert_eq!(feed.len(), 4 * (30 + 10));
+    assert_eq!(seen, feed, "every event once, in the one order of the feed");
+}
+
+#[tokio::test]
+#[ignore = "needs PostgreSQL: run with --include-ignored and TEST_DATABASE_URL (CI does)"]
+async fn creates_racing_on_two_nodes_never_pass_the_tenants_limit() {
+    let a = TestApp::spawn(Backend::Postgres).await;
+    let b = TestApp::another_node(&a, |_| {}).await;
+    a.live_tenant(TENANT);
+    let output = cli(
+        &a.database_url,
+        &["tenant", "limits", &TENANT.to_string(), "--services", "60"],
+    );
+    assert!(output.status.success(), "{}", stdout(&output));
+    for round in 0..3 {
+        let statuses: Vec<StatusCode> = stream::iter(0..200)
+            .map(|n| {
+                let node = if n % 2 == 0 { &a } else { &b };
+                async move {
+                    let reply = node
+                        .live(TENANT)
+                        .create(&format!("round{round}-{n:03}"), 60)
+                        .await;
+                    if reply.status != StatusCode::CREATED {
+                        assert!(reply.body.contains("limitReached"), "{}", reply.body);
+                    }
+                    reply.status
+                }
+            })
+            .buffer_unordered(64)
+            .collect()
+            .await;
+        let created = statuses
+            .iter()
+            .filter(|s| **s == StatusCode::CREATED)
+            .count();
+        assert_eq!(created, 60, "exactly the limit, in round {round}");
+        let live = a.live(TENANT).all_ids("/services", 1000).await;
+        assert_eq!(live.len(), 60);
+        let limits = b.live(TENANT).get("/limits").await.json();
+        assert_eq!(
+            limits["usage"]["service"], 60,
+            "the count agrees with the rows"
+        );
+        // Make room for the next round.
+        for id in live {
+            let reply = a
+                .live(TENANT)
+                .send(Method::DELETE, &format!("/services/{id}"), None)
+                .await;
+            assert_eq!(reply.status, StatusCode::NO_CONTENT, "{}", reply.body);
+        }
+    }
 }
 
 #[tokio::test]
@@ -182,4 +235,44 @@ async fn the_rate_limit_counts_every_nodes_requests() {
         total <= 30 + 12,
         "overshoot bounded by one sync interval: {total}"
     );
+}
+
+/// Pages through the feed on `node` from its start, 7 events a page, from each page's
+/// marker (or from the last event seen, skipped if the page repeats it), until the writers
+/// have stopped and two reads in a row found nothing new; every event id read, in order.
+async fn read_until_quiet(node: &TestApp, writing: &AtomicBool) -> Vec<String> {
+    let live = node.live(TENANT);
+    let mut seen: Vec<String> = Vec::new();
+    // (marker, whether its event was already seen)
+    let mut from: Option<(String, bool)> = None;
+    let mut quiet_after_writers = false;
+    loop {
+        let query = match &from {
+            Some((marker, _)) => format!("?limit=7&marker={marker}"),
+            None => "?limit=7".to_owned(),
+        };
+        let page = live.get(&format!("/events{query}")).await.json();
+        let mut events = page["values"].as_array().unwrap().iter().peekable();
+        if let Some((marker, true)) = &from {
+            if events.peek().is_some_and(|e| e["id"] == marker.as_str()) {
+                events.next();
+            }
+        }
+        let before = seen.len();
+        seen.extend(events.map(|e| e["id"].as_str().unwrap().to_owned()));
+        match page["metadata"]["next_marker"].as_str() {
+            Some(next) => from = Some((next.to_owned(), false)),
+            None => {
+                if let Some(last) = seen.last() {
+                    from = Some((last.clone(), true));
+                }
+                if !writing.load(Ordering::SeqCst) && seen.len() == before {
+                    if quiet_after_writers {
+                        return seen;
+                    }
+                    quiet_after_writers = true;
+                }
+            }
+        }
+    }
 }

@@ -54,6 +54,11 @@ impl Claim {
 pub(super) trait Job: Send {
     /// The tenant whose feed this write appends to, if it records events.
     fn tenant(&self) -> Option<TenantId>;
+    /// Whether the write reads what only the tenant's feed lock keeps still, so its batch
+    /// must take the lock before running it.
+    fn reads_under_lock(&self) -> bool {
+        false
+    }
     /// Takes the write for a batch about to run it, or `false` when its caller has gone
     /// (its deadline passed while it was queued, or the client hung up).
     fn claim(&self) -> bool;
@@ -134,6 +139,7 @@ impl Job for Heartbeat {
 pub(super) struct Pending<T, F> {
     pub(super) state: Claim,
     pub(super) tenant: Option<TenantId>,
+    pub(super) reads_under_lock: bool,
     pub(super) work: F,
     pub(super) outcome: Option<Result<T>>,
     pub(super) reply: oneshot::Sender<Result<T>>,
@@ -146,6 +152,10 @@ where
 {
     fn tenant(&self) -> Option<TenantId> {
         self.tenant
+    }
+
+    fn reads_under_lock(&self) -> bool {
+        self.reads_under_lock
     }
 
     fn claim(&self) -> bool {

@@ -14,10 +14,15 @@
 //! - On PostgreSQL, writes that record no event (heartbeats, updates) and writes behind a
 //!   feed lock queue apart: heartbeats never wait for a feed lock another batch holds,
 //!   and several batches of them are in flight at once.
-//! - The feed stays in one order: the batch takes the feed locks it needs first, in
-//!   tenant order, and holds them to its commit, so a tenant's events are numbered in
-//!   batch order and batches of several nodes commit one after the other, as single
-//!   writes did. Taking them before any row lock means a batch never waits for a feed
+//! - The feed stays in one order: a batch numbers a tenant's events only while it holds
+//!   the tenant's feed lock, and holds it to its commit, so events are numbered in commit
+//!   order and batches of several nodes commit one after the other. On PostgreSQL a batch
+//!   takes its feed locks last, in tenant order, just before the commit: another node's
+//!   batch of the same tenant waits for a few statements, not for all of this one's work
+//!   (see `tenant_writes.rs` for what such writes may decide, and how a limit check is
+//!   kept). A batch holding a write that reads what only the lock keeps still (a
+//!   configuration value's old value), and every batch on SQLite, where one writer runs at
+//!   a time anyway, takes them first, before any row lock, so it never waits for a feed
 //!   lock while holding rows another node's reaper waits for.
 //! - A batch that fails before its commit (a deadlock with another node, a lost
 //!   connection) is run again one write per transaction, so each write gets its own
@@ -31,7 +36,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use diesel::Connection;
-use prometheus::Histogram;
+use prometheus::{Histogram, IntCounter};
 use tokio::sync::{mpsc, oneshot};
 
 mod jobs;
@@ -39,7 +44,7 @@ mod jobs;
 use jobs::{Claim, Heartbeat, Job, Pending};
 
 use super::heartbeats::{self, Refused, Swap};
-use super::tenant_writes::TenantWrites;
+use super::tenant_writes::{LockAt, TenantWrites};
 use crate::identity::TenantId;
 use crate::live::domain::HeartbeatToken;
 use crate::live::error::{LiveError, Result};
@@ -62,6 +67,7 @@ pub struct GroupCommit {
     batch_size: usize,
     batch_wait: Duration,
     batch_sizes: Histogram,
+    relocked: IntCounter,
 }
 
 type Receiver = mpsc::Receiver<Box<dyn Job>>;
@@ -97,6 +103,7 @@ impl GroupCommit {
         batch_size: usize,
         batch_wait: Duration,
         batch_sizes: Histogram,
+        relocked: IntCounter,
     ) -> Self {
         let batch_size = batch_size.max(1);
         // Room for a few batches: past that, callers wait their turn (and their deadline).
@@ -109,6 +116,7 @@ impl GroupCommit {
             batch_size,
             batch_wait,
             batch_sizes,
+            relocked,
         }
     }
 
@@ -122,14 +130,30 @@ impl GroupCommit {
         self.submit(None, move |conn, _| work(conn)).await
     }
 
-    /// A write that appends to `tenant`'s feed or moves its usage counts, behind its feed
-    /// lock. It must refuse before it changes anything (a timeout it finds due may stand).
+    /// A write that appends to `tenant`'s feed or moves its usage counts. It decides only
+    /// by conditional statements and [`TenantWrites::has_room`], so its batch may take the
+    /// feed lock last, and must refuse before it changes anything (a timeout it finds due
+    /// may stand).
     pub async fn recording<T, F>(&self, tenant: TenantId, work: F) -> Result<T>
     where
         T: Send + 'static,
         F: Fn(&mut DbConnection, &mut TenantWrites) -> Result<T> + Send + 'static,
     {
-        self.submit(Some(tenant), move |conn, writes| {
+        self.submit(Some((tenant, false)), move |conn, writes| {
+            let writes = writes.ok_or(DbError::Unanswered)?;
+            work(conn, writes)
+        })
+        .await
+    }
+
+    /// As [`Self::recording`], for a write that reads what only the feed lock keeps still
+    /// (what it records as the old value): its batch takes the lock before running it.
+    pub async fn recording_under_lock<T, F>(&self, tenant: TenantId, work: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: Fn(&mut DbConnection, &mut TenantWrites) -> Result<T> + Send + 'static,
+    {
+        self.submit(Some((tenant, true)), move |conn, writes| {
             let writes = writes.ok_or(DbError::Unanswered)?;
             work(conn, writes)
         })
@@ -152,7 +176,9 @@ impl GroupCommit {
         self.enqueue(&self.plain, job, &state, answer).await
     }
 
-    async fn submit<T, F>(&self, tenant: Option<TenantId>, work: F) -> Result<T>
+    /// `recording`: the tenant whose feed the write appends to, and whether it reads under
+    /// the lock.
+    async fn submit<T, F>(&self, recording: Option<(TenantId, bool)>, work: F) -> Result<T>
     where
         T: Send + 'static,
         F: Fn(&mut DbConnection, Option<&mut TenantWrites>) -> Result<T> + Send + 'static,
@@ -161,12 +187,13 @@ impl GroupCommit {
         let state = Claim::default();
         let job = Box::new(Pending {
             state: state.clone(),
-            tenant,
+            tenant: recording.map(|(tenant, _)| tenant),
+            reads_under_lock: recording.is_some_and(|(_, under_lock)| under_lock),
             work,
             outcome: None,
             reply,
         });
-        let queue = if tenant.is_some() && !self.database.is_sqlite() {
+        let queue = if recording.is_some() && !self.database.is_sqlite() {
             &self.recording
         } else {
             &self.plain
@@ -289,13 +316,18 @@ impl GroupCommit {
             return;
         }
         self.batch_sizes.observe(batch.len() as f64);
-        let events = self.events.clone();
+        let (events, relocked) = (self.events.clone(), self.relocked.clone());
+        let lock = if self.database.is_sqlite() || batch.iter().any(|job| job.reads_under_lock()) {
+            LockAt::Start
+        } else {
+            LockAt::End
+        };
         // A failure here (no connection, the deadline) drops the batch unrun: its callers
         // are told it was not answered.
         if let Err(failure) = self
             .database
             .run_write(move |conn| {
-                run_batch(conn, batch, &events);
+                run_batch(conn, batch, &events, &relocked, lock);
                 Ok::<_, DbError>(())
             })
             .await
@@ -305,16 +337,47 @@ impl GroupCommit {
     }
 }
 
+/// Why a batch's transaction was rolled back.
+enum Abort {
+    Failed(LiveError),
+    /// Run it again with the feed locks taken first.
+    UsageMoved,
+}
+
+impl From<diesel::result::Error> for Abort {
+    fn from(error: diesel::result::Error) -> Self {
+        Self::Failed(error.into())
+    }
+}
+
+impl From<LiveError> for Abort {
+    fn from(error: LiveError) -> Self {
+        Self::Failed(error)
+    }
+}
+
+impl From<DbError> for Abort {
+    fn from(error: DbError) -> Self {
+        Self::Failed(error.into())
+    }
+}
+
 /// Runs `batch` in one transaction and answers each write; when the transaction fails
 /// before its commit, runs each write alone.
-fn run_batch(conn: &mut DbConnection, mut batch: Vec<Box<dyn Job>>, events: &Events) {
+fn run_batch(
+    conn: &mut DbConnection,
+    mut batch: Vec<Box<dyn Job>>,
+    events: &Events,
+    relocked: &IntCounter,
+    lock: LockAt,
+) {
     let mut executed = false;
     let committed = conn.transaction(|conn| {
-        let appended = execute(conn, &mut batch)?;
+        let appended = execute(conn, &mut batch, lock)?;
         executed = true;
-        Ok::<_, LiveError>(appended)
+        Ok::<_, Abort>(appended)
     });
-    match committed {
+    let failure = match committed {
         Ok(appended) => {
             for (tenant, appended) in appended {
                 events.appended(tenant, &appended);
@@ -322,24 +385,32 @@ fn run_batch(conn: &mut DbConnection, mut batch: Vec<Box<dyn Job>>, events: &Eve
             for job in batch {
                 job.answer(None);
             }
+            return;
         }
-        Err(failure) if !executed && batch.len() > 1 => {
+        Err(Abort::UsageMoved) => {
+            relocked.inc();
+            return run_batch(conn, batch, events, relocked, LockAt::Start);
+        }
+        Err(Abort::Failed(failure)) => failure,
+    };
+    match failure {
+        failure if !executed && batch.len() > 1 => {
             log::warn!(
                 "a batch of {} live writes failed, running them one by one: {}",
                 batch.len(),
                 error_chain(&failure)
             );
             for job in batch {
-                run_batch(conn, vec![job], events);
+                run_batch(conn, vec![job], events, relocked, lock);
             }
         }
-        Err(failure) if batch.len() == 1 => {
+        failure if batch.len() == 1 => {
             if let Some(job) = batch.pop() {
                 job.answer(Some(failure));
             }
         }
         // The commit itself failed: whether it took effect is unknown, as for any write.
-        Err(failure) => {
+        failure => {
             let failure = Arc::new(DbError::Commit(Box::new(failure)));
             for job in batch {
                 job.answer(Some(DbError::Batch(Arc::clone(&failure)).into()));
@@ -348,17 +419,18 @@ fn run_batch(conn: &mut DbConnection, mut batch: Vec<Box<dyn Job>>, events: &Eve
     }
 }
 
-/// The batch's statements: the feed locks first, in tenant order, then every heartbeat in
-/// one statement, then each other write in arrival order, then each tenant's counts and
-/// feed position.
+/// The batch's statements: the feed locks (in tenant order) if taken first, then every
+/// heartbeat in one statement, then each other write in arrival order, then each tenant's
+/// feed locks if taken last, counts, events and feed position.
 fn execute(
     conn: &mut DbConnection,
     batch: &mut [Box<dyn Job>],
-) -> Result<Vec<(TenantId, Vec<Appended>)>, LiveError> {
+    lock: LockAt,
+) -> Result<Vec<(TenantId, Vec<Appended>)>, Abort> {
     let tenants: BTreeSet<TenantId> = batch.iter().filter_map(|job| job.tenant()).collect();
     let mut writes = BTreeMap::new();
     for tenant in tenants {
-        writes.insert(tenant, TenantWrites::acquire(conn, tenant)?);
+        writes.insert(tenant, TenantWrites::begin(conn, tenant, lock)?);
     }
     let swaps: Vec<usize> = (0..batch.len())
         .filter(|&n| batch[n].swap().is_some())
@@ -378,7 +450,7 @@ fn execute(
     }
     let mut appended = Vec::with_capacity(writes.len());
     for (tenant, writes) in writes {
-        appended.push((tenant, writes.finish(conn)?));
+        appended.push((tenant, writes.finish(conn)?.map_err(|_| Abort::UsageMoved)?));
     }
     Ok(appended)
 }
