@@ -89,6 +89,23 @@ async fn answers(app: &TestApp, alice: &str, marker: &str) -> Vec<Answer> {
     answers
 }
 
+/// The two answers, without `/limits`'s heartbeats of the last complete minute when the
+/// minute moved on between them (a slow run): those count another minute.
+fn within_one_minute(was: &Answer, is: &Answer) -> (Answer, Answer) {
+    let (mut was, mut is) = (was.clone(), is.clone());
+    if was.0.contains("/limits ") {
+        let mut limits: [serde_json::Value; 2] =
+            [&was.3, &is.3].map(|body| serde_json::from_str(body).unwrap());
+        if limits[0]["heartbeats"]["window_end"] != limits[1]["heartbeats"]["window_end"] {
+            for (limits, answer) in limits.iter_mut().zip([&mut was, &mut is]) {
+                limits["heartbeats"].take();
+                answer.3 = limits.to_string();
+            }
+        }
+    }
+    (was, is)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "PostgreSQL: run with --include-ignored and TEST_DATABASE_URL (CI does)"]
 async fn a_round_trip_through_postgres_changes_no_answer() {
@@ -156,6 +173,7 @@ async fn a_round_trip_through_postgres_changes_no_answer() {
         let node = TestApp::on_existing(&database.url, &app.token).await;
         let after = answers(&node, &alice, &marker).await;
         for (was, is) in before.iter().zip(&after) {
+            let (was, is) = within_one_minute(was, is);
             assert_eq!(was, is, "{} changed on {}", was.0, database.url);
         }
         // The heartbeat tokens the services hold are still the good ones.
