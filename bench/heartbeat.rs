@@ -3,10 +3,12 @@
 //! `prepare`: creates N services (timeout 120 s) and writes "id token" lines, from which
 //! wrk (bench/heartbeat.lua) heartbeats them back to back, beside the baseline;
 //! `remove`: deletes them again;
-//! `creates`: creates N services as fast as 64 requests in flight allow, then removes
-//! them; prints both rates;
+//! `creates`: creates N services as fast as 64 requests in flight per node allow (so that
+//! one tenant spread over N nodes gives each node what a tenant of its own would), then
+//! removes them; prints both rates;
 //! `fleet`: M services (timeout T, `--timeout`, 30 s) each heartbeating as RSR's clients do
-//! (every 0.8 × T minus up to T/10 of jitter: 24 s less up to 3 s); once every service is
+//! (every 0.8 × T minus up to T/10 of jitter: 24 s less up to 3 s; `--etcd-cadence`: every
+//! T/3, as etcd's Go client renews a lease of T s); once every service is
 //! created and has had 0.8 × T to reach its cadence (and the warm-up, 30 s, is over) the
 //! server's CPU time and the heartbeats' rate and latency are measured for W seconds, and
 //! no service may time out. During each fleet, K services with a 3 s timeout are left to
@@ -19,7 +21,7 @@
 //!        bench-heartbeat creates --url URL[,URL...] --token TOKEN --tenant ID [--count N]
 //!        bench-heartbeat fleet --url URL[,URL...] --token TOKEN --tenant ID --pid PID[,PID...]
 //!            [--cadence M[,M2...]] [--timeout T] [--warm-up S] [--window W] [--lag K] [--ramp]
-//!            [--through] [--in-flight N] [--label L] [--tsv FILE]
+//!            [--through] [--in-flight N] [--etcd-cadence] [--label L] [--tsv FILE]
 //!            [--on-created CMD] [--after-each CMD]
 //! `--through` runs every size in turn, each fleet removed before the next, past the first
 //! that falls short: what the registry does beyond its capacity. `--on-created` runs a
@@ -93,6 +95,7 @@ async fn main() {
         "creates" => {
             let count = number("--count", 20_000) as usize;
             let label = argument("--label").unwrap_or_default();
+            let in_flight = 64 * nodes.len();
             let started = Instant::now();
             let ids: Vec<String> = stream::iter(0..count)
                 .map(|n| {
@@ -103,7 +106,7 @@ async fn main() {
                         id
                     }
                 })
-                .buffer_unordered(64)
+                .buffer_unordered(in_flight)
                 .collect()
                 .await;
             let created = count as f64 / started.elapsed().as_secs_f64();
@@ -111,7 +114,7 @@ async fn main() {
             remove_all(&nodes, ids).await;
             let removed = count as f64 / started.elapsed().as_secs_f64();
             println!(
-                "| {label}creates, {count} services, 64 in flight, {} node(s) | {created:.0}/s | removes {removed:.0}/s |",
+                "| {label}creates, {count} services, {in_flight} in flight, {} node(s) | {created:.0}/s | removes {removed:.0}/s |",
                 nodes.len()
             );
         }
@@ -137,6 +140,7 @@ async fn main() {
             let client = ClientCadence {
                 timeout_secs,
                 in_flight: number("--in-flight", 64) as usize,
+                etcd: std::env::args().any(|a| a == "--etcd-cadence"),
             };
             let lag_count = number("--lag", 200) as usize;
             let ramp = std::env::args().any(|a| a == "--ramp");
@@ -246,27 +250,44 @@ async fn remove_all(nodes: &[Live], ids: Vec<String>) {
 
 /// RSR's client cadence for a timeout of T seconds: a heartbeat every 0.8 × T, less up to
 /// T/10 of jitter (24 s less up to 3 s for 30 s). Real runs keep RSR's 30 s; a smoke run
-/// takes a short one so that its short window sees the fleet heartbeat.
+/// takes a short one so that its short window sees the fleet heartbeat. Beside etcd, the
+/// cadence of its Go client: every T/3.
 #[derive(Clone, Copy)]
 struct ClientCadence {
     timeout_secs: u64,
     in_flight: usize,
+    etcd: bool,
 }
 
 impl ClientCadence {
     fn next_interval(self) -> Duration {
         let t = self.timeout_secs as f64;
-        Duration::from_secs_f64(0.8 * t - rand::random::<f64>() * 0.1 * t)
+        if self.etcd {
+            Duration::from_secs_f64(t / 3.0)
+        } else {
+            Duration::from_secs_f64(0.8 * t - rand::random::<f64>() * 0.1 * t)
+        }
     }
 
     /// Long enough for a service created now to have heartbeated at its cadence.
     fn settle(self) -> Duration {
-        Duration::from_secs_f64(0.8 * self.timeout_secs as f64)
+        let fraction = if self.etcd { 1.0 / 3.0 } else { 0.8 };
+        Duration::from_secs_f64(fraction * self.timeout_secs as f64)
     }
 
-    /// Heartbeats a second that `count` services send: one per 0.75 × T on average.
+    /// Heartbeats a second that `count` services send: one per 0.75 × T on average (T/3
+    /// at etcd's cadence).
     fn needed_per_second(self, count: usize) -> f64 {
-        count as f64 / (0.75 * self.timeout_secs as f64)
+        let fraction = if self.etcd { 1.0 / 3.0 } else { 0.75 };
+        count as f64 / (fraction * self.timeout_secs as f64)
+    }
+
+    fn name(self) -> &'static str {
+        if self.etcd {
+            "etcd's cadence (T/3)"
+        } else {
+            "RSR cadence"
+        }
     }
 }
 
@@ -449,7 +470,8 @@ async fn cadence(
     let p99 = percentile(&latencies, 0.99);
     let refused = refused.load(Ordering::Relaxed);
     let row = format!(
-        "RSR cadence ({} s timeout), {count} services, {} node(s), created in {:.0} s | {rate:.0} of {:.0} needed | p50 {:.2} ms, p99 {p99:.2} ms, max {:.0} ms | {:.0}% of one core ({:.1}% per 1,000 heartbeats/s), {rss:.0} MiB | {refused} refused, {} retried, {fleet_timeouts} timed out; the generator held a heartbeat up to {} ms",
+        "{} ({} s timeout), {count} services, {} node(s), created in {:.0} s | {rate:.0} of {:.0} needed | p50 {:.2} ms, p99 {p99:.2} ms, max {:.0} ms | {:.0}% of one core ({:.1}% per 1,000 heartbeats/s), {rss:.0} MiB | {refused} refused, {} retried, {fleet_timeouts} timed out; the generator held a heartbeat up to {} ms",
+        client.name(),
         client.timeout_secs,
         nodes.len(),
         creation.as_secs_f64(),

@@ -1,7 +1,11 @@
 //! The live registry's peer in bench/run: the fleet of `bench-heartbeat fleet` as etcd
 //! leases. Each service is a lease of T s (`--timeout`, 30) with a key put under it (its
-//! registration); each renewal is one KeepAlive, sent at RSR's client cadence (every 0.8 ×
-//! T less up to T/10 of jitter: 24 s less up to 3 s). After the warm-up, etcd's CPU time and the renewals' rate and
+//! registration); each renewal is one LeaseKeepAlive request, sent at RSR's client cadence
+//! (every 0.8 × T less up to T/10 of jitter: 24 s less up to 3 s), or with
+//! `--etcd-cadence` at etcd's own Go client's (every T/3). As etcd's Go client does, every
+//! lease is renewed over a few long-lived LeaseKeepAlive streams (`--streams`, 4): one
+//! HTTP/2 stream carries the requests and answers of many leases, answers matched to
+//! requests by lease id. After the warm-up, etcd's CPU time and the renewals' rate and
 //! latency are measured for the window; a renewal answered with TTL 0 found its lease
 //! expired: a false timeout. With `--ramp`, the fleets grow through `--cadence` and the run
 //! stops after the first that falls short (a lease expired, a renewal failed, or p99 over
@@ -12,16 +16,19 @@
 //! before it is answered.
 //!
 //! Usage: bench-etcd --endpoint HOST:PORT --pid ETCD_PID [--cadence M[,M2...]]
-//!            [--timeout T] [--warm-up S] [--window W] [--ramp] [--label L] [--tsv FILE]
+//!            [--timeout T] [--etcd-cadence] [--streams N] [--warm-up S] [--window W]
+//!            [--ramp] [--label L] [--tsv FILE]
 //! Prints Markdown table rows in the registry's fleet table's columns.
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use etcd_client::proto::PbLeaseKeepAliveRequest;
 use etcd_client::{Client, PutOptions};
 use futures_util::stream::{self, StreamExt};
-use tokio::sync::Semaphore;
+use tokio::sync::{mpsc, oneshot, Semaphore};
 
 fn argument(name: &str) -> Option<String> {
     let args: Vec<String> = std::env::args().collect();
@@ -63,10 +70,84 @@ fn rss_mib(pid: u32) -> f64 {
         .map_or(f64::NAN, |kib| kib / 1024.0)
 }
 
-/// RSR's client cadence for a timeout of T s: 0.8 × T, less up to T/10 of jitter.
-fn next_interval(timeout_secs: i64) -> Duration {
+/// When the next renewal of a lease of T s is due: at RSR's client cadence (0.8 × T, less
+/// up to T/10 of jitter), or at etcd's Go client's (T/3).
+fn next_interval(timeout_secs: i64, etcd_cadence: bool) -> Duration {
     let t = timeout_secs as f64;
-    Duration::from_secs_f64(0.8 * t - rand::random::<f64>() * 0.1 * t)
+    if etcd_cadence {
+        Duration::from_secs_f64(t / 3.0)
+    } else {
+        Duration::from_secs_f64(0.8 * t - rand::random::<f64>() * 0.1 * t)
+    }
+}
+
+/// A few long-lived LeaseKeepAlive streams shared by every lease, as etcd's Go client
+/// keeps one per client: a renewal is a request on its lease's stream, answered on the
+/// same stream with the lease's id.
+#[derive(Clone)]
+struct Keepers {
+    streams: Arc<Vec<Keeper>>,
+}
+
+struct Keeper {
+    requests: mpsc::Sender<PbLeaseKeepAliveRequest>,
+    /// Renewals sent on this stream and not answered yet, by lease id.
+    waiting: Arc<Mutex<HashMap<i64, oneshot::Sender<i64>>>>,
+}
+
+impl Keepers {
+    /// Opens `count` streams, each on a lease of its own that it never renews.
+    async fn open(client: &mut Client, count: usize) -> Self {
+        let mut streams = Vec::with_capacity(count);
+        for _ in 0..count {
+            let opener = client
+                .lease_grant(60, None)
+                .await
+                .expect("etcd grants a lease");
+            let (keeper, mut answers) = client
+                .lease_keep_alive(opener.id())
+                .await
+                .expect("etcd opens a LeaseKeepAlive stream");
+            let waiting: Arc<Mutex<HashMap<i64, oneshot::Sender<i64>>>> = Arc::default();
+            let dispatch = Arc::clone(&waiting);
+            tokio::spawn(async move {
+                while let Ok(Some(answer)) = answers.message().await {
+                    if let Some(waiter) = dispatch.lock().unwrap().remove(&answer.id()) {
+                        let _ = waiter.send(answer.ttl());
+                    }
+                }
+                // The stream ended: every renewal still waiting on it fails.
+                dispatch.lock().unwrap().clear();
+            });
+            streams.push(Keeper {
+                requests: keeper.sender,
+                waiting,
+            });
+        }
+        Self {
+            streams: Arc::new(streams),
+        }
+    }
+
+    /// One renewal: the TTL etcd answers (0: the lease had expired), or `None` when the
+    /// stream failed or no answer came within 10 s.
+    async fn renew(&self, lease: i64) -> Option<i64> {
+        let keeper = &self.streams[lease.unsigned_abs() as usize % self.streams.len()];
+        let (answer, answered) = oneshot::channel();
+        keeper.waiting.lock().unwrap().insert(lease, answer);
+        let request = PbLeaseKeepAliveRequest { id: lease };
+        if keeper.requests.send(request).await.is_err() {
+            keeper.waiting.lock().unwrap().remove(&lease);
+            return None;
+        }
+        match tokio::time::timeout(Duration::from_secs(10), answered).await {
+            Ok(Ok(ttl)) => Some(ttl),
+            _ => {
+                keeper.waiting.lock().unwrap().remove(&lease);
+                None
+            }
+        }
+    }
 }
 
 /// A lease and its key: the registration of one service.
@@ -87,13 +168,6 @@ async fn register(client: &mut Client, id: &str, timeout_secs: i64) -> i64 {
     panic!("could not register {id}");
 }
 
-/// One KeepAlive: the TTL etcd answers (0: the lease had expired), or `None` on failure.
-async fn renew(client: &mut Client, lease: i64) -> Option<i64> {
-    let (mut keeper, mut answers) = client.lease_keep_alive(lease).await.ok()?;
-    keeper.keep_alive().await.ok()?;
-    answers.message().await.ok()?.map(|answer| answer.ttl())
-}
-
 struct Round {
     p99: f64,
     expired: u64,
@@ -101,14 +175,21 @@ struct Round {
     leases: Vec<i64>,
 }
 
+struct Cadence {
+    timeout_secs: i64,
+    etcd: bool,
+}
+
 async fn fleet(
     client: &Client,
+    keepers: &Keepers,
     pid: u32,
     count: usize,
-    timeout_secs: i64,
+    cadence: &Cadence,
     (warm_up, window): (Duration, Duration),
     label: &str,
 ) -> Round {
+    let (timeout_secs, etcd_cadence) = (cadence.timeout_secs, cadence.etcd);
     let started = Instant::now();
     let spread = (warm_up.as_secs_f64() * 0.7).max(count as f64 / 2000.0);
     let warm_up = warm_up.max(Duration::from_secs_f64(spread + 0.3 * timeout_secs as f64));
@@ -123,7 +204,7 @@ async fn fleet(
     let leases = Arc::new(Mutex::new(Vec::with_capacity(count)));
     let mut tasks = Vec::with_capacity(count);
     for n in 0..count {
-        let mut client = client.clone();
+        let (mut client, keepers) = (client.clone(), keepers.clone());
         let (in_flight, creating) = (Arc::clone(&in_flight), Arc::clone(&creating));
         let (sent, expired, failed, latencies, leases) = (
             Arc::clone(&sent),
@@ -139,7 +220,7 @@ async fn fleet(
                 register(&mut client, &format!("cadence{count}-{n:06}"), timeout_secs).await
             };
             leases.lock().unwrap().push(lease);
-            let mut due = Instant::now() + next_interval(timeout_secs);
+            let mut due = Instant::now() + next_interval(timeout_secs, etcd_cadence);
             loop {
                 if due >= window_end {
                     return;
@@ -147,8 +228,10 @@ async fn fleet(
                 tokio::time::sleep_until(due.into()).await;
                 let _slot = in_flight.acquire().await.unwrap();
                 let asked = Instant::now();
-                match renew(&mut client, lease).await {
-                    Some(ttl) if ttl > 0 => due = Instant::now() + next_interval(timeout_secs),
+                match keepers.renew(lease).await {
+                    Some(ttl) if ttl > 0 => {
+                        due = Instant::now() + next_interval(timeout_secs, etcd_cadence)
+                    }
                     Some(_) => {
                         expired.fetch_add(1, Ordering::Relaxed);
                         return;
@@ -185,7 +268,9 @@ async fn fleet(
     let expired = expired.load(Ordering::Relaxed);
     let failed = failed.load(Ordering::Relaxed);
     println!(
-        "| {label}etcd leases ({timeout_secs} s TTL), {count} services, 1 member | {rate:.0} | p50 {:.2} ms, p99 {p99:.2} ms, max {:.0} ms | {:.0}% of one core ({:.1}% per 1,000 renewals/s), {rss:.0} MiB | {} failed, {expired} expired |",
+        "| {label}etcd leases ({timeout_secs} s TTL, renewed {}, {} streams), {count} services, 1 member | {rate:.0} | p50 {:.2} ms, p99 {p99:.2} ms, max {:.0} ms | {:.0}% of one core ({:.1}% per 1,000 renewals/s), {rss:.0} MiB | {} failed, {expired} expired |",
+        if etcd_cadence { "every T/3" } else { "at RSR's cadence" },
+        keepers.streams.len(),
         percentile(&latencies, 0.5),
         latencies.last().copied().unwrap_or(f64::NAN),
         cpu / seconds * 100.0,
@@ -222,12 +307,26 @@ async fn main() {
         .split(',')
         .map(|n| n.parse().expect("--cadence M[,M...]"))
         .collect();
-    let client = Client::connect([endpoint], None)
+    let cadence = Cadence {
+        timeout_secs,
+        etcd: std::env::args().any(|a| a == "--etcd-cadence"),
+    };
+    let mut client = Client::connect([endpoint], None)
         .await
         .expect("etcd answers");
+    let keepers = Keepers::open(&mut client, number("--streams", 4).max(1) as usize).await;
     let mut largest = None;
     for &count in &cadences {
-        let round = fleet(&client, pid, count, timeout_secs, (warm_up, window), &label).await;
+        let round = fleet(
+            &client,
+            &keepers,
+            pid,
+            count,
+            &cadence,
+            (warm_up, window),
+            &label,
+        )
+        .await;
         if let Some(tsv) = tsv.as_ref().filter(|_| round.p99.is_finite()) {
             use std::io::Write;
             let mut file = std::fs::OpenOptions::new()
