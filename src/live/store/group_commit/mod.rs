@@ -31,24 +31,24 @@
 //! - A write whose caller has gone (its deadline passed while it was queued, the client
 //!   hung up) is dropped before it runs: a 503 for a full queue means it never ran.
 
-use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use diesel::Connection;
 use prometheus::{Histogram, IntCounter};
 use tokio::sync::{mpsc, oneshot};
 
+mod batch;
 mod jobs;
 
+use batch::run_batch;
 use jobs::{Claim, Heartbeat, Job, Pending};
 
-use super::heartbeats::{self, Refused, Swap};
+use super::heartbeats::{Refused, Swap};
 use super::tenant_writes::{LockAt, TenantWrites};
 use crate::identity::TenantId;
 use crate::live::domain::HeartbeatToken;
-use crate::live::error::{LiveError, Result};
-use crate::live::events::{Appended, Events};
+use crate::live::error::Result;
+use crate::live::events::Events;
 use crate::platform::db::{Database, DbConnection, DbError};
 use crate::platform::error_chain;
 use crate::platform::workers::Workers;
@@ -139,11 +139,7 @@ impl GroupCommit {
         T: Send + 'static,
         F: Fn(&mut DbConnection, &mut TenantWrites) -> Result<T> + Send + 'static,
     {
-        self.submit(Some((tenant, false)), move |conn, writes| {
-            let writes = writes.ok_or(DbError::Unanswered)?;
-            work(conn, writes)
-        })
-        .await
+        self.record(tenant, false, work).await
     }
 
     /// As [`Self::recording`], for a write that reads what only the feed lock keeps still
@@ -153,7 +149,15 @@ impl GroupCommit {
         T: Send + 'static,
         F: Fn(&mut DbConnection, &mut TenantWrites) -> Result<T> + Send + 'static,
     {
-        self.submit(Some((tenant, true)), move |conn, writes| {
+        self.record(tenant, true, work).await
+    }
+
+    async fn record<T, F>(&self, tenant: TenantId, under_lock: bool, work: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: Fn(&mut DbConnection, &mut TenantWrites) -> Result<T> + Send + 'static,
+    {
+        self.submit(Some((tenant, under_lock)), move |conn, writes| {
             let writes = writes.ok_or(DbError::Unanswered)?;
             work(conn, writes)
         })
@@ -335,122 +339,4 @@ impl GroupCommit {
             log::warn!("a batch of live writes failed: {}", error_chain(&failure));
         }
     }
-}
-
-/// Why a batch's transaction was rolled back.
-enum Abort {
-    Failed(LiveError),
-    /// Run it again with the feed locks taken first.
-    UsageMoved,
-}
-
-impl From<diesel::result::Error> for Abort {
-    fn from(error: diesel::result::Error) -> Self {
-        Self::Failed(error.into())
-    }
-}
-
-impl From<LiveError> for Abort {
-    fn from(error: LiveError) -> Self {
-        Self::Failed(error)
-    }
-}
-
-impl From<DbError> for Abort {
-    fn from(error: DbError) -> Self {
-        Self::Failed(error.into())
-    }
-}
-
-/// Runs `batch` in one transaction and answers each write; when the transaction fails
-/// before its commit, runs each write alone.
-fn run_batch(
-    conn: &mut DbConnection,
-    mut batch: Vec<Box<dyn Job>>,
-    events: &Events,
-    relocked: &IntCounter,
-    lock: LockAt,
-) {
-    let mut executed = false;
-    let committed = conn.transaction(|conn| {
-        let appended = execute(conn, &mut batch, lock)?;
-        executed = true;
-        Ok::<_, Abort>(appended)
-    });
-    let failure = match committed {
-        Ok(appended) => {
-            for (tenant, appended) in appended {
-                events.appended(tenant, &appended);
-            }
-            for job in batch {
-                job.answer(None);
-            }
-            return;
-        }
-        Err(Abort::UsageMoved) => {
-            relocked.inc();
-            return run_batch(conn, batch, events, relocked, LockAt::Start);
-        }
-        Err(Abort::Failed(failure)) => failure,
-    };
-    match failure {
-        failure if !executed && batch.len() > 1 => {
-            log::warn!(
-                "a batch of {} live writes failed, running them one by one: {}",
-                batch.len(),
-                error_chain(&failure)
-            );
-            for job in batch {
-                run_batch(conn, vec![job], events, relocked, lock);
-            }
-        }
-        failure if batch.len() == 1 => {
-            if let Some(job) = batch.pop() {
-                job.answer(Some(failure));
-            }
-        }
-        // The commit itself failed: whether it took effect is unknown, as for any write.
-        failure => {
-            let failure = Arc::new(DbError::Commit(Box::new(failure)));
-            for job in batch {
-                job.answer(Some(DbError::Batch(Arc::clone(&failure)).into()));
-            }
-        }
-    }
-}
-
-/// The batch's statements: the feed locks (in tenant order) if taken first, then every
-/// heartbeat in one statement, then each other write in arrival order, then each tenant's
-/// feed locks if taken last, counts, events and feed position.
-fn execute(
-    conn: &mut DbConnection,
-    batch: &mut [Box<dyn Job>],
-    lock: LockAt,
-) -> Result<Vec<(TenantId, Vec<Appended>)>, Abort> {
-    let tenants: BTreeSet<TenantId> = batch.iter().filter_map(|job| job.tenant()).collect();
-    let mut writes = BTreeMap::new();
-    for tenant in tenants {
-        writes.insert(tenant, TenantWrites::begin(conn, tenant, lock)?);
-    }
-    let swaps: Vec<usize> = (0..batch.len())
-        .filter(|&n| batch[n].swap().is_some())
-        .collect();
-    if !swaps.is_empty() {
-        let applied = {
-            let swapping: Vec<&Swap> = swaps.iter().filter_map(|&n| batch[n].swap()).collect();
-            heartbeats::swap_tokens(conn, &swapping)?
-        };
-        for (&n, applied) in swaps.iter().zip(applied) {
-            batch[n].settle(conn, applied)?;
-        }
-    }
-    for job in batch.iter_mut().filter(|job| job.swap().is_none()) {
-        let tenant = job.tenant().and_then(|tenant| writes.get_mut(&tenant));
-        job.run(conn, tenant)?;
-    }
-    let mut appended = Vec::with_capacity(writes.len());
-    for (tenant, writes) in writes {
-        appended.push((tenant, writes.finish(conn)?.map_err(|_| Abort::UsageMoved)?));
-    }
-    Ok(appended)
 }
