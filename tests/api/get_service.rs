@@ -145,16 +145,45 @@ async fn two_token_headers_are_refused_whatever_their_order(backend: Backend) {
 }
 
 async fn a_cached_authentication_never_outlives_its_token(backend: Backend) {
-    let app = TestApp::spawn(backend).await;
+    // A cache far longer than any token here: only the token's own expiry can refuse it.
+    let cache_ttl = Duration::from_secs(60);
+    let app = TestApp::spawn_with(backend, |settings| settings.auth.cache_ttl = cache_ttl).await;
     app.principal_token("brief", &["SA"]);
-    let token = app.issue_token("brief", Duration::from_millis(400));
-    // Authenticated once, so cached for up to a second...
-    assert_eq!(
-        app.list_services_as("", Format::Json, &token).await.status,
-        StatusCode::OK
+    // A token short enough to expire while cached, long enough to be used once before it
+    // does on a slow machine: doubled until its first use comes in time.
+    let mut lifetime = Duration::from_millis(400);
+    let (token, issued) = loop {
+        let issued = std::time::Instant::now();
+        let token = app.issue_token("brief", lifetime);
+        let status = app.list_services_as("", Format::Json, &token).await.status;
+        if status == StatusCode::OK {
+            break (token, issued);
+        }
+        assert!(
+            issued.elapsed() >= lifetime,
+            "refused while valid: {status}"
+        );
+        lifetime *= 2;
+        assert!(
+            lifetime < cache_ttl / 4,
+            "the machine is too slow for this test"
+        );
+    };
+    // Authenticated once, so cached; yet refused as soon as the token expires, long before
+    // the cache would let it go.
+    let expired = issued + lifetime;
+    let bound = expired + Duration::from_secs(5);
+    while app.list_services_as("", Format::Json, &token).await.status == StatusCode::OK {
+        assert!(
+            std::time::Instant::now() < bound,
+            "a cached authentication outlived its token"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(
+        std::time::Instant::now() >= expired,
+        "refused before it expired"
     );
-    tokio::time::sleep(Duration::from_millis(450)).await;
-    // ...but the token's own expiry still holds at once.
     for format in FORMATS {
         app.list_services_as("", format, &token)
             .await
