@@ -267,14 +267,18 @@ async fn endpoints_are_the_interfaces_of_templates(backend: Backend) {
     assert!(!entry
         .iter()
         .any(|(_, url)| url.starts_with("http://id.c.internal")));
-    let v2 = crate::catalog::catalog_of(
-        &app.authenticate(
-            &crate::tokens::Credential::Password("alice", PASSWORD),
-            &crate::tokens::Scope::default(),
-            Format::Json,
+    // Alice's v2.0 catalog, as a fresh token shows it.
+    let v2_catalog = || async {
+        crate::catalog::catalog_of(
+            &app.authenticate(
+                &crate::tokens::Credential::Password("alice", PASSWORD),
+                &crate::tokens::Scope::default(),
+                Format::Json,
+            )
+            .await,
         )
-        .await,
-    );
+    };
+    let v2 = v2_catalog().await;
     let keystone = v2.iter().find(|(name, _, _)| name == "Keystone").unwrap();
     let region_c = keystone
         .2
@@ -286,15 +290,9 @@ async fn endpoints_are_the_interfaces_of_templates(backend: Backend) {
     // A disabled public endpoint takes its template out of v2.0's catalog (an entry is
     // its public URL first), and it comes back when enabled again.
     let v2_regions = || async {
-        let v2 = crate::catalog::catalog_of(
-            &app.authenticate(
-                &crate::tokens::Credential::Password("alice", PASSWORD),
-                &crate::tokens::Scope::default(),
-                Format::Json,
-            )
-            .await,
-        );
-        v2.iter()
+        v2_catalog()
+            .await
+            .iter()
             .filter(|(name, _, _)| name == "Keystone")
             .flat_map(|(_, _, endpoints)| endpoints.iter().map(|e| e["region"].clone()))
             .collect::<Vec<_>>()

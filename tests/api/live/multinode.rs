@@ -2,7 +2,6 @@
 //! watcher: timeouts recorded once, one feed order for every reader, wake-ups across nodes.
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures_util::future::join_all;
@@ -58,7 +57,6 @@ async fn a_paging_reader_sees_every_event_once_while_four_writers_append_on_two_
     let a = TestApp::spawn(Backend::Postgres).await;
     let b = TestApp::another_node(&a, |_| {}).await;
     a.live_tenant(TENANT);
-    let writing = Arc::new(AtomicBool::new(true));
     let writers = (0..4).map(|w| {
         let node = if w % 2 == 0 { &a } else { &b };
         async move {
@@ -69,13 +67,7 @@ async fn a_paging_reader_sees_every_event_once_while_four_writers_append_on_two_
             }
         }
     });
-    let reader = read_until_quiet(&b, &writing);
-    let write_all = async {
-        join_all(writers).await;
-        writing.store(false, Ordering::SeqCst);
-    };
-    let ((), seen) = tokio::join!(write_all, reader);
-    let feed = a.live(TENANT).all_ids("/events", 1000).await;
+    let (seen, feed) = read_while_writing(&b, &a, join_all(writers)).await;
     assert_eq!(feed.len(), 160);
     assert_eq!(seen, feed, "every event once, in the one order of the feed");
 }
@@ -86,7 +78,6 @@ async fn a_paging_reader_sees_every_event_once_while_creates_and_removals_run_on
     let a = TestApp::spawn(Backend::Postgres).await;
     let b = TestApp::another_node(&a, |_| {}).await;
     a.live_tenant(TENANT);
-    let writing = AtomicBool::new(true);
     // Creates and removals take the tenant's feed lock only at the end of their batch.
     let writers = (0..4).map(|w| {
         let node = if w % 2 == 0 { &a } else { &b };
@@ -104,13 +95,7 @@ async fn a_paging_reader_sees_every_event_once_while_creates_and_removals_run_on
             }
         }
     });
-    let reader = read_until_quiet(&b, &writing);
-    let write_all = async {
-        join_all(writers).await;
-        writing.store(false, Ordering::SeqCst);
-    };
-    let ((), seen) = tokio::join!(write_all, reader);
-    let feed = a.live(TENANT).all_ids("/events", 1000).await;
+    let (seen, feed) = read_while_writing(&b, &a, join_all(writers)).await;
     assert_eq!(feed.len(), 4 * (30 + 10));
     assert_eq!(seen, feed, "every event once, in the one order of the feed");
 }
@@ -131,14 +116,30 @@ async fn creates_racing_on_two_nodes_never_pass_the_tenants_limit() {
             .map(|n| {
                 let node = if n % 2 == 0 { &a } else { &b };
                 async move {
-                    let reply = node
-                        .live(TENANT)
-                        .create(&format!("round{round}-{n:03}"), 60)
-                        .await;
-                    if reply.status != StatusCode::CREATED {
-                        assert!(reply.body.contains("limitReached"), "{}", reply.body);
+                    // A node that cannot serve it now (its database deadline passed on a
+                    // loaded machine) answers 503 or 408, and the create is sent again, as
+                    // a client does; one that had committed after all is then "exists".
+                    let id = format!("round{round}-{n:03}");
+                    let mut refused_for_now = false;
+                    loop {
+                        let reply = node.live(TENANT).create(&id, 60).await;
+                        match reply.status {
+                            StatusCode::SERVICE_UNAVAILABLE | StatusCode::REQUEST_TIMEOUT => {
+                                refused_for_now = true;
+                                continue;
+                            }
+                            StatusCode::CREATED => return StatusCode::CREATED,
+                            _ if refused_for_now
+                                && reply.body.contains("serviceWithThisIdExists") =>
+                            {
+                                return StatusCode::CREATED
+                            }
+                            status => {
+                                assert!(reply.body.contains("limitReached"), "{}", reply.body);
+                                return status;
+                            }
+                        }
                     }
-                    reply.status
                 }
             })
             .buffer_unordered(64)
@@ -235,6 +236,22 @@ async fn the_rate_limit_counts_every_nodes_requests() {
         total <= 30 + 12,
         "overshoot bounded by one sync interval: {total}"
     );
+}
+
+/// Runs `writers` to their end while a reader pages through the feed on `reader` (see
+/// [`read_until_quiet`]); what it read, and the whole feed as `other` shows it afterwards.
+async fn read_while_writing<W: std::future::Future>(
+    reader: &TestApp,
+    other: &TestApp,
+    writers: W,
+) -> (Vec<String>, Vec<String>) {
+    let writing = AtomicBool::new(true);
+    let write_all = async {
+        writers.await;
+        writing.store(false, Ordering::SeqCst);
+    };
+    let ((), seen) = tokio::join!(write_all, read_until_quiet(reader, &writing));
+    (seen, other.live(TENANT).all_ids("/events", 1000).await)
 }
 
 /// Pages through the feed on `node` from its start, 7 events a page, from each page's
