@@ -80,6 +80,16 @@ impl Live {
         }
     }
 
+    /// Deletes `id`; the status, 0 without an answer.
+    pub async fn remove(&self, id: &str) -> u16 {
+        self.client
+            .delete(format!("{}/services/{id}", self.base))
+            .header("X-Auth-Token", &self.token)
+            .send()
+            .await
+            .map_or(0, |response| response.status().as_u16())
+    }
+
     pub async fn events(&self, query: &str) -> Vec<Value> {
         let mut all = Vec::new();
         let mut marker: Option<String> = None;

@@ -8,7 +8,8 @@
 //! removes them; prints both rates;
 //! `fleet`: M services (timeout T, `--timeout`, 30 s) each heartbeating as RSR's clients do
 //! (every 0.8 × T minus up to T/10 of jitter: 24 s less up to 3 s; `--etcd-cadence`: every
-//! T/3, as etcd's Go client renews a lease of T s); once every service is
+//! T/3, as etcd's Go client renews a lease of T s; `--nacos-cadence`: every 5 s, as a Nacos
+//! client beats whatever the deadline); once every service is
 //! created and has had 0.8 × T to reach its cadence (and the warm-up, 30 s, is over) the
 //! server's CPU time and the heartbeats' rate and latency are measured for W seconds, and
 //! no service may time out. During each fleet, K services with a 3 s timeout are left to
@@ -16,13 +17,16 @@
 //! deadline. With `--ramp`, the fleets grow through `--cadence` and the run stops after
 //! the first that falls short (a false timeout, or heartbeat p99 over 250 ms); each fleet
 //! is removed before the next. Several `--url`s (and `--pid`s) spread the fleet over nodes.
+//! With `--nacos`, the fleet is rnacos's instances instead (bench/nacos.rs): `--url` is
+//! rnacos's address, `--pid` its process, and `--lag` must be 0.
 //!
 //! Usage: bench-heartbeat prepare|remove --url URL --token TOKEN --tenant ID --file F [--count N]
 //!        bench-heartbeat creates --url URL[,URL...] --token TOKEN --tenant ID [--count N]
 //!        bench-heartbeat fleet --url URL[,URL...] --token TOKEN --tenant ID --pid PID[,PID...]
 //!            [--cadence M[,M2...]] [--timeout T] [--warm-up S] [--window W] [--lag K] [--ramp]
-//!            [--through] [--in-flight N] [--etcd-cadence] [--label L] [--tsv FILE]
+//!            [--through] [--in-flight N] [--etcd-cadence|--nacos-cadence] [--label L] [--tsv FILE]
 //!            [--on-created CMD] [--after-each CMD]
+//!        bench-heartbeat fleet --nacos --url RNACOS_URL --pid PID --lag 0 [the same options]
 //! `--through` runs every size in turn, each fleet removed before the next, past the first
 //! that falls short: what the registry does beyond its capacity. `--on-created` runs a
 //! shell command once each fleet is created (bench/live cuts the node's CPU quota there),
@@ -30,18 +34,22 @@
 //! `creates` and `fleet` print Markdown table rows; `--tsv` appends "series size p99 timeouts"
 //! lines for bench/chart.rs.
 
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 #[path = "common.rs"]
 mod common;
+#[path = "fleet.rs"]
+mod fleet;
+#[path = "nacos.rs"]
+mod nacos;
+#[path = "target.rs"]
+mod target;
 
-use common::{argument, now_ms, number, percentile, Live, Servers};
+use common::{argument, number, Live, Servers};
+use fleet::{run_shell, Cadence, ClientCadence};
 use futures_util::stream::{self, StreamExt};
-
-use service_registry::live::EventId;
-use tokio::sync::Semaphore;
+use nacos::Nacos;
+use target::Target;
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 1)]
 async fn main() {
@@ -49,18 +57,28 @@ async fn main() {
         .nth(1)
         .expect("prepare, remove, creates or fleet");
     let urls = argument("--url").expect("--url");
-    let tenant = argument("--tenant").expect("--tenant");
+    // rnacos is a fleet's peer: `--url` is then its address, with no tenant or token.
+    let nacos = std::env::args().any(|a| a == "--nacos");
+    let tenant = if nacos {
+        String::new()
+    } else {
+        argument("--tenant").expect("--tenant")
+    };
     // Every connection of the heartbeats in flight is kept for reuse, as each service of a
     // real fleet keeps its own.
-    let client = reqwest::Client::builder()
+    let http = reqwest::Client::builder()
         .pool_max_idle_per_host((number("--in-flight", 64) as usize).max(4096))
         .build()
         .unwrap();
-    let token = argument("--token").expect("--token");
+    let token = if nacos {
+        String::new()
+    } else {
+        argument("--token").expect("--token")
+    };
     let nodes: Vec<Live> = urls
         .split(',')
         .map(|url| Live {
-            client: client.clone(),
+            client: http.clone(),
             base: format!("{url}/v1.0/{tenant}"),
             token: token.clone(),
         })
@@ -90,7 +108,7 @@ async fn main() {
                 .filter_map(|line| line.split_whitespace().next())
                 .map(str::to_owned)
                 .collect();
-            remove_all(&nodes, ids).await;
+            Target::Registry(nodes).remove_all(ids).await;
         }
         "creates" => {
             let count = number("--count", 20_000) as usize;
@@ -111,7 +129,7 @@ async fn main() {
                 .await;
             let created = count as f64 / started.elapsed().as_secs_f64();
             let started = Instant::now();
-            remove_all(&nodes, ids).await;
+            Target::Registry(nodes.clone()).remove_all(ids).await;
             let removed = count as f64 / started.elapsed().as_secs_f64();
             println!(
                 "| {label}creates, {count} services, {in_flight} in flight, {} node(s) | {created:.0}/s | removes {removed:.0}/s |",
@@ -137,10 +155,24 @@ async fn main() {
             );
             // Heartbeats in flight at once (64): a real fleet has no such bound, so a run
             // past a node's capacity raises it to let the node, not this tool, queue them.
+            let flag = |name: &str| std::env::args().any(|a| a == name);
             let client = ClientCadence {
                 timeout_secs,
                 in_flight: number("--in-flight", 64) as usize,
-                etcd: std::env::args().any(|a| a == "--etcd-cadence"),
+                cadence: match (flag("--etcd-cadence"), flag("--nacos-cadence")) {
+                    (false, false) => Cadence::Rsr,
+                    (true, false) => Cadence::Etcd,
+                    (false, true) => Cadence::Nacos,
+                    (true, true) => panic!("one of --etcd-cadence and --nacos-cadence"),
+                },
+            };
+            let target = if nacos {
+                Target::Nacos(Nacos {
+                    client: http.clone(),
+                    base: format!("{urls}/nacos/v1/ns"),
+                })
+            } else {
+                Target::Registry(nodes.clone())
             };
             let lag_count = number("--lag", 200) as usize;
             let ramp = std::env::args().any(|a| a == "--ramp");
@@ -159,8 +191,8 @@ async fn main() {
             let mut largest = None;
             for &count in &cadences {
                 let lag = (lag_count > 0).then_some(lag_count);
-                let round = cadence(
-                    &nodes,
+                let round = fleet::round(
+                    &target,
                     &servers,
                     count,
                     client,
@@ -190,7 +222,7 @@ async fn main() {
                     largest = Some(count);
                 }
                 if ramp || through {
-                    remove_all(&nodes, round.ids).await;
+                    target.remove_all(round.ids).await;
                     if ramp && !kept {
                         break;
                     }
@@ -209,313 +241,5 @@ async fn main() {
             }
         }
         other => panic!("unknown command {other}"),
-    }
-}
-
-/// Runs `command` with `sh -c`; a failure ends the run (a bench on the wrong budget is
-/// worse than none).
-fn run_shell(command: &str) {
-    let status = std::process::Command::new("sh")
-        .arg("-c")
-        .arg(command)
-        .status()
-        .expect("sh runs");
-    assert!(status.success(), "{command}: {status}");
-}
-
-/// Deletes `ids`, 64 at a time, spread over the nodes; a delete refused for now (503) or
-/// unanswered is sent again, so no fleet is left behind to die during the next.
-async fn remove_all(nodes: &[Live], ids: Vec<String>) {
-    stream::iter(ids.into_iter().enumerate())
-        .for_each_concurrent(64, |(n, id)| {
-            let live = nodes[n % nodes.len()].clone();
-            async move {
-                for _ in 0..40 {
-                    let sent = live
-                        .client
-                        .delete(format!("{}/services/{id}", live.base))
-                        .header("X-Auth-Token", &live.token)
-                        .send()
-                        .await;
-                    match sent.map(|response| response.status().as_u16()) {
-                        Ok(503) | Err(_) => tokio::time::sleep(Duration::from_millis(250)).await,
-                        Ok(_) => return,
-                    }
-                }
-                eprintln!("could not remove {id}");
-            }
-        })
-        .await;
-}
-
-/// RSR's client cadence for a timeout of T seconds: a heartbeat every 0.8 × T, less up to
-/// T/10 of jitter (24 s less up to 3 s for 30 s). Real runs keep RSR's 30 s; a smoke run
-/// takes a short one so that its short window sees the fleet heartbeat. Beside etcd, the
-/// cadence of its Go client: every T/3.
-#[derive(Clone, Copy)]
-struct ClientCadence {
-    timeout_secs: u64,
-    in_flight: usize,
-    etcd: bool,
-}
-
-impl ClientCadence {
-    fn next_interval(self) -> Duration {
-        let t = self.timeout_secs as f64;
-        if self.etcd {
-            Duration::from_secs_f64(t / 3.0)
-        } else {
-            Duration::from_secs_f64(0.8 * t - rand::random::<f64>() * 0.1 * t)
-        }
-    }
-
-    /// Long enough for a service created now to have heartbeated at its cadence.
-    fn settle(self) -> Duration {
-        let fraction = if self.etcd { 1.0 / 3.0 } else { 0.8 };
-        Duration::from_secs_f64(fraction * self.timeout_secs as f64)
-    }
-
-    /// Heartbeats a second that `count` services send: one per 0.75 × T on average (T/3
-    /// at etcd's cadence).
-    fn needed_per_second(self, count: usize) -> f64 {
-        let fraction = if self.etcd { 1.0 / 3.0 } else { 0.75 };
-        count as f64 / (fraction * self.timeout_secs as f64)
-    }
-
-    fn name(self) -> &'static str {
-        if self.etcd {
-            "etcd's cadence (T/3)"
-        } else {
-            "RSR cadence"
-        }
-    }
-}
-
-/// One fleet's figures.
-struct Round {
-    row: String,
-    lag_rows: Vec<String>,
-    p99: f64,
-    timeouts: usize,
-    refused: u64,
-    /// The fleet's services, to remove before the next.
-    ids: Vec<String>,
-}
-
-async fn cadence(
-    nodes: &[Live],
-    servers: &Servers,
-    count: usize,
-    client: ClientCadence,
-    (warm_up, window): (Duration, Duration),
-    lag: Option<usize>,
-    on_created: Option<&str>,
-) -> Round {
-    let live = &nodes[0];
-    let started = Instant::now();
-    // Creations spread over most of the warm-up (longer for large fleets, at most ~2,000
-    // creates a second), as if the fleet had been running; heartbeats then settle for
-    // 0.3 × T more (9 s for 30 s).
-    let spread = (warm_up.as_secs_f64() * 0.7).max(count as f64 / 2000.0);
-    let warm_up = warm_up.max(Duration::from_secs_f64(spread) + client.settle() * 3 / 8);
-    // The window opens once every service has been created and has had the time to
-    // heartbeat at its cadence (0.8 × T), and never before the warm-up is over: (start, end).
-    let opened: Arc<std::sync::OnceLock<(Instant, Instant)>> = Arc::default();
-    let created = Arc::new(AtomicU64::new(0));
-    // Separate queues: a heartbeat never waits behind the fleet's creates.
-    let in_flight = Arc::new(Semaphore::new(client.in_flight));
-    let creating = Arc::new(Semaphore::new(32));
-    let sent = Arc::new(AtomicU64::new(0));
-    let refused = Arc::new(AtomicU64::new(0));
-    let retried = Arc::new(AtomicU64::new(0));
-    // The longest a due heartbeat waited in this generator (for a slot, or for its thread):
-    // time the registry never saw, so a figure is only the registry's while it is small.
-    let held_ms = Arc::new(AtomicU64::new(0));
-    let latencies = Arc::new(Mutex::new(Vec::new()));
-    let prefix = format!("cadence{count}");
-    let first_event = now_ms();
-    let mut tasks = Vec::with_capacity(count);
-    let mut ids = Vec::with_capacity(count);
-    for n in 0..count {
-        let (live, in_flight, creating) = (
-            nodes[n % nodes.len()].clone(),
-            Arc::clone(&in_flight),
-            Arc::clone(&creating),
-        );
-        let (sent, refused, retried, latencies, held_ms) = (
-            Arc::clone(&sent),
-            Arc::clone(&refused),
-            Arc::clone(&retried),
-            Arc::clone(&latencies),
-            Arc::clone(&held_ms),
-        );
-        let (opened, created) = (Arc::clone(&opened), Arc::clone(&created));
-        let id = format!("{prefix}-{n:06}");
-        ids.push(id.clone());
-        tasks.push(tokio::spawn(async move {
-            tokio::time::sleep(Duration::from_secs_f64(rand::random::<f64>() * spread)).await;
-            let mut token = {
-                let _slot = creating.acquire().await.unwrap();
-                live.create(&id, client.timeout_secs).await
-            };
-            created.fetch_add(1, Ordering::SeqCst);
-            let mut due = Instant::now() + client.next_interval();
-            loop {
-                if opened.get().is_some_and(|&(_, end)| due >= end) {
-                    return;
-                }
-                tokio::time::sleep_until(due.into()).await;
-                let _slot = in_flight.acquire().await.unwrap();
-                let asked = Instant::now();
-                let held = asked.saturating_duration_since(due).as_millis() as u64;
-                held_ms.fetch_max(held, Ordering::Relaxed);
-                match live.heartbeat(&id, &token).await {
-                    Ok(next) => {
-                        token = next;
-                        due = Instant::now() + client.next_interval();
-                    }
-                    // Refused for now (503) or unanswered: as RSR's clients, try again
-                    // a second later, while the service may still be alive.
-                    Err(status @ (0 | 503)) => {
-                        retried.fetch_add(1, Ordering::Relaxed);
-                        if status != 0 {
-                            eprintln!("heartbeat of {id} answered {status}; retrying");
-                        }
-                        due = Instant::now() + Duration::from_secs(1);
-                        continue;
-                    }
-                    Err(status) => {
-                        refused.fetch_add(1, Ordering::Relaxed);
-                        eprintln!("heartbeat of {id} refused: {status}");
-                        return;
-                    }
-                }
-                if opened
-                    .get()
-                    .is_some_and(|&(start, end)| start <= asked && asked < end)
-                {
-                    sent.fetch_add(1, Ordering::Relaxed);
-                    latencies
-                        .lock()
-                        .unwrap()
-                        .push(asked.elapsed().as_secs_f64() * 1000.0);
-                }
-            }
-        }));
-    }
-    while created.load(Ordering::SeqCst) < count as u64 {
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    let creation = started.elapsed();
-    if let Some(command) = on_created {
-        run_shell(command);
-    }
-    let window_start = (started + warm_up).max(Instant::now() + client.settle());
-    let window_end = window_start + window;
-    let window_end_ms = now_ms() + (window_end - Instant::now()).as_millis() as i64;
-    let _ = opened.set((window_start, window_end));
-    tokio::time::sleep_until(window_start.into()).await;
-    let cpu_start = servers.cpu_seconds();
-    let lag_ids: Vec<String> = match lag {
-        Some(k) => {
-            stream::iter(0..k)
-                .map(|n| {
-                    let live = live.clone();
-                    async move {
-                        let id = format!("mortal{count}-{n:04}");
-                        live.create(&id, 3).await;
-                        id
-                    }
-                })
-                .buffer_unordered(16)
-                .collect()
-                .await
-        }
-        None => Vec::new(),
-    };
-    tokio::time::sleep_until(window_end.into()).await;
-    let cpu = servers.cpu_seconds() - cpu_start;
-    let rss = servers.rss_mib();
-    if !lag_ids.is_empty() {
-        // The last of them dies 3 s after its creation; give the reaper time beyond that.
-        tokio::time::sleep(Duration::from_secs(5)).await;
-    }
-    for task in tasks {
-        let _ = task.await;
-    }
-    let mut latencies = std::mem::take(&mut *latencies.lock().unwrap());
-    latencies.sort_by(f64::total_cmp);
-    let seconds = window.as_secs_f64();
-    let timeouts = live
-        .events(&format!(
-            "type=service.timeout&marker={}",
-            EventId::first_at(first_event)
-        ))
-        .await;
-    // Once the window ends the fleet stops heartbeating: only deaths before that count.
-    let fleet_timeouts = timeouts
-        .iter()
-        .filter(|e| {
-            e["payload"]["id"]
-                .as_str()
-                .is_some_and(|id| id.starts_with(&format!("{prefix}-")))
-        })
-        .filter(|e| {
-            e["timestamp"]
-                .as_i64()
-                .is_some_and(|deadline| deadline <= window_end_ms)
-        })
-        .count();
-    let rate = sent.load(Ordering::Relaxed) as f64 / seconds;
-    let p99 = percentile(&latencies, 0.99);
-    let refused = refused.load(Ordering::Relaxed);
-    let row = format!(
-        "{} ({} s timeout), {count} services, {} node(s), created in {:.0} s | {rate:.0} of {:.0} needed | p50 {:.2} ms, p99 {p99:.2} ms, max {:.0} ms | {:.0}% of one core ({:.1}% per 1,000 heartbeats/s), {rss:.0} MiB | {refused} refused, {} retried, {fleet_timeouts} timed out; the generator held a heartbeat up to {} ms",
-        client.name(),
-        client.timeout_secs,
-        nodes.len(),
-        creation.as_secs_f64(),
-        client.needed_per_second(count),
-        percentile(&latencies, 0.5),
-        latencies.last().copied().unwrap_or(f64::NAN),
-        cpu / seconds * 100.0,
-        cpu / seconds * 100.0 / (rate / 1000.0),
-        retried.load(Ordering::Relaxed),
-        held_ms.load(Ordering::Relaxed),
-    );
-    let mut lag_rows = Vec::new();
-    if !lag_ids.is_empty() {
-        let mut lags: Vec<f64> = timeouts
-            .iter()
-            .filter(|e| {
-                e["payload"]["id"]
-                    .as_str()
-                    .is_some_and(|id| id.starts_with(&format!("mortal{count}-")))
-            })
-            .map(|e| {
-                let recorded = EventId::parse(e["id"].as_str().unwrap())
-                    .and_then(EventId::millis)
-                    .unwrap();
-                (recorded - e["timestamp"].as_i64().unwrap()) as f64
-            })
-            .collect();
-        lags.sort_by(f64::total_cmp);
-        lag_rows.push(format!(
-            "detection lag (timeout event recorded − deadline), {} services dying among {count} live | | p50 {:.0} ms, p99 {:.0} ms, max {:.0} ms | | {} of {} timeout events",
-            lag_ids.len(),
-            percentile(&lags, 0.5),
-            percentile(&lags, 0.99),
-            lags.last().copied().unwrap_or(f64::NAN),
-            lags.len(),
-            lag_ids.len(),
-        ));
-    }
-    Round {
-        row,
-        lag_rows,
-        p99,
-        timeouts: fleet_timeouts,
-        refused,
-        ids,
     }
 }
