@@ -399,7 +399,24 @@ async fn the_survivor_of_two_nodes_keeps_the_fleet_alive_and_reaps_alone() {
     }
     a.kill();
     route.replace(vec![b.address.clone()]);
-    tokio::time::sleep(Duration::from_secs(TIMEOUT) + Duration::from_secs(1)).await;
+    // The fleet beats on past the deadlines its services had when the node died, so a
+    // lost heartbeat would show, and until the survivor has reaped every mortal. A loaded
+    // node's clock runs behind (it times nothing out that it has not caught up with), so
+    // the mortals are polled for, within a bound far past their 3 s timeout.
+    let past_deadlines = Instant::now() + Duration::from_secs(TIMEOUT + 1);
+    let bound = Instant::now() + Duration::from_secs(8 * TIMEOUT);
+    loop {
+        let timed_out = route.events_of(&b.address, "service.timeout").await;
+        if Instant::now() >= past_deadlines && mortal.iter().all(|id| timed_out.contains(id)) {
+            break;
+        }
+        assert!(
+            Instant::now() < bound,
+            "the survivor did not reap every mortal within {} s: {timed_out:?}",
+            8 * TIMEOUT
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
     stop.store(true, Ordering::SeqCst);
     let clients = outcomes(clients).await;
 
