@@ -175,6 +175,11 @@ async fn main() {
                 Target::Registry(nodes.clone())
             };
             let lag_count = number("--lag", 200) as usize;
+            // The detection lag is read from the registry's feed; rnacos has none.
+            assert!(
+                !nacos || lag_count == 0,
+                "--nacos measures no detection lag: pass --lag 0"
+            );
             let ramp = std::env::args().any(|a| a == "--ramp");
             // Every size in turn, each fleet removed before the next, past the first that
             // falls short: what happens beyond capacity.
