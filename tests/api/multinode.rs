@@ -229,9 +229,18 @@ impl Proxy {
         self.tasks.lock().unwrap().push(acceptor);
     }
 
-    pub(crate) fn cut(&self) {
-        for task in self.tasks.lock().unwrap().drain(..) {
-            task.abort();
+    /// Returns once every relay is gone: an aborted task lets go of its sockets only when
+    /// its runtime drops it, and a request sent before that could still get through.
+    pub(crate) async fn cut(&self) {
+        loop {
+            let tasks: Vec<_> = self.tasks.lock().unwrap().drain(..).collect();
+            if tasks.is_empty() {
+                return;
+            }
+            tasks.iter().for_each(JoinHandle::abort);
+            for task in tasks {
+                let _ = task.await;
+            }
         }
     }
 
@@ -332,7 +341,7 @@ async fn outage(kind: Outage) {
     assert_eq!(health().send().await.unwrap().status(), StatusCode::OK);
 
     match kind {
-        Outage::Stopped => proxy.cut(),
+        Outage::Stopped => proxy.cut().await,
         Outage::Unreachable => proxy.freeze(true),
     }
     let mut slowest = Duration::ZERO;

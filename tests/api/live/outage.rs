@@ -310,7 +310,7 @@ async fn the_database_cut_off_for_twice_the_timeout() {
     let fleet = fleet(&route, &node.address).await;
 
     let began = now_ms();
-    proxy.cut();
+    proxy.cut().await;
     let cut = Instant::now();
     let mut refused = 0;
     while cut.elapsed() < outage() {
