@@ -98,22 +98,35 @@ impl Live {
                 Some(m) => format!("{}/events?limit=1000&{query}&marker={m}", self.base),
                 None => format!("{}/events?limit=1000&{query}", self.base),
             };
-            let page: Value = self
-                .client
-                .get(url)
-                .header("X-Auth-Token", &self.token)
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
+            let page = self.page_of_events(&url).await;
             all.extend(page["values"].as_array().unwrap().iter().cloned());
             match page["metadata"]["next_marker"].as_str() {
                 Some(next) => marker = Some(next.to_owned()),
                 None => return all,
             }
         }
+    }
+
+    /// One page of the feed; a node that refuses for load (503, 429) is asked again.
+    async fn page_of_events(&self, url: &str) -> Value {
+        for _ in 0..60 {
+            let response = self
+                .client
+                .get(url)
+                .header("X-Auth-Token", &self.token)
+                .send()
+                .await
+                .unwrap();
+            match response.status().as_u16() {
+                200 => return response.json().await.unwrap(),
+                429 | 503 => tokio::time::sleep(Duration::from_secs(1)).await,
+                status => panic!(
+                    "reading {url}: {status} {}",
+                    response.text().await.unwrap_or_default()
+                ),
+            }
+        }
+        panic!("reading {url}: refused for a minute")
     }
 }
 
