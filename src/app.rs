@@ -14,7 +14,7 @@ use crate::catalog::Catalog;
 use crate::console::Console;
 use crate::identity::{Directory, Identity};
 use crate::keystone::Keystone;
-use crate::live::Live;
+use crate::live::{Live, LiveError};
 use crate::platform::db::{Database, DatabaseUrl, InvalidDatabaseUrl, OpenError};
 use crate::platform::http::{self, BodyLimit, PathRules};
 use crate::platform::intake::IntakeLag;
@@ -31,7 +31,27 @@ pub struct Application {
     database: Database,
     server: Server,
     workers: Workers,
+    jobs: Jobs,
     settings: Settings,
+}
+
+/// The node's background jobs, each a plain async function: its worker runs it every
+/// period; a test runs it at once, so that it need not wait a period out.
+#[derive(Clone)]
+pub struct Jobs {
+    live: Live,
+}
+
+impl Jobs {
+    /// The live registry's reaper: how many services it timed out.
+    pub async fn reap(&self) -> Result<usize, LiveError> {
+        self.live.store().reap().await
+    }
+
+    /// The rate limit's sync of this node's request counts with every node's.
+    pub async fn sync_request_counts(&self) -> Result<(), LiveError> {
+        self.live.sync_request_counts().await
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -102,6 +122,7 @@ impl Application {
         registry.start_workers(&mut workers);
         identity.start_workers(&mut workers);
         live.start_workers(&mut workers);
+        let jobs = Jobs { live: live.clone() };
 
         let body_limit = BodyLimit(settings.http.max_body_bytes);
         let console = Console::new(&settings.console);
@@ -152,6 +173,7 @@ impl Application {
             database,
             server,
             workers,
+            jobs,
             settings,
         })
     }
@@ -175,6 +197,10 @@ impl Application {
 
     pub fn database(&self) -> &Database {
         &self.database
+    }
+
+    pub fn jobs(&self) -> Jobs {
+        self.jobs.clone()
     }
 
     /// Serves until SIGINT/SIGTERM: the server stops accepting, lets requests in flight

@@ -69,6 +69,12 @@ impl Live {
         self.store.clone()
     }
 
+    /// The rate limit's sync, as its worker runs it every `rate_sync_interval`: adds this
+    /// node's request counts to every node's and reads the totals back.
+    pub async fn sync_request_counts(&self) -> Result<(), LiveError> {
+        self.rate.sync().await
+    }
+
     pub fn configure(&self, config: &mut web::ServiceConfig) {
         let gate: Arc<dyn TenantGate> = Arc::new(self.rate.clone());
         config
@@ -105,14 +111,14 @@ impl Live {
                 }
             }
         });
-        let rate = self.rate.clone();
+        let live = self.clone();
         workers.every(
             "rate-limit sync",
             self.settings.rate_sync_interval,
             move || {
-                let rate = rate.clone();
+                let live = live.clone();
                 async move {
-                    if let Err(error) = rate.sync().await {
+                    if let Err(error) = live.sync_request_counts().await {
                         log::warn!("syncing request counts failed: {}", error_chain(&error));
                     }
                 }

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use reqwest::{header, Method, RequestBuilder, StatusCode};
 use serde_json::Value;
-use service_registry::app::Application;
+use service_registry::app::{Application, Jobs};
 use service_registry::identity::{Admin, PrincipalName, PrincipalStatus, PrivilegeLevel};
 use service_registry::platform::db::Database;
 use service_registry::settings::Settings;
@@ -92,6 +92,7 @@ impl TestDatabase {
             }
             Backend::Postgres => {
                 let admin_url = postgres_admin_url();
+                check_connection_room(&admin_url);
                 let name = format!("sr_test_{:016x}", rand::random::<u64>());
                 postgres_admin(&admin_url, &format!("CREATE DATABASE {name}"));
                 let (base, query) = match admin_url.split_once('?') {
@@ -118,6 +119,37 @@ impl Drop for TestDatabase {
             );
         }
     }
+}
+
+/// The PostgreSQL connections the suite may hold at once: six test threads
+/// (`.cargo/config.toml`), each with up to two in-process nodes whose pools hold up to
+/// `database.postgres_pool_size` (16) connections, and the nodes some tests run as processes.
+/// A server allowing fewer fails tests at random ("too many clients already"); say so once,
+/// clearly, instead.
+const CONNECTIONS_NEEDED: i64 = 250;
+
+fn check_connection_room(admin_url: &str) {
+    static CHECKED: std::sync::Once = std::sync::Once::new();
+    CHECKED.call_once(|| {
+        use diesel::{Connection, RunQueryDsl};
+        #[derive(diesel::QueryableByName)]
+        struct Setting {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            max_connections: String,
+        }
+        let mut conn = diesel::PgConnection::establish(admin_url)
+            .unwrap_or_else(|e| panic!("cannot reach PostgreSQL at TEST_DATABASE_URL: {e}"));
+        let setting: Setting = diesel::sql_query("SHOW max_connections")
+            .get_result(&mut conn)
+            .expect("SHOW max_connections");
+        let allowed: i64 = setting.max_connections.parse().expect("a number");
+        assert!(
+            allowed >= CONNECTIONS_NEEDED,
+            "PostgreSQL at TEST_DATABASE_URL allows {allowed} connections; the suite needs \
+             {CONNECTIONS_NEEDED} (ALTER SYSTEM SET max_connections = 300, then restart it; \
+             .ci/run does)"
+        );
+    });
 }
 
 fn postgres_admin(admin_url: &str, statement: &str) {
@@ -198,6 +230,8 @@ pub struct TestApp {
     pub admin_address: Option<String>,
     pub database: Database,
     pub database_url: String,
+    /// The node's background jobs, for a test to run one at once.
+    pub jobs: Jobs,
     /// An SA token, for tests that are not about privileges.
     pub token: String,
     pub client: reqwest::Client,
@@ -253,12 +287,14 @@ impl TestApp {
         let address = format!("http://{}", application.address());
         let admin_address = application.admin_url();
         let database = application.database().clone();
+        let jobs = application.jobs();
         tokio::spawn(application.run_until_stopped());
         Self {
             address,
             admin_address,
             database,
             database_url: url.to_owned(),
+            jobs,
             token: String::new(),
             client: reqwest::Client::builder()
                 .timeout(Duration::from_secs(30))

@@ -92,6 +92,30 @@ impl LiveClient<'_> {
         self.send(Method::POST, "/services", Some(body)).await
     }
 
+    /// Sends until a node serves it, as RSR's clients do: an answer of 503 or 408 (a node
+    /// past its database deadline on a loaded machine) is sent again. Also whether one was
+    /// refused so: such a write may have committed after all.
+    pub async fn send_until_served(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+    ) -> (Reply, bool) {
+        let mut refused = false;
+        for _ in 0..100 {
+            let reply = self.send(method.clone(), path, body).await;
+            if !matches!(
+                reply.status,
+                StatusCode::SERVICE_UNAVAILABLE | StatusCode::REQUEST_TIMEOUT
+            ) {
+                return (reply, refused);
+            }
+            refused = true;
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        panic!("{method} {path}: refused 100 times in a row");
+    }
+
     /// Creates a service and returns its first heartbeat token.
     pub async fn created(&self, id: &str, timeout: u32) -> String {
         let reply = self.create(id, timeout).await;
