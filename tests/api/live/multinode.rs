@@ -30,7 +30,26 @@ async fn two_reaping_nodes_record_each_of_200_timeouts_once() {
             }
         })
         .await;
-    tokio::time::sleep(Duration::from_millis(5000)).await;
+    // Both nodes' reapers run every `reaper_interval`, and every events read records the
+    // timeouts already due: all of them race for each service once its 3 s are over.
+    let reaper = service_registry::settings::Settings::default()
+        .live
+        .reaper_interval;
+    let bound = Instant::now() + Duration::from_secs(3) + 4 * reaper + Duration::from_secs(5);
+    let timeouts = loop {
+        let timeouts = a
+            .live(TENANT)
+            .events("?type=service.timeout&limit=1000")
+            .await;
+        if timeouts.len() >= 200 {
+            break timeouts;
+        }
+        assert!(Instant::now() < bound, "{} timeouts so far", timeouts.len());
+        tokio::time::sleep(reaper).await;
+    };
+    // And once more on each node at the same moment, now that every one is recorded.
+    let (reaped_a, reaped_b) = tokio::join!(a.jobs.reap(), b.jobs.reap());
+    assert_eq!((reaped_a.unwrap(), reaped_b.unwrap()), (0, 0));
     for node in [&a, &b] {
         assert!(node
             .live(TENANT)
@@ -38,10 +57,14 @@ async fn two_reaping_nodes_record_each_of_200_timeouts_once() {
             .await
             .is_empty());
     }
-    let timeouts = a
+    let timeouts_after = b
         .live(TENANT)
         .events("?type=service.timeout&limit=1000")
         .await;
+    assert_eq!(
+        timeouts_after, timeouts,
+        "the same on both nodes, none added"
+    );
     assert_eq!(timeouts.len(), 200, "exactly one timeout event per service");
     let mut timed_out: Vec<&str> = timeouts
         .iter()
