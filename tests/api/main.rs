@@ -1,5 +1,9 @@
 //! One integration-test binary: every module shares the `TestApp` helpers.
 
+// A test body written but not listed in `on_both_backends!` would never run: fail the
+// build (not only clippy's) instead of warning.
+#![deny(dead_code)]
+
 #[macro_use]
 mod helpers;
 
