@@ -15,7 +15,7 @@ use super::domain::{Caller, PrivilegeLevel, TokenHash};
 use super::error::{IdentityError as Error, Result};
 use super::store::{self, Authentication};
 use crate::platform::db::{now_millis, Database};
-use crate::platform::http::Actor;
+use crate::platform::http::{token_header, Actor, RepeatedHeader};
 use crate::platform::metrics::Metrics;
 use crate::settings::AuthSettings;
 use prometheus::IntCounter;
@@ -154,15 +154,10 @@ impl Authenticator {
 
 /// Exactly one non-empty token.
 pub(super) fn presented_token(request: &HttpRequest) -> Result<&str> {
-    let mut values = request.headers().get_all(AUTH_TOKEN_HEADER);
-    let first = values.next().ok_or(Error::MissingToken)?;
-    if values.next().is_some() {
-        return Err(Error::DuplicateToken);
-    }
-    first
-        .to_str()
-        .ok()
-        .map(str::trim)
-        .filter(|token| !token.is_empty())
-        .ok_or(Error::MissingToken)
+    offered_token(request)?.ok_or(Error::MissingToken)
+}
+
+/// The `X-Auth-Token` a request presents, if any (a route that needs none may use one).
+pub(super) fn offered_token(request: &HttpRequest) -> Result<Option<&str>> {
+    token_header(request, AUTH_TOKEN_HEADER).map_err(|RepeatedHeader| Error::DuplicateToken)
 }

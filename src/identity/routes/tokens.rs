@@ -1,9 +1,9 @@
 use actix_web::{web, HttpRequest};
 
 use crate::identity::credentials::{self, DOCUMENT};
+use crate::identity::guard::offered_token;
 use crate::identity::login::{client_address, Login};
 use crate::identity::views::AccessView;
-use crate::identity::IdentityError;
 use crate::platform::http::{read_document, HandlerResult, Reply};
 
 /// `POST /v2.0/tokens`: no token needed; the credential is the proof.
@@ -15,15 +15,7 @@ pub async fn authenticate(
     let document = read_document(&request, payload, DOCUMENT).await?;
     let auth = credentials::decode(&document)?;
     let client = client_address(&request);
-    let header_token = match request.headers().get_all("X-Auth-Token").count() {
-        0 => None,
-        1 => request
-            .headers()
-            .get("X-Auth-Token")
-            .and_then(|value| value.to_str().ok())
-            .map(str::to_owned),
-        _ => return Err(IdentityError::DuplicateToken.into()),
-    };
+    let header_token = offered_token(&request)?.map(str::to_owned);
     let issued = login.authenticate(auth, client, header_token).await?;
     Ok(Reply::ok(AccessView::from(issued)))
 }

@@ -2,6 +2,7 @@
 //! [`AuthRequest`], and the subject token of the token routes. The registry has one
 //! domain, `default` (name `Default`); a reference to any other names nobody.
 
+use actix_web::http::header::HeaderName;
 use actix_web::HttpRequest;
 use serde::Deserialize;
 use serde_json::Value;
@@ -13,12 +14,12 @@ use crate::identity::{
     AuthRequest, Credentials, PrincipalName, Scope, Secret, TenantId, TenantName, TenantRef,
     UserRef,
 };
-use crate::platform::http::json;
+use crate::platform::http::{json, token_header, RepeatedHeader};
 use crate::platform::text::printable;
 
 pub const DOMAIN_ID: &str = "default";
 pub const DOMAIN_NAME: &str = "Default";
-pub const SUBJECT_TOKEN: &str = "X-Subject-Token";
+pub const SUBJECT_TOKEN: HeaderName = HeaderName::from_static("x-subject-token");
 
 #[derive(Deserialize)]
 struct Envelope {
@@ -225,16 +226,8 @@ fn project_scope(project: ProjectJson) -> Result<TenantRef> {
 
 /// The token a token route acts on: exactly one non-empty `X-Subject-Token`.
 pub fn subject_token(request: &HttpRequest) -> Result<String> {
-    let mut values = request.headers().get_all(SUBJECT_TOKEN);
-    let first = values.next().ok_or(Error::MissingSubjectToken)?;
-    if values.next().is_some() {
-        return Err(Error::invalid("send exactly one X-Subject-Token header"));
-    }
-    first
-        .to_str()
-        .ok()
-        .map(str::trim)
-        .filter(|token| !token.is_empty())
+    token_header(request, SUBJECT_TOKEN.as_str())
+        .map_err(|RepeatedHeader| Error::invalid("send exactly one X-Subject-Token header"))?
         .map(str::to_owned)
         .ok_or(Error::MissingSubjectToken)
 }

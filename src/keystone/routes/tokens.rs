@@ -1,19 +1,16 @@
 //! `/v3/auth/tokens`: issue (`POST`, no token needed), validate (`GET`), check (`HEAD`)
 //! and revoke (`DELETE`) the token named by `X-Subject-Token`.
 
-use actix_web::http::header::HeaderName;
 use actix_web::{web, HttpRequest, HttpResponse};
 
 use super::{AnyPrincipal, REVOKE_ANY, VALIDATE_ANY};
 use crate::identity::{client_address, IdentityError, Login, PrivilegeLevel, TokenDetails};
 use crate::keystone::error::KeystoneError;
 use crate::keystone::guard::V3;
-use crate::keystone::requests::{decode_auth, subject_token, wants_catalog};
+use crate::keystone::requests::{decode_auth, subject_token, wants_catalog, SUBJECT_TOKEN};
 use crate::keystone::views::TokenView;
 use crate::keystone::Sources;
 use crate::platform::http::{read_document, Format, HandlerResult, HttpError, Json, Reply};
-
-const SUBJECT_TOKEN: HeaderName = HeaderName::from_static("x-subject-token");
 
 /// The subject token, if the caller may act on it: its own principal always (a token
 /// itself, or another of the same user's, as Keystone's `admin_or_token_subject`),

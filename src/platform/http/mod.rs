@@ -13,6 +13,7 @@ mod paths;
 mod rendered;
 mod reply;
 mod representation;
+mod token_header;
 pub mod xml;
 
 use actix_web::{web, HttpResponse};
@@ -28,6 +29,7 @@ pub use paths::{PathRules, PathTest};
 pub use rendered::{etag_of, RenderCache, Rendered, RenderedReply};
 pub use reply::{absolute_url, Body, Json, Reply};
 pub use representation::{encode, Representation};
+pub use token_header::{token_header, RepeatedHeader};
 
 use crate::platform::db::{Database, DbError};
 
