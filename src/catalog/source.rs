@@ -7,8 +7,8 @@ use std::time::Instant;
 
 use super::domain::{EndpointTemplate, Interface, Liveness, TemplateFields, TemplateId};
 use super::error::CatalogError;
-use super::service::{Verdict, FLEET_ANSWER_TTL};
 use super::Catalog;
+use super::{Verdict, FLEET_ANSWER_TTL};
 use crate::identity::catalog_port::{
     CatalogEndpoint, CatalogFuture, CatalogService, CatalogSource, CatalogUnavailable,
 };
