@@ -19,10 +19,10 @@ use crate::platform::db::{Database, DatabaseUrl, InvalidDatabaseUrl, OpenError};
 use crate::platform::http::{self, BodyLimit, PathRules};
 use crate::platform::intake::IntakeLag;
 use crate::platform::metrics::{Metrics, PROMETHEUS_TEXT};
+use crate::platform::tls::{self, TlsError};
 use crate::platform::workers::Workers;
 use crate::registry::Registry;
 use crate::settings::Settings;
-use crate::tls::{self, TlsError};
 
 pub struct Application {
     address: SocketAddr,

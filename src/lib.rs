@@ -18,4 +18,3 @@ pub mod platform;
 pub mod registry;
 pub mod settings;
 pub mod snapshot;
-mod tls;

@@ -10,6 +10,7 @@ pub mod intake;
 pub mod metrics;
 pub mod paging;
 pub mod text;
+pub mod tls;
 pub mod workers;
 
 /// Locks `mutex`, going on past a panic of another holder: every state kept under one
