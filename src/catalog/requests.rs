@@ -5,7 +5,7 @@ use serde_json::Value;
 
 use super::domain::{TemplateDraft, TemplateId};
 use super::error::{CatalogError as Error, Result};
-use crate::platform::http::{json, xml, Document, Format};
+use crate::platform::http::{strict_json, xml, Document, Format};
 use crate::registry::SERVICES_NS;
 
 pub const DOCUMENT: &str = "endpointTemplate";
@@ -103,8 +103,8 @@ struct VersionJson {
 }
 
 fn decode_json(body: &[u8]) -> Result<TemplateDraft> {
-    let envelope: Envelope =
-        json::from_slice(body).map_err(|e| Error::invalid(format!("malformed JSON body: {e}")))?;
+    let envelope: Envelope = strict_json::from_slice(body)
+        .map_err(|e| Error::invalid(format!("malformed JSON body: {e}")))?;
     let template = envelope.template.or(envelope.hp_template).ok_or_else(|| {
         Error::invalid("the JSON body must be an object with an endpointTemplate member")
     })?;

@@ -9,7 +9,7 @@ use super::error::{IdentityError as Error, Result};
 use super::secrets::Secret;
 use super::tenant::{TenantId, TenantName, TenantRef};
 use crate::platform::http::xml::{self, XmlElement};
-use crate::platform::http::{json, Document, Format};
+use crate::platform::http::{strict_json, Document, Format};
 
 pub const IDENTITY_NS: &str = "http://docs.openstack.org/identity/api/v2.0";
 pub const HP_IDM_NS: &str = "http://www.hp.com/identity/api/ext/HP-IDM/v1.0";
@@ -114,8 +114,8 @@ struct TokenJson {
 }
 
 fn decode_json(body: &[u8]) -> Result<AuthRequest> {
-    let envelope: Envelope =
-        json::from_slice(body).map_err(|e| Error::invalid(format!("malformed JSON body: {e}")))?;
+    let envelope: Envelope = strict_json::from_slice(body)
+        .map_err(|e| Error::invalid(format!("malformed JSON body: {e}")))?;
     let auth = envelope
         .auth
         .ok_or_else(|| Error::invalid("the JSON body must be an object with an auth member"))?;

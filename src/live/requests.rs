@@ -15,7 +15,7 @@ use super::domain::{
 };
 use super::error::{LiveError, Result};
 use crate::live::events::{EventId, EventKind};
-use crate::platform::http::json;
+use crate::platform::http::strict_json;
 use crate::platform::paging::{PageSize, RSR};
 use crate::platform::text::printable;
 
@@ -208,18 +208,19 @@ pub fn parse_body<T: DeserializeOwned + Validate>(headers: &HeaderMap, body: &[u
         body
     };
     let document =
-        json::parse(body).map_err(|error| LiveError::UnparsableBody(error.to_string()))?;
-    let parsed: T = serde_path_to_error::deserialize(json::Strict(&document)).map_err(|error| {
-        let key = first_key(error.path());
-        let inner = error.into_inner();
-        match key {
-            Some(key) if inner.is_data() => LiveError::InvalidBody {
-                key,
-                rule: inner.to_string(),
-            },
-            _ => LiveError::UnparsableBody(inner.to_string()),
-        }
-    })?;
+        strict_json::parse(body).map_err(|error| LiveError::UnparsableBody(error.to_string()))?;
+    let parsed: T =
+        serde_path_to_error::deserialize(strict_json::Strict(&document)).map_err(|error| {
+            let key = first_key(error.path());
+            let inner = error.into_inner();
+            match key {
+                Some(key) if inner.is_data() => LiveError::InvalidBody {
+                    key,
+                    rule: inner.to_string(),
+                },
+                _ => LiveError::UnparsableBody(inner.to_string()),
+            }
+        })?;
     parsed.validate().map_err(first_violation)?;
     Ok(parsed)
 }

@@ -7,7 +7,7 @@ use serde_json::Value;
 use super::domain::ServiceDraft;
 use super::error::{RegistryError as Error, Result};
 use super::views::SERVICES_NS;
-use crate::platform::http::{json, xml, Document, Format};
+use crate::platform::http::{strict_json, xml, Document, Format};
 
 pub const DOCUMENT: &str = "registerService";
 
@@ -38,8 +38,8 @@ struct ServiceRequestJson {
 }
 
 fn decode_json(body: &[u8]) -> Result<ServiceDraft> {
-    let envelope: RequestEnvelope =
-        json::from_slice(body).map_err(|e| Error::invalid(format!("malformed JSON body: {e}")))?;
+    let envelope: RequestEnvelope = strict_json::from_slice(body)
+        .map_err(|e| Error::invalid(format!("malformed JSON body: {e}")))?;
     let service = envelope.register_service.ok_or_else(|| {
         Error::invalid("the JSON body must be an object with a registerService member")
     })?;

@@ -14,7 +14,7 @@ use crate::identity::{
     TenantChanges, TenantId, TenantName, UserChanges,
 };
 use crate::keystone::error::{KeystoneError as Error, Result};
-use crate::platform::http::json;
+use crate::platform::http::strict_json;
 use crate::platform::text::printable;
 use crate::registry::domain::{Description, ServiceName, ServiceType};
 
@@ -25,14 +25,14 @@ fn present<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Value>, 
 
 /// `{"<key>": {...}}` as `T`.
 fn envelope<T: DeserializeOwned>(body: &[u8], key: &str) -> Result<T> {
-    let mut document =
-        json::parse(body).map_err(|e| Error::invalid(format!("malformed JSON body: {e}")))?;
+    let mut document = strict_json::parse(body)
+        .map_err(|e| Error::invalid(format!("malformed JSON body: {e}")))?;
     let inner = document
         .as_object_mut()
         .and_then(|members| members.remove(key))
         .filter(Value::is_object)
         .ok_or_else(|| Error::invalid(format!("the body must be {{\"{key}\": {{...}}}}")))?;
-    T::deserialize(json::Strict(&inner)).map_err(|e| Error::invalid(format!("{key}: {e}")))
+    T::deserialize(strict_json::Strict(&inner)).map_err(|e| Error::invalid(format!("{key}: {e}")))
 }
 
 /// A field that is a string or `null`: `Some(None)` for `null`.

@@ -14,7 +14,7 @@ use crate::identity::{
     AuthRequest, Credentials, PrincipalName, Scope, Secret, TenantId, TenantName, TenantRef,
     UserRef,
 };
-use crate::platform::http::{json, token_header, RepeatedHeader};
+use crate::platform::http::{strict_json, token_header, RepeatedHeader};
 use crate::platform::text::printable;
 
 pub const DOMAIN_ID: &str = "default";
@@ -79,8 +79,8 @@ pub struct V3Auth {
 
 /// `{"auth": {"identity": {"methods": [...], ...}, "scope"?}}` as identity's request.
 pub fn decode_auth(body: &[u8]) -> Result<V3Auth> {
-    let envelope: Envelope =
-        json::from_slice(body).map_err(|e| Error::invalid(format!("malformed JSON body: {e}")))?;
+    let envelope: Envelope = strict_json::from_slice(body)
+        .map_err(|e| Error::invalid(format!("malformed JSON body: {e}")))?;
     let identity = envelope.auth.identity;
     let method = match identity.methods.as_slice() {
         [method] => method.as_str(),

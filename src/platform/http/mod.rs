@@ -7,12 +7,12 @@ mod conditional;
 mod edge;
 mod error;
 mod fault;
-pub mod json;
 mod negotiation;
 mod paths;
 mod rendered;
 mod reply;
 mod representation;
+pub mod strict_json;
 mod token_header;
 pub mod xml;
 
