@@ -233,11 +233,7 @@ impl AdminListener {
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(metrics.clone())
-                .service(
-                    web::resource("/metrics")
-                        .route(web::get().to(scrape))
-                        .default_service(http::method_not_allowed("GET")),
-                )
+                .service(http::Routes::at("/metrics").get(scrape))
                 .default_service(web::to(http::no_route))
         })
         .workers(1)

@@ -10,7 +10,7 @@ mod page;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{middleware::DefaultHeaders, web, HttpResponse};
 
-use crate::platform::http::{method_not_allowed, Dialect, PathRules};
+use crate::platform::http::{Dialect, PathRules, Routes};
 use crate::settings::ConsoleSettings;
 
 /// A file of the console, embedded at build time.
@@ -76,17 +76,11 @@ impl Console {
             .add((header::X_FRAME_OPTIONS, "DENY"))
             .add((header::REFERRER_POLICY, "no-referrer"))
             .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"));
-        let mut scope = web::scope("/console").wrap(headers).service(
-            web::resource("")
-                .route(web::get().to(page::render))
-                .default_service(method_not_allowed("GET")),
-        );
+        let mut scope = web::scope("/console")
+            .wrap(headers)
+            .service(Routes::at("").get(page::render));
         for file in ASSETS {
-            scope = scope.service(
-                web::resource(format!("/{}", file.name))
-                    .route(web::get().to(move || asset(file)))
-                    .default_service(method_not_allowed("GET")),
-            );
+            scope = scope.service(Routes::at(format!("/{}", file.name)).get(move || asset(file)));
         }
         config.service(scope);
     }

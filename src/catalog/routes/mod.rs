@@ -8,7 +8,7 @@ use actix_web::web;
 
 use super::Catalog;
 use crate::identity::{Guarded, Policy, PrivilegeLevel};
-use crate::platform::http::method_not_allowed;
+use crate::platform::http::Routes;
 use crate::registry::API_BASE;
 
 const TEMPLATES_ROUTE: &str = "endpoint_templates";
@@ -44,37 +44,32 @@ impl Policy for ListTenantEndpoints {
 pub fn configure(config: &mut web::ServiceConfig) {
     config
         .service(
-            web::resource(format!("{API_BASE}/endpointTemplates"))
+            Routes::at(format!("{API_BASE}/endpointTemplates"))
                 .name(TEMPLATES_ROUTE)
-                .route(web::get().to(templates::list))
-                .route(web::post().to(templates::add))
-                .default_service(method_not_allowed("GET, POST")),
+                .get(templates::list)
+                .post(templates::add),
         )
         .service(
-            web::resource(format!("{API_BASE}/endpointTemplates/enabled"))
+            Routes::at(format!("{API_BASE}/endpointTemplates/enabled"))
                 .name(ENABLED_ROUTE)
-                .route(web::get().to(templates::list_enabled))
-                .default_service(method_not_allowed("GET")),
+                .get(templates::list_enabled),
         )
         .service(
-            web::resource(format!("{API_BASE}/endpointTemplates/{{templateId}}"))
+            Routes::at(format!("{API_BASE}/endpointTemplates/{{templateId}}"))
                 .name(TEMPLATE_ROUTE)
-                .route(web::get().to(templates::get))
-                .route(web::put().to(templates::update))
-                .route(web::delete().to(templates::delete))
-                .default_service(method_not_allowed("GET, PUT, DELETE")),
+                .get(templates::get)
+                .put(templates::update)
+                .delete(templates::delete),
         )
         .service(
-            web::resource(format!("{API_BASE}/tenants/{{tenantId}}/endpoints"))
-                .route(web::get().to(tenant_endpoints::list))
-                .route(web::post().to(tenant_endpoints::associate))
-                .default_service(method_not_allowed("GET, POST")),
+            Routes::at(format!("{API_BASE}/tenants/{{tenantId}}/endpoints"))
+                .get(tenant_endpoints::list)
+                .post(tenant_endpoints::associate),
         )
         .service(
-            web::resource(format!(
+            Routes::at(format!(
                 "{API_BASE}/tenants/{{tenantId}}/endpoints/{{templateId}}"
             ))
-            .route(web::delete().to(tenant_endpoints::dissociate))
-            .default_service(method_not_allowed("DELETE")),
+            .delete(tenant_endpoints::dissociate),
         );
 }

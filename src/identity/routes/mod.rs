@@ -8,7 +8,7 @@ use actix_web::web;
 
 use super::domain::PrivilegeLevel;
 use super::guard::Policy;
-use crate::platform::http::method_not_allowed;
+use crate::platform::http::Routes;
 
 /// Any authenticated, enabled principal.
 pub struct ListTenants;
@@ -28,31 +28,14 @@ pub fn is_openstack_path(path: &str) -> bool {
 
 pub fn configure(config: &mut web::ServiceConfig) {
     config
+        .service(Routes::at("/v2.0/tokens").post(tokens::authenticate))
         .service(
-            web::resource("/v2.0/tokens")
-                .route(web::post().to(tokens::authenticate))
-                .default_service(method_not_allowed("POST")),
+            Routes::at("/v2.0/tokens/{tokenId}")
+                .get(validate::validate)
+                .head(validate::check)
+                .delete(validate::revoke),
         )
-        .service(
-            web::resource("/v2.0/tokens/{tokenId}")
-                .route(web::get().to(validate::validate))
-                .route(web::head().to(validate::check))
-                .route(web::delete().to(validate::revoke))
-                .default_service(method_not_allowed("GET, HEAD, DELETE")),
-        )
-        .service(
-            web::resource("/v2.0/tokens/{tokenId}/endpoints")
-                .route(web::get().to(validate::endpoints))
-                .default_service(method_not_allowed("GET")),
-        )
-        .service(
-            web::resource("/v2.0/HP-IDM/v1.0/tokens/{tokenId}")
-                .route(web::delete().to(validate::revoke_hp))
-                .default_service(method_not_allowed("DELETE")),
-        )
-        .service(
-            web::resource("/v2.0/tenants")
-                .route(web::get().to(tenants::list_tenants))
-                .default_service(method_not_allowed("GET")),
-        );
+        .service(Routes::at("/v2.0/tokens/{tokenId}/endpoints").get(validate::endpoints))
+        .service(Routes::at("/v2.0/HP-IDM/v1.0/tokens/{tokenId}").delete(validate::revoke_hp))
+        .service(Routes::at("/v2.0/tenants").get(tenants::list_tenants));
 }

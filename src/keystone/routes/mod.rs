@@ -20,9 +20,7 @@ use serde::Serialize;
 use crate::identity::{Policy, PrivilegeLevel};
 use crate::keystone::error::KeystoneError;
 use crate::keystone::views::Listed;
-use crate::platform::http::{
-    absolute_url, method_not_allowed, read_document, Format, HttpError, Json, Reply,
-};
+use crate::platform::http::{absolute_url, read_document, Format, HttpError, Json, Reply, Routes};
 
 use PrivilegeLevel::{Da, Sa, Svc};
 
@@ -86,176 +84,98 @@ pub fn is_under(path: &str, prefix: &str) -> bool {
 
 pub fn configure(config: &mut web::ServiceConfig) {
     config
+        .service(Routes::at("/").get(versions::root))
+        .service(Routes::at("/v3").get(versions::v3))
+        .service(Routes::at("/v2.0").get(versions::v2))
+        .service(Routes::at("/v2.0/extensions").get(versions::extensions))
         .service(
-            web::resource("/")
-                .route(web::get().to(versions::root))
-                .default_service(method_not_allowed("GET")),
+            Routes::at("/v3/auth/tokens")
+                .post(tokens::issue)
+                .get(tokens::validate)
+                .head(tokens::check)
+                .delete(tokens::revoke),
+        )
+        .service(Routes::at("/v3/auth/catalog").get(auth::catalog))
+        .service(Routes::at("/v3/auth/projects").get(auth::projects))
+        .service(Routes::at("/v3/auth/domains").get(auth::domains))
+        .service(
+            Routes::at("/v3/services")
+                .get(services::list)
+                .post(services::create),
         )
         .service(
-            web::resource("/v3")
-                .route(web::get().to(versions::v3))
-                .default_service(method_not_allowed("GET")),
+            Routes::at("/v3/services/{serviceId}")
+                .get(services::get)
+                .patch(services::update)
+                .delete(services::delete),
         )
         .service(
-            web::resource("/v2.0")
-                .route(web::get().to(versions::v2))
-                .default_service(method_not_allowed("GET")),
+            Routes::at("/v3/endpoints")
+                .get(endpoints::list)
+                .post(endpoints::create),
         )
         .service(
-            web::resource("/v2.0/extensions")
-                .route(web::get().to(versions::extensions))
-                .default_service(method_not_allowed("GET")),
+            Routes::at("/v3/endpoints/{endpointId}")
+                .get(endpoints::get)
+                .patch(endpoints::update)
+                .delete(endpoints::delete),
         )
         .service(
-            web::resource("/v3/auth/tokens")
-                .route(web::post().to(tokens::issue))
-                .route(web::get().to(tokens::validate))
-                .route(web::head().to(tokens::check))
-                .route(web::delete().to(tokens::revoke))
-                .default_service(method_not_allowed("POST, GET, HEAD, DELETE")),
+            Routes::at("/v3/regions")
+                .get(regions::list)
+                .post(regions::create),
         )
         .service(
-            web::resource("/v3/auth/catalog")
-                .route(web::get().to(auth::catalog))
-                .default_service(method_not_allowed("GET")),
+            Routes::at("/v3/regions/{regionId}")
+                .get(regions::get)
+                .put(regions::put)
+                .patch(regions::update)
+                .delete(regions::delete),
         )
         .service(
-            web::resource("/v3/auth/projects")
-                .route(web::get().to(auth::projects))
-                .default_service(method_not_allowed("GET")),
+            Routes::at("/v3/projects")
+                .get(projects::list)
+                .post(projects::create),
         )
         .service(
-            web::resource("/v3/auth/domains")
-                .route(web::get().to(auth::domains))
-                .default_service(method_not_allowed("GET")),
+            Routes::at("/v3/projects/{projectId}")
+                .get(projects::get)
+                .patch(projects::update)
+                .delete(projects::delete),
         )
         .service(
-            web::resource("/v3/services")
-                .route(web::get().to(services::list))
-                .route(web::post().to(services::create))
-                .default_service(method_not_allowed("GET, POST")),
+            Routes::at("/v3/projects/{projectId}/users/{userId}/roles")
+                .get(roles::of_user_in_project),
         )
         .service(
-            web::resource("/v3/services/{serviceId}")
-                .route(web::get().to(services::get))
-                .route(web::patch().to(services::update))
-                .route(web::delete().to(services::delete))
-                .default_service(method_not_allowed("GET, PATCH, DELETE")),
+            Routes::at("/v3/projects/{projectId}/users/{userId}/roles/{roleId}")
+                .put(roles::assign)
+                .head(roles::check)
+                .get(roles::check)
+                .delete(roles::unassign),
         )
+        .service(Routes::at("/v3/system/users/{userId}/roles").get(system_roles::list))
         .service(
-            web::resource("/v3/endpoints")
-                .route(web::get().to(endpoints::list))
-                .route(web::post().to(endpoints::create))
-                .default_service(method_not_allowed("GET, POST")),
+            Routes::at("/v3/system/users/{userId}/roles/{roleId}")
+                .put(system_roles::grant)
+                .head(system_roles::check)
+                .get(system_roles::check)
+                .delete(system_roles::revoke),
         )
+        .service(Routes::at("/v3/role_assignments").get(roles::assignments))
+        .service(Routes::at("/v3/users").get(users::list).post(users::create))
         .service(
-            web::resource("/v3/endpoints/{endpointId}")
-                .route(web::get().to(endpoints::get))
-                .route(web::patch().to(endpoints::update))
-                .route(web::delete().to(endpoints::delete))
-                .default_service(method_not_allowed("GET, PATCH, DELETE")),
+            Routes::at("/v3/users/{userId}")
+                .get(users::get)
+                .patch(users::update)
+                .delete(users::delete),
         )
-        .service(
-            web::resource("/v3/regions")
-                .route(web::get().to(regions::list))
-                .route(web::post().to(regions::create))
-                .default_service(method_not_allowed("GET, POST")),
-        )
-        .service(
-            web::resource("/v3/regions/{regionId}")
-                .route(web::get().to(regions::get))
-                .route(web::put().to(regions::put))
-                .route(web::patch().to(regions::update))
-                .route(web::delete().to(regions::delete))
-                .default_service(method_not_allowed("GET, PUT, PATCH, DELETE")),
-        )
-        .service(
-            web::resource("/v3/projects")
-                .route(web::get().to(projects::list))
-                .route(web::post().to(projects::create))
-                .default_service(method_not_allowed("GET, POST")),
-        )
-        .service(
-            web::resource("/v3/projects/{projectId}")
-                .route(web::get().to(projects::get))
-                .route(web::patch().to(projects::update))
-                .route(web::delete().to(projects::delete))
-                .default_service(method_not_allowed("GET, PATCH, DELETE")),
-        )
-        .service(
-            web::resource("/v3/projects/{projectId}/users/{userId}/roles")
-                .route(web::get().to(roles::of_user_in_project))
-                .default_service(method_not_allowed("GET")),
-        )
-        .service(
-            web::resource("/v3/projects/{projectId}/users/{userId}/roles/{roleId}")
-                .route(web::put().to(roles::assign))
-                .route(web::head().to(roles::check))
-                .route(web::get().to(roles::check))
-                .route(web::delete().to(roles::unassign))
-                .default_service(method_not_allowed("PUT, HEAD, GET, DELETE")),
-        )
-        .service(
-            web::resource("/v3/system/users/{userId}/roles")
-                .route(web::get().to(system_roles::list))
-                .default_service(method_not_allowed("GET")),
-        )
-        .service(
-            web::resource("/v3/system/users/{userId}/roles/{roleId}")
-                .route(web::put().to(system_roles::grant))
-                .route(web::head().to(system_roles::check))
-                .route(web::get().to(system_roles::check))
-                .route(web::delete().to(system_roles::revoke))
-                .default_service(method_not_allowed("PUT, HEAD, GET, DELETE")),
-        )
-        .service(
-            web::resource("/v3/role_assignments")
-                .route(web::get().to(roles::assignments))
-                .default_service(method_not_allowed("GET")),
-        )
-        .service(
-            web::resource("/v3/users")
-                .route(web::get().to(users::list))
-                .route(web::post().to(users::create))
-                .default_service(method_not_allowed("GET, POST")),
-        )
-        .service(
-            web::resource("/v3/users/{userId}")
-                .route(web::get().to(users::get))
-                .route(web::patch().to(users::update))
-                .route(web::delete().to(users::delete))
-                .default_service(method_not_allowed("GET, PATCH, DELETE")),
-        )
-        .service(
-            web::resource("/v3/users/{userId}/password")
-                .route(web::post().to(users::change_password))
-                .default_service(method_not_allowed("POST")),
-        )
-        .service(
-            web::resource("/v3/users/{userId}/projects")
-                .route(web::get().to(users::projects))
-                .default_service(method_not_allowed("GET")),
-        )
-        .service(
-            web::resource("/v3/domains")
-                .route(web::get().to(projects::domains))
-                .default_service(method_not_allowed("GET")),
-        )
-        .service(
-            web::resource("/v3/domains/{domainId}")
-                .route(web::get().to(projects::domain))
-                .default_service(method_not_allowed("GET")),
-        )
-        .service(
-            web::resource("/v3/roles")
-                .route(web::get().to(roles::list))
-                .default_service(method_not_allowed("GET")),
-        )
-        .service(
-            web::resource("/v3/roles/{roleId}")
-                .route(web::get().to(roles::get))
-                .default_service(method_not_allowed("GET")),
-        );
+        .service(Routes::at("/v3/users/{userId}/password").post(users::change_password))
+        .service(Routes::at("/v3/users/{userId}/projects").get(users::projects))
+        .service(Routes::at("/v3/domains").get(projects::domains))
+        .service(Routes::at("/v3/domains/{domainId}").get(projects::domain))
+        .service(Routes::at("/v3/roles").get(roles::list))
+        .service(Routes::at("/v3/roles/{roleId}").get(roles::get));
 }
 
 /// A write's JSON body (Keystone v3 reads JSON only), bounded like every body.

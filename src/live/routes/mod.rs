@@ -14,7 +14,7 @@ use actix_web::web;
 use super::requests::MAX_BODY_BYTES;
 use super::store::LiveStore;
 use crate::identity::{InTenant, Unmetered};
-use crate::platform::http::{method_not_allowed, HandlerResult};
+use crate::platform::http::{HandlerResult, Routes};
 
 type Store = InTenant<LiveStore>;
 /// For heartbeats, which the service limit bounds: outside the rate limit.
@@ -26,45 +26,26 @@ pub fn configure(config: &mut web::ServiceConfig) {
         web::scope("/v1.0/{tenant_id}")
             .app_data(web::PayloadConfig::new(MAX_BODY_BYTES))
             .service(
-                web::resource("/services")
-                    .route(web::get().to(services::list))
-                    .route(web::post().to(services::create))
-                    .default_service(method_not_allowed("GET, POST")),
+                Routes::at("/services")
+                    .get(services::list)
+                    .post(services::create),
             )
             .service(
-                web::resource("/services/{service_id}")
-                    .route(web::get().to(services::get))
-                    .route(web::put().to(services::update))
-                    .route(web::delete().to(services::remove))
-                    .default_service(method_not_allowed("GET, PUT, DELETE")),
+                Routes::at("/services/{service_id}")
+                    .get(services::get)
+                    .put(services::update)
+                    .delete(services::remove),
             )
+            .service(Routes::at("/services/{service_id}/heartbeat").post(services::heartbeat))
+            .service(Routes::at("/events").get(events::list))
+            .service(Routes::at("/configuration").get(configuration::list_all))
             .service(
-                web::resource("/services/{service_id}/heartbeat")
-                    .route(web::post().to(services::heartbeat))
-                    .default_service(method_not_allowed("POST")),
+                Routes::at("/configuration/{configuration_id:.*}")
+                    .get(configuration::get)
+                    .put(configuration::set)
+                    .delete(configuration::remove),
             )
-            .service(
-                web::resource("/events")
-                    .route(web::get().to(events::list))
-                    .default_service(method_not_allowed("GET")),
-            )
-            .service(
-                web::resource("/configuration")
-                    .route(web::get().to(configuration::list_all))
-                    .default_service(method_not_allowed("GET")),
-            )
-            .service(
-                web::resource("/configuration/{configuration_id:.*}")
-                    .route(web::get().to(configuration::get))
-                    .route(web::put().to(configuration::set))
-                    .route(web::delete().to(configuration::remove))
-                    .default_service(method_not_allowed("GET, PUT, DELETE")),
-            )
-            .service(
-                web::resource("/limits")
-                    .route(web::get().to(limits::get))
-                    .default_service(method_not_allowed("GET")),
-            ),
+            .service(Routes::at("/limits").get(limits::get)),
     );
 }
 

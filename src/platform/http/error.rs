@@ -14,7 +14,7 @@ pub enum HttpError {
     #[error("{0}")]
     Malformed(String),
     #[error("method not allowed; allowed: {allow}")]
-    MethodNotAllowed { allow: &'static str },
+    MethodNotAllowed { allow: std::sync::Arc<str> },
     #[error("no resource at this path")]
     NoRoute,
 }

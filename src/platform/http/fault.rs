@@ -112,7 +112,7 @@ impl Fault {
         Self::new(StatusCode::NOT_FOUND, "itemNotFound", "NOT_FOUND").details(details)
     }
 
-    pub fn method_not_allowed(allow: &'static str, details: impl ToString) -> Self {
+    pub fn method_not_allowed(allow: &str, details: impl ToString) -> Self {
         let mut fault = Self::new(
             StatusCode::METHOD_NOT_ALLOWED,
             "identityFault",

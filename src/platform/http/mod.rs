@@ -12,6 +12,7 @@ mod paths;
 mod rendered;
 mod reply;
 mod representation;
+mod routes;
 pub mod strict_json;
 mod token_header;
 pub mod xml;
@@ -29,6 +30,7 @@ pub use paths::{PathRules, PathTest};
 pub use rendered::{etag_of, RenderCache, Rendered, RenderedReply};
 pub use reply::{absolute_url, Body, Json, Reply};
 pub use representation::{encode, Representation};
+pub use routes::Routes;
 pub use token_header::{token_header, RepeatedHeader};
 
 use crate::platform::db::{Database, DbError};
@@ -36,22 +38,13 @@ use crate::platform::db::{Database, DbError};
 /// What every handler returns: any error that renders as a fault (see `crate::faults`).
 pub type HandlerResult<T> = Result<T, actix_web::Error>;
 
-/// The fallback of a resource for methods it does not route: 405 with `Allow`.
-pub fn method_not_allowed(allow: &'static str) -> actix_web::Route {
-    web::to(move || async move { Err::<HttpResponse, _>(HttpError::MethodNotAllowed { allow }) })
-}
-
 /// Unknown paths: 404 `itemNotFound`.
 pub async fn no_route() -> HandlerResult<HttpResponse> {
     Err(HttpError::NoRoute.into())
 }
 
 pub fn configure(config: &mut web::ServiceConfig) {
-    config.service(
-        web::resource("/healthz")
-            .route(web::get().to(healthz))
-            .default_service(method_not_allowed("GET")),
-    );
+    config.service(Routes::at("/healthz").get(healthz));
 }
 
 /// Readiness: 200 when the database answers, 503 `serviceUnavailable` when it does not.

@@ -13,7 +13,7 @@ use super::domain::{PageRequest, ServiceId};
 use super::store::ServiceStore;
 use crate::identity::{Guarded, Policy, PrivilegeLevel};
 use crate::platform::freshness::Freshness;
-use crate::platform::http::{method_not_allowed, RenderCache};
+use crate::platform::http::{RenderCache, Routes};
 use crate::platform::metrics::Metrics;
 use crate::settings::CacheSettings;
 
@@ -94,17 +94,15 @@ impl Policy for UpdateService {
 pub fn configure(config: &mut web::ServiceConfig) {
     config
         .service(
-            web::resource(format!("{API_BASE}/services"))
+            Routes::at(format!("{API_BASE}/services"))
                 .name(SERVICES_ROUTE)
-                .route(web::get().to(list::list_services))
-                .route(web::post().to(register::register_service))
-                .default_service(method_not_allowed("GET, POST")),
+                .get(list::list_services)
+                .post(register::register_service),
         )
         .service(
-            web::resource(format!("{API_BASE}/services/{{serviceId}}"))
+            Routes::at(format!("{API_BASE}/services/{{serviceId}}"))
                 .name(SERVICE_ROUTE)
-                .route(web::get().to(get::get_service))
-                .route(web::put().to(update::update_service))
-                .default_service(method_not_allowed("GET, PUT")),
+                .get(get::get_service)
+                .put(update::update_service),
         );
 }
