@@ -154,10 +154,13 @@ impl Authenticator {
 
 /// Exactly one non-empty token.
 pub(super) fn presented_token(request: &HttpRequest) -> Result<&str> {
-    offered_token(request)?.ok_or(Error::MissingToken)
+    offered_token(request)?
+        .filter(|token| !token.is_empty())
+        .ok_or(Error::MissingToken)
 }
 
-/// The `X-Auth-Token` a request presents, if any (a route that needs none may use one).
+/// The `X-Auth-Token` a request sent, if any, blank included (a route that needs none may
+/// still be sent one).
 pub(super) fn offered_token(request: &HttpRequest) -> Result<Option<&str>> {
     token_header(request, AUTH_TOKEN_HEADER).map_err(|RepeatedHeader| Error::DuplicateToken)
 }

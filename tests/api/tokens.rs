@@ -464,21 +464,24 @@ async fn a_token_is_rescoped_by_presenting_it(backend: Backend) {
         );
         assert_eq!(rescoped.tenant, Some(("7".into(), "acme".into())));
         assert_ne!(rescoped.token, unscoped.token);
-        // The X-Auth-Token header, when sent, must be the token being rescoped.
-        let mismatched = app
-            .client
-            .post(format!("{}/v2.0/tokens", app.address))
-            .header(header::ACCEPT, format.media_type())
-            .header(header::CONTENT_TYPE, format.media_type())
-            .header("X-Auth-Token", &rescoped.token)
-            .body(auth_body(
-                &Credential::Token(unscoped.token.clone()),
-                &Scope::default(),
-                format,
-            ));
-        Reply::from(mismatched)
-            .await
-            .assert_fault(401, "unauthorized");
+        // The X-Auth-Token header, when sent, must be the token being rescoped: another
+        // token, or a blank one, is refused.
+        for header_token in [rescoped.token.as_str(), "", "  "] {
+            let mismatched = app
+                .client
+                .post(format!("{}/v2.0/tokens", app.address))
+                .header(header::ACCEPT, format.media_type())
+                .header(header::CONTENT_TYPE, format.media_type())
+                .header("X-Auth-Token", header_token)
+                .body(auth_body(
+                    &Credential::Token(unscoped.token.clone()),
+                    &Scope::default(),
+                    format,
+                ));
+            Reply::from(mismatched)
+                .await
+                .assert_fault(401, "unauthorized");
+        }
     }
 }
 

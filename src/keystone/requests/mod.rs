@@ -228,6 +228,7 @@ fn project_scope(project: ProjectJson) -> Result<TenantRef> {
 pub fn subject_token(request: &HttpRequest) -> Result<String> {
     token_header(request, SUBJECT_TOKEN.as_str())
         .map_err(|RepeatedHeader| Error::invalid("send exactly one X-Subject-Token header"))?
+        .filter(|token| !token.is_empty())
         .map(str::to_owned)
         .ok_or(Error::MissingSubjectToken)
 }
