@@ -1,5 +1,5 @@
 /// Thousands of connections on a few threads allocate and free small buffers all the time;
-/// mimalloc's per-thread pages do that for less CPU than glibc's arenas (BENCHMARKS.md).
+/// mimalloc's per-thread pages do that for less CPU than glibc's arenas (docs/benchmarks.md).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

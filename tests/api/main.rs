@@ -14,6 +14,7 @@ mod client_crate;
 mod concurrency;
 mod conditional;
 mod console;
+mod docs;
 mod endpoint_templates;
 mod get_service;
 mod json_shapes;

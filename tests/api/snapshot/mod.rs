@@ -1,5 +1,5 @@
 //! `service-registry snapshot`: save, restore and copy through the real binary, on both
-//! backends and across them (README, "Backups, restore, and moving to PostgreSQL").
+//! backends and across them (docs/operations.md, "Backups, restore, and moving to PostgreSQL").
 
 mod faults;
 mod kills;

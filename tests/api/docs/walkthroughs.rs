@@ -1,0 +1,355 @@
+//! The walkthroughs' console blocks, replayed in order in one shell against one real
+//! server started as the first page starts it, each command's output matched against the
+//! page's: exactly, except tokens, ids and times, which are matched by shape and then held
+//! to (a token the page shows once and uses later must be the same token both times).
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc::{channel, Receiver};
+use std::sync::LazyLock;
+use std::time::Duration;
+
+use pulldown_cmark::{CodeBlockKind, Event, Parser, Tag, TagEnd};
+use regex::Regex;
+
+use super::repository;
+use crate::node::BINARY;
+
+/// The pages replayed, in the order a reader follows them: each goes on from the state the
+/// one before left (the same server, tenants, users and shell variables).
+const PAGES: [&str; 3] = [
+    "docs/walkthrough.md",
+    "docs/identity.md",
+    "docs/live-registry.md",
+];
+
+/// How the first page starts the server, and the address the pages show.
+const SERVE: &str = "cargo run --release -- serve";
+const DOCUMENTED_ADDRESS: &str = "127.0.0.1:35357";
+
+/// The longest a page's command may take: its longest wait is a long poll of 30 s.
+const COMMAND_BOUND: Duration = Duration::from_secs(90);
+
+/// Values that differ from run to run, by shape: tokens, UUIDs (heartbeat tokens, event
+/// ids), ISO-8601 times, epoch milliseconds, the live registry's 16-digit `txnId`s, and
+/// the heartbeats of the last complete minute (which depend on where the minute fell).
+static VOLATILE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(concat!(
+        r"(?P<held>HPAuth_[0-9a-f]{64}",
+        r"|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})",
+        r"|(?P<time>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d))",
+        r"|(?P<millis>\b\d{13}\b)",
+        r"|(?P<txn>\b[0-9a-f]{16}\b)",
+        r#"|(?P<minute>"per_minute":\d+)"#,
+    ))
+    .unwrap()
+});
+
+/// One `$ command` of a page and the output the page shows under it.
+struct Step {
+    at: String,
+    command: String,
+    expected: String,
+}
+
+fn steps(page: &str) -> Vec<Step> {
+    let text = std::fs::read_to_string(repository().join(page)).unwrap();
+    let mut steps = Vec::new();
+    let mut block: Option<(usize, String)> = None;
+    for (event, range) in Parser::new(&text).into_offset_iter() {
+        match event {
+            Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(language)))
+                if language.as_ref() == "console" =>
+            {
+                block = Some((text[..range.start].lines().count() + 2, String::new()))
+            }
+            Event::Text(content) => {
+                if let Some((_, body)) = block.as_mut() {
+                    body.push_str(&content);
+                }
+            }
+            Event::End(TagEnd::CodeBlock) => {
+                if let Some((line, body)) = block.take() {
+                    steps.extend(commands(page, line, &body));
+                }
+            }
+            _ => {}
+        }
+    }
+    assert!(!steps.is_empty(), "{page} has no console block");
+    steps
+}
+
+/// A block's commands: a line after `$ ` (continued while it ends in `\`), and the lines
+/// under it up to the next prompt.
+fn commands(page: &str, first_line: usize, block: &str) -> Vec<Step> {
+    let mut steps: Vec<Step> = Vec::new();
+    let mut continued = false;
+    for (offset, line) in block.lines().enumerate() {
+        if continued {
+            let step = steps.last_mut().unwrap();
+            step.command.push('\n');
+            step.command.push_str(line);
+            continued = line.ends_with('\\');
+        } else if let Some(command) = line.strip_prefix("$ ") {
+            steps.push(Step {
+                at: format!("{page}:{}", first_line + offset),
+                command: command.to_owned(),
+                expected: String::new(),
+            });
+            continued = command.ends_with('\\');
+        } else {
+            let step = steps.last_mut().unwrap_or_else(|| {
+                panic!("{page}:{}: output before any command", first_line + offset)
+            });
+            step.expected.push_str(line);
+            step.expected.push('\n');
+        }
+    }
+    steps
+}
+
+/// Lines of a process's output, read on a thread so that a wait can be bounded.
+fn lines_of(output: impl std::io::Read + Send + 'static) -> Receiver<String> {
+    let (sender, receiver) = channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(output).lines().map_while(Result::ok) {
+            if sender.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    receiver
+}
+
+/// The documented values seen so far and what this run has in their place.
+#[derive(Default)]
+struct Held(HashMap<String, String>);
+
+impl Held {
+    /// Matches `actual` against `expected`, volatile values by shape; a held value must be
+    /// the one this run has shown for it before.
+    fn check(&mut self, expected: &str, actual: &str) -> Result<(), String> {
+        let expected = normalized(expected);
+        let actual = normalized(actual);
+        let mut pattern = String::from("^");
+        let mut documented = Vec::new();
+        let mut last = 0;
+        for found in VOLATILE.captures_iter(&expected) {
+            let whole = found.get(0).unwrap();
+            pattern.push_str(&regex::escape(&expected[last..whole.start()]));
+            if found.name("held").is_some() {
+                documented.push(whole.as_str().to_owned());
+                pattern
+                    .push_str(r"(HPAuth_[0-9a-f]{64}|[0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12})");
+            } else if found.name("time").is_some() {
+                pattern.push_str(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)");
+            } else if found.name("millis").is_some() {
+                pattern.push_str(r"\d{13}");
+            } else if found.name("txn").is_some() {
+                pattern.push_str(r"[0-9a-f]{16}");
+            } else {
+                pattern.push_str(r#""per_minute":\d+"#);
+            }
+            last = whole.end();
+        }
+        pattern.push_str(&regex::escape(&expected[last..]));
+        pattern.push('$');
+        let matched = Regex::new(&pattern)
+            .unwrap()
+            .captures(&actual)
+            .ok_or_else(|| {
+                format!("the page shows:\n{expected}\nthe server answered:\n{actual}")
+            })?;
+        for (index, documented) in documented.into_iter().enumerate() {
+            let seen = matched.get(index + 1).unwrap().as_str().to_owned();
+            match self.0.get(&documented) {
+                Some(held) if *held != seen => {
+                    return Err(format!(
+                        "the page shows {documented} again, where this run showed {held} before and now {seen}"
+                    ))
+                }
+                _ => {
+                    self.0.insert(documented, seen);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The command with this run's values in place of the page's.
+    fn apply(&self, command: &str, address: &str) -> String {
+        let mut command = command.replace(DOCUMENTED_ADDRESS, address);
+        for (documented, seen) in &self.0 {
+            command = command.replace(documented, seen);
+        }
+        command
+    }
+}
+
+/// Trailing blanks and blank last lines are not part of an answer.
+fn normalized(text: &str) -> String {
+    let lines: Vec<&str> = text.lines().map(str::trim_end).collect();
+    lines.join("\n").trim_end().to_owned()
+}
+
+/// One bash, fed a command at a time, each command's standard output kept in a file.
+struct Shell {
+    process: Child,
+    input: ChildStdin,
+    done: Receiver<String>,
+    directory: PathBuf,
+    count: usize,
+}
+
+impl Shell {
+    fn start(directory: &Path) -> Self {
+        let binaries = Path::new(BINARY).parent().unwrap();
+        let path = format!("{}:{}", binaries.display(), std::env::var("PATH").unwrap());
+        let mut process = Command::new("bash")
+            .args(["--noprofile", "--norc"])
+            .current_dir(directory)
+            .env("PATH", path)
+            .env_remove("DATABASE_URL")
+            .env_remove("SERVICE_REGISTRY_CONFIG")
+            .env_remove("RUST_LOG")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(std::fs::File::create(directory.join("shell.log")).unwrap())
+            .spawn()
+            .expect("bash runs");
+        let input = process.stdin.take().unwrap();
+        let done = lines_of(process.stdout.take().unwrap());
+        Self {
+            process,
+            input,
+            done,
+            directory: directory.to_owned(),
+            count: 0,
+        }
+    }
+
+    /// Runs `command` as the page's reader would type it; its standard output.
+    fn run(&mut self, at: &str, command: &str) -> String {
+        self.count += 1;
+        let output = self.directory.join(format!("output-{}", self.count));
+        writeln!(
+            self.input,
+            "{{ {command}\n}} > '{}' 2>> command-errors.log; echo replayed",
+            output.display()
+        )
+        .unwrap();
+        match self.done.recv_timeout(COMMAND_BOUND) {
+            Ok(line) if line == "replayed" => {}
+            other => panic!("{at}: the shell did not finish the command ({other:?})"),
+        }
+        std::fs::read_to_string(output).unwrap()
+    }
+}
+
+impl Drop for Shell {
+    fn drop(&mut self) {
+        let _ = self.process.kill();
+        let _ = self.process.wait();
+    }
+}
+
+/// The server as the first page starts it, in the shell's directory so that the command
+/// line of the pages finds its database; killed on drop.
+struct Server {
+    process: Child,
+    address: String,
+}
+
+impl Server {
+    /// Starts it; what it printed up to the address it listens on.
+    fn start(directory: &Path) -> (Self, String) {
+        let process = Command::new(BINARY)
+            .args(["serve", "--bind", "127.0.0.1:0"])
+            .current_dir(directory)
+            .env_remove("DATABASE_URL")
+            .env_remove("SERVICE_REGISTRY_CONFIG")
+            .env_remove("RUST_LOG")
+            .stdout(Stdio::piped())
+            .stderr(std::fs::File::create(directory.join("server.log")).unwrap())
+            .spawn()
+            .expect("the server starts");
+        // Owned before anything can fail, so that its Drop kills it whatever happens.
+        let mut server = Self {
+            process,
+            address: String::new(),
+        };
+        // Later lines (none expected) are drained by the reading thread.
+        let lines = lines_of(server.process.stdout.take().unwrap());
+        let mut printed = String::new();
+        while server.address.is_empty() {
+            let line = lines
+                .recv_timeout(COMMAND_BOUND)
+                .expect("the server reports its address");
+            printed.push_str(&line);
+            printed.push('\n');
+            if let Some(url) = line.strip_prefix("listening on ") {
+                server.address = url.trim_start_matches("http://").to_owned();
+            }
+        }
+        (server, printed)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.process.kill();
+        let _ = self.process.wait();
+    }
+}
+
+fn have(tool: &str) -> bool {
+    Command::new(tool)
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|status| status.success())
+}
+
+#[test]
+fn the_walkthroughs_answer_as_their_pages_show() {
+    if !(have("bash") && have("curl")) {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "CI=true but bash or curl is missing: the walkthroughs cannot be replayed"
+        );
+        eprintln!("skipped: the walkthroughs are replayed with bash and curl");
+        return;
+    }
+    let directory = tempfile::tempdir().unwrap();
+    let mut shell = Shell::start(directory.path());
+    let mut server: Option<Server> = None;
+    let mut held = Held::default();
+    for page in PAGES {
+        for step in steps(page) {
+            let actual = if step.command == SERVE {
+                assert!(server.is_none(), "{}: a second server", step.at);
+                let (started, printed) = Server::start(directory.path());
+                server = Some(started);
+                printed
+            } else {
+                let address = server
+                    .as_ref()
+                    .unwrap_or_else(|| panic!("{}: a command before the server starts", step.at))
+                    .address
+                    .clone();
+                shell.run(&step.at, &held.apply(&step.command, &address))
+            };
+            let expected = match &server {
+                Some(server) => step.expected.replace(DOCUMENTED_ADDRESS, &server.address),
+                None => step.expected.clone(),
+            };
+            if let Err(difference) = held.check(&expected, &actual) {
+                panic!("{}: $ {}\n{difference}", step.at, step.command);
+            }
+        }
+    }
+}
