@@ -1,17 +1,17 @@
-//! Request bodies and query strings of the live registry. Bodies are plain DTOs checked
-//! by `validator` and only then turned into domain values; every refusal names the key
-//! and the rule, as RSR's faults do.
+//! Request bodies and query strings of the live registry. A body is read once into a
+//! plain DTO (its JSON types checked by serde), then each key is made into its domain value
+//! by that value's own constructor, which holds the rule and its wording: a refusal names
+//! the key and the rule, as RSR's faults do, and no rule is written twice.
 
 use std::collections::{BTreeMap, HashMap};
 
 use actix_web::http::header::{HeaderMap, CONTENT_TYPE};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
-use validator::{Validate, ValidationError, ValidationErrors};
 
 use super::domain::{
-    ConfigurationValue, HeartbeatTimeout, HeartbeatToken, Metadata, NewService, ServiceChanges,
-    ServiceId, Tags, SERVICE_ID_RULE,
+    BrokenRule, ConfigurationValue, HeartbeatTimeout, HeartbeatToken, Metadata, NewService,
+    ServiceChanges, ServiceId, Tags, SERVICE_ID_RULE,
 };
 use super::error::{LiveError, Result};
 use crate::live::events::{EventId, EventKind};
@@ -22,56 +22,94 @@ use crate::platform::text::printable;
 /// RSR's body limit; larger bodies get 413 `requestTooLargeError`.
 pub const MAX_BODY_BYTES: usize = 5000;
 
-#[derive(Debug, Deserialize, Validate)]
+/// RSR's fault for a key a body must have.
+const REQUIRED: BrokenRule = BrokenRule("Attribute is required");
+
+/// The fault of a body whose `key` broke a rule.
+fn refused(key: &str, broken: BrokenRule) -> LiveError {
+    LiveError::InvalidBody {
+        key: key.to_owned(),
+        rule: broken.to_string(),
+    }
+}
+
+/// The domain value of a key's value, or the fault that names the key and its rule.
+fn made<R, T>(
+    key: &str,
+    raw: R,
+    make: impl FnOnce(R) -> std::result::Result<T, BrokenRule>,
+) -> Result<T> {
+    make(raw).map_err(|broken| refused(key, broken))
+}
+
+/// [`made`] of a key the body must have.
+fn required<R, T>(
+    key: &str,
+    raw: Option<R>,
+    make: impl FnOnce(R) -> std::result::Result<T, BrokenRule>,
+) -> Result<T> {
+    made(key, raw.ok_or_else(|| refused(key, REQUIRED))?, make)
+}
+
+/// [`made`] of a key the body may leave out.
+fn optional<R, T>(
+    key: &str,
+    raw: Option<R>,
+    make: impl FnOnce(R) -> std::result::Result<T, BrokenRule>,
+) -> Result<Option<T>> {
+    raw.map(|raw| made(key, raw, make)).transpose()
+}
+
+fn timeout(seconds: i64) -> std::result::Result<HeartbeatTimeout, BrokenRule> {
+    HeartbeatTimeout::new(seconds).ok_or(HeartbeatTimeout::RULE)
+}
+
+#[derive(Debug, Deserialize)]
 pub struct CreateServiceRequest {
-    #[validate(
-        required(message = "Attribute is required"),
-        regex(path = *SERVICE_ID_RULE, message = "Must match ^[a-zA-Z0-9_.-]{3,65}$")
-    )]
     id: Option<String>,
     #[serde(default, deserialize_with = "integer_or_numeric_string")]
-    #[validate(
-        required(message = "Attribute is required"),
-        range(min = 3, max = 120, message = "Value out of range (3..120)")
-    )]
     heartbeat_timeout: Option<i64>,
-    #[validate(custom(function = "valid_tags"))]
     tags: Option<Vec<String>>,
-    #[validate(custom(function = "valid_metadata"))]
     metadata: Option<BTreeMap<String, String>>,
 }
 
 impl CreateServiceRequest {
+    /// Keys are checked in the order of their names, so a body that breaks several rules
+    /// always gets the same answer.
     pub fn into_new(self) -> Result<NewService> {
-        let id = self.id.as_deref().and_then(ServiceId::parse);
-        let timeout = self.heartbeat_timeout.and_then(HeartbeatTimeout::new);
-        let (Some(id), Some(heartbeat_timeout)) = (id, timeout) else {
-            return Err(invariant("service"));
-        };
+        let heartbeat_timeout = required("heartbeat_timeout", self.heartbeat_timeout, timeout)?;
+        let id = required("id", self.id, |id| {
+            ServiceId::parse(&id).ok_or(ServiceId::RULE)
+        })?;
+        let metadata = made("metadata", self.metadata.unwrap_or_default(), Metadata::new)?;
+        let tags = made("tags", self.tags.unwrap_or_default(), Tags::new)?;
         Ok(NewService {
             id,
             heartbeat_timeout,
-            tags: tags(self.tags)?,
-            metadata: metadata(self.metadata)?,
+            tags,
+            metadata,
         })
     }
 }
 
-#[derive(Debug, Deserialize, Validate)]
+#[derive(Debug, Deserialize)]
 pub struct UpdateServiceRequest {
     /// Ids are immutable; naming the same id again is harmless.
     id: Option<serde_json::Value>,
     #[serde(default, deserialize_with = "integer_or_numeric_string")]
-    #[validate(range(min = 3, max = 120, message = "Value out of range (3..120)"))]
     heartbeat_timeout: Option<i64>,
-    #[validate(custom(function = "valid_tags"))]
     tags: Option<Vec<String>>,
-    #[validate(custom(function = "valid_metadata"))]
     metadata: Option<BTreeMap<String, String>>,
 }
 
 impl UpdateServiceRequest {
+    /// The changed keys first, in the order of their names, then the id they may not change.
     pub fn into_changes(self, id: &ServiceId) -> Result<ServiceChanges> {
+        let changes = ServiceChanges {
+            heartbeat_timeout: optional("heartbeat_timeout", self.heartbeat_timeout, timeout)?,
+            metadata: optional("metadata", self.metadata, Metadata::new)?,
+            tags: optional("tags", self.tags, Tags::new)?,
+        };
         if let Some(named) = &self.id {
             if named.as_str() != Some(id.as_str()) {
                 return Err(LiveError::InvalidBody {
@@ -80,95 +118,34 @@ impl UpdateServiceRequest {
                 });
             }
         }
-        Ok(ServiceChanges {
-            heartbeat_timeout: match self.heartbeat_timeout {
-                Some(seconds) => {
-                    Some(HeartbeatTimeout::new(seconds).ok_or_else(|| invariant("timeout"))?)
-                }
-                None => None,
-            },
-            tags: self.tags.map(|t| tags(Some(t))).transpose()?,
-            metadata: self.metadata.map(|m| metadata(Some(m))).transpose()?,
-        })
+        Ok(changes)
     }
 }
 
-#[derive(Debug, Deserialize, Validate)]
+#[derive(Debug, Deserialize)]
 pub struct HeartbeatRequest {
-    #[validate(
-        required(message = "Attribute is required"),
-        custom(function = "valid_token")
-    )]
     token: Option<String>,
 }
 
 impl HeartbeatRequest {
     pub fn into_token(self) -> Result<HeartbeatToken> {
-        self.token
-            .as_deref()
-            .and_then(HeartbeatToken::parse)
-            .ok_or_else(|| invariant("token"))
+        required("token", self.token, |token| {
+            HeartbeatToken::parse(&token).ok_or(HeartbeatToken::RULE)
+        })
     }
 }
 
-#[derive(Debug, Deserialize, Validate)]
+#[derive(Debug, Deserialize)]
 pub struct SetValueRequest {
-    #[validate(
-        required(message = "Attribute is required"),
-        length(min = 1, max = 1024, message = "Must be 1 to 1024 characters long")
-    )]
     value: Option<String>,
 }
 
 impl SetValueRequest {
     pub fn into_value(self) -> Result<ConfigurationValue> {
-        self.value
-            .and_then(ConfigurationValue::new)
-            .ok_or_else(|| invariant("value"))
+        required("value", self.value, |value| {
+            ConfigurationValue::new(value).ok_or(ConfigurationValue::RULE)
+        })
     }
-}
-
-/// A DTO that passed validation but does not make its domain value: a bug of ours.
-fn invariant(what: &str) -> LiveError {
-    LiveError::corrupt("request", format!("validated {what} is not a valid value"))
-}
-
-fn tags(raw: Option<Vec<String>>) -> Result<Tags> {
-    Tags::new(raw.unwrap_or_default()).ok_or_else(|| invariant("tags"))
-}
-
-fn metadata(raw: Option<BTreeMap<String, String>>) -> Result<Metadata> {
-    Metadata::new(raw.unwrap_or_default()).ok_or_else(|| invariant("metadata"))
-}
-
-fn rule(message: &'static str) -> ValidationError {
-    ValidationError::new("rule").with_message(message.into())
-}
-
-fn valid_tags(tags: &[String]) -> std::result::Result<(), ValidationError> {
-    if tags.len() > Tags::MAX {
-        return Err(rule("At most 10 tags"));
-    }
-    if Tags::new(tags.to_vec()).is_none() {
-        return Err(rule("Each tag must be 1 to 55 characters long"));
-    }
-    Ok(())
-}
-
-fn valid_metadata(pairs: &BTreeMap<String, String>) -> std::result::Result<(), ValidationError> {
-    if pairs.len() > Metadata::MAX {
-        return Err(rule("At most 20 keys"));
-    }
-    if Metadata::new(pairs.clone()).is_none() {
-        return Err(rule("Keys and values must be 1 to 255 characters long"));
-    }
-    Ok(())
-}
-
-fn valid_token(token: &str) -> std::result::Result<(), ValidationError> {
-    HeartbeatToken::parse(token)
-        .map(|_| ())
-        .ok_or_else(|| rule("Must be a UUID"))
 }
 
 /// RSR accepted the timeout as a number or a string of digits.
@@ -193,8 +170,8 @@ fn integer_or_numeric_string<'de, D: serde::Deserializer<'de>>(
 }
 
 /// A JSON body: no Content-Type means JSON (RSR's clients send none), an empty body is
-/// `{}`; then the DTO's rules. The size limit is enforced before (413).
-pub fn parse_body<T: DeserializeOwned + Validate>(headers: &HeaderMap, body: &[u8]) -> Result<T> {
+/// `{}`. The size limit is enforced before (413); the keys' rules after, by the DTO.
+pub fn parse_body<T: DeserializeOwned>(headers: &HeaderMap, body: &[u8]) -> Result<T> {
     if let Some(value) = headers.get(CONTENT_TYPE) {
         let raw = value.to_str().unwrap_or("");
         let essence = raw.split(';').next().unwrap_or("").trim();
@@ -221,7 +198,6 @@ pub fn parse_body<T: DeserializeOwned + Validate>(headers: &HeaderMap, body: &[u
                 _ => LiveError::UnparsableBody(inner.to_string()),
             }
         })?;
-    parsed.validate().map_err(first_violation)?;
     Ok(parsed)
 }
 
@@ -229,24 +205,6 @@ fn first_key(path: &serde_path_to_error::Path) -> Option<String> {
     match path.iter().next()? {
         serde_path_to_error::Segment::Map { key } => Some(key.clone()),
         _ => None,
-    }
-}
-
-/// The first broken rule, by key name, so the same body always gets the same answer.
-fn first_violation(errors: ValidationErrors) -> LiveError {
-    let fields = errors.field_errors();
-    let mut keys: Vec<_> = fields.keys().collect();
-    keys.sort();
-    let Some(key) = keys.first() else {
-        return LiveError::UnparsableBody("invalid body".into());
-    };
-    let rule = fields[*key]
-        .first()
-        .and_then(|error| error.message.as_ref())
-        .map_or_else(|| "Invalid value".to_owned(), ToString::to_string);
-    LiveError::InvalidBody {
-        key: key.to_string(),
-        rule,
     }
 }
 
@@ -268,7 +226,7 @@ impl Paging {
 
     /// A list ordered by ids takes only an id as its marker: anything else is refused as
     /// RSR refuses a bad id, naming `marker` and the id's `rule`.
-    pub fn marker_checked(self, is_id: impl Fn(&str) -> bool, rule: &str) -> Result<Self> {
+    pub fn marker_checked(self, is_id: impl Fn(&str) -> bool, rule: BrokenRule) -> Result<Self> {
         match &self.marker {
             Some(marker) if !is_id(marker) => Err(LiveError::invalid_parameter("marker", rule)),
             _ => Ok(self),
@@ -281,10 +239,7 @@ pub fn tag_filter(query: &HashMap<String, String>) -> Result<Option<String>> {
     match query.get("tag") {
         None => Ok(None),
         Some(tag) if SERVICE_ID_RULE.is_match(tag) => Ok(Some(tag.clone())),
-        Some(_) => Err(LiveError::invalid_parameter(
-            "tag",
-            "Must match ^[a-zA-Z0-9_.-]{3,65}$",
-        )),
+        Some(_) => Err(LiveError::invalid_parameter("tag", ServiceId::RULE)),
     }
 }
 

@@ -2,13 +2,17 @@
 
 use std::fmt;
 
-use super::CONFIGURATION_ID_RULE;
+use super::{BrokenRule, CONFIGURATION_ID_RULE};
 
 /// 3..=500 characters matching [`CONFIGURATION_ID_RULE`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConfigurationId(String);
 
 impl ConfigurationId {
+    pub const RULE: BrokenRule = BrokenRule(
+        "Must be 3 to 500 characters matching ^(/[a-zA-Z0-9_-]{3,50}/?){0,10}([a-zA-Z0-9_.-]{3,170})?$",
+    );
+
     pub fn parse(raw: &str) -> Option<Self> {
         ((3..=500).contains(&raw.len()) && CONFIGURATION_ID_RULE.is_match(raw))
             .then(|| Self(raw.to_owned()))
@@ -52,6 +56,7 @@ pub struct ConfigurationValue(String);
 
 impl ConfigurationValue {
     pub const MAX_CHARS: usize = 1024;
+    pub const RULE: BrokenRule = BrokenRule("Must be 1 to 1024 characters long");
 
     pub fn new(raw: String) -> Option<Self> {
         (1..=Self::MAX_CHARS)

@@ -12,9 +12,20 @@ pub use service::{
     Tags,
 };
 
+use std::fmt;
 use std::sync::LazyLock;
 
 use regex::Regex;
+
+/// The rule a value from a request broke, worded as RSR's faults word it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BrokenRule(pub &'static str);
+
+impl fmt::Display for BrokenRule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.0)
+    }
+}
 
 /// RSR's rule for service ids and the `tag` query parameter.
 pub static SERVICE_ID_RULE: LazyLock<Regex> =

@@ -6,13 +6,15 @@ use std::fmt;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use super::SERVICE_ID_RULE;
+use super::{BrokenRule, SERVICE_ID_RULE};
 
 /// `^[a-zA-Z0-9_.-]{3,65}$`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ServiceId(String);
 
 impl ServiceId {
+    pub const RULE: BrokenRule = BrokenRule("Must match ^[a-zA-Z0-9_.-]{3,65}$");
+
     pub fn parse(raw: &str) -> Option<Self> {
         SERVICE_ID_RULE.is_match(raw).then(|| Self(raw.to_owned()))
     }
@@ -35,6 +37,7 @@ pub struct HeartbeatTimeout(i64);
 impl HeartbeatTimeout {
     pub const MIN: i64 = 3;
     pub const MAX: i64 = 120;
+    pub const RULE: BrokenRule = BrokenRule("Value out of range (3..120)");
 
     pub fn new(seconds: i64) -> Option<Self> {
         (Self::MIN..=Self::MAX)
@@ -59,12 +62,15 @@ impl Tags {
     pub const MAX: usize = 10;
     pub const MAX_CHARS: usize = 55;
 
-    pub fn new(tags: Vec<String>) -> Option<Self> {
-        let valid = tags.len() <= Self::MAX
-            && tags
-                .iter()
-                .all(|tag| (1..=Self::MAX_CHARS).contains(&tag.chars().count()));
-        valid.then_some(Self(tags))
+    pub fn new(tags: Vec<String>) -> Result<Self, BrokenRule> {
+        if tags.len() > Self::MAX {
+            return Err(BrokenRule("At most 10 tags"));
+        }
+        let fits = |tag: &String| (1..=Self::MAX_CHARS).contains(&tag.chars().count());
+        if !tags.iter().all(fits) {
+            return Err(BrokenRule("Each tag must be 1 to 55 characters long"));
+        }
+        Ok(Self(tags))
     }
 
     pub fn as_slice(&self) -> &[String] {
@@ -80,10 +86,17 @@ impl Metadata {
     pub const MAX: usize = 20;
     pub const MAX_CHARS: usize = 255;
 
-    pub fn new(pairs: BTreeMap<String, String>) -> Option<Self> {
+    pub fn new(pairs: BTreeMap<String, String>) -> Result<Self, BrokenRule> {
+        if pairs.len() > Self::MAX {
+            return Err(BrokenRule("At most 20 keys"));
+        }
         let fits = |text: &String| (1..=Self::MAX_CHARS).contains(&text.chars().count());
-        let valid = pairs.len() <= Self::MAX && pairs.iter().all(|(k, v)| fits(k) && fits(v));
-        valid.then_some(Self(pairs))
+        if !pairs.iter().all(|(key, value)| fits(key) && fits(value)) {
+            return Err(BrokenRule(
+                "Keys and values must be 1 to 255 characters long",
+            ));
+        }
+        Ok(Self(pairs))
     }
 
     pub fn as_map(&self) -> &BTreeMap<String, String> {
@@ -97,6 +110,8 @@ impl Metadata {
 pub struct HeartbeatToken(Uuid);
 
 impl HeartbeatToken {
+    pub const RULE: BrokenRule = BrokenRule("Must be a UUID");
+
     pub fn generate() -> Self {
         Self(Uuid::new_v4())
     }
@@ -162,10 +177,25 @@ mod tests {
         assert!(HeartbeatTimeout::new(3).is_some());
         assert!(HeartbeatTimeout::new(120).is_some());
         assert!(HeartbeatTimeout::new(121).is_none());
-        assert!(Tags::new(vec!["t".into(); 10]).is_some());
-        assert!(Tags::new(vec!["t".into(); 11]).is_none());
-        assert!(Tags::new(vec![String::new()]).is_none());
-        assert!(Tags::new(vec!["é".repeat(55)]).is_some());
+        assert!(Tags::new(vec!["t".into(); 10]).is_ok());
+        assert_eq!(
+            Tags::new(vec!["t".into(); 11]),
+            Err(BrokenRule("At most 10 tags"))
+        );
+        assert!(Tags::new(vec![String::new()]).is_err());
+        assert!(Tags::new(vec!["é".repeat(55)]).is_ok());
+        assert!(Tags::new(vec!["é".repeat(56)]).is_err());
+        let pairs = |n: usize, text: &str| {
+            (0..n)
+                .map(|i| (format!("{text}{i}"), text.to_owned()))
+                .collect::<BTreeMap<_, _>>()
+        };
+        assert!(Metadata::new(pairs(20, "k")).is_ok());
+        assert_eq!(
+            Metadata::new(pairs(21, "k")),
+            Err(BrokenRule("At most 20 keys"))
+        );
+        assert!(Metadata::new(pairs(1, &"v".repeat(256))).is_err());
     }
 
     #[test]

@@ -11,12 +11,9 @@ use crate::live::requests::{parse_body, Paging, SetValueRequest};
 use crate::live::views::{ListView, ValueView};
 use crate::platform::http::{absolute_url, Json, Reply};
 
-const ID_RULE: &str =
-    "Must be 3 to 500 characters matching ^(/[a-zA-Z0-9_-]{3,50}/?){0,10}([a-zA-Z0-9_.-]{3,170})?$";
-
 fn configuration_id(path: &web::Path<(String, String)>) -> Result<ConfigurationId, LiveError> {
     ConfigurationId::parse(&path.1)
-        .ok_or_else(|| LiveError::invalid_parameter("configurationId", ID_RULE))
+        .ok_or_else(|| LiveError::invalid_parameter("configurationId", ConfigurationId::RULE))
 }
 
 pub async fn list_all(
@@ -33,8 +30,10 @@ async fn list(
     query: Query,
     namespace: Option<Namespace>,
 ) -> HandlerResult<Reply<Json>> {
-    let paging = Paging::from_query(&query)?
-        .marker_checked(|marker| ConfigurationId::parse(marker).is_some(), ID_RULE)?;
+    let paging = Paging::from_query(&query)?.marker_checked(
+        |marker| ConfigurationId::parse(marker).is_some(),
+        ConfigurationId::RULE,
+    )?;
     let page = store
         .values(namespace, paging.marker.clone(), paging.size)
         .await?;
@@ -61,8 +60,9 @@ pub async fn get(
         } else {
             format!("/{}", path.1)
         };
-        let namespace = Namespace::parse(&rooted)
-            .ok_or_else(|| LiveError::invalid_parameter("configurationId", ID_RULE))?;
+        let namespace = Namespace::parse(&rooted).ok_or_else(|| {
+            LiveError::invalid_parameter("configurationId", ConfigurationId::RULE)
+        })?;
         return list(store, request, query, Some(namespace)).await;
     }
     let id = configuration_id(&path)?;

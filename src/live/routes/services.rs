@@ -12,10 +12,9 @@ use crate::live::requests::{
 use crate::live::views::{ListView, ServiceView, TokenView};
 use crate::platform::http::{absolute_url, arrival, Json, Reply};
 
-const ID_RULE: &str = "Must match ^[a-zA-Z0-9_.-]{3,65}$";
-
 fn service_id(path: &web::Path<(String, String)>) -> Result<ServiceId, LiveError> {
-    ServiceId::parse(&path.1).ok_or_else(|| LiveError::invalid_parameter("serviceId", ID_RULE))
+    ServiceId::parse(&path.1)
+        .ok_or_else(|| LiveError::invalid_parameter("serviceId", ServiceId::RULE))
 }
 
 /// The service's full URL, as the client reached us.
@@ -37,7 +36,7 @@ pub async fn create(
 
 pub async fn list(store: Store, request: HttpRequest, query: Query) -> HandlerResult<Reply<Json>> {
     let paging = Paging::from_query(&query)?
-        .marker_checked(|marker| ServiceId::parse(marker).is_some(), ID_RULE)?;
+        .marker_checked(|marker| ServiceId::parse(marker).is_some(), ServiceId::RULE)?;
     let tag = tag_filter(&query)?;
     let page = store
         .services(tag, paging.marker.clone(), paging.size)

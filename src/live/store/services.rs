@@ -34,11 +34,11 @@ impl ServiceRow {
             HeartbeatTimeout::new(self.heartbeat_timeout).ok_or_else(|| corrupt("timeout"))?;
         let tags = serde_json::from_str(&self.tags)
             .ok()
-            .and_then(Tags::new)
+            .and_then(|tags| Tags::new(tags).ok())
             .ok_or_else(|| corrupt("tags"))?;
         let metadata = serde_json::from_str(&self.metadata)
             .ok()
-            .and_then(Metadata::new)
+            .and_then(|pairs| Metadata::new(pairs).ok())
             .ok_or_else(|| corrupt("metadata"))?;
         Ok(Service {
             id,
