@@ -1,7 +1,7 @@
 //! The per-tenant rate limit, counted on every node. Each node counts its own requests in
 //! memory and, every `rate_sync_interval`, adds them to the tenant's shared count in the
-//! database and reads the total back, with the tenant's own limit (`tenant limits
-//! --requests --window`) if it has one. A single node enforces the limit exactly; with N
+//! database and reads the total back (`store::counts`, the mechanism the heartbeat counts
+//! share), then the tenant's own limit (`tenant limits --requests --window`) if it has one. A single node enforces the limit exactly; with N
 //! nodes a tenant may overshoot by what the other N-1 nodes serve it in one interval. A
 //! changed limit applies on every node within one interval.
 //!
@@ -9,47 +9,33 @@
 //! service limit bounds them already, and a tenant at its service limit heartbeating at
 //! the clients' cadence would otherwise spend a day's requests in about two hours.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 
 use super::domain::RatePolicy;
 use super::error::{LiveError, Result};
+use super::store::counts::{self, CountKey, Counted, NodeCounts};
 use super::store::limits;
 use crate::identity::{TenantGate, TenantId};
 use crate::platform::db::{now_millis, Database};
 use crate::settings::LiveSettings;
 
+/// A tenant's current window and the limit in force in it.
 #[derive(Debug, Clone, Copy)]
-struct Count {
+struct Window {
     policy: RatePolicy,
-    window_start: i64,
-    /// Every node's requests as last read from the database (ours included).
-    shared: i64,
-    /// Ours being added to the database right now.
-    in_flight: i64,
-    /// Ours not sent yet.
-    pending: i64,
+    start: i64,
 }
 
-impl Count {
-    fn new(policy: RatePolicy, window_start: i64, shared: i64) -> Self {
-        Self {
-            policy,
-            window_start,
-            shared,
-            in_flight: 0,
-            pending: 0,
-        }
-    }
-
-    fn used(&self) -> i64 {
-        self.shared + self.in_flight + self.pending
-    }
-
+impl Window {
     fn covers(&self, now: i64) -> bool {
-        self.window_start <= now && now < self.window_start + self.policy.window_ms()
+        self.start <= now && now < self.start + self.policy.window_ms()
+    }
+
+    fn key(&self, tenant: TenantId) -> CountKey {
+        (tenant.get(), self.start)
     }
 }
 
@@ -57,7 +43,8 @@ impl Count {
 pub struct RateLimiter {
     database: Database,
     default: RatePolicy,
-    counts: Arc<Mutex<HashMap<i64, Count>>>,
+    windows: Arc<Mutex<HashMap<i64, Window>>>,
+    requests: NodeCounts,
 }
 
 /// A tenant's rate: its limit, requests used in this window, and the window's length.
@@ -71,160 +58,142 @@ impl RateLimiter {
         Self {
             database,
             default: RatePolicy::from_settings(settings.rate_limit, settings.rate_window),
-            counts: Arc::default(),
+            windows: Arc::default(),
+            requests: NodeCounts::new(Counted::Requests),
         }
     }
 
     /// Counts a request of `tenant`, or refuses it when the window's allowance is spent.
     pub async fn admit(&self, tenant: TenantId) -> Result<()> {
         let now = now_millis();
-        let loaded = self.load(tenant, now).await?;
-        let mut counts = self.lock();
-        let count = counts.entry(tenant.get()).or_insert(loaded);
-        if count.used() >= count.policy.requests() {
-            let window_end = count.window_start + count.policy.window_ms();
-            let retry_after = (window_end - now + 999) / 1000;
-            return Err(LiveError::RateLimited {
-                limit: u64::try_from(count.policy.requests()).unwrap_or(0),
-                retry_after: u64::try_from(retry_after).unwrap_or(1).max(1),
-            });
+        let window = self.window(tenant, now).await?;
+        if self
+            .requests
+            .count_within(window.key(tenant), window.policy.requests())
+        {
+            return Ok(());
         }
-        count.pending += 1;
-        Ok(())
+        let window_end = window.start + window.policy.window_ms();
+        let retry_after = (window_end - now + 999) / 1000;
+        Err(LiveError::RateLimited {
+            limit: u64::try_from(window.policy.requests()).unwrap_or(0),
+            retry_after: u64::try_from(retry_after).unwrap_or(1).max(1),
+        })
     }
 
     /// The tenant's rate as `GET /limits` shows it: its limit read afresh (so a change
     /// shows at once, and applies here from now on), and this window's requests.
     pub async fn usage(&self, tenant: TenantId) -> Result<RateUsage> {
         let now = now_millis();
-        let mut loaded = self.load(tenant, now).await?;
         let default = self.default;
         let policy = self
             .database
             .run(move |conn| limits::rate_policy(conn, tenant, default))
             .await?;
-        let window_changed = {
-            let mut counts = self.lock();
-            let changed = match counts.get_mut(&tenant.get()) {
-                Some(count) if count.policy.window_ms() == policy.window_ms() => {
-                    count.policy = policy;
-                    false
-                }
-                Some(_) => true,
-                None => false,
-            };
-            if changed {
-                counts.remove(&tenant.get());
-            }
-            changed
+        let window = self.window(tenant, now).await?;
+        let window = if window.policy.window_ms() == policy.window_ms() {
+            self.set_policy(tenant, policy);
+            Window { policy, ..window }
+        } else {
+            self.lock().remove(&tenant.get());
+            self.window(tenant, now).await?
         };
-        if window_changed {
-            loaded = self.load(tenant, now).await?;
-        }
-        let count = self.lock().get(&tenant.get()).copied().unwrap_or(loaded);
         Ok(RateUsage {
-            policy: count.policy,
-            used: count.used(),
+            policy: window.policy,
+            used: self.requests.used(window.key(tenant)),
         })
     }
 
-    /// First request of a tenant in this window on this node: read its limit and start
-    /// from the shared count (forgetting its ended windows). Returns the tenant's count as
-    /// it stands, for a caller that finds it gone again (a sync at a window's end).
-    async fn load(&self, tenant: TenantId, now: i64) -> Result<Count> {
-        if let Some(count) = self
+    /// The tenant's window now. At its first request in a window on this node: its
+    /// limit, and every node's count so far (forgetting its ended windows).
+    async fn window(&self, tenant: TenantId, now: i64) -> Result<Window> {
+        if let Some(window) = self
             .lock()
             .get(&tenant.get())
-            .filter(|count| count.covers(now))
+            .filter(|window| window.covers(now))
         {
-            return Ok(*count);
+            return Ok(*window);
         }
         let default = self.default;
-        let (policy, window_start, shared) = self
+        let (window, shared) = self
             .database
             .run_write(move |conn| {
                 let policy = limits::rate_policy(conn, tenant, default)?;
-                let window_start = policy.window_start(now);
-                let shared = limits::add_requests(conn, tenant.get(), window_start, 0)?;
-                limits::forget_windows_before(conn, tenant.get(), window_start)?;
-                Ok::<_, LiveError>((policy, window_start, shared))
+                let window = Window {
+                    policy,
+                    start: policy.window_start(now),
+                };
+                let shared = counts::add(conn, Counted::Requests, window.key(tenant), 0)?;
+                limits::forget_windows_before(conn, tenant.get(), window.start)?;
+                Ok::<_, LiveError>((window, shared))
             })
             .await?;
-        let mut counts = self.lock();
-        let count = counts
-            .entry(tenant.get())
-            .or_insert(Count::new(policy, window_start, shared));
-        if !count.covers(now) {
-            *count = Count::new(policy, window_start, shared);
+        let mut windows = self.lock();
+        let current = windows.entry(tenant.get()).or_insert(window);
+        if !current.covers(now) {
+            *current = window;
         }
-        Ok(*count)
+        if current.start == window.start {
+            self.requests.learn(window.key(tenant), shared);
+        }
+        Ok(*current)
+    }
+
+    fn set_policy(&self, tenant: TenantId, policy: RatePolicy) {
+        if let Some(window) = self.lock().get_mut(&tenant.get()) {
+            window.policy = policy;
+        }
     }
 
     /// Adds this node's new requests to the shared counts, and reads every tenant's total
     /// and limit. A tenant whose window length changed starts afresh at its next request.
     pub async fn sync(&self) -> Result<()> {
         let now = now_millis();
-        let batch: Vec<(i64, i64, i64)> = {
-            let mut counts = self.lock();
-            counts.retain(|_, count| count.covers(now));
-            counts
-                .iter_mut()
-                .map(|(tenant, count)| {
-                    count.in_flight = count.pending;
-                    count.pending = 0;
-                    (*tenant, count.window_start, count.in_flight)
-                })
+        let current: HashSet<CountKey> = {
+            let mut windows = self.lock();
+            windows.retain(|_, window| window.covers(now));
+            windows
+                .iter()
+                .map(|(tenant, window)| (*tenant, window.start))
                 .collect()
         };
-        if batch.is_empty() {
-            return Ok(());
-        }
-        let sent = batch.clone();
+        self.requests
+            .sync(
+                &self.database,
+                current.iter().copied(),
+                |key| current.contains(&key),
+                |_, _| Ok(()),
+            )
+            .await?;
+        let tenants: Vec<i64> = current.iter().map(|(tenant, _)| *tenant).collect();
         let default = self.default;
-        let totals = self
+        let policies = self
             .database
-            .run_write(move |conn| {
-                let mut totals = Vec::with_capacity(sent.len());
-                for (tenant, window_start, requests) in sent {
-                    let total = limits::add_requests(conn, tenant, window_start, requests)?;
-                    let policy = match TenantId::new(tenant) {
-                        Some(id) => limits::rate_policy(conn, id, default)?,
-                        None => default,
-                    };
-                    totals.push((total, policy));
-                }
-                Ok::<_, LiveError>(totals)
+            .run(move |conn| {
+                tenants
+                    .into_iter()
+                    .filter_map(TenantId::new)
+                    .map(|tenant| Ok((tenant, limits::rate_policy(conn, tenant, default)?)))
+                    .collect::<Result<Vec<_>>>()
             })
-            .await;
-        let mut counts = self.lock();
-        for (index, (tenant, window_start, _)) in batch.iter().enumerate() {
-            let Some(count) = counts
-                .get_mut(tenant)
-                .filter(|c| c.window_start == *window_start)
-            else {
-                continue;
-            };
-            match &totals {
-                Ok(totals) => {
-                    let (total, policy) = totals[index];
-                    count.shared = total;
-                    if policy.window_ms() == count.policy.window_ms() {
-                        count.policy = policy;
-                    } else {
-                        counts.remove(tenant);
-                        continue;
-                    }
+            .await?;
+        let mut windows = self.lock();
+        for (tenant, policy) in policies {
+            match windows.get_mut(&tenant.get()) {
+                Some(window) if window.policy.window_ms() == policy.window_ms() => {
+                    window.policy = policy;
                 }
-                // Not sent: they go with the next sync.
-                Err(_) => count.pending += count.in_flight,
+                Some(_) => {
+                    windows.remove(&tenant.get());
+                }
+                None => {}
             }
-            count.in_flight = 0;
         }
-        totals.map(|_| ())
+        Ok(())
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<i64, Count>> {
-        self.counts
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<i64, Window>> {
+        self.windows
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }

@@ -2,17 +2,16 @@
 //!
 //! Each node counts the heartbeats it accepted per tenant in 10-second buckets, in memory
 //! (a heartbeat costs no extra statement), and every `live.rate_sync_interval` adds them
-//! to the shared counts in one transaction, so what any node reports is every node's
-//! heartbeats. A minute is read only once each node has added its counts of it: the window
-//! ends two sync intervals back, on a bucket boundary. A node killed between two syncs
-//! loses at most one interval of its counts; this is a gauge for operators, not a ledger.
+//! to the shared counts (`super::counts`, the mechanism the rate limit shares), so what any
+//! node reports is every node's heartbeats. A minute is read only once each node has added
+//! its counts of it: the window ends two sync intervals back, on a bucket boundary. A node
+//! killed between two syncs loses at most one interval of its counts; this is a gauge for
+//! operators, not a ledger.
 //!
 //! What the fleet needs is one heartbeat per timeout per live service: a service with a
 //! 30 s timeout needs 2 a minute, whatever its client's cadence (RSR's heartbeat at 0.6 or
 //! 0.8 of the timeout, so a healthy fleet sends somewhat more than it needs).
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use diesel::prelude::*;
@@ -21,6 +20,7 @@ use moka::sync::Cache;
 
 use super::super::error::Result;
 use super::super::schema::{live_heartbeat_counts, live_services};
+use super::counts::{Counted, NodeCounts};
 use crate::identity::TenantId;
 use crate::platform::db::{Database, DbConnection};
 
@@ -43,10 +43,10 @@ pub struct HeartbeatRate {
     pub window_end: i64,
 }
 
-/// This node's heartbeats not yet added to the shared counts: (tenant, bucket) → beats.
+/// This node's heartbeats per (tenant, bucket), and each tenant's needs.
 #[derive(Clone)]
 pub struct HeartbeatTally {
-    pending: Arc<Mutex<HashMap<(i64, i64), i64>>>,
+    beats: NodeCounts,
     /// How long a bucket waits, once ended, for every node to have added to it.
     settle_ms: i64,
     /// Each tenant's needs, counted about once per sync interval on this node: on a big
@@ -58,7 +58,7 @@ impl HeartbeatTally {
     pub fn new(sync_interval: Duration) -> Self {
         let interval = i64::try_from(sync_interval.as_millis()).unwrap_or(i64::MAX / 4);
         Self {
-            pending: Arc::default(),
+            beats: NodeCounts::new(Counted::Heartbeats),
             settle_ms: interval.saturating_mul(2),
             needs: Cache::builder()
                 .max_capacity(100_000)
@@ -69,33 +69,20 @@ impl HeartbeatTally {
 
     /// Counts an accepted heartbeat of `tenant` that arrived at `at`.
     pub fn count(&self, tenant: TenantId, at: i64) {
-        *self
-            .lock()
-            .entry((tenant.get(), bucket_of(at)))
-            .or_default() += 1;
+        self.beats.count((tenant.get(), bucket_of(at)), 1);
     }
 
     /// Adds this node's counts to the shared ones and deletes each synced tenant's old
     /// buckets, in one transaction. Counts it could not write are kept for the next sync,
     /// unless their bucket is too old to be read any more (a database away for minutes).
     pub async fn sync(&self, database: &Database, now: i64) -> Result<()> {
-        let mut batch: Vec<((i64, i64), i64)> = self.lock().drain().collect();
-        if batch.is_empty() {
-            return Ok(());
-        }
-        // In key order on every node, so that two nodes' syncs never wait on each other's
-        // rows in a cycle (a deadlock PostgreSQL would break by failing one of them).
-        batch.sort_unstable();
-        let sent = batch.clone();
-        let written = database
-            .run_write(move |conn| {
-                conn.transaction(|conn| {
-                    for &((tenant, bucket), beats) in &sent {
-                        add(conn, tenant, bucket, beats)?;
-                    }
-                    let mut tenants: Vec<i64> =
-                        sent.iter().map(|((tenant, _), _)| *tenant).collect();
-                    tenants.sort_unstable();
+        self.beats
+            .sync(
+                database,
+                [],
+                |(_, bucket)| bucket >= now - KEPT_MS,
+                move |conn, keys| {
+                    let mut tenants: Vec<i64> = keys.iter().map(|(tenant, _)| *tenant).collect();
                     tenants.dedup();
                     diesel::delete(
                         live_heartbeat_counts::table
@@ -104,19 +91,10 @@ impl HeartbeatTally {
                     )
                     .execute(conn)?;
                     Ok(())
-                })
-            })
-            .await;
-        if written.is_err() {
-            let mut pending = self.lock();
-            for (key, beats) in batch
-                .into_iter()
-                .filter(|((_, bucket), _)| *bucket >= now - KEPT_MS)
-            {
-                *pending.entry(key).or_default() += beats;
-            }
-        }
-        written
+                },
+            )
+            .await
+            .map(|_| ())
     }
 
     /// The tenant's rate as of `now`; its needs as of one sync interval at most.
@@ -142,12 +120,6 @@ impl HeartbeatTally {
         self.needs.insert(tenant.get(), needed);
         Ok(needed)
     }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<(i64, i64), i64>> {
-        self.pending
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
 }
 
 fn bucket_of(at: i64) -> i64 {
@@ -170,20 +142,6 @@ fn needed_per_minute(timeouts: &[(i64, i64)]) -> i64 {
     } else {
         needed.ceil() as i64
     }
-}
-
-/// Adds `beats` to a bucket in one statement.
-fn add(conn: &mut DbConnection, tenant: i64, bucket: i64, beats: i64) -> Result<()> {
-    diesel::sql_query(
-        "INSERT INTO live_heartbeat_counts (tenant_id, bucket_start, beats) VALUES ($1, $2, $3) \
-         ON CONFLICT (tenant_id, bucket_start) \
-         DO UPDATE SET beats = live_heartbeat_counts.beats + excluded.beats",
-    )
-    .bind::<BigInt, _>(tenant)
-    .bind::<BigInt, _>(bucket)
-    .bind::<BigInt, _>(beats)
-    .execute(conn)?;
-    Ok(())
 }
 
 #[derive(QueryableByName)]
@@ -259,13 +217,13 @@ mod tests {
         statement("ALTER TABLE live_heartbeat_counts RENAME TO away");
         assert!(tally.sync(&database, now).await.is_err());
         assert_eq!(
-            tally.lock().clone(),
-            HashMap::from([((1, bucket_of(now)), 3)]),
+            tally.beats.pending(),
+            std::collections::HashMap::from([((1, bucket_of(now)), 3)]),
             "kept, but for a bucket too old to be read"
         );
         statement("ALTER TABLE away RENAME TO live_heartbeat_counts");
         tally.sync(&database, now).await.unwrap();
-        assert!(tally.lock().is_empty());
+        assert!(tally.beats.pending().is_empty());
         let later = now + BUCKET_MS + 2_000;
         let rate = database
             .with_connection(|conn| tally.rate(conn, tenant, later))
@@ -282,7 +240,7 @@ mod tests {
         tally.count(a, 19_999);
         tally.count(a, 20_000);
         tally.count(b, 10_500);
-        let pending = tally.lock().clone();
+        let pending = tally.beats.pending();
         assert_eq!(pending.get(&(1, 10_000)), Some(&2));
         assert_eq!(pending.get(&(1, 20_000)), Some(&1));
         assert_eq!(pending.get(&(2, 10_000)), Some(&1));

@@ -67,30 +67,6 @@ pub fn set_own_limits(
     })
 }
 
-/// Adds `requests` to the tenant's count for the window, and returns the new total (every
-/// node's requests).
-pub fn add_requests(
-    conn: &mut DbConnection,
-    tenant: i64,
-    window_start: i64,
-    requests: i64,
-) -> Result<i64> {
-    conn.transaction(|conn| {
-        diesel::sql_query(format!(
-            "INSERT INTO live_request_counts (tenant_id, window_start, used) \
-             VALUES ({tenant}, {window_start}, 0) ON CONFLICT DO NOTHING"
-        ))
-        .execute(conn)?;
-        diesel::update(live_request_counts::table.find((tenant, window_start)))
-            .set(live_request_counts::used.eq(live_request_counts::used + requests))
-            .execute(conn)?;
-        Ok(live_request_counts::table
-            .find((tenant, window_start))
-            .select(live_request_counts::used)
-            .first(conn)?)
-    })
-}
-
 /// Deletes the tenant's counts of windows before `window_start` (which has begun).
 pub fn forget_windows_before(
     conn: &mut DbConnection,

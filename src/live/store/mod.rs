@@ -6,6 +6,7 @@
 mod cadence;
 mod clock;
 pub mod configuration;
+pub mod counts;
 mod group_commit;
 mod heartbeats;
 pub mod limits;
