@@ -8,8 +8,8 @@ use diesel::{Connection, QueryableByName, RunQueryDsl};
 use reqwest::StatusCode;
 use service_registry::platform::db::{DatabaseUrl, DbConnection};
 
+use crate::helpers::node::*;
 use crate::helpers::*;
-use crate::node::*;
 
 #[test]
 fn every_command_has_help() {

@@ -4,8 +4,8 @@
 use diesel::{Connection, QueryableByName, RunQueryDsl};
 use service_registry::platform::db::{DatabaseUrl, DbConnection};
 
+use crate::helpers::node::*;
 use crate::helpers::*;
-use crate::node::*;
 
 fn connect(url: &str) -> DbConnection {
     match DatabaseUrl::parse(url).unwrap() {

@@ -5,8 +5,8 @@
 use reqwest::{Method, StatusCode};
 
 use crate::endpoint_templates::{TemplateBody, TEMPLATES};
+use crate::helpers::reply::Reply;
 use crate::helpers::*;
-use crate::reply::Reply;
 
 impl TestApp {
     /// A GET with the SA token, `Accept` for `format` and, if given, `If-None-Match`.

@@ -10,8 +10,8 @@ use service_registry::platform::db::DbError;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
+use crate::helpers::node::*;
 use crate::helpers::*;
-use crate::node::*;
 
 #[test]
 fn config_prints_the_effective_settings_by_precedence_with_the_password_masked() {

@@ -15,8 +15,8 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::concurrency::{case_variants, tally};
+use crate::helpers::node::*;
 use crate::helpers::*;
-use crate::node::*;
 
 /// Two nodes on one fresh database; the first prints the bootstrap admin token.
 fn two_nodes(database: &TestDatabase, logs: &tempfile::TempDir) -> (Node, Node, String) {

@@ -3,8 +3,8 @@
 
 use reqwest::StatusCode;
 
+use crate::helpers::node::*;
 use crate::helpers::*;
-use crate::node::*;
 
 struct SelfSigned {
     dir: tempfile::TempDir,

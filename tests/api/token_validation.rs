@@ -182,7 +182,7 @@ on_both_backends!(
 async fn tokens_in_paths_never_reach_the_log() {
     let database = TestDatabase::new(Backend::Sqlite);
     let logs = tempfile::tempdir().unwrap();
-    let node = crate::node::Node::start(&database.url, logs.path().join("node.log"));
+    let node = crate::helpers::node::Node::start(&database.url, logs.path().join("node.log"));
     let admin = node.bootstrap_token.clone().unwrap();
     for path in [
         format!("/v2.0/tokens/{admin}"),

@@ -9,8 +9,8 @@ use futures_util::{Stream, StreamExt};
 use service_registry_client::{Client, Credentials, Event, NewService, Result, Stopped};
 use tokio::net::{TcpListener, TcpStream};
 
+use crate::helpers::node::{cli, Node};
 use crate::helpers::*;
-use crate::node::{cli, Node};
 
 /// (Multi-threaded runtime: the proxy's tasks must run while the test blocks on starting
 /// a server process.)

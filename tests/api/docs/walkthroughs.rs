@@ -15,7 +15,7 @@ use pulldown_cmark::{CodeBlockKind, Event, Parser, Tag, TagEnd};
 use regex::Regex;
 
 use super::repository;
-use crate::node::BINARY;
+use crate::helpers::node::BINARY;
 
 /// The pages replayed, in the order a reader follows them: each goes on from the state the
 /// one before left (the same server, tenants, users and shell variables).

@@ -11,8 +11,8 @@ use std::time::{Duration, Instant};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
+use crate::helpers::node::*;
 use crate::helpers::*;
-use crate::node::*;
 
 pub(super) const TENANT: i64 = 4343;
 /// The fleet's heartbeat timeout (s): longer than a restart, short enough for a test.

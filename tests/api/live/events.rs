@@ -33,6 +33,7 @@ async fn a_silent_service_times_out_once_while_readers_hammer_it(backend: Backen
     let created_at = now_ms();
     live.created("silent", 3).await;
     let done = Arc::new(AtomicBool::new(false));
+    let total_reads = Arc::new(std::sync::atomic::AtomicU32::new(0));
     // 50 readers: 25 on the service, 25 on the feed. Once the feed has shown the timeout,
     // no read may show the service alive. (Before, a read may: the registry judges by its
     // clock, which runs behind by as long as the node is late in reading, see
@@ -40,6 +41,7 @@ async fn a_silent_service_times_out_once_while_readers_hammer_it(backend: Backen
     let readers = (0..50).map(|n| {
         let live = app.live(TENANT);
         let done = Arc::clone(&done);
+        let total_reads = Arc::clone(&total_reads);
         async move {
             let (mut reads, mut shown_alive_at, mut timeout_seen_at) = (0, Vec::new(), None);
             while !done.load(Ordering::Relaxed) {
@@ -58,12 +60,24 @@ async fn a_silent_service_times_out_once_while_readers_hammer_it(backend: Backen
                     }
                 }
                 reads += 1;
+                total_reads.fetch_add(1, Ordering::Relaxed);
             }
             (reads, shown_alive_at, timeout_seen_at)
         }
     });
+    // The readers go on until the feed shows the timeout, and a hundred reads after it,
+    // where a read showing the dead service would show.
     let stop = async {
-        tokio::time::sleep(Duration::from_millis(5000)).await;
+        eventually("the feed to show the timeout", reaped_bound(3), || async {
+            let timeouts = live.events("?type=service.timeout").await;
+            (!timeouts.is_empty()).then_some(())
+        })
+        .await;
+        let after = total_reads.load(Ordering::Relaxed);
+        eventually("a hundred reads after it", reaped_bound(3), || async {
+            (total_reads.load(Ordering::Relaxed) >= after + 100).then_some(())
+        })
+        .await;
         done.store(true, Ordering::Relaxed);
     };
     let (read, ()) = tokio::join!(join_all(readers), stop);
@@ -104,8 +118,9 @@ async fn heartbeats_keep_a_service_alive_past_its_timeout(backend: Backend) {
     app.live_tenant(TENANT);
     let live = app.live(TENANT);
     let mut token = live.created("steady", 3).await;
+    // Each heartbeat at half the timeout: four of them outlast the first deadline twice.
     for _ in 0..4 {
-        tokio::time::sleep(Duration::from_millis(1500)).await;
+        tokio::time::sleep(Duration::from_secs(3) / 2).await;
         let reply = live.heartbeat("steady", &token).await;
         assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
         token = reply.json()["token"].as_str().unwrap().to_owned();
@@ -266,7 +281,11 @@ async fn events_past_retention_are_purged(backend: Backend) {
     live.created("old", 60).await;
     let old = live.events("").await;
     assert_eq!(old.len(), 1);
-    tokio::time::sleep(Duration::from_millis(1800)).await;
+    let purged_by = Duration::from_secs(1) + Duration::from_millis(200) + auth_change_bound();
+    eventually("the old event to be purged", purged_by, || async {
+        live.events("").await.is_empty().then_some(())
+    })
+    .await;
     live.created("new", 60).await;
     let kept = live.events("").await;
     assert_eq!(kept.len(), 1, "the old event is purged, the new one kept");
@@ -288,8 +307,9 @@ async fn a_heartbeat_racing_the_reaper_has_exactly_one_winner(backend: Backend) 
     for n in 0..20 {
         tokens.push(live.created(&format!("racer-{n:02}"), 3).await);
     }
-    // Heartbeats spread across the deadlines: some arrive before, some after the reaper.
-    tokio::time::sleep(Duration::from_millis(2900)).await;
+    // Heartbeats spread across the deadlines (3 s): some arrive before, some after the
+    // reaper.
+    tokio::time::sleep(Duration::from_secs(3) - Duration::from_millis(100)).await;
     let outcomes = join_all(tokens.iter().enumerate().map(|(n, token)| {
         let live = app.live(TENANT);
         async move {
@@ -298,7 +318,7 @@ async fn a_heartbeat_racing_the_reaper_has_exactly_one_winner(backend: Backend) 
         }
     }))
     .await;
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    // No wait: an events read shows every timeout due before it began.
     let timeouts = live.events("?type=service.timeout").await;
     for (n, status) in outcomes.iter().enumerate() {
         let id = format!("racer-{n:02}");
@@ -337,11 +357,10 @@ async fn a_new_timeout_applies_from_the_next_heartbeat(backend: Backend) {
         live.heartbeat("extended", &token).await.status,
         StatusCode::OK
     );
-    tokio::time::sleep(Duration::from_millis(4000)).await;
-    assert_eq!(
-        live.get("/services/unchanged").await.status,
-        StatusCode::NOT_FOUND
-    );
+    eventually("the unchanged one to time out", reaped_bound(3), || async {
+        (live.get("/services/unchanged").await.status == StatusCode::NOT_FOUND).then_some(())
+    })
+    .await;
     let extended = live.get("/services/extended").await;
     assert_eq!(extended.status, StatusCode::OK);
     assert_eq!(extended.json()["heartbeat_timeout"], 10);
@@ -397,9 +416,13 @@ async fn an_events_read_shows_every_timeout_due_before_it_began(backend: Backend
 
 /// Polls until `id` reads as gone: within its timeout of `timeout` seconds and slack.
 async fn until_gone(live: &crate::live::LiveClient<'_>, id: &str, timeout: u64) {
-    let bound = Instant::now() + Duration::from_secs(timeout + 2);
-    while live.get(&format!("/services/{id}")).await.status != StatusCode::NOT_FOUND {
-        assert!(Instant::now() < bound, "{id} outlived its timeout");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    eventually(
+        &format!("{id} to time out"),
+        reaped_bound(timeout),
+        || async {
+            (live.get(&format!("/services/{id}")).await.status == StatusCode::NOT_FOUND)
+                .then_some(())
+        },
+    )
+    .await;
 }

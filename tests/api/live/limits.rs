@@ -3,8 +3,8 @@
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
+use crate::helpers::node::{cli, stdout};
 use crate::helpers::*;
-use crate::node::{cli, stdout};
 use service_registry::settings::Settings;
 
 const TENANT: i64 = 777;
@@ -76,8 +76,10 @@ async fn resource_limits_refuse_creation_past_them(backend: Backend) {
         live.create("four", 30).await.status,
         StatusCode::BAD_REQUEST
     );
-    tokio::time::sleep(std::time::Duration::from_millis(3600)).await;
-    assert_eq!(live.create("four", 30).await.status, StatusCode::CREATED);
+    eventually("the timed-out one's place", reaped_bound(3), || async {
+        (live.create("four", 30).await.status == StatusCode::CREATED).then_some(())
+    })
+    .await;
 
     assert_eq!(
         live.set_value("first", "v").await.status,
@@ -200,7 +202,7 @@ async fn every_way_an_object_ends_gives_its_place_back(backend: Backend) {
         &["--services", "2", "--configuration-values", "2"],
     );
     let live = app.live(TENANT);
-    let full = |reply: crate::reply::Reply, what: &str| {
+    let full = |reply: crate::helpers::reply::Reply, what: &str| {
         assert_eq!(
             reply.status,
             StatusCode::BAD_REQUEST,
@@ -252,11 +254,10 @@ async fn every_way_an_object_ends_gives_its_place_back(backend: Backend) {
     live.created("three", 30).await;
     // A dead service keeps its row (no reaper here) and its place, until a create of its
     // id times it out and takes the place over.
-    tokio::time::sleep(std::time::Duration::from_millis(3300)).await;
-    assert_eq!(
-        live.get("/services/two").await.status,
-        StatusCode::NOT_FOUND
-    );
+    eventually("two to time out", reaped_bound(3), || async {
+        (live.get("/services/two").await.status == StatusCode::NOT_FOUND).then_some(())
+    })
+    .await;
     full(
         live.create("four", 30).await,
         "the dead one still holds its place",
@@ -317,9 +318,23 @@ async fn a_random_mix_keeps_the_usage_equal_to_the_rows(backend: Backend) {
             assert_eq!(shown.1, counted.1, "seed {seed}, step {step}: values");
         }
     }
-    // Past every short deadline and a reaper pass, nothing moves: compare all of it.
-    let settle = std::time::Duration::from_secs(3) + 2 * Settings::default().live.reaper_interval;
-    tokio::time::sleep(settle + std::time::Duration::from_millis(300)).await;
+    // Once every short-lived service is reaped, nothing moves: compare all of it.
+    eventually(
+        "every short-lived service reaped",
+        reaped_bound(3),
+        || async {
+            let listed = live.get("/services?limit=100").await.json();
+            let short_lived = listed["values"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|service| service["heartbeat_timeout"] == 3);
+            let all_listed =
+                listed["values"].as_array().unwrap().len() as i64 == rows(&app, TENANT).0;
+            (!short_lived && all_listed).then_some(())
+        },
+    )
+    .await;
     let (shown, counted) = usage_and_rows(&app, TENANT).await;
     assert_eq!(shown, counted, "seed {seed}");
     assert_eq!(

@@ -15,8 +15,8 @@ use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use service_registry::identity::{PrincipalName, TenantId, TenantName, TenantRef};
 
+use crate::helpers::reply::Reply;
 use crate::helpers::*;
-use crate::reply::Reply;
 
 impl TestApp {
     /// Creates tenant `id` (named `tenant-ID`).

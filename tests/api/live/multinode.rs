@@ -9,8 +9,8 @@ use futures_util::stream::{self, StreamExt};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
+use crate::helpers::node::{cli, stdout};
 use crate::helpers::*;
-use crate::node::{cli, stdout};
 
 const TENANT: i64 = 9090;
 

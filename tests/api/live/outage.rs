@@ -22,9 +22,9 @@ use service_registry::platform::db::{Database, DatabaseUrl, DbError};
 use service_registry::settings::{DatabaseSettings, Settings};
 
 use super::durability::{one_node, prepare, Route};
+use crate::helpers::node::*;
 use crate::helpers::*;
 use crate::multinode::{reroute, Proxy};
-use crate::node::*;
 
 /// The timeout of the services the outage covers (s).
 const TIMEOUT: u64 = 3;

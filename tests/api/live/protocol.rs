@@ -4,8 +4,8 @@
 use reqwest::{header, Method, StatusCode};
 use serde_json::json;
 
+use crate::helpers::reply::Reply;
 use crate::helpers::*;
-use crate::reply::Reply;
 
 const TENANT: i64 = 2468;
 

@@ -8,8 +8,8 @@ use serde_json::json;
 
 use service_registry::identity::{PrincipalStatus, TenantId, TenantRef};
 
+use crate::helpers::reply::Reply;
 use crate::helpers::*;
-use crate::reply::Reply;
 
 const TENANT: i64 = 1234;
 
@@ -335,8 +335,12 @@ async fn a_recreated_service_is_not_touched_by_its_predecessors_token(backend: B
     assert_eq!(reply.status, StatusCode::NOT_FOUND);
     assert!(reply.rsr_fault().2.contains("HeartbeatMarker"));
     // Past the old service's deadline the new one is still there.
-    tokio::time::sleep(std::time::Duration::from_millis(3500)).await;
-    assert_eq!(live.get("/services/phoenix").await.status, StatusCode::OK);
+    throughout(
+        "the new phoenix lives past the old one's deadline",
+        reaped_bound(3),
+        || async { live.get("/services/phoenix").await.status == StatusCode::OK },
+    )
+    .await;
     assert_eq!(live.heartbeat("phoenix", &new).await.status, StatusCode::OK);
     assert!(live.events("?type=service.timeout").await.is_empty());
 }

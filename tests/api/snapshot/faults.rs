@@ -5,8 +5,8 @@
 use sha2::{Digest, Sha256};
 
 use super::{many_services, rows_in};
+use crate::helpers::node::{cli, stderr, stdout};
 use crate::helpers::*;
-use crate::node::{cli, stderr, stdout};
 
 on_both_backends!(multi_thread: bad_files_and_full_targets_are_refused_and_the_target_kept);
 

@@ -5,8 +5,8 @@
 use std::time::Duration;
 
 use super::{leftovers, many_services, open, rows_in, Running};
+use crate::helpers::node::{cli, stderr, stdout};
 use crate::helpers::*;
-use crate::node::{cli, stderr, stdout};
 
 on_both_backends!(multi_thread: killed_mid_way_a_save_leaves_no_file_and_a_restore_or_copy_no_trace);
 

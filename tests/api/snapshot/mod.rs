@@ -17,7 +17,7 @@ use diesel::RunQueryDsl;
 use service_registry::platform::db::{Database, DatabaseUrl, DbError};
 use service_registry::settings::DatabaseSettings;
 
-use crate::node::BINARY;
+use crate::helpers::node::BINARY;
 
 /// Rows in `table` of the database at `url`.
 pub fn rows_in(url: &str, table: &str) -> i64 {

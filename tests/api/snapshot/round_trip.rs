@@ -5,8 +5,8 @@ use reqwest::{Method, StatusCode};
 use serde_json::json;
 
 use crate::catalog::{catalog_world, token_of};
+use crate::helpers::node::{cli, stdout};
 use crate::helpers::*;
-use crate::node::{cli, stdout};
 use crate::tokens::scoped_by_id;
 
 /// (what was asked, status, ETag, body)

@@ -7,8 +7,8 @@ use std::sync::{Arc, Mutex};
 
 use reqwest::StatusCode;
 
+use crate::helpers::node::{cli, stdout};
 use crate::helpers::*;
-use crate::node::{cli, stdout};
 
 on_both_backends!(multi_thread: a_snapshot_under_writes_holds_what_was_acknowledged_and_no_half_batch);
 

@@ -2,6 +2,10 @@
 //! per endpoint. Replies are read format-neutrally (`reply.rs`), so one test body checks a
 //! rule in JSON and in XML.
 
+pub mod node;
+pub mod poll;
+pub mod reply;
+
 use std::time::Duration;
 
 use reqwest::{header, Method, RequestBuilder, StatusCode};
@@ -163,47 +167,11 @@ fn postgres_admin(admin_url: &str, statement: &str) {
 
 pub const BASE: &str = "/v2.0/HP-IDM/v1.0";
 
-/// How long a change to a token or principal may take to show on every node: the
-/// authentication cache's documented bound, plus scheduling slack.
-pub fn auth_change_bound() -> std::time::Duration {
-    Settings::default().auth.cache_ttl + std::time::Duration::from_millis(500)
-}
-
-/// How late a long poll may wake after the write it waits for: the documented bound
-/// across nodes (`live.feed_poll_interval`; on the writer's own node it is immediate),
-/// plus scheduling slack.
-pub fn feed_wake_bound() -> std::time::Duration {
-    Settings::default().live.feed_poll_interval + std::time::Duration::from_millis(500)
-}
-
 /// Milliseconds since the Unix epoch, the unit of every timestamp the registry shows.
 pub fn now_ms() -> i64 {
     service_registry::platform::db::now_millis()
 }
 
-/// Repeats `request` until it answers `status`; fails if that takes longer than
-/// [`auth_change_bound`]. Returns the reply and how long the change took to show.
-pub async fn until_status<F, Fut>(status: u16, mut request: F) -> (Reply, std::time::Duration)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Reply>,
-{
-    let started = std::time::Instant::now();
-    loop {
-        let reply = request().await;
-        if reply.status.as_u16() == status {
-            return (reply, started.elapsed());
-        }
-        assert!(
-            started.elapsed() < auth_change_bound(),
-            "still {} after {:?}, expected {status}: {}",
-            reply.status,
-            started.elapsed(),
-            reply.body
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
-}
 pub const SERVICES_NS: &str = "http://www.hp.com/identity/api/ext/HP-IDM/v1.0";
 pub const FAULT_NS: &str = "http://docs.openstack.org/identity/api/v2.0";
 
@@ -517,4 +485,5 @@ pub fn xml_escape(text: &str) -> String {
         .replace('\r', "&#13;")
 }
 
-pub use crate::reply::*;
+pub use poll::*;
+pub use reply::*;
