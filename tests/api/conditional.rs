@@ -4,7 +4,6 @@
 
 use reqwest::{Method, StatusCode};
 
-use crate::endpoint_templates::{TemplateBody, TEMPLATES};
 use crate::helpers::reply::Reply;
 use crate::helpers::*;
 

@@ -6,10 +6,8 @@
 use reqwest::{header, Method, StatusCode};
 use serde_json::{json, Value};
 
-use crate::endpoint_templates::{TemplateBody, TEMPLATES};
 use crate::helpers::reply::Reply;
 use crate::helpers::*;
-use crate::tokens::PASSWORD;
 
 const TENANT: i64 = 8642;
 

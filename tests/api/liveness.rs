@@ -7,10 +7,7 @@ use std::time::{Duration, Instant};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
-use crate::catalog::{catalog_of, catalog_world, token_of};
-use crate::endpoint_templates::*;
 use crate::helpers::*;
-use crate::tokens::*;
 
 on_both_backends!(
     a_binding_is_set_shown_and_removed_in_both_formats,

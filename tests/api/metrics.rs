@@ -2,65 +2,9 @@
 //! each family counts, after requests whose effects are known. The public listener does
 //! not serve it.
 
-use std::time::{Duration, Instant};
-
 use reqwest::StatusCode;
 
 use crate::helpers::*;
-
-/// The value of the sample `name{labels...}` (every given label must match), or `None`.
-pub fn sample(text: &str, name: &str, labels: &[(&str, &str)]) -> Option<f64> {
-    text.lines()
-        .filter(|line| !line.starts_with('#'))
-        .find_map(|line| {
-            let (series, value) = line.rsplit_once(' ')?;
-            let (series_name, series_labels) = match series.split_once('{') {
-                Some((series_name, rest)) => (series_name, rest.trim_end_matches('}')),
-                None => (series, ""),
-            };
-            let matches = series_name == name
-                && labels.iter().all(|(key, value)| {
-                    series_labels
-                        .split(',')
-                        .any(|pair| pair == format!("{key}=\"{value}\""))
-                });
-            matches.then(|| value.parse().expect("a number"))
-        })
-}
-
-impl TestApp {
-    pub async fn scrape(&self) -> String {
-        let admin = self.admin_address.as_ref().expect("admin_bind is set");
-        let response = self
-            .client
-            .get(format!("{admin}/metrics"))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), StatusCode::OK);
-        assert_eq!(
-            response.headers()["content-type"],
-            "text/plain; version=0.0.4; charset=utf-8"
-        );
-        response.text().await.unwrap()
-    }
-
-    /// Scrapes until `name{labels}` reads `value` (background work counts asynchronously).
-    async fn until_sample(&self, name: &str, labels: &[(&str, &str)], value: f64) -> String {
-        let started = Instant::now();
-        loop {
-            let text = self.scrape().await;
-            if sample(&text, name, labels) == Some(value) {
-                return text;
-            }
-            assert!(
-                started.elapsed() < Duration::from_secs(10),
-                "{name}{labels:?} never read {value}:\n{text}"
-            );
-            tokio::time::sleep(Duration::from_millis(25)).await;
-        }
-    }
-}
 
 async fn metrics_count_requests_caches_the_pool_and_the_live_registry(backend: Backend) {
     let app = TestApp::spawn_with(backend, |settings| {

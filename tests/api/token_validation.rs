@@ -4,7 +4,6 @@
 use reqwest::{Method, StatusCode};
 
 use crate::helpers::*;
-use crate::tokens::*;
 
 async fn validate_as(
     app: &TestApp,

@@ -6,10 +6,8 @@
 use reqwest::{header, Method, StatusCode};
 use serde_json::json;
 
-use crate::endpoint_templates::{TemplateBody, TEMPLATES};
 use crate::helpers::reply::Reply;
 use crate::helpers::*;
-use crate::tokens::{auth_body, Credential, Scope, PASSWORD};
 
 const TENANT: i64 = 4321;
 

@@ -255,7 +255,7 @@ async fn tokens_are_renewed_before_expiry_and_after_a_401(backend: Backend) {
     tokio::time::sleep(ttl + Duration::from_millis(500)).await;
     client.limits().await.unwrap();
     let counted = |text: &str, route: &str, method: &str, status: &str| {
-        crate::metrics::sample(
+        crate::helpers::sample(
             text,
             "http_requests_total",
             &[("route", route), ("method", method), ("status", status)],

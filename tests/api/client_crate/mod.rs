@@ -10,7 +10,6 @@ mod srctl;
 use service_registry_client::{Client, Credentials};
 
 use crate::helpers::*;
-use crate::tokens::PASSWORD;
 
 /// Tenant 7 (`acme`) with a DU member `alice` (default tenant acme, a password).
 pub fn acme(app: &TestApp) {

@@ -10,7 +10,6 @@ use service_registry_client::NewService;
 
 use super::{acme, alice};
 use crate::helpers::*;
-use crate::tokens::PASSWORD;
 
 /// Runs srctl as alice: (exit code, stdout, stderr).
 async fn srctl(app: &TestApp, args: &[&str]) -> (i32, String, String) {

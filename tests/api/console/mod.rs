@@ -14,7 +14,6 @@ use reqwest::StatusCode;
 use serde_json::json;
 
 use crate::helpers::*;
-use crate::tokens::PASSWORD;
 
 mod operator;
 mod templates;

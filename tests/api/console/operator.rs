@@ -10,7 +10,6 @@ use serde_json::json;
 use super::{
     browser, click, eventually, screenshot, sign_in, start_driver, text_of, tools_present, XSS,
 };
-use crate::endpoint_templates::TemplateBody;
 use crate::helpers::*;
 
 #[tokio::test]

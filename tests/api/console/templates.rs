@@ -257,7 +257,7 @@ async fn an_administrator_reads_the_fleets_cadence_and_manages_endpoint_template
     assert_eq!(template_status(&app, 2).await.0, StatusCode::NOT_FOUND);
 
     // A DU sees the templates and the rate, and may change neither.
-    app.added_template(&crate::endpoint_templates::TemplateBody::new(
+    app.added_template(&crate::helpers::TemplateBody::new(
         3,
         "Nova",
         "compute",

@@ -2,9 +2,15 @@
 //! per endpoint. Replies are read format-neutrally (`reply.rs`), so one test body checks a
 //! rule in JSON and in XML.
 
+pub mod catalog;
+pub mod identity;
+pub mod metrics;
 pub mod node;
 pub mod poll;
+pub mod proxy;
+pub mod races;
 pub mod reply;
+pub mod schemas;
 
 use std::time::Duration;
 
@@ -485,5 +491,9 @@ pub fn xml_escape(text: &str) -> String {
         .replace('\r', "&#13;")
 }
 
+pub use catalog::*;
+pub use identity::*;
+pub use metrics::*;
 pub use poll::*;
+pub use races::*;
 pub use reply::*;

@@ -79,7 +79,7 @@ impl Reply {
         let content_type = headers.get("content-type").and_then(|v| v.to_str().ok());
         // A HEAD answer declares the type of a body it does not carry.
         if !head {
-            crate::schemas::check_response(status, content_type, &body);
+            crate::helpers::schemas::check_response(status, content_type, &body);
         }
         Self {
             status,

@@ -6,7 +6,6 @@ use reqwest::Method;
 use serde_json::{json, Value};
 
 use super::*;
-use crate::endpoint_templates::one as hp_idm_one;
 
 const TEMPLATES: &str = "/v2.0/HP-IDM/v1.0/endpointTemplates";
 
@@ -189,7 +188,7 @@ async fn endpoints_are_the_interfaces_of_templates(backend: Backend) {
         let reply =
             Reply::from(app.request_as(Method::GET, &format!("{TEMPLATES}/3"), format, &admin))
                 .await;
-        let fields = hp_idm_one(&reply, "endpointTemplate");
+        let fields = one(&reply, "endpointTemplate");
         assert_eq!(fields["publicURL"], "https://id.c.example/v3");
         assert_eq!(fields["internalURL"], "http://id.c.internal/v3");
         assert_eq!(fields["region"], "region-c");
@@ -269,10 +268,10 @@ async fn endpoints_are_the_interfaces_of_templates(backend: Backend) {
         .any(|(_, url)| url.starts_with("http://id.c.internal")));
     // Alice's v2.0 catalog, as a fresh token shows it.
     let v2_catalog = || async {
-        crate::catalog::catalog_of(
+        crate::helpers::catalog_of(
             &app.authenticate(
-                &crate::tokens::Credential::Password("alice", PASSWORD),
-                &crate::tokens::Scope::default(),
+                &crate::helpers::Credential::Password("alice", PASSWORD),
+                &crate::helpers::Scope::default(),
                 Format::Json,
             )
             .await,
@@ -353,7 +352,7 @@ async fn endpoints_are_the_interfaces_of_templates(backend: Backend) {
         Reply::from(app.request_as(Method::GET, &format!("{TEMPLATES}/1"), Format::Xml, &admin))
             .await;
     assert_eq!(
-        hp_idm_one(&reply, "endpointTemplate")["adminURL"],
+        one(&reply, "endpointTemplate")["adminURL"],
         "http://nova.admin/v2"
     );
     // A DU writes none of it.

@@ -5,7 +5,6 @@ use reqwest::{Method, StatusCode};
 use serde_json::json;
 
 use super::*;
-use crate::tokens::{Credential, Scope};
 
 /// The validation of `token` as the admin sees it: its status.
 async fn validation(app: &TestApp, token: &str) -> u16 {
@@ -137,7 +136,7 @@ async fn projects_are_tenants_on_both_apis(backend: Backend) {
     assert_eq!(refused.status, StatusCode::UNAUTHORIZED, "{}", refused.body);
     // A project an endpoint template's liveness binding names is not deleted (409).
     app.added_template(
-        &crate::endpoint_templates::TemplateBody::new(5, "Nova", "compute", "https://n.example")
+        &crate::helpers::TemplateBody::new(5, "Nova", "compute", "https://n.example")
             .with("region", "region-z")
             .bound(&[("tenantId", "7"), ("tag", "nova-api")]),
     )

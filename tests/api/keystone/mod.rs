@@ -10,10 +10,8 @@ mod views;
 use reqwest::{header, Method, StatusCode};
 use serde_json::{json, Value};
 
-use crate::endpoint_templates::TemplateBody;
+use crate::helpers::schemas::{json_schema, violations};
 use crate::helpers::*;
-use crate::schemas::{json_schema, violations};
-use crate::tokens::PASSWORD;
 
 /// `{"auth": {"identity": {password by name in the Default domain}, "scope"?}}`.
 pub fn password_by_name(user: &str, password: &str, scope: Option<Value>) -> Value {

@@ -7,7 +7,6 @@ use serde_json::json;
 use service_registry::identity::PrincipalStatus;
 
 use super::*;
-use crate::tokens::{access, Credential, Scope};
 
 async fn password_tokens_carry_what_keystone_returns(backend: Backend) {
     let app = TestApp::spawn(backend).await;

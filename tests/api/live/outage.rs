@@ -23,8 +23,8 @@ use service_registry::settings::{DatabaseSettings, Settings};
 
 use super::durability::{one_node, prepare, Route};
 use crate::helpers::node::*;
+use crate::helpers::proxy::{reroute, Proxy};
 use crate::helpers::*;
-use crate::multinode::{reroute, Proxy};
 
 /// The timeout of the services the outage covers (s).
 const TIMEOUT: u64 = 3;

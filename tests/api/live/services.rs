@@ -616,8 +616,8 @@ async fn writes_committed_together_each_get_their_own_outcome(backend: Backend) 
     assert_eq!(live.all_ids("/services", 100).await.len(), 30);
 
     let metrics = app.scrape().await;
-    let writes = crate::metrics::sample(&metrics, "live_write_batch_size_sum", &[]).unwrap();
-    let batches = crate::metrics::sample(&metrics, "live_write_batch_size_count", &[]).unwrap();
+    let writes = crate::helpers::sample(&metrics, "live_write_batch_size_sum", &[]).unwrap();
+    let batches = crate::helpers::sample(&metrics, "live_write_batch_size_count", &[]).unwrap();
     assert_eq!(writes, 80.0, "every write went through the batches");
     assert!(
         batches < writes,

@@ -4,10 +4,8 @@
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
-use crate::catalog::{catalog_world, token_of};
 use crate::helpers::node::{cli, stdout};
 use crate::helpers::*;
-use crate::tokens::scoped_by_id;
 
 /// (what was asked, status, ETag, body)
 type Answer = (String, u16, Option<String>, String);
