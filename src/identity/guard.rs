@@ -117,11 +117,16 @@ impl Authenticator {
             .max_capacity(settings.cache_capacity)
             .time_to_live(settings.cache_ttl.max(Duration::from_millis(1)))
             .build();
+        let lookups = metrics.counter_vec(
+            "auth_cache_lookups_total",
+            "Token lookups by whether the authentication cache answered (hit) or the database (miss)",
+            &["result"],
+        );
         Self {
             database,
             recent,
-            hits: metrics.auth_cache.with_label_values(&["hit"]),
-            misses: metrics.auth_cache.with_label_values(&["miss"]),
+            hits: lookups.with_label_values(&["hit"]),
+            misses: lookups.with_label_values(&["miss"]),
         }
     }
 

@@ -1,6 +1,7 @@
 //! The application's Prometheus metrics: one registry per application (so several nodes
-//! in one test process never share counters), handed to every subsystem that counts
-//! something, and served as text by the admin listener (see `crate::app`).
+//! in one test process never share counters), handed to every subsystem, which registers
+//! what it counts itself; served as text by the admin listener (see `crate::app`). The
+//! platform's own: requests and their latency, the pool, the read cache.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -20,9 +21,6 @@ const LATENCY_BUCKETS: &[f64] = &[
     60.0,
 ];
 
-/// From a deadline to the commit of its timeout event: the reaper runs every 250 ms.
-const LAG_BUCKETS: &[f64] = &[0.05, 0.1, 0.25, 0.5, 0.75, 1.0, 2.0, 5.0, 10.0];
-
 /// Every metric of one application. Cheap to clone.
 #[derive(Clone)]
 pub struct Metrics {
@@ -36,14 +34,7 @@ pub struct Families {
     http_latency: HistogramVec,
     pool_connections: IntGaugeVec,
     pool_max: IntGauge,
-    pub auth_cache: IntCounterVec,
     pub read_cache: IntCounterVec,
-    pub heartbeats: IntCounterVec,
-    pub service_timeouts: IntCounter,
-    pub reaper_lag: Histogram,
-    pub events_appended: IntCounterVec,
-    pub long_poll_waiters: IntGauge,
-    pub write_batch_size: Histogram,
 }
 
 impl std::ops::Deref for Metrics {
@@ -110,69 +101,11 @@ impl Metrics {
         register(&registry, pool.in_flight.clone());
         register(&registry, pool.checkout_timeouts.clone());
         register(&registry, pool.calls.clone());
-        let auth_cache = counter_vec(
-            &registry,
-            "auth_cache_lookups_total",
-            "Token lookups by whether the authentication cache answered (hit) or the database (miss)",
-            &["result"],
-        );
         let read_cache = counter_vec(
             &registry,
             "read_cache_lookups_total",
             "Reads of cached representations: hit, miss (rendered from the database) or bypass (freshness unknown)",
             &["cache", "result"],
-        );
-        let heartbeats = counter_vec(
-            &registry,
-            "live_heartbeats_total",
-            "Heartbeats of the live registry: accepted, or refused (stale token, unknown or timed-out service)",
-            &["outcome"],
-        );
-        let service_timeouts = register(
-            &registry,
-            IntCounter::new(
-                "live_service_timeouts_total",
-                "Live services this node's reaper timed out",
-            )
-            .expect("a valid metric"),
-        );
-        let reaper_lag = register(
-            &registry,
-            Histogram::with_opts(
-                HistogramOpts::new(
-                    "live_reaper_lag_seconds",
-                    "From a service's deadline to the commit of its timeout by this node",
-                )
-                .buckets(LAG_BUCKETS.to_vec()),
-            )
-            .expect("a valid metric"),
-        );
-        let events_appended = counter_vec(
-            &registry,
-            "events_appended_total",
-            "Events this node appended to tenants' feeds, by type",
-            &["type"],
-        );
-        let long_poll_waiters = register(
-            &registry,
-            IntGauge::new(
-                "events_long_poll_waiters",
-                "Requests waiting on this node for an event (GET /events?wait=)",
-            )
-            .expect("a valid metric"),
-        );
-        let write_batch_size = register(
-            &registry,
-            Histogram::with_opts(
-                HistogramOpts::new(
-                    "live_write_batch_size",
-                    "Writes of the live registry committed together in one transaction",
-                )
-                .buckets(vec![
-                    1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0, 512.0, 1024.0,
-                ]),
-            )
-            .expect("a valid metric"),
         );
         Self {
             inner: Arc::new(Families {
@@ -182,16 +115,31 @@ impl Metrics {
                 http_latency,
                 pool_connections,
                 pool_max,
-                auth_cache,
                 read_cache,
-                heartbeats,
-                service_timeouts,
-                reaper_lag,
-                events_appended,
-                long_poll_waiters,
-                write_batch_size,
             }),
         }
+    }
+
+    /// A counter of a subsystem's own, with labels, registered with the others.
+    pub fn counter_vec(&self, name: &str, help: &str, labels: &[&str]) -> IntCounterVec {
+        counter_vec(&self.registry, name, help, labels)
+    }
+
+    /// A histogram of a subsystem's own, with its buckets.
+    pub fn histogram(&self, name: &str, help: &str, buckets: &[f64]) -> Histogram {
+        register(
+            &self.registry,
+            Histogram::with_opts(HistogramOpts::new(name, help).buckets(buckets.to_vec()))
+                .expect("a valid metric"),
+        )
+    }
+
+    /// A gauge of whole values (waiters, sizes) of a subsystem's own.
+    pub fn int_gauge(&self, name: &str, help: &str) -> IntGauge {
+        register(
+            &self.registry,
+            IntGauge::new(name, help).expect("a valid metric"),
+        )
     }
 
     /// A counter of a subsystem's own, registered with the others.

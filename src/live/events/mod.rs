@@ -12,6 +12,8 @@ mod views;
 use std::sync::Arc;
 use std::time::Duration;
 
+use prometheus::{Histogram, IntCounter, IntCounterVec, IntGauge};
+
 pub use domain::{Event, EventId, EventKind, NewEvent};
 pub use store::{Appended, FeedLock};
 pub use views::EventView;
@@ -46,13 +48,50 @@ pub struct FeedQuery {
 /// A page read: (tenant, first id, kind, rows).
 type PageKey = (TenantId, EventId, Option<EventKind>, i64);
 
+/// From a deadline to the commit of its timeout event: the reaper runs every 250 ms.
+const LAG_BUCKETS: &[f64] = &[0.05, 0.1, 0.25, 0.5, 0.75, 1.0, 2.0, 5.0, 10.0];
+
+/// What the feed counts on this node.
+#[derive(Clone)]
+struct FeedMetrics {
+    appended: IntCounterVec,
+    service_timeouts: IntCounter,
+    reaper_lag: Histogram,
+    long_poll_waiters: IntGauge,
+}
+
+impl FeedMetrics {
+    fn new(metrics: &Metrics) -> Self {
+        Self {
+            appended: metrics.counter_vec(
+                "events_appended_total",
+                "Events this node appended to tenants' feeds, by type",
+                &["type"],
+            ),
+            service_timeouts: metrics.counter(
+                "live_service_timeouts_total",
+                "Live services this node's reaper timed out",
+            ),
+            reaper_lag: metrics.histogram(
+                "live_reaper_lag_seconds",
+                "From a service's deadline to the commit of its timeout by this node",
+                LAG_BUCKETS,
+            ),
+            long_poll_waiters: metrics.int_gauge(
+                "events_long_poll_waiters",
+                "Requests waiting on this node for an event (GET /events?wait=)",
+            ),
+        }
+    }
+}
+
 #[derive(Clone)]
 pub struct Events {
     database: Database,
     signal: FeedSignal,
     reads: Arc<Coalesced<PageKey, Vec<Event>, LiveError>>,
     settings: LiveSettings,
-    metrics: Metrics,
+    metrics: FeedMetrics,
 }
 
 impl Events {
@@ -62,7 +101,7 @@ impl Events {
             signal: FeedSignal::default(),
             reads: Arc::default(),
             settings: settings.clone(),
-            metrics: metrics.clone(),
+            metrics: FeedMetrics::new(metrics),
         }
     }
 
@@ -76,7 +115,7 @@ impl Events {
         let now = now_millis();
         for event in appended {
             self.metrics
-                .events_appended
+                .appended
                 .with_label_values(&[event.kind.as_str()])
                 .inc();
             if event.kind == EventKind::ServiceTimeout {

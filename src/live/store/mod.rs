@@ -85,12 +85,23 @@ impl LiveStore {
             events.clone(),
             settings.write_batch_size,
             settings.write_batch_wait,
-            metrics.write_batch_size.clone(),
+            metrics.histogram(
+                "live_write_batch_size",
+                "Writes of the live registry committed together in one transaction",
+                &[
+                    1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0, 512.0, 1024.0,
+                ],
+            ),
             metrics.counter(
                 "live_write_batches_relocked_total",
                 "Batches of live writes run again with their feed locks taken first, because \
                  other nodes took the room one of their limit checks counted on",
             ),
+        );
+        let heartbeats = metrics.counter_vec(
+            "live_heartbeats_total",
+            "Heartbeats of the live registry: accepted, or refused (stale token, unknown or timed-out service)",
+            &["outcome"],
         );
         Self {
             database: database.clone(),
@@ -98,7 +109,7 @@ impl LiveStore {
             writes,
             postgres_writers: settings.postgres_writers,
             heartbeats: ["accepted", "refused"]
-                .map(|outcome| metrics.heartbeats.with_label_values(&[outcome])),
+                .map(|outcome| heartbeats.with_label_values(&[outcome])),
             default_services: i64::from(settings.default_service_limit),
             default_values: i64::from(settings.default_configuration_value_limit),
             default_rate: RatePolicy::from_settings(settings.rate_limit, settings.rate_window),
