@@ -4,8 +4,8 @@ use actix_web::http::header;
 use actix_web::{web, HttpRequest};
 use futures_util::StreamExt;
 
-use super::error::HttpError;
 use super::negotiation::Format;
+use super::refusal::HttpError;
 
 /// The largest request body any route reads, registered as app data from the settings.
 #[derive(Debug, Clone, Copy)]

@@ -5,10 +5,10 @@
 mod body;
 mod conditional;
 mod edge;
-mod error;
-mod fault;
+mod fault_document;
 mod negotiation;
 mod paths;
+mod refusal;
 mod rendered;
 mod reply;
 mod representation;
@@ -23,10 +23,10 @@ pub use body::{read_document, BodyLimit, Document};
 pub use edge::{
     arrival, conditional_get, negotiated_format, observe, speak, Actor, REQUEST_ID, RESPONSE_ID,
 };
-pub use error::HttpError;
-pub use fault::{Dialect, Fault, FAULT_NS, RSR_JSON};
+pub use fault_document::{Dialect, Fault, FAULT_NS, RSR_JSON};
 pub use negotiation::Format;
 pub use paths::{PathRules, PathTest};
+pub use refusal::HttpError;
 pub use rendered::{etag_of, RenderCache, Rendered, RenderedReply};
 pub use reply::{absolute_url, Body, Json, Reply};
 pub use representation::{encode, Representation};

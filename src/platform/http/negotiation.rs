@@ -5,7 +5,7 @@ use actix_web::http::header::{self, Accept, Header, Quality};
 use actix_web::mime::{self, Mime};
 use actix_web::{HttpMessage, HttpRequest};
 
-use super::error::HttpError;
+use super::refusal::HttpError;
 
 type Result<T> = std::result::Result<T, HttpError>;
 

@@ -12,7 +12,7 @@
 use actix_web::dev::ServiceRequest;
 use actix_web::http::uri::{PathAndQuery, Uri};
 
-use super::fault::Dialect;
+use super::fault_document::Dialect;
 
 /// A test on a request's path, as a subsystem writes it for its own scope.
 pub type PathTest = fn(&str) -> bool;

@@ -7,7 +7,7 @@ use actix_web::{HttpMessage, HttpRequest, HttpResponse, Responder};
 use serde::Serialize;
 
 use super::edge::negotiated_format;
-use super::fault::Dialect;
+use super::fault_document::Dialect;
 use super::negotiation::Format;
 use super::representation::{encode, Representation};
 

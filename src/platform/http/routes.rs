@@ -6,7 +6,7 @@ use std::sync::Arc;
 use actix_web::dev::{AppService, HttpServiceFactory};
 use actix_web::{web, FromRequest, Handler, HttpResponse, Resource, Responder, Route};
 
-use super::error::HttpError;
+use super::refusal::HttpError;
 
 pub struct Routes {
     resource: Resource,

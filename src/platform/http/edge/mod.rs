@@ -10,15 +10,15 @@
 //!
 //! Each does one thing and is tested alone. Tokens never reach any of them.
 
-mod faults;
 mod observe;
+mod speak;
 
 use actix_web::http::header::HeaderName;
 use actix_web::{HttpMessage, HttpRequest};
 
 pub use super::conditional::conditional_get;
-pub use faults::speak;
 pub use observe::observe;
+pub use speak::speak;
 
 use super::negotiation::Format;
 

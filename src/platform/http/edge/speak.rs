@@ -10,10 +10,10 @@ use actix_web::middleware::Next;
 use actix_web::{HttpMessage, HttpResponse, ResponseError};
 
 use super::{FaultCause, RequestId, RESPONSE_ID};
-use crate::platform::http::error::HttpError;
-use crate::platform::http::fault::{Dialect, Fault};
+use crate::platform::http::fault_document::{Dialect, Fault};
 use crate::platform::http::negotiation::Format;
 use crate::platform::http::paths::{trim_trailing_slash, PathRules};
+use crate::platform::http::refusal::HttpError;
 
 pub async fn speak(
     mut request: ServiceRequest,
