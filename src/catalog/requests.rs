@@ -6,6 +6,8 @@ use serde_json::Value;
 use super::domain::{TemplateDraft, TemplateId};
 use super::error::{CatalogError as Error, Result};
 use crate::platform::http::{strict_json, xml, Document, Format};
+use crate::platform::paging::{PageSize, HP_IDM};
+use crate::registry::domain::ServiceName;
 use crate::registry::SERVICES_NS;
 
 pub const DOCUMENT: &str = "endpointTemplate";
@@ -201,5 +203,36 @@ fn decode_xml(body: &[u8]) -> Result<TemplateDraft> {
         version_info: version_field("info")?,
         version_list: version_field("list")?,
         liveness,
+    })
+}
+
+/// The template list's query string: `limit`, `marker`, `serviceName` (empty: not given).
+#[derive(Deserialize)]
+struct ListQuery {
+    limit: Option<String>,
+    marker: Option<String>,
+    #[serde(rename = "serviceName")]
+    service_name: Option<String>,
+}
+
+/// The page of templates a list asks for.
+pub struct TemplateListing {
+    pub size: PageSize,
+    pub marker: Option<TemplateId>,
+    pub service_name: Option<ServiceName>,
+}
+
+pub fn template_listing(query: &str) -> Result<TemplateListing> {
+    let query = actix_web::web::Query::<ListQuery>::from_query(query)
+        .map_err(|e| Error::invalid(format!("malformed query string: {e}")))?;
+    let given = |value: &Option<String>| value.clone().filter(|v| !v.is_empty());
+    Ok(TemplateListing {
+        size: HP_IDM.limit(given(&query.limit).as_deref())?,
+        marker: given(&query.marker)
+            .map(|raw| TemplateId::parse("marker", &raw))
+            .transpose()?,
+        service_name: given(&query.service_name)
+            .map(|raw| ServiceName::parse(&raw))
+            .transpose()?,
     })
 }

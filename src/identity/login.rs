@@ -7,9 +7,9 @@ use std::sync::{Arc, OnceLock};
 use actix_web::web;
 
 use super::catalog_port::{CatalogService, CatalogSource};
-use super::credentials::{AuthRequest, Credentials, Scope};
 use super::domain::{AuthMethod, Caller, TokenHash};
 use super::error::{IdentityError as Error, Result};
+use super::requests::{AuthRequest, Credentials, Scope};
 use super::secrets::Secret;
 use super::store::login::{self, Candidate, SecretKind};
 use super::store::tenants;
@@ -190,7 +190,7 @@ impl Login {
                 Ok((found, Some(password)))
             }
             Credentials::ApiKey { user, api_key } => {
-                let user = super::credentials::UserRef::Name(user);
+                let user = super::requests::UserRef::Name(user);
                 let found = self
                     .database
                     .run(move |conn| login::by_user(conn, &user, SecretKind::ApiKey, &client))

@@ -4,12 +4,12 @@
 mod accounts;
 mod admin;
 pub mod catalog_port;
-mod credentials;
 mod directory;
 mod domain;
 mod error;
 mod guard;
 mod login;
+mod requests;
 mod routes;
 mod schema;
 mod secrets;
@@ -23,7 +23,6 @@ use actix_web::web;
 
 pub use admin::{Admin, NewPrincipal};
 pub use catalog_port::{CatalogEndpoint, CatalogService};
-pub use credentials::{AuthRequest, Credentials, Scope, UserRef, HP_IDM_NS, RAX_KSKEY_NS};
 pub use directory::Directory;
 pub use domain::{
     describe_levels, AuthMethod, Caller, PrincipalName, PrincipalStatus, PrivilegeLevel, Token,
@@ -32,6 +31,7 @@ pub use domain::{
 pub use error::IdentityError;
 pub use guard::{Authenticator, Guarded, Policy};
 pub use login::{client_address, Issued, Login, TokenDetails};
+pub use requests::{AuthRequest, Credentials, Scope, UserRef, HP_IDM_NS, RAX_KSKEY_NS};
 pub use secrets::Secret;
 pub use store::tenants::TenantChanges;
 pub use store::BOOTSTRAP_ADMIN;

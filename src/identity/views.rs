@@ -4,9 +4,9 @@ use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
 
 use super::catalog_port::{CatalogEndpoint, CatalogService};
-use super::credentials::IDENTITY_NS;
 use super::domain::{Caller, PrivilegeLevel};
 use super::login::{Issued, TokenDetails};
+use super::requests::IDENTITY_NS;
 use super::tenant::Tenant;
 use crate::platform::http::xml::XmlWriter;
 use crate::platform::http::Representation;

@@ -4,7 +4,7 @@
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::domain::ServiceDraft;
+use super::domain::{PageRequest, ServiceDraft};
 use super::error::{RegistryError as Error, Result};
 use super::views::SERVICES_NS;
 use crate::platform::http::{strict_json, xml, Document, Format};
@@ -107,4 +107,24 @@ fn decode_xml(body: &[u8]) -> Result<ServiceDraft> {
         *slot = Some(value);
     }
     Ok(draft)
+}
+
+/// The list's query string: `limit`, `marker`, `serviceType`.
+#[derive(Deserialize)]
+struct ListQuery {
+    limit: Option<String>,
+    marker: Option<String>,
+    #[serde(rename = "serviceType")]
+    service_type: Option<String>,
+}
+
+/// The page a list's query string asks for.
+pub fn page_request(query: &str) -> Result<PageRequest> {
+    let query = actix_web::web::Query::<ListQuery>::from_query(query)
+        .map_err(|e| Error::invalid(format!("malformed query string: {e}")))?;
+    PageRequest::parse(
+        query.limit.as_deref(),
+        query.marker.as_deref(),
+        query.service_type.as_deref(),
+    )
 }

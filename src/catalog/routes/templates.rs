@@ -1,17 +1,14 @@
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
-use serde::Deserialize;
 
 use super::{
     ReadTemplates, Templates, WriteTemplates, ENABLED_ROUTE, TEMPLATES_ROUTE, TEMPLATE_ROUTE,
 };
 use crate::catalog::domain::TemplateId;
-use crate::catalog::requests::{decode_template, DOCUMENT};
+use crate::catalog::requests::{decode_template, template_listing, TemplateListing, DOCUMENT};
 use crate::catalog::views::{TemplatePage, TemplateView};
-use crate::catalog::CatalogError;
 use crate::platform::http::{read_document, HandlerResult, Reply};
-use crate::platform::paging::{next_link, HP_IDM};
-use crate::registry::domain::ServiceName;
+use crate::platform::paging::next_link;
 
 /// `POST /endpointTemplates`: 201 with `Location` once committed.
 pub async fn add(
@@ -62,14 +59,6 @@ pub async fn delete(
     Ok(HttpResponse::NoContent().finish())
 }
 
-#[derive(Deserialize)]
-struct ListParams {
-    limit: Option<String>,
-    marker: Option<String>,
-    #[serde(rename = "serviceName")]
-    service_name: Option<String>,
-}
-
 /// `GET /endpointTemplates?serviceName=&limit=&marker=`.
 pub async fn list(
     catalog: Templates<ReadTemplates>,
@@ -91,19 +80,11 @@ async fn page(
     request: &HttpRequest,
     enabled_only: bool,
 ) -> HandlerResult<Reply<TemplatePage>> {
-    let params = web::Query::<ListParams>::from_query(request.query_string())
-        .map_err(|e| CatalogError::invalid(format!("malformed query string: {e}")))?;
-    let given = |value: &Option<String>| value.clone().filter(|v| !v.is_empty());
-    let size = HP_IDM
-        .limit(given(&params.limit).as_deref())
-        .map_err(CatalogError::from)?;
-    let marker = given(&params.marker)
-        .map(|raw| TemplateId::parse("marker", &raw))
-        .transpose()?;
-    let service_name = given(&params.service_name)
-        .map(|raw| ServiceName::parse(&raw))
-        .transpose()
-        .map_err(CatalogError::from)?;
+    let TemplateListing {
+        size,
+        marker,
+        service_name,
+    } = template_listing(request.query_string())?;
     let page = catalog
         .page(marker, size, service_name.clone(), enabled_only)
         .await?;

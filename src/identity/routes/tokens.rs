@@ -1,8 +1,8 @@
 use actix_web::{web, HttpRequest};
 
-use crate::identity::credentials::{self, DOCUMENT};
 use crate::identity::guard::offered_token;
 use crate::identity::login::{client_address, Login};
+use crate::identity::requests::{self, DOCUMENT};
 use crate::identity::views::AccessView;
 use crate::platform::http::{read_document, HandlerResult, Reply};
 
@@ -13,7 +13,7 @@ pub async fn authenticate(
     login: web::Data<Login>,
 ) -> HandlerResult<Reply<AccessView>> {
     let document = read_document(&request, payload, DOCUMENT).await?;
-    let auth = credentials::decode(&document)?;
+    let auth = requests::decode(&document)?;
     let client = client_address(&request);
     let header_token = offered_token(&request)?.map(str::to_owned);
     let issued = login.authenticate(auth, client, header_token).await?;

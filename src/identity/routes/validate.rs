@@ -2,14 +2,13 @@
 //! SA/SVC (SA alone for revoke) or the token itself.
 
 use actix_web::{web, HttpRequest, HttpResponse};
-use serde::Deserialize;
 
 use crate::identity::domain::{PrivilegeLevel, TokenHash};
 use crate::identity::login::Login;
+use crate::identity::requests::belongs_to;
 use crate::identity::views::{AccessView, EndpointsView};
-use crate::identity::{Directory, Guarded, IdentityError, Policy, TenantId};
+use crate::identity::{Directory, Guarded, Policy};
 use crate::platform::http::{HandlerResult, Reply};
-use crate::platform::text::printable;
 
 pub struct ValidateToken;
 pub struct RevokeToken;
@@ -34,27 +33,12 @@ impl Policy for RevokeToken {
     }
 }
 
-#[derive(Deserialize)]
-struct ValidateParams {
-    #[serde(rename = "belongsTo")]
-    belongs_to: Option<String>,
-}
-
 async fn validated(
     directory: &Directory,
     request: &HttpRequest,
     token: String,
 ) -> HandlerResult<AccessView> {
-    let params = web::Query::<ValidateParams>::from_query(request.query_string())
-        .map_err(|e| IdentityError::invalid(format!("malformed query string: {e}")))?;
-    // Anything but the token's own tenant id is a 401, as Keystone answers: a tenant's
-    // name or an id that is no tenant's does not name the token's tenant either.
-    let belongs_to = params
-        .belongs_to
-        .as_deref()
-        .filter(|tenant| !tenant.is_empty())
-        .map(|raw| TenantId::parse(raw).map_err(|_| IdentityError::NotBelongsTo(printable(raw))))
-        .transpose()?;
+    let belongs_to = belongs_to(request.query_string())?;
     Ok(directory.validate(token, belongs_to).await?.into())
 }
 

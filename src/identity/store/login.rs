@@ -6,9 +6,9 @@ use std::time::Duration;
 use diesel::prelude::*;
 
 use super::{insert_token, load_caller, StoredToken};
-use crate::identity::credentials::UserRef;
 use crate::identity::domain::{AuthMethod, Caller, TokenHash};
 use crate::identity::error::Result;
+use crate::identity::requests::UserRef;
 use crate::identity::schema::{access_keys, auth_failures, principals, tokens};
 use crate::identity::tenant::TenantId;
 use crate::platform::db::{now_millis, DbConnection, DbError};

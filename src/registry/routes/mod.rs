@@ -1,9 +1,7 @@
-//! The HP-IDM registered-services API: one file per action, each guarded by its policy.
+//! The HP-IDM registered-services API: its data, policies and routes; the handlers, one
+//! file per resource, in `services.rs`.
 
-mod get;
-mod list;
-mod register;
-mod update;
+mod services;
 
 use std::sync::Arc;
 
@@ -96,13 +94,13 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .service(
             Routes::at(format!("{API_BASE}/services"))
                 .name(SERVICES_ROUTE)
-                .get(list::list_services)
-                .post(register::register_service),
+                .get(services::list_services)
+                .post(services::register_service),
         )
         .service(
             Routes::at(format!("{API_BASE}/services/{{serviceId}}"))
                 .name(SERVICE_ROUTE)
-                .get(get::get_service)
-                .put(update::update_service),
+                .get(services::get_service)
+                .put(services::update_service),
         );
 }

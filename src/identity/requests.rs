@@ -10,6 +10,7 @@ use super::secrets::Secret;
 use super::tenant::{TenantId, TenantName, TenantRef};
 use crate::platform::http::xml::{self, XmlElement};
 use crate::platform::http::{strict_json, Document, Format};
+use crate::platform::text::printable;
 
 pub const IDENTITY_NS: &str = "http://docs.openstack.org/identity/api/v2.0";
 pub const HP_IDM_NS: &str = "http://www.hp.com/identity/api/ext/HP-IDM/v1.0";
@@ -250,6 +251,25 @@ fn api_key(user: Option<&str>, key: Option<&str>) -> Result<Credentials> {
 fn token(id: Option<String>) -> Result<Credentials> {
     let id = required(id.as_deref(), "token id")?.to_owned();
     Ok(Credentials::Token { id })
+}
+
+/// `belongsTo` of a token validation (empty: not given). Anything but the token's own
+/// tenant id is a 401, as Keystone answers: a tenant's name or an id that is no tenant's
+/// does not name the token's tenant either.
+pub fn belongs_to(query: &str) -> Result<Option<TenantId>> {
+    #[derive(Deserialize)]
+    struct ValidateQuery {
+        #[serde(rename = "belongsTo")]
+        belongs_to: Option<String>,
+    }
+    let query = actix_web::web::Query::<ValidateQuery>::from_query(query)
+        .map_err(|e| Error::invalid(format!("malformed query string: {e}")))?;
+    query
+        .belongs_to
+        .as_deref()
+        .filter(|tenant| !tenant.is_empty())
+        .map(|raw| TenantId::parse(raw).map_err(|_| Error::NotBelongsTo(printable(raw))))
+        .transpose()
 }
 
 #[cfg(test)]
