@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use crate::catalog::Catalog;
 use crate::console::Console;
-use crate::identity::{Directory, Identity};
+use crate::identity::{Directory, Identity, IdentityError};
 use crate::keystone::Keystone;
 use crate::live::{Live, LiveError};
 use crate::platform::db::{Database, DatabaseUrl, InvalidDatabaseUrl, OpenError};
@@ -40,6 +40,7 @@ pub struct Application {
 #[derive(Clone)]
 pub struct Jobs {
     live: Live,
+    directory: Directory,
 }
 
 impl Jobs {
@@ -51,6 +52,21 @@ impl Jobs {
     /// The rate limit's sync of this node's request counts with every node's.
     pub async fn sync_request_counts(&self) -> Result<(), LiveError> {
         self.live.sync_request_counts().await
+    }
+
+    /// The sync of this node's heartbeat counts with every node's (`GET /limits`).
+    pub async fn sync_heartbeat_counts(&self) -> Result<(), LiveError> {
+        self.live.store().sync_heartbeat_counts().await
+    }
+
+    /// The purge of the events past their retention: how many it deleted.
+    pub async fn purge_events(&self) -> Result<usize, LiveError> {
+        self.live.events().purge().await
+    }
+
+    /// The purge of expired tokens: how many it deleted.
+    pub async fn purge_expired_tokens(&self) -> Result<usize, IdentityError> {
+        self.directory.purge_expired_tokens().await
     }
 }
 
@@ -122,7 +138,10 @@ impl Application {
         registry.start_workers(&mut workers);
         identity.start_workers(&mut workers);
         live.start_workers(&mut workers);
-        let jobs = Jobs { live: live.clone() };
+        let jobs = Jobs {
+            live: live.clone(),
+            directory: identity.directory(),
+        };
 
         let body_limit = BodyLimit(settings.http.max_body_bytes);
         let console = Console::new(&settings.console);

@@ -65,6 +65,11 @@ impl Live {
         }
     }
 
+    /// The events feed, for the jobs a test runs at once.
+    pub fn events(&self) -> Events {
+        self.events.clone()
+    }
+
     pub fn store(&self) -> LiveStore {
         self.store.clone()
     }

@@ -174,6 +174,17 @@ impl Events {
         }
     }
 
+    /// Deletes the events past `live.event_retention`; how many.
+    pub async fn purge(&self) -> Result<usize, LiveError> {
+        let retention =
+            i64::try_from(self.settings.event_retention.as_millis()).unwrap_or(i64::MAX);
+        let before = now_millis().saturating_sub(retention);
+        Ok(self
+            .database
+            .run_write(move |conn| store::purge(conn, before))
+            .await?)
+    }
+
     /// Background work on every node: the retention purge, and the watcher that wakes long
     /// polls for events other nodes append.
     pub fn start_workers(&self, workers: &mut Workers) {
@@ -184,14 +195,7 @@ impl Events {
             move || {
                 let events = events.clone();
                 async move {
-                    let retention = i64::try_from(events.settings.event_retention.as_millis())
-                        .unwrap_or(i64::MAX);
-                    let before = now_millis().saturating_sub(retention);
-                    match events
-                        .database
-                        .run_write(move |conn| store::purge(conn, before))
-                        .await
-                    {
+                    match events.purge().await {
                         Ok(0) => {}
                         Ok(purged) => log::info!("purged {purged} event(s) past retention"),
                         Err(error) => log::warn!("purging events failed: {}", error_chain(&error)),
