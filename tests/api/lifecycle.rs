@@ -289,8 +289,12 @@ async fn a_failure_is_answered_without_internals_and_its_cause_logged_once_with_
             .header("x-request-id")
             .expect("a request id")
             .to_owned();
-        tokio::time::sleep(Duration::from_millis(100)).await;
-        let log = node.log_text();
+        // The access line is written as the answer goes out: poll the log for it.
+        let log = eventually("the request's log line", auth_change_bound(), || async {
+            let log = node.log_text();
+            log.contains(&request_id).then_some(log)
+        })
+        .await;
         let lines: Vec<&str> = log.lines().filter(|l| l.contains(&request_id)).collect();
         assert_eq!(lines.len(), 1, "{log}");
         assert!(

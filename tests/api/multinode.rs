@@ -259,16 +259,10 @@ async fn outage(kind: Outage) {
         Outage::Unreachable => proxy.freeze(false),
     }
     let restored = Instant::now();
-    loop {
-        if health().send().await.unwrap().status() == StatusCode::OK {
-            break;
-        }
-        assert!(
-            restored.elapsed() < Duration::from_secs(15),
-            "node did not recover"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    eventually("the node to recover", Duration::from_secs(15), || async {
+        (health().send().await.unwrap().status() == StatusCode::OK).then_some(())
+    })
+    .await;
     let recovery = restored.elapsed();
     eprintln!(
         "outage ({kind:?}): {answers} requests, all 503, slowest {slowest:?}; \
