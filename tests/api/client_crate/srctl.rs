@@ -236,24 +236,20 @@ async fn srctl_follows_the_feed_with_credentials_from_the_environment() {
             .unwrap();
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
-    let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    loop {
+    let text = eventually("two events followed", Duration::from_secs(10), || async {
         let text = String::from_utf8(out.0.lock().unwrap().clone()).unwrap();
-        if text.lines().count() >= 2 {
-            let lines: Vec<&str> = text.lines().collect();
-            assert!(
-                lines[0].contains(" service.join ") && lines[0].contains(r#""id":"one""#),
-                "{text}"
-            );
-            assert!(
-                lines[1].contains(" service.join ") && lines[1].contains(r#""id":"two""#),
-                "{text}"
-            );
-            assert_eq!(lines.len(), 2, "{text}");
-            break;
-        }
-        assert!(std::time::Instant::now() < deadline, "followed: {text}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+        (text.lines().count() >= 2).then_some(text)
+    })
+    .await;
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(
+        lines[0].contains(" service.join ") && lines[0].contains(r#""id":"one""#),
+        "{text}"
+    );
+    assert!(
+        lines[1].contains(" service.join ") && lines[1].contains(r#""id":"two""#),
+        "{text}"
+    );
+    assert_eq!(lines.len(), 2, "{text}");
     follower.abort();
 }
