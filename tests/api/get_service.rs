@@ -173,10 +173,14 @@ async fn a_cached_authentication_never_outlives_its_token(backend: Backend) {
     // the cache would let it go.
     let expired = issued + lifetime;
     let bound = expired.saturating_duration_since(std::time::Instant::now()) + auth_change_bound();
-    eventually("a cached authentication to end with its token", bound, || async {
-        let status = app.list_services_as("", Format::Json, &token).await.status;
-        (status != StatusCode::OK).then_some(())
-    })
+    eventually(
+        "a cached authentication to end with its token",
+        bound,
+        || async {
+            let status = app.list_services_as("", Format::Json, &token).await.status;
+            (status != StatusCode::OK).then_some(())
+        },
+    )
     .await;
     assert!(
         std::time::Instant::now() >= expired,

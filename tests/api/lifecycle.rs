@@ -167,11 +167,15 @@ async fn expired_tokens_are_purged_by_a_background_worker(backend: Backend) {
     }
     // The token expires in 50 ms; the worker runs every 100.
     let bound = Duration::from_millis(150) + auth_change_bound();
-    eventually("the expired token and the old failure count purged", bound, || async {
-        let purged =
-            count_tokens() == live + 1 && count("SELECT COUNT(*) AS n FROM auth_failures") == 1;
-        purged.then_some(())
-    })
+    eventually(
+        "the expired token and the old failure count purged",
+        bound,
+        || async {
+            let purged =
+                count_tokens() == live + 1 && count("SELECT COUNT(*) AS n FROM auth_failures") == 1;
+            purged.then_some(())
+        },
+    )
     .await;
     // The unexpired tokens stay, and keep working.
     assert_eq!(

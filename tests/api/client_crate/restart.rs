@@ -180,7 +180,10 @@ async fn a_heartbeater_rides_out_an_outage_of_twice_its_timeout(backend: Backend
     let bound = timeout + Duration::from_secs(3);
     eventually("a heartbeat after the return", bound, || async {
         let service = client.services().get("rider").await.ok()?;
-        service.last_seen.is_some_and(|seen| seen >= back).then_some(())
+        service
+            .last_seen
+            .is_some_and(|seen| seen >= back)
+            .then_some(())
     })
     .await;
     assert!(running.is_running());

@@ -282,7 +282,11 @@ async fn events_past_retention_are_purged(backend: Backend) {
     live.created("old", 60).await;
     let old = live.events("").await;
     assert_eq!(old.len(), 1);
-    assert_eq!(app.jobs.purge_events().await.unwrap(), 0, "not past retention yet");
+    assert_eq!(
+        app.jobs.purge_events().await.unwrap(),
+        0,
+        "not past retention yet"
+    );
     let purged_by = Duration::from_secs(1) + auth_change_bound();
     eventually("the old event to be purged", purged_by, || async {
         let purged = app.jobs.purge_events().await.unwrap();
