@@ -1,14 +1,16 @@
 //! The per-tenant rate limit, counted on every node. Each node counts its own requests in
 //! memory and, every `rate_sync_interval`, adds them to the tenant's shared count in the
 //! database and reads the total back (`store::counts`, the mechanism the heartbeat counts
-//! share), then the tenant's own limit (`tenant limits --requests --window`) if it has one. A single node enforces the limit exactly; with N
-//! nodes a tenant may overshoot by what the other N-1 nodes serve it in one interval. A
-//! changed limit applies on every node within one interval.
+//! share), then the tenant's own limit (`tenant limits --requests --window`) if it has
+//! one. A single node enforces the limit exactly; with N nodes a tenant may overshoot by
+//! what the other N-1 nodes serve it in one interval. A changed limit applies on every
+//! node within one interval.
 //!
 //! Heartbeats are not counted: each needs the token the last one returned, so the
 //! service limit bounds them already, and a tenant at its service limit heartbeating at
 //! the clients' cadence would otherwise spend a day's requests in about two hours.
 
+use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
 use std::future::Future;
 use std::pin::Pin;
@@ -128,15 +130,18 @@ impl RateLimiter {
                 Ok::<_, LiveError>((window, shared))
             })
             .await?;
-        let mut windows = self.lock();
-        let current = windows.entry(tenant.get()).or_insert(window);
-        if !current.covers(now) {
-            *current = window;
+        match self.lock().entry(tenant.get()) {
+            // Another request loaded it meanwhile: the count it learned stands.
+            Entry::Occupied(current) if current.get().covers(now) => return Ok(*current.get()),
+            Entry::Occupied(mut ended) => {
+                ended.insert(window);
+            }
+            Entry::Vacant(vacant) => {
+                vacant.insert(window);
+            }
         }
-        if current.start == window.start {
-            self.requests.learn(window.key(tenant), shared);
-        }
-        Ok(*current)
+        self.requests.learn(window.key(tenant), shared);
+        Ok(window)
     }
 
     fn set_policy(&self, tenant: TenantId, policy: RatePolicy) {

@@ -122,9 +122,12 @@ impl NodeCounts {
         self.lock().used(key)
     }
 
-    /// Takes `total`, read from the shared row, as every node's count of `key` so far.
+    /// Takes `total`, read from the shared row, as every node's count of `key` so far
+    /// (unless a sync has read a larger one since).
     pub fn learn(&self, key: CountKey, total: i64) {
-        self.lock().totals.insert(key, total);
+        let mut known = self.lock();
+        let known_total = known.totals.entry(key).or_default();
+        *known_total = (*known_total).max(total);
     }
 
     /// Adds the pending counts, and nothing to each of `also` (to read its total), to the
@@ -148,7 +151,11 @@ impl NodeCounts {
             }
             let mut batch: Vec<_> = taken.into_iter().collect();
             batch.sort_unstable();
-            known.in_flight = batch.iter().copied().collect();
+            // Added to what other syncs have in flight, and taken off again below: syncs
+            // may overlap (a worker's and one at stop, or a test's).
+            for &(key, amount) in &batch {
+                *known.in_flight.entry(key).or_default() += amount;
+            }
             batch
         };
         if batch.is_empty() {
@@ -170,11 +177,24 @@ impl NodeCounts {
             })
             .await;
         let mut known = self.lock();
-        let in_flight = std::mem::take(&mut known.in_flight);
+        for &(key, amount) in &batch {
+            if let Some(flying) = known.in_flight.get_mut(&key) {
+                *flying -= amount;
+                if *flying == 0 {
+                    known.in_flight.remove(&key);
+                }
+            }
+        }
         match &written {
-            Ok(totals) => known.totals.extend(totals.iter().copied()),
+            // Totals only grow: of two overlapping syncs, the later read stands.
+            Ok(totals) => {
+                for &(key, total) in totals {
+                    let known_total = known.totals.entry(key).or_default();
+                    *known_total = (*known_total).max(total);
+                }
+            }
             Err(_) => {
-                for (key, amount) in in_flight.into_iter().filter(|(key, _)| keep(*key)) {
+                for (key, amount) in batch.into_iter().filter(|(key, _)| keep(*key)) {
                     *known.pending.entry(key).or_default() += amount;
                 }
             }
@@ -250,5 +270,34 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(totals, vec![((1, 0), 9)]);
+    }
+
+    #[tokio::test]
+    async fn overlapping_syncs_each_take_off_only_their_own() {
+        use std::future::Future;
+        use std::task::{Context, Waker};
+        let (_directory, database) = testing::database();
+        let requests = NodeCounts::new(Counted::Requests);
+        let nothing = |_: &mut DbConnection, _: &[CountKey]| Ok(());
+        let mut context = Context::from_waker(Waker::noop());
+        requests.count((1, 0), 2);
+        let mut first = Box::pin(requests.sync(&database, [], |_| true, nothing));
+        assert!(
+            first.as_mut().poll(&mut context).is_pending(),
+            "2 in flight"
+        );
+        requests.count((1, 0), 3);
+        let mut second = Box::pin(requests.sync(&database, [], |_| true, nothing));
+        assert!(
+            second.as_mut().poll(&mut context).is_pending(),
+            "3 in flight"
+        );
+        assert_eq!(requests.used((1, 0)), 5, "both syncs' counts still count");
+        let (first, second) = tokio::join!(first, second);
+        first.unwrap();
+        second.unwrap();
+        assert_eq!(requests.used((1, 0)), 5, "counted once");
+        let known = requests.lock();
+        assert!(known.pending.is_empty() && known.in_flight.is_empty());
     }
 }
