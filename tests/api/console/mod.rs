@@ -7,7 +7,7 @@
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use fantoccini::{Client, ClientBuilder, Locator};
 use reqwest::StatusCode;
@@ -60,14 +60,12 @@ async fn start_driver() -> Driver {
         .spawn()
         .expect("chromedriver starts");
     let url = format!("http://127.0.0.1:{port}");
-    let started = Instant::now();
-    while reqwest::get(format!("{url}/status")).await.is_err() {
-        assert!(
-            started.elapsed() < Duration::from_secs(20),
-            "chromedriver never answered"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    until_holds(
+        "chromedriver to answer",
+        Duration::from_secs(20),
+        || async { reqwest::get(format!("{url}/status")).await.is_ok() },
+    )
+    .await;
     Driver { child, url }
 }
 
@@ -125,19 +123,6 @@ async fn screenshot(browser: &Client, name: &str) {
     }
     let png = browser.screenshot().await.expect("a screenshot");
     std::fs::write(screenshots().join(format!("{name}.png")), png).unwrap();
-}
-
-/// Waits (bounded) until `check` holds, reading the page again each time.
-async fn eventually<F, Fut>(what: &str, bound: Duration, mut check: F)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    crate::helpers::eventually(what, bound, || {
-        let holds = check();
-        async move { holds.await.then_some(()) }
-    })
-    .await
 }
 
 async fn text_of(browser: &Client, css: &str) -> Option<String> {

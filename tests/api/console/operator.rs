@@ -7,9 +7,7 @@ use fantoccini::Locator;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
-use super::{
-    browser, click, eventually, screenshot, sign_in, start_driver, text_of, tools_present, XSS,
-};
+use super::{browser, click, screenshot, sign_in, start_driver, text_of, tools_present, XSS};
 use crate::helpers::*;
 
 #[tokio::test]
@@ -72,7 +70,7 @@ async fn an_operator_watches_services_come_and_go_and_a_viewer_only_reads() {
         .await
         .unwrap();
     click(browser, "#sign-in-form button").await;
-    eventually(
+    until_holds(
         "the refusal is shown",
         Duration::from_secs(10),
         || async move {
@@ -85,7 +83,7 @@ async fn an_operator_watches_services_come_and_go_and_a_viewer_only_reads() {
     screenshot(browser, "sign-in").await;
 
     sign_in(browser, &app, "operator").await;
-    eventually(
+    until_holds(
         "the overview lists acme",
         Duration::from_secs(10),
         || async move {
@@ -120,7 +118,7 @@ async fn an_operator_watches_services_come_and_go_and_a_viewer_only_reads() {
         )
         .await;
     assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
-    eventually("web-1 appears", Duration::from_secs(35), || async move {
+    until_holds("web-1 appears", Duration::from_secs(35), || async move {
         text_of(browser, "#services tbody")
             .await
             .is_some_and(|t| t.contains("web-1"))
@@ -141,14 +139,14 @@ async fn an_operator_watches_services_come_and_go_and_a_viewer_only_reads() {
     assert!(browser.get_alert_text().await.is_err(), "no script ran");
     // One that never heartbeats is marked when it times out, then leaves.
     assert_eq!(live.create("short-1", 3).await.status, StatusCode::CREATED);
-    eventually("short-1 appears", Duration::from_secs(35), || async move {
+    until_holds("short-1 appears", Duration::from_secs(35), || async move {
         text_of(browser, "#services tbody")
             .await
             .is_some_and(|t| t.contains("short-1"))
     })
     .await;
     screenshot(browser, "services").await;
-    eventually(
+    until_holds(
         "short-1 is marked timed out",
         Duration::from_secs(35),
         || async move {
@@ -159,7 +157,7 @@ async fn an_operator_watches_services_come_and_go_and_a_viewer_only_reads() {
         },
     )
     .await;
-    eventually("short-1 leaves", Duration::from_secs(10), || async move {
+    until_holds("short-1 leaves", Duration::from_secs(10), || async move {
         browser
             .find(Locator::Css("tr[data-id='short-1']"))
             .await
@@ -177,7 +175,7 @@ async fn an_operator_watches_services_come_and_go_and_a_viewer_only_reads() {
         .for_element(Locator::Id("service-fields"))
         .await
         .unwrap();
-    eventually(
+    until_holds(
         "its join event is listed",
         Duration::from_secs(10),
         || async move {
@@ -200,7 +198,7 @@ async fn an_operator_watches_services_come_and_go_and_a_viewer_only_reads() {
         .for_element(Locator::Id("services"))
         .await
         .unwrap();
-    eventually("web-1 is gone", Duration::from_secs(10), || async move {
+    until_holds("web-1 is gone", Duration::from_secs(10), || async move {
         live.get("/services/web-1").await.status == StatusCode::NOT_FOUND
     })
     .await;
@@ -234,7 +232,7 @@ async fn an_operator_watches_services_come_and_go_and_a_viewer_only_reads() {
         .click()
         .await
         .unwrap();
-    eventually(
+    until_holds(
         "the API's refusal is shown",
         Duration::from_secs(10),
         || async move {
@@ -260,7 +258,7 @@ async fn an_operator_watches_services_come_and_go_and_a_viewer_only_reads() {
         .click()
         .await
         .unwrap();
-    eventually(
+    until_holds(
         "the value is listed",
         Duration::from_secs(10),
         || async move {
@@ -284,7 +282,7 @@ async fn an_operator_watches_services_come_and_go_and_a_viewer_only_reads() {
         .unwrap()
         .contains("/production/database/url"));
     browser.accept_alert().await.unwrap();
-    eventually(
+    until_holds(
         "the value is gone",
         Duration::from_secs(10),
         || async move {
@@ -301,7 +299,7 @@ async fn an_operator_watches_services_come_and_go_and_a_viewer_only_reads() {
         .goto(&format!("{}/console#/t/7/catalog", app.address))
         .await
         .unwrap();
-    eventually(
+    until_holds(
         "the catalog is shown",
         Duration::from_secs(10),
         || async move {
@@ -323,7 +321,7 @@ async fn an_operator_watches_services_come_and_go_and_a_viewer_only_reads() {
         .goto(&format!("{}/console#/tenants", app.address))
         .await
         .unwrap();
-    eventually(
+    until_holds(
         "the limits are shown",
         Duration::from_secs(10),
         || async move {
@@ -386,7 +384,7 @@ async fn an_operator_watches_services_come_and_go_and_a_viewer_only_reads() {
         .goto(&format!("{}/console#/registered/100", app.address))
         .await
         .unwrap();
-    eventually(
+    until_holds(
         "Nova's template is listed",
         Duration::from_secs(10),
         || async move {
@@ -402,7 +400,7 @@ async fn an_operator_watches_services_come_and_go_and_a_viewer_only_reads() {
         .await
         .unwrap();
     // A hash change redraws the view: wait for Glance's, not Nova's, before clicking.
-    eventually(
+    until_holds(
         "Glance's page is shown",
         Duration::from_secs(10),
         || async move {
@@ -419,7 +417,7 @@ async fn an_operator_watches_services_come_and_go_and_a_viewer_only_reads() {
         .unwrap()
         .contains("Decommission Glance"));
     browser.accept_alert().await.unwrap();
-    eventually(
+    until_holds(
         "the lock is shown",
         Duration::from_secs(10),
         || async move {
@@ -444,7 +442,7 @@ async fn an_operator_watches_services_come_and_go_and_a_viewer_only_reads() {
         .goto(&format!("{}/console#/registered", app.address))
         .await
         .unwrap();
-    eventually(
+    until_holds(
         "the list shows both",
         Duration::from_secs(10),
         || async move {
@@ -461,7 +459,7 @@ async fn an_operator_watches_services_come_and_go_and_a_viewer_only_reads() {
         .goto(&format!("{}/console#/t/7/events", app.address))
         .await
         .unwrap();
-    eventually(
+    until_holds(
         "the feed is listed",
         Duration::from_secs(10),
         || async move {
@@ -513,7 +511,7 @@ async fn an_operator_watches_services_come_and_go_and_a_viewer_only_reads() {
         .goto(&format!("{}/console#/t/8/services", app.address))
         .await
         .unwrap();
-    eventually(
+    until_holds(
         "the refusal is shown",
         Duration::from_secs(10),
         || async move {
@@ -548,7 +546,7 @@ async fn an_operator_watches_services_come_and_go_and_a_viewer_only_reads() {
         .await
         .unwrap();
     browser.refresh().await.unwrap();
-    eventually("back to sign-in", Duration::from_secs(10), || async move {
+    until_holds("back to sign-in", Duration::from_secs(10), || async move {
         browser
             .find(Locator::Id("sign-in"))
             .await

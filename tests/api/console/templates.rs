@@ -2,14 +2,12 @@
 //! registered service's endpoint templates added, disabled and deleted through the API's
 //! own rules; a DU is offered none of it.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use fantoccini::Locator;
 use reqwest::{Method, StatusCode};
 
-use super::{
-    browser, click, eventually, screenshot, sign_in, start_driver, text_of, tools_present,
-};
+use super::{browser, click, screenshot, sign_in, start_driver, text_of, tools_present};
 use crate::helpers::*;
 use service_registry::settings::Settings;
 
@@ -58,14 +56,10 @@ async fn an_administrator_reads_the_fleets_cadence_and_manages_endpoint_template
             assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
             token = reply.json()["token"].as_str().unwrap().to_owned();
         }
-        let started = Instant::now();
-        while live.get("/limits").await.json()["heartbeats"]["per_minute"] != total {
-            assert!(
-                started.elapsed() < counted,
-                "{total} not counted within {counted:?}"
-            );
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        }
+        until_holds(&format!("{total} heartbeats counted"), counted, || async {
+            live.get("/limits").await.json()["heartbeats"]["per_minute"] == total
+        })
+        .await;
     };
     beat(3, 3).await;
 
@@ -74,7 +68,7 @@ async fn an_administrator_reads_the_fleets_cadence_and_manages_endpoint_template
     let browser = &session;
     sign_in(browser, &app, "operator").await;
     let cell = "#tenants tr[data-tenant='7'] td.heartbeats";
-    eventually(
+    until_holds(
         "the overview shows 3 of 5 needed, marked short",
         Duration::from_secs(10),
         || async move {
@@ -90,7 +84,7 @@ async fn an_administrator_reads_the_fleets_cadence_and_manages_endpoint_template
         .is_ok());
     // The last hour at a glance: the ten joins drawn as bars of the chart, no timeout.
     let chart = "#tenants tr[data-tenant='7'] svg.hour-chart";
-    eventually(
+    until_holds(
         "the overview draws the hour",
         Duration::from_secs(10),
         || async move {
@@ -109,7 +103,7 @@ async fn an_administrator_reads_the_fleets_cadence_and_manages_endpoint_template
     // Two more make 5: enough, once the overview is refreshed.
     beat(2, 5).await;
     click(browser, "#refresh").await;
-    eventually(
+    until_holds(
         "the overview shows 5 of 5 needed, not short",
         Duration::from_secs(10),
         || async move {
@@ -151,7 +145,7 @@ async fn an_administrator_reads_the_fleets_cadence_and_manages_endpoint_template
             .unwrap();
     }
     click(browser, "#add-template button").await;
-    eventually(
+    until_holds(
         "the API's refusal is shown",
         Duration::from_secs(10),
         || async move {
@@ -168,7 +162,7 @@ async fn an_administrator_reads_the_fleets_cadence_and_manages_endpoint_template
     id_field.clear().await.unwrap();
     id_field.send_keys("2").await.unwrap();
     click(browser, "#add-template button").await;
-    eventually(
+    until_holds(
         "the template is listed",
         Duration::from_secs(10),
         || async move {
@@ -190,7 +184,7 @@ async fn an_administrator_reads_the_fleets_cadence_and_manages_endpoint_template
         )
         .await;
     assert_eq!(joined.status, StatusCode::CREATED, "{}", joined.body);
-    eventually(
+    until_holds(
         "the fleet's count follows without a reload",
         Duration::from_secs(10),
         || async move {
@@ -211,7 +205,7 @@ async fn an_administrator_reads_the_fleets_cadence_and_manages_endpoint_template
         "table.templates tr[data-id='2'] button.toggle-template",
     )
     .await;
-    eventually(
+    until_holds(
         "it shows disabled",
         Duration::from_secs(10),
         || async move {
@@ -247,7 +241,7 @@ async fn an_administrator_reads_the_fleets_cadence_and_manages_endpoint_template
         .unwrap()
         .contains("Delete endpoint template 2 of Nova"));
     browser.accept_alert().await.unwrap();
-    eventually("it leaves", Duration::from_secs(10), || async move {
+    until_holds("it leaves", Duration::from_secs(10), || async move {
         browser
             .find(Locator::Css("table.templates tr[data-id='2']"))
             .await
@@ -271,7 +265,7 @@ async fn an_administrator_reads_the_fleets_cadence_and_manages_endpoint_template
         .await
         .unwrap();
     sign_in(browser, &app, "viewer").await;
-    eventually(
+    until_holds(
         "the viewer's overview shows the rate",
         Duration::from_secs(10),
         || async move {
@@ -305,7 +299,7 @@ async fn an_administrator_reads_the_fleets_cadence_and_manages_endpoint_template
         "#registered tr[data-id='100'] button.show-templates",
     )
     .await;
-    eventually(
+    until_holds(
         "the viewer sees Nova's templates",
         Duration::from_secs(10),
         || async move {

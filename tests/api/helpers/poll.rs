@@ -31,6 +31,19 @@ where
     }
 }
 
+/// [`eventually`] of a condition that yields nothing but whether it holds.
+pub async fn until_holds<F, Fut>(what: &str, bound: Duration, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = bool>,
+{
+    eventually(what, bound, || {
+        let holds = check();
+        async move { holds.await.then_some(()) }
+    })
+    .await
+}
+
 /// Checks `check` again and again for `window`; fails with `what` the first time it does
 /// not hold.
 pub async fn throughout<F, Fut>(what: &str, window: Duration, mut check: F)
