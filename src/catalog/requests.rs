@@ -5,7 +5,7 @@ use serde_json::Value;
 
 use super::domain::{TemplateDraft, TemplateId};
 use super::error::{CatalogError as Error, Result};
-use crate::platform::http::{strict_json, xml, Document, Format};
+use crate::platform::http::{query_string, strict_json, xml, Document, Format};
 use crate::platform::paging::{PageSize, HP_IDM};
 use crate::registry::domain::ServiceName;
 use crate::registry::SERVICES_NS;
@@ -223,8 +223,7 @@ pub struct TemplateListing {
 }
 
 pub fn template_listing(query: &str) -> Result<TemplateListing> {
-    let query = actix_web::web::Query::<ListQuery>::from_query(query)
-        .map_err(|e| Error::invalid(format!("malformed query string: {e}")))?;
+    let query: ListQuery = query_string(query).map_err(|e| Error::invalid(e.to_string()))?;
     let given = |value: &Option<String>| value.clone().filter(|v| !v.is_empty());
     Ok(TemplateListing {
         size: HP_IDM.limit(given(&query.limit).as_deref())?,

@@ -9,7 +9,7 @@ use super::error::{IdentityError as Error, Result};
 use super::secrets::Secret;
 use super::tenant::{TenantId, TenantName, TenantRef};
 use crate::platform::http::xml::{self, XmlElement};
-use crate::platform::http::{strict_json, Document, Format};
+use crate::platform::http::{query_string, strict_json, Document, Format};
 use crate::platform::text::printable;
 
 pub const IDENTITY_NS: &str = "http://docs.openstack.org/identity/api/v2.0";
@@ -262,8 +262,7 @@ pub fn belongs_to(query: &str) -> Result<Option<TenantId>> {
         #[serde(rename = "belongsTo")]
         belongs_to: Option<String>,
     }
-    let query = actix_web::web::Query::<ValidateQuery>::from_query(query)
-        .map_err(|e| Error::invalid(format!("malformed query string: {e}")))?;
+    let query: ValidateQuery = query_string(query).map_err(|e| Error::invalid(e.to_string()))?;
     query
         .belongs_to
         .as_deref()

@@ -7,7 +7,7 @@ use serde_json::Value;
 use super::domain::{PageRequest, ServiceDraft};
 use super::error::{RegistryError as Error, Result};
 use super::views::SERVICES_NS;
-use crate::platform::http::{strict_json, xml, Document, Format};
+use crate::platform::http::{query_string, strict_json, xml, Document, Format};
 
 pub const DOCUMENT: &str = "registerService";
 
@@ -120,8 +120,7 @@ struct ListQuery {
 
 /// The page a list's query string asks for.
 pub fn page_request(query: &str) -> Result<PageRequest> {
-    let query = actix_web::web::Query::<ListQuery>::from_query(query)
-        .map_err(|e| Error::invalid(format!("malformed query string: {e}")))?;
+    let query: ListQuery = query_string(query).map_err(|e| Error::invalid(e.to_string()))?;
     PageRequest::parse(
         query.limit.as_deref(),
         query.marker.as_deref(),

@@ -8,6 +8,7 @@ mod edge;
 mod fault_document;
 mod negotiation;
 mod paths;
+mod query_string;
 mod refusal;
 mod rendered;
 mod reply;
@@ -26,6 +27,7 @@ pub use edge::{
 pub use fault_document::{Dialect, Fault, FAULT_NS, RSR_JSON};
 pub use negotiation::Format;
 pub use paths::{PathRules, PathTest};
+pub use query_string::{query_string, MalformedQuery};
 pub use refusal::HttpError;
 pub use rendered::{etag_of, RenderCache, Rendered, RenderedReply};
 pub use reply::{absolute_url, Body, Json, Reply};
