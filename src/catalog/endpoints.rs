@@ -4,7 +4,7 @@
 
 use super::domain::{EndpointTemplate, EndpointUrl, Interface, Region, TemplateId};
 use super::error::{CatalogError, Result};
-use super::store::{NewEndpoint, RegionChanges, RegionRecord};
+use super::store::{EndpointChanges, NewEndpoint, NewRegion, RegionChanges, RegionRecord};
 use super::Catalog;
 use crate::registry::domain::{ReleaseState, ServiceId};
 use crate::registry::RegistryError;
@@ -19,13 +19,8 @@ impl Catalog {
         self.templates.region(id).await
     }
 
-    pub async fn create_region(
-        &self,
-        id: Region,
-        description: String,
-        parent: Option<Region>,
-    ) -> Result<RegionRecord> {
-        self.templates.create_region(id, description, parent).await
+    pub async fn create_region(&self, new: NewRegion) -> Result<RegionRecord> {
+        self.templates.create_region(new).await
     }
 
     pub async fn update_region(&self, id: Region, changes: RegionChanges) -> Result<RegionRecord> {
@@ -77,11 +72,10 @@ impl Catalog {
         &self,
         template: TemplateId,
         interface: Interface,
-        url: Option<EndpointUrl>,
-        enabled: Option<bool>,
+        changes: EndpointChanges,
     ) -> Result<EndpointTemplate> {
         self.templates
-            .set_endpoint(template, interface, url, enabled)
+            .set_endpoint(template, interface, changes)
             .await?;
         self.get(template).await
     }

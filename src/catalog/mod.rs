@@ -14,7 +14,7 @@ mod store;
 mod views;
 
 pub use error::CatalogError;
-pub use store::{RegionChanges, RegionRecord};
+pub use store::{EndpointChanges, NewRegion, RegionChanges, RegionRecord};
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};

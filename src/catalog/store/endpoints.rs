@@ -10,7 +10,7 @@ use super::{find, insert, regions, StoredTemplate, TemplateStore};
 use crate::catalog::domain::{EndpointUrl, Interface, Region, TemplateFields, TemplateId, Version};
 use crate::catalog::error::{CatalogError as Error, Result};
 use crate::catalog::schema::endpoint_templates;
-use crate::platform::db::{now_millis, DbConnection, DbError};
+use crate::platform::db::{now_millis, DbConnection};
 use crate::registry::domain::{ReleaseState, ServiceId};
 
 /// An endpoint to create: its service (already checked by the caller), region (which
@@ -24,6 +24,13 @@ pub struct NewEndpoint {
     pub interface: Interface,
     pub url: EndpointUrl,
     pub enabled: bool,
+}
+
+/// An endpoint's PATCH: `None` keeps the URL or the switch as it is.
+#[derive(Debug, Clone, Default)]
+pub struct EndpointChanges {
+    pub url: Option<EndpointUrl>,
+    pub enabled: Option<bool>,
 }
 
 impl TemplateStore {
@@ -52,9 +59,9 @@ impl TemplateStore {
         &self,
         template: TemplateId,
         interface: Interface,
-        url: Option<EndpointUrl>,
-        enabled: Option<bool>,
+        changes: EndpointChanges,
     ) -> Result<()> {
+        let EndpointChanges { url, enabled } = changes;
         self.database
             .run_write(move |conn| {
                 conn.transaction(|conn| {
@@ -92,9 +99,7 @@ impl TemplateStore {
                             others: others.join(" and "),
                         });
                     }
-                    diesel::delete(endpoint_templates::table.find(template.get()))
-                        .execute(conn)
-                        .map_err(DbError::from)?;
+                    diesel::delete(endpoint_templates::table.find(template.get())).execute(conn)?;
                     Ok(())
                 })
             })
@@ -122,8 +127,7 @@ fn create(conn: &mut DbConnection, new: &NewEndpoint) -> Result<TemplateId> {
         .filter(endpoint_templates::region_key.eq(region_key))
         .select(endpoint_templates::id)
         .first(conn)
-        .optional()
-        .map_err(DbError::from)?;
+        .optional()?;
     let Some(existing) = existing else {
         if new.interface != Interface::Public {
             return Err(Error::invalid(format!(
@@ -184,8 +188,7 @@ fn create(conn: &mut DbConnection, new: &NewEndpoint) -> Result<TemplateId> {
 fn next_free_id(conn: &mut DbConnection) -> Result<TemplateId> {
     let largest: Option<i64> = endpoint_templates::table
         .select(diesel::dsl::max(endpoint_templates::id))
-        .first(conn)
-        .map_err(DbError::from)?;
+        .first(conn)?;
     Ok(TemplateId::from_stored(
         largest.unwrap_or(0).saturating_add(1),
     ))
@@ -203,30 +206,24 @@ fn write_interface(
     let url = url.map(EndpointUrl::as_str);
     let switch = enabled.map(i64::from);
     let now = now_millis();
+    // One statement per interface: each sets its own pair of columns.
+    macro_rules! set {
+        ($url:ident, $enabled:ident, $value:expr) => {
+            diesel::update(row)
+                .set((
+                    url.map(|u| t::$url.eq($value(u.to_owned()))),
+                    switch.map(|s| t::$enabled.eq(s)),
+                    t::updated_at.eq(now),
+                ))
+                .execute(conn)
+        };
+    }
     let written = match interface {
-        Interface::Public => diesel::update(row)
-            .set((
-                url.map(|u| t::public_url.eq(u.to_owned())),
-                switch.map(|s| t::public_enabled.eq(s)),
-                t::updated_at.eq(now),
-            ))
-            .execute(conn),
-        Interface::Internal => diesel::update(row)
-            .set((
-                url.map(|u| t::internal_url.eq(Some(u.to_owned()))),
-                switch.map(|s| t::internal_enabled.eq(s)),
-                t::updated_at.eq(now),
-            ))
-            .execute(conn),
-        Interface::Admin => diesel::update(row)
-            .set((
-                url.map(|u| t::admin_url.eq(Some(u.to_owned()))),
-                switch.map(|s| t::admin_enabled.eq(s)),
-                t::updated_at.eq(now),
-            ))
-            .execute(conn),
+        Interface::Public => set!(public_url, public_enabled, std::convert::identity),
+        Interface::Internal => set!(internal_url, internal_enabled, Some),
+        Interface::Admin => set!(admin_url, admin_enabled, Some),
     };
-    written.map_err(DbError::from)?;
+    written?;
     Ok(())
 }
 
@@ -252,6 +249,6 @@ fn clear_interface(
             .set((t::admin_url.eq(none), t::admin_enabled.eq(1)))
             .execute(conn),
     };
-    cleared.map_err(DbError::from)?;
+    cleared?;
     Ok(())
 }

@@ -9,8 +9,8 @@ mod endpoints;
 mod regions;
 mod tenants;
 
-pub use endpoints::NewEndpoint;
-pub use regions::{RegionChanges, RegionRecord};
+pub use endpoints::{EndpointChanges, NewEndpoint};
+pub use regions::{NewRegion, RegionChanges, RegionRecord};
 
 use crate::catalog::domain::{
     EndpointUrl, Liveness, Region, Switches, TemplateFields, TemplateId, Version,
@@ -268,17 +268,14 @@ fn update(
         if let Some(state) = release_state {
             diesel::update(template)
                 .set(endpoint_templates::release_state.eq(state.as_str()))
-                .execute(conn)
-                .map_err(DbError::from)?;
+                .execute(conn)?;
         }
         Ok(())
     })
 }
 
 fn delete(conn: &mut DbConnection, id: TemplateId) -> Result<()> {
-    let deleted = diesel::delete(endpoint_templates::table.find(id.get()))
-        .execute(conn)
-        .map_err(DbError::from)?;
+    let deleted = diesel::delete(endpoint_templates::table.find(id.get())).execute(conn)?;
     if deleted == 0 {
         return Err(Error::NotFound(id));
     }
@@ -290,8 +287,7 @@ fn find(conn: &mut DbConnection, id: TemplateId) -> Result<StoredTemplate> {
         .find(id.get())
         .select(TemplateRow::as_select())
         .first(conn)
-        .optional()
-        .map_err(DbError::from)?
+        .optional()?
         .ok_or(Error::NotFound(id))?
         .try_into()
 }
@@ -327,7 +323,7 @@ fn list(conn: &mut DbConnection, page: &PageQuery) -> Result<Page<StoredTemplate
     if page.enabled_only {
         query = query.filter(endpoint_templates::enabled.eq(1));
     }
-    let rows = stored(query.load(conn).map_err(DbError::from)?)?;
+    let rows = stored(query.load(conn)?)?;
     Ok(HP_IDM.page(rows, page.size, |template| template.fields.id))
 }
 

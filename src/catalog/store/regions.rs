@@ -20,6 +20,14 @@ pub struct RegionRecord {
     pub parent: Option<String>,
 }
 
+/// A region to create; its parent, if any, must exist.
+#[derive(Debug, Clone)]
+pub struct NewRegion {
+    pub id: Region,
+    pub description: String,
+    pub parent: Option<Region>,
+}
+
 /// A PATCH: `None` leaves a field as it is; `parent: Some(None)` makes it a top region.
 #[derive(Debug, Clone, Default)]
 pub struct RegionChanges {
@@ -39,7 +47,7 @@ impl TemplateStore {
                 if let Some(parent) = parent {
                     query = query.filter(regions::parent_region_id.eq(parent.as_str().to_owned()));
                 }
-                Ok(query.load(conn).map_err(DbError::from)?)
+                Ok(query.load(conn)?)
             })
             .await
     }
@@ -50,12 +58,12 @@ impl TemplateStore {
 
     /// The id and the parent's existence are decided in one transaction; the primary key
     /// decides a race between two creates of one id.
-    pub async fn create_region(
-        &self,
-        id: Region,
-        description: String,
-        parent: Option<Region>,
-    ) -> Result<RegionRecord> {
+    pub async fn create_region(&self, new: NewRegion) -> Result<RegionRecord> {
+        let NewRegion {
+            id,
+            description,
+            parent,
+        } = new;
         self.database
             .run_write(move |conn| {
                 conn.transaction(|conn| {
@@ -90,8 +98,7 @@ impl TemplateStore {
                     if let Some(description) = &changes.description {
                         diesel::update(regions::table.find(id.as_str()))
                             .set(regions::description.eq(description))
-                            .execute(conn)
-                            .map_err(DbError::from)?;
+                            .execute(conn)?;
                     }
                     if let Some(parent) = &changes.parent {
                         if let Some(parent) = parent {
@@ -99,8 +106,7 @@ impl TemplateStore {
                         }
                         diesel::update(regions::table.find(id.as_str()))
                             .set(regions::parent_region_id.eq(parent.as_ref().map(Region::as_str)))
-                            .execute(conn)
-                            .map_err(DbError::from)?;
+                            .execute(conn)?;
                     }
                     find(conn, &id)
                 })
@@ -123,8 +129,7 @@ impl TemplateStore {
                     let templates: i64 = endpoint_templates::table
                         .filter(endpoint_templates::region.eq(id.as_str()))
                         .count()
-                        .get_result(conn)
-                        .map_err(DbError::from)?;
+                        .get_result(conn)?;
                     if templates > 0 {
                         return Err(Error::RegionInUse {
                             region: id.as_str().to_owned(),
@@ -134,17 +139,14 @@ impl TemplateStore {
                     let children: i64 = regions::table
                         .filter(regions::parent_region_id.eq(id.as_str()))
                         .count()
-                        .get_result(conn)
-                        .map_err(DbError::from)?;
+                        .get_result(conn)?;
                     if children > 0 {
                         return Err(Error::RegionInUse {
                             region: id.as_str().to_owned(),
                             by: "child regions",
                         });
                     }
-                    diesel::delete(regions::table.find(id.as_str()))
-                        .execute(conn)
-                        .map_err(DbError::from)?;
+                    diesel::delete(regions::table.find(id.as_str())).execute(conn)?;
                     Ok(())
                 })
             })
@@ -157,8 +159,7 @@ fn find(conn: &mut DbConnection, id: &Region) -> Result<RegionRecord> {
         .find(id.as_str())
         .select(RegionRecord::as_select())
         .first(conn)
-        .optional()
-        .map_err(DbError::from)?
+        .optional()?
         .ok_or_else(|| Error::NoSuchRegion(id.as_str().to_owned()))
 }
 
@@ -195,8 +196,7 @@ pub(super) fn ensure(conn: &mut DbConnection, region: Option<&Region>) -> Result
     };
     diesel::sql_query("INSERT INTO regions (id) VALUES ($1) ON CONFLICT (id) DO NOTHING")
         .bind::<diesel::sql_types::Text, _>(region.as_str())
-        .execute(conn)
-        .map_err(DbError::from)?;
+        .execute(conn)?;
     Ok(())
 }
 

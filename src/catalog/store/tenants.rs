@@ -58,8 +58,7 @@ fn dissociate(conn: &mut DbConnection, tenant: TenantId, template: TemplateId) -
             .filter(tenant_endpoints::tenant_id.eq(tenant.get()))
             .filter(tenant_endpoints::template_id.eq(template.get())),
     )
-    .execute(conn)
-    .map_err(DbError::from)?;
+    .execute(conn)?;
     if deleted == 0 {
         return Err(Error::NotAssociated { tenant, template });
     }

@@ -6,16 +6,15 @@
 
 use actix_web::{web, HttpRequest};
 
-use super::{created, json_body, listed, one, AnyPrincipal, CatalogWriter};
+use super::{created, json_body, one, AnyPrincipal, As, CatalogWriter, Links, PathId};
 use crate::catalog::domain::{EndpointTemplate, Interface, TemplateId};
-use crate::catalog::CatalogError;
+use crate::catalog::{CatalogError, EndpointChanges};
 use crate::keystone::error::{KeystoneError, Result};
-use crate::keystone::guard::V3;
 use crate::keystone::requests::admin::decode_endpoint;
 use crate::keystone::requests::query;
 use crate::keystone::views::{self, EndpointJson};
 use crate::keystone::Sources;
-use crate::platform::http::{absolute_url, HandlerResult, Json, Reply};
+use crate::platform::http::{Json, Reply};
 use crate::registry::domain::ServiceId;
 
 /// Every endpoint: one per template and interface.
@@ -55,17 +54,17 @@ fn view_of(template: &EndpointTemplate, interface: Interface, base: &str) -> Res
 /// `GET /v3/endpoints[?service_id=&interface=&region_id=]` (`region` is read as
 /// `region_id`, as older clients send it).
 pub async fn list(
-    sources: V3<AnyPrincipal, Sources>,
+    sources: As<AnyPrincipal>,
     request: HttpRequest,
-) -> HandlerResult<Reply<Json>> {
+    links: Links,
+) -> Result<Reply<Json>> {
     let service_id = query(&request, "service_id")?;
     let interface = query(&request, "interface")?;
     let region = match query(&request, "region_id")? {
         Some(region) => Some(region),
         None => query(&request, "region")?,
     };
-    let base = absolute_url(&request, "");
-    let items = all_endpoints(&sources, &base)
+    let items = all_endpoints(&sources, links.base())
         .await?
         .into_iter()
         .filter(|e| service_id.as_deref().is_none_or(|id| e.service_id == id))
@@ -76,26 +75,25 @@ pub async fn list(
                 .is_none_or(|r| e.region_id.as_deref() == Some(r))
         })
         .collect();
-    Ok(listed(&request, "endpoints", items))
+    Ok(links.listed("endpoints", items))
 }
 
 /// `GET /v3/endpoints/{template}-{interface}`.
-pub async fn get(
-    sources: V3<AnyPrincipal, Sources>,
-    request: HttpRequest,
-    path: web::Path<String>,
-) -> HandlerResult<Reply<Json>> {
+pub async fn get(sources: As<AnyPrincipal>, links: Links, path: PathId) -> Result<Reply<Json>> {
     let (template, interface) = located(&sources, &path).await?;
-    let base = absolute_url(&request, "");
-    Ok(one("endpoint", view_of(&template, interface, &base)?))
+    Ok(one(
+        "endpoint",
+        view_of(&template, interface, links.base())?,
+    ))
 }
 
 /// `POST /v3/endpoints`: 201.
 pub async fn create(
-    sources: V3<CatalogWriter, Sources>,
+    sources: As<CatalogWriter>,
     request: HttpRequest,
+    links: Links,
     payload: web::Payload,
-) -> HandlerResult<Reply<Json>> {
+) -> Result<Reply<Json>> {
     let body = json_body(&request, payload, "endpoint").await?;
     let fields = decode_endpoint(&body)?;
     let (Some(service_id), Some(interface), Some(url)) =
@@ -103,8 +101,7 @@ pub async fn create(
     else {
         return Err(KeystoneError::invalid(
             "endpoint.service_id, endpoint.interface and endpoint.url are required",
-        )
-        .into());
+        ));
     };
     let service = ServiceId::parse("service_id", &service_id)
         .map_err(|_| KeystoneError::invalid(format!("service_id {service_id} names no service")))?;
@@ -120,20 +117,22 @@ pub async fn create(
             url,
             fields.enabled.unwrap_or(true),
         )
-        .await
-        .map_err(KeystoneError::from)?;
-    let base = absolute_url(&request, "");
-    Ok(created("endpoint", view_of(&template, interface, &base)?))
+        .await?;
+    Ok(created(
+        "endpoint",
+        view_of(&template, interface, links.base())?,
+    ))
 }
 
 /// `PATCH /v3/endpoints/{id}`: its `url` and `enabled`. Its service, region and
 /// interface are where it lives (a template's column): naming others is a 400.
 pub async fn update(
-    sources: V3<CatalogWriter, Sources>,
+    sources: As<CatalogWriter>,
     request: HttpRequest,
-    path: web::Path<String>,
+    links: Links,
+    path: PathId,
     payload: web::Payload,
-) -> HandlerResult<Reply<Json>> {
+) -> Result<Reply<Json>> {
     let (template, interface) = located(&sources, &path).await?;
     let body = json_body(&request, payload, "endpoint").await?;
     let fields = decode_endpoint(&body)?;
@@ -148,28 +147,25 @@ pub async fn update(
         return Err(KeystoneError::invalid(
             "an endpoint's service, region and interface are fixed: create the endpoint \
              where it belongs and delete this one",
-        )
-        .into());
+        ));
     }
+    let changes = EndpointChanges {
+        url: fields.url,
+        enabled: fields.enabled,
+    };
     let updated = sources
         .catalog
-        .set_endpoint(template.fields.id, interface, fields.url, fields.enabled)
-        .await
-        .map_err(KeystoneError::from)?;
-    let base = absolute_url(&request, "");
-    Ok(one("endpoint", view_of(&updated, interface, &base)?))
+        .set_endpoint(template.fields.id, interface, changes)
+        .await?;
+    Ok(one("endpoint", view_of(&updated, interface, links.base())?))
 }
 
 /// `DELETE /v3/endpoints/{id}`: 204. A template's public endpoint goes last, with it.
-pub async fn delete(
-    sources: V3<CatalogWriter, Sources>,
-    path: web::Path<String>,
-) -> HandlerResult<Reply<()>> {
+pub async fn delete(sources: As<CatalogWriter>, path: PathId) -> Result<Reply<()>> {
     let (template, interface) = located(&sources, &path).await?;
     sources
         .catalog
         .delete_endpoint(template.fields.id, interface)
-        .await
-        .map_err(KeystoneError::from)?;
+        .await?;
     Ok(Reply::no_content())
 }

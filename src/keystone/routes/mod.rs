@@ -12,17 +12,26 @@ mod tokens;
 mod users;
 mod versions;
 
-use actix_web::web;
+use std::future::{ready, Ready};
 
-use actix_web::HttpRequest;
+use actix_web::dev::Payload;
+use actix_web::{web, FromRequest, HttpRequest};
 use serde::Serialize;
 
 use crate::identity::{Policy, PrivilegeLevel};
 use crate::keystone::error::KeystoneError;
+use crate::keystone::guard::V3;
 use crate::keystone::views::Listed;
+use crate::keystone::Sources;
 use crate::platform::http::{absolute_url, read_document, Format, HttpError, Json, Reply, Routes};
 
 use PrivilegeLevel::{Da, Sa, Svc};
+
+/// The registry's sources, for a caller `P` admits: every handler's first argument.
+type As<P> = V3<P, Sources>;
+
+/// The one id a path names (`/v3/services/{serviceId}`, …).
+type PathId = web::Path<String>;
 
 /// Any enabled principal with a token; what it then sees may depend on who it is.
 pub struct AnyPrincipal;
@@ -194,10 +203,39 @@ async fn json_body(
     Ok(document.bytes)
 }
 
-/// `{"<key>": [...], "links": {"self": the request's URL, …}}`: every v3 list.
-fn listed<T: Serialize>(request: &HttpRequest, key: &'static str, items: Vec<T>) -> Reply<Json> {
-    let href = self_href(request);
-    Reply::ok(Json::of(&Listed { key, items, href }))
+/// Where the request was made, for the `links` of its answer: the base of every
+/// entity's `links.self`, and the request's own absolute URL for a list's.
+pub struct Links {
+    base: String,
+    href: String,
+}
+
+impl Links {
+    fn base(&self) -> &str {
+        &self.base
+    }
+
+    /// `{"<key>": [...], "links": {"self": the request's URL, …}}`: every v3 list.
+    fn listed<T: Serialize>(&self, key: &'static str, items: Vec<T>) -> Reply<Json> {
+        let href = self.href.clone();
+        Reply::ok(Json::of(&Listed { key, items, href }))
+    }
+}
+
+impl FromRequest for Links {
+    type Error = actix_web::Error;
+    type Future = Ready<Result<Self, actix_web::Error>>;
+
+    fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let path = request
+            .uri()
+            .path_and_query()
+            .map_or("/", |path| path.as_str());
+        ready(Ok(Self {
+            base: absolute_url(request, ""),
+            href: absolute_url(request, path),
+        }))
+    }
 }
 
 /// `{"<key>": {...}}`, 201: every v3 create.
@@ -217,13 +255,4 @@ fn entity(key: &'static str, item: impl Serialize) -> Json {
         serde_json::to_value(item).expect("views hold plain strings, numbers and maps"),
     );
     Json::of(&document)
-}
-
-/// The request's own URL, absolute: a list's `links.self`.
-fn self_href(request: &HttpRequest) -> String {
-    let path = request
-        .uri()
-        .path_and_query()
-        .map_or("/", |path| path.as_str());
-    absolute_url(request, path)
 }

@@ -5,15 +5,16 @@
 
 use actix_web::{web, HttpRequest};
 
-use super::{created, json_body, listed, one, AnyPrincipal, IdentityAdmin, ProjectAdmin};
+use super::{
+    created, json_body, one, AnyPrincipal, As, IdentityAdmin, Links, PathId, ProjectAdmin,
+};
 use crate::identity::{Caller, IdentityError, Tenant, TenantId};
 use crate::keystone::error::{KeystoneError, Result};
-use crate::keystone::guard::V3;
 use crate::keystone::requests::admin::decode_project;
 use crate::keystone::requests::{query, DOMAIN_ID, DOMAIN_NAME};
 use crate::keystone::views;
 use crate::keystone::Sources;
-use crate::platform::http::{absolute_url, HandlerResult, Json, Reply};
+use crate::platform::http::{Json, Reply};
 use crate::platform::text::fold_key;
 
 /// `enabled=true|false` as Keystone reads booleans.
@@ -33,28 +34,38 @@ pub(super) fn in_domain(request: &HttpRequest) -> Result<bool> {
 
 /// `GET /v3/projects[?name=&enabled=&domain_id=]`, by id.
 pub async fn list(
-    sources: V3<AnyPrincipal, Sources>,
+    sources: As<AnyPrincipal>,
     request: HttpRequest,
-) -> HandlerResult<Reply<Json>> {
+    links: Links,
+) -> Result<Reply<Json>> {
     let caller = sources.caller();
     let tenants = if caller.acts_in_any_tenant() {
         sources.directory.all_tenants().await
     } else {
         sources.directory.tenants_of(caller.id).await
-    }
-    .map_err(KeystoneError::from)?;
+    }?;
     let name = query(&request, "name")?.map(|name| fold_key(name.trim()));
     let enabled = enabled_filter(&request)?;
     let in_domain = in_domain(&request)?;
-    let base = absolute_url(&request, "");
     let items = tenants
         .iter()
         .filter(|_| in_domain)
         .filter(|t| name.as_deref().is_none_or(|n| t.name.key() == n))
         .filter(|t| enabled.is_none_or(|e| t.enabled == e))
-        .map(|t| views::project(t, &base))
+        .map(|t| views::project(t, links.base()))
         .collect();
-    Ok(listed(&request, "projects", items))
+    Ok(links.listed("projects", items))
+}
+
+/// The projects `user` belongs to: `/v3/auth/projects`, `/v3/users/{id}/projects`.
+pub(super) async fn projects_of(
+    sources: &Sources,
+    links: &Links,
+    user: i64,
+) -> Result<Reply<Json>> {
+    let tenants = sources.directory.tenants_of(user).await?;
+    let items = tenants.iter().map(|t| views::project(t, links.base()));
+    Ok(links.listed("projects", items.collect()))
 }
 
 /// The project in the path: 404 when there is none, 403 for a caller outside it (SA and
@@ -76,22 +87,18 @@ pub(super) async fn member_of(sources: &Sources, caller: &Caller, raw: &str) -> 
 }
 
 /// `GET /v3/projects/{id}`.
-pub async fn get(
-    sources: V3<AnyPrincipal, Sources>,
-    request: HttpRequest,
-    path: web::Path<String>,
-) -> HandlerResult<Reply<Json>> {
+pub async fn get(sources: As<AnyPrincipal>, links: Links, path: PathId) -> Result<Reply<Json>> {
     let tenant = member_of(&sources, sources.caller(), &path).await?;
-    let base = absolute_url(&request, "");
-    Ok(one("project", views::project(&tenant, &base)))
+    Ok(one("project", views::project(&tenant, links.base())))
 }
 
 /// `POST /v3/projects`: 201, a new tenant with a random id.
 pub async fn create(
-    sources: V3<IdentityAdmin, Sources>,
+    sources: As<IdentityAdmin>,
     request: HttpRequest,
+    links: Links,
     payload: web::Payload,
-) -> HandlerResult<Reply<Json>> {
+) -> Result<Reply<Json>> {
     let body = json_body(&request, payload, "project").await?;
     let fields = decode_project(&body)?;
     let name = fields
@@ -104,71 +111,53 @@ pub async fn create(
             fields.description.flatten(),
             fields.enabled.unwrap_or(true),
         )
-        .await
-        .map_err(KeystoneError::from)?;
-    let base = absolute_url(&request, "");
-    Ok(created("project", views::project(&tenant, &base)))
+        .await?;
+    Ok(created("project", views::project(&tenant, links.base())))
 }
 
 /// `PATCH /v3/projects/{id}`: name, description, enabled; SA, or a DA of the project.
 pub async fn update(
-    sources: V3<ProjectAdmin, Sources>,
+    sources: As<ProjectAdmin>,
     request: HttpRequest,
-    path: web::Path<String>,
+    links: Links,
+    path: PathId,
     payload: web::Payload,
-) -> HandlerResult<Reply<Json>> {
+) -> Result<Reply<Json>> {
     let tenant = member_of(&sources, sources.caller(), &path).await?;
     let body = json_body(&request, payload, "project").await?;
     let changes = decode_project(&body)?;
-    let updated = sources
-        .directory
-        .update_tenant(tenant.id, changes)
-        .await
-        .map_err(KeystoneError::from)?;
-    let base = absolute_url(&request, "");
-    Ok(one("project", views::project(&updated, &base)))
+    let updated = sources.directory.update_tenant(tenant.id, changes).await?;
+    Ok(one("project", views::project(&updated, links.base())))
 }
 
 /// `DELETE /v3/projects/{id}`: 204. Its memberships, the tokens scoped to it and its
 /// live registry go with it; a template's liveness binding to it makes it a 409.
-pub async fn delete(
-    sources: V3<IdentityAdmin, Sources>,
-    path: web::Path<String>,
-) -> HandlerResult<Reply<()>> {
+pub async fn delete(sources: As<IdentityAdmin>, path: PathId) -> Result<Reply<()>> {
     let tenant = member_of(&sources, sources.caller(), &path).await?;
-    sources
-        .directory
-        .delete_tenant(tenant.id)
-        .await
-        .map_err(KeystoneError::from)?;
+    sources.directory.delete_tenant(tenant.id).await?;
     Ok(Reply::no_content())
 }
 
 /// `GET /v3/domains/{id}`: the one domain, `default`.
-pub async fn domain(
-    _caller: V3<AnyPrincipal, Sources>,
-    request: HttpRequest,
-    path: web::Path<String>,
-) -> HandlerResult<Reply<Json>> {
+pub async fn domain(_caller: As<AnyPrincipal>, links: Links, path: PathId) -> Result<Reply<Json>> {
     if path.as_str() != DOMAIN_ID {
-        return Err(KeystoneError::not_found("domain", path.into_inner()).into());
+        return Err(KeystoneError::not_found("domain", path.into_inner()));
     }
-    let base = absolute_url(&request, "");
-    Ok(one("domain", views::domain(&base)))
+    Ok(one("domain", views::domain(links.base())))
 }
 
 /// `GET /v3/domains[?name=&enabled=]`.
 pub async fn domains(
-    _caller: V3<AnyPrincipal, Sources>,
+    _caller: As<AnyPrincipal>,
     request: HttpRequest,
-) -> HandlerResult<Reply<Json>> {
+    links: Links,
+) -> Result<Reply<Json>> {
     let named = query(&request, "name")?.is_none_or(|name| name == DOMAIN_NAME);
     let enabled = enabled_filter(&request)?.is_none_or(|enabled| enabled);
-    let base = absolute_url(&request, "");
     let items = if named && enabled {
-        vec![views::domain(&base)]
+        vec![views::domain(links.base())]
     } else {
         Vec::new()
     };
-    Ok(listed(&request, "domains", items))
+    Ok(links.listed("domains", items))
 }

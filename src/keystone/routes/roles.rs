@@ -9,44 +9,39 @@ use std::collections::hash_map::{Entry, HashMap};
 use actix_web::{web, HttpRequest};
 
 use super::projects::member_of;
-use super::{listed, one, AnyPrincipal, ProjectAdmin};
+use super::{one, AnyPrincipal, As, Links, PathId, ProjectAdmin};
 use crate::identity::{Assignment, Caller, PrivilegeLevel, TenantId};
 use crate::keystone::error::{KeystoneError, Result};
-use crate::keystone::guard::V3;
 use crate::keystone::requests::query;
 use crate::keystone::roles::Role;
 use crate::keystone::views::{self, AssignmentNames};
 use crate::keystone::Sources;
-use crate::platform::http::{absolute_url, HandlerResult, Json, Reply};
+use crate::platform::http::{Json, Reply};
 
 /// `GET /v3/roles[?name=]`.
 pub async fn list(
-    _caller: V3<AnyPrincipal, Sources>,
+    _caller: As<AnyPrincipal>,
     request: HttpRequest,
-) -> HandlerResult<Reply<Json>> {
+    links: Links,
+) -> Result<Reply<Json>> {
     let name = query(&request, "name")?;
-    let base = absolute_url(&request, "");
     let items = Role::ALL
         .into_iter()
         .filter(|role| name.as_deref().is_none_or(|n| role.id() == n))
-        .map(|role| views::role(role, &base))
+        .map(|role| views::role(role, links.base()))
         .collect();
-    Ok(listed(&request, "roles", items))
+    Ok(links.listed("roles", items))
 }
 
-fn role(raw: &str) -> Result<Role> {
+/// The role an id names (404 for none).
+pub(super) fn role(raw: &str) -> Result<Role> {
     Role::find(raw).ok_or_else(|| KeystoneError::not_found("role", raw))
 }
 
 /// `GET /v3/roles/{id}`.
-pub async fn get(
-    _caller: V3<AnyPrincipal, Sources>,
-    request: HttpRequest,
-    path: web::Path<String>,
-) -> HandlerResult<Reply<Json>> {
+pub async fn get(_caller: As<AnyPrincipal>, links: Links, path: PathId) -> Result<Reply<Json>> {
     let role = role(&path)?;
-    let base = absolute_url(&request, "");
-    Ok(one("role", views::role(role, &base)))
+    Ok(one("role", views::role(role, links.base())))
 }
 
 /// The project and user a path names (each must exist, and the caller must be in the
@@ -97,78 +92,70 @@ fn may_grant(caller: &Caller, level: PrivilegeLevel) -> Result<()> {
 
 /// `PUT /v3/projects/{p}/users/{u}/roles/{r}`: 204 (again: 204).
 pub async fn assign(
-    sources: V3<ProjectAdmin, Sources>,
+    sources: As<ProjectAdmin>,
     path: web::Path<(String, String, String)>,
-) -> HandlerResult<Reply<()>> {
+) -> Result<Reply<()>> {
     let assignment = named(&sources, sources.caller(), &path).await?;
     may_grant(sources.caller(), assignment.level)?;
-    sources
-        .directory
-        .assign(assignment)
-        .await
-        .map_err(KeystoneError::from)?;
+    sources.directory.assign(assignment).await?;
     Ok(Reply::no_content())
 }
 
 /// `HEAD` (or `GET`) `/v3/projects/{p}/users/{u}/roles/{r}`: 204 when assigned, else 404.
 pub async fn check(
-    sources: V3<AnyPrincipal, Sources>,
+    sources: As<AnyPrincipal>,
     path: web::Path<(String, String, String)>,
-) -> HandlerResult<Reply<()>> {
+) -> Result<Reply<()>> {
     let caller = sources.caller();
     let (project, user, role_id) = path.into_inner();
     let level = role(&role_id)?.level();
     let (_, user, levels) = held(&sources, caller, &project, &user).await?;
     if !caller.acts_in_any_tenant() && caller.id != user {
-        return Err(KeystoneError::Forbidden("identity:check_grant").into());
+        return Err(KeystoneError::Forbidden("identity:check_grant"));
     }
     if !levels.contains(&level) {
-        return Err(KeystoneError::not_found("role assignment", role_id).into());
+        return Err(KeystoneError::not_found("role assignment", role_id));
     }
     Ok(Reply::no_content())
 }
 
 /// `DELETE /v3/projects/{p}/users/{u}/roles/{r}`: 204.
 pub async fn unassign(
-    sources: V3<ProjectAdmin, Sources>,
+    sources: As<ProjectAdmin>,
     path: web::Path<(String, String, String)>,
-) -> HandlerResult<Reply<()>> {
+) -> Result<Reply<()>> {
     let assignment = named(&sources, sources.caller(), &path).await?;
     may_grant(sources.caller(), assignment.level)?;
-    sources
-        .directory
-        .unassign(assignment)
-        .await
-        .map_err(KeystoneError::from)?;
+    sources.directory.unassign(assignment).await?;
     Ok(Reply::no_content())
 }
 
 /// `GET /v3/projects/{p}/users/{u}/roles`: the roles the user holds there.
 pub async fn of_user_in_project(
-    sources: V3<AnyPrincipal, Sources>,
-    request: HttpRequest,
+    sources: As<AnyPrincipal>,
+    links: Links,
     path: web::Path<(String, String)>,
-) -> HandlerResult<Reply<Json>> {
+) -> Result<Reply<Json>> {
     let (project, user) = path.into_inner();
     let caller = sources.caller();
     let (_, user, levels) = held(&sources, caller, &project, &user).await?;
     if !caller.acts_in_any_tenant() && caller.id != user {
-        return Err(KeystoneError::Forbidden("identity:list_grants").into());
+        return Err(KeystoneError::Forbidden("identity:list_grants"));
     }
-    let base = absolute_url(&request, "");
     let items = levels
         .into_iter()
-        .map(|level| views::role(Role::of_level(level), &base))
+        .map(|level| views::role(Role::of_level(level), links.base()))
         .collect();
-    Ok(listed(&request, "roles", items))
+    Ok(links.listed("roles", items))
 }
 
 /// `GET /v3/role_assignments[?user.id=&scope.project.id=&role.id=&include_names]`.
 /// Domain, system and group assignments do not exist here: asking for them finds none.
 pub async fn assignments(
-    sources: V3<AnyPrincipal, Sources>,
+    sources: As<AnyPrincipal>,
     request: HttpRequest,
-) -> HandlerResult<Reply<Json>> {
+    links: Links,
+) -> Result<Reply<Json>> {
     let caller = sources.caller();
     let user = query(&request, "user.id")?;
     let project = query(&request, "scope.project.id")?;
@@ -185,11 +172,7 @@ pub async fn assignments(
         .query_string()
         .split('&')
         .any(|pair| pair.split('=').next() == Some("include_names"));
-    let all = sources
-        .directory
-        .assignments()
-        .await
-        .map_err(KeystoneError::from)?;
+    let all = sources.directory.assignments().await?;
     let own_only = !caller.acts_in_any_tenant();
     let kept: Vec<&Assignment> = all
         .iter()
@@ -199,7 +182,6 @@ pub async fn assignments(
         .filter(|a| project.as_deref().is_none_or(|p| a.tenant.to_string() == p))
         .filter(|a| level.is_none_or(|l| l == Ok(a.level)))
         .collect();
-    let base = absolute_url(&request, "");
     let mut items = Vec::with_capacity(kept.len());
     let mut users = HashMap::new();
     let mut projects = HashMap::new();
@@ -209,9 +191,9 @@ pub async fn assignments(
         } else {
             None
         };
-        items.push(views::assignment(assignment, names, &base));
+        items.push(views::assignment(assignment, names, links.base()));
     }
-    Ok(listed(&request, "role_assignments", items))
+    Ok(links.listed("role_assignments", items))
 }
 
 /// The user's and project's names, each read once per list.

@@ -5,14 +5,13 @@
 
 use actix_web::{web, HttpRequest};
 
-use super::{created, json_body, listed, one, AnyPrincipal, CatalogWriter};
+use super::{created, json_body, one, AnyPrincipal, As, CatalogWriter, Links, PathId};
 use crate::keystone::error::{KeystoneError, Result};
-use crate::keystone::guard::V3;
 use crate::keystone::requests::admin::decode_service;
 use crate::keystone::requests::query;
 use crate::keystone::views;
 use crate::keystone::Sources;
-use crate::platform::http::{absolute_url, HandlerResult, Json, Reply};
+use crate::platform::http::{Json, Reply};
 use crate::platform::text::fold_key;
 use crate::registry::domain::{ReleaseState, Service, ServiceId, ServiceUpdate};
 use crate::registry::RegistryError;
@@ -30,17 +29,13 @@ pub(super) async fn shown(sources: &Sources, raw: &str) -> Result<Service> {
 
 /// `GET /v3/services[?type=&name=]`, by id.
 pub async fn list(
-    sources: V3<AnyPrincipal, Sources>,
+    sources: As<AnyPrincipal>,
     request: HttpRequest,
-) -> HandlerResult<Reply<Json>> {
+    links: Links,
+) -> Result<Reply<Json>> {
     let wanted_type = query(&request, "type")?;
     let wanted_name = query(&request, "name")?.map(|name| fold_key(name.trim()));
-    let all = sources
-        .services
-        .all(None)
-        .await
-        .map_err(KeystoneError::from)?;
-    let base = absolute_url(&request, "");
+    let all = sources.services.all(None).await?;
     let items = all
         .iter()
         .filter(|s| s.release_state != ReleaseState::Decommissioned)
@@ -50,32 +45,30 @@ pub async fn list(
                 .is_none_or(|t| s.service_type.as_str() == t)
         })
         .filter(|s| wanted_name.as_deref().is_none_or(|n| s.name.key() == n))
-        .map(|s| views::service(s, &base))
+        .map(|s| views::service(s, links.base()))
         .collect();
-    Ok(listed(&request, "services", items))
+    Ok(links.listed("services", items))
 }
 
 /// `GET /v3/services/{id}`.
-pub async fn get(
-    sources: V3<AnyPrincipal, Sources>,
-    request: HttpRequest,
-    path: web::Path<String>,
-) -> HandlerResult<Reply<Json>> {
+pub async fn get(sources: As<AnyPrincipal>, links: Links, path: PathId) -> Result<Reply<Json>> {
     let found = shown(&sources, &path).await?;
-    let base = absolute_url(&request, "");
-    Ok(one("service", views::service(&found, &base)))
+    Ok(one("service", views::service(&found, links.base())))
 }
 
 /// `POST /v3/services`: 201; the name is unique case-insensitively, as in HP-IDM.
 pub async fn create(
-    sources: V3<CatalogWriter, Sources>,
+    sources: As<CatalogWriter>,
     request: HttpRequest,
+    links: Links,
     payload: web::Payload,
-) -> HandlerResult<Reply<Json>> {
+) -> Result<Reply<Json>> {
     let body = json_body(&request, payload, "service").await?;
     let fields = decode_service(&body, true)?;
     let (Some(name), Some(service_type)) = (fields.name, fields.service_type) else {
-        return Err(KeystoneError::invalid("service.name and service.type are required").into());
+        return Err(KeystoneError::invalid(
+            "service.name and service.type are required",
+        ));
     };
     let service = Service {
         id: ServiceId::FIRST,
@@ -85,22 +78,21 @@ pub async fn create(
         description: fields.description.flatten(),
         enabled: fields.enabled.unwrap_or(true),
     };
-    let registered = sources
-        .services
-        .register_next(service)
-        .await
-        .map_err(KeystoneError::from)?;
-    let base = absolute_url(&request, "");
-    Ok(created("service", views::service(&registered, &base)))
+    let registered = sources.services.register_next(service).await?;
+    Ok(created(
+        "service",
+        views::service(&registered, links.base()),
+    ))
 }
 
 /// `PATCH /v3/services/{id}`: name, type, description, enabled.
 pub async fn update(
-    sources: V3<CatalogWriter, Sources>,
+    sources: As<CatalogWriter>,
     request: HttpRequest,
-    path: web::Path<String>,
+    links: Links,
+    path: PathId,
     payload: web::Payload,
-) -> HandlerResult<Reply<Json>> {
+) -> Result<Reply<Json>> {
     let found = shown(&sources, &path).await?;
     let body = json_body(&request, payload, "service").await?;
     let fields = decode_service(&body, false)?;
@@ -112,20 +104,12 @@ pub async fn update(
         description: fields.description.unwrap_or(found.description),
         enabled: fields.enabled,
     };
-    let updated = sources
-        .services
-        .update(update)
-        .await
-        .map_err(KeystoneError::from)?;
-    let base = absolute_url(&request, "");
-    Ok(one("service", views::service(&updated, &base)))
+    let updated = sources.services.update(update).await?;
+    Ok(one("service", views::service(&updated, links.base())))
 }
 
 /// `DELETE /v3/services/{id}`: 204; the service is decommissioned, for good.
-pub async fn delete(
-    sources: V3<CatalogWriter, Sources>,
-    path: web::Path<String>,
-) -> HandlerResult<Reply<()>> {
+pub async fn delete(sources: As<CatalogWriter>, path: PathId) -> Result<Reply<()>> {
     let found = shown(&sources, &path).await?;
     let update = ServiceUpdate {
         id: found.id,
@@ -135,10 +119,6 @@ pub async fn delete(
         description: found.description,
         enabled: None,
     };
-    sources
-        .services
-        .update(update)
-        .await
-        .map_err(KeystoneError::from)?;
+    sources.services.update(update).await?;
     Ok(Reply::no_content())
 }

@@ -2,16 +2,16 @@
 //! registry's levels themselves (held in no particular project). SA grants and revokes
 //! them; SA and SVC read anyone's, others their own. A user keeps its last level.
 
-use actix_web::{web, HttpRequest};
+use actix_web::web;
 
-use super::{listed, AnyPrincipal, IdentityAdmin};
-use crate::identity::{Caller, UserRecord};
+use super::roles::role;
+use super::{AnyPrincipal, As, IdentityAdmin, Links, PathId};
+use crate::identity::{Caller, PrivilegeLevel, UserRecord};
 use crate::keystone::error::{KeystoneError, Result};
-use crate::keystone::guard::V3;
 use crate::keystone::roles::Role;
 use crate::keystone::views;
 use crate::keystone::Sources;
-use crate::platform::http::{absolute_url, HandlerResult, Json, Reply};
+use crate::platform::http::{Json, Reply};
 
 /// The user in the path, if the caller may read its roles.
 async fn user(sources: &Sources, caller: &Caller, raw: &str) -> Result<UserRecord> {
@@ -26,65 +26,56 @@ async fn user(sources: &Sources, caller: &Caller, raw: &str) -> Result<UserRecor
     Ok(sources.directory.user(id).await?)
 }
 
-fn role(raw: &str) -> Result<Role> {
-    Role::find(raw).ok_or_else(|| KeystoneError::not_found("role", raw))
-}
-
 /// `GET /v3/system/users/{u}/roles`: the user's levels.
-pub async fn list(
-    sources: V3<AnyPrincipal, Sources>,
-    request: HttpRequest,
-    path: web::Path<String>,
-) -> HandlerResult<Reply<Json>> {
+pub async fn list(sources: As<AnyPrincipal>, links: Links, path: PathId) -> Result<Reply<Json>> {
     let found = user(&sources, sources.caller(), &path).await?;
-    let base = absolute_url(&request, "");
     let items = found
         .caller
         .levels
         .iter()
-        .map(|level| views::role(Role::of_level(*level), &base))
+        .map(|level| views::role(Role::of_level(*level), links.base()))
         .collect();
-    Ok(listed(&request, "roles", items))
+    Ok(links.listed("roles", items))
 }
 
 /// `HEAD` (or `GET`) `/v3/system/users/{u}/roles/{r}`: 204 when held, else 404.
 pub async fn check(
-    sources: V3<AnyPrincipal, Sources>,
+    sources: As<AnyPrincipal>,
     path: web::Path<(String, String)>,
-) -> HandlerResult<Reply<()>> {
+) -> Result<Reply<()>> {
     let found = user(&sources, sources.caller(), &path.0).await?;
     if !found.caller.levels.contains(&role(&path.1)?.level()) {
-        return Err(KeystoneError::not_found("role assignment", path.1.clone()).into());
+        return Err(KeystoneError::not_found("role assignment", path.1.clone()));
     }
     Ok(Reply::no_content())
 }
 
+/// The user and the level a grant's or a revocation's path names.
+async fn user_level(
+    sources: &Sources,
+    caller: &Caller,
+    path: &(String, String),
+) -> Result<(i64, PrivilegeLevel)> {
+    let found = user(sources, caller, &path.0).await?;
+    Ok((found.caller.id, role(&path.1)?.level()))
+}
+
 /// `PUT /v3/system/users/{u}/roles/{r}`: 204 (again: 204).
 pub async fn grant(
-    sources: V3<IdentityAdmin, Sources>,
+    sources: As<IdentityAdmin>,
     path: web::Path<(String, String)>,
-) -> HandlerResult<Reply<()>> {
-    let found = user(&sources, sources.caller(), &path.0).await?;
-    let level = role(&path.1)?.level();
-    sources
-        .directory
-        .grant_level(found.caller.id, level)
-        .await
-        .map_err(KeystoneError::from)?;
+) -> Result<Reply<()>> {
+    let (user, level) = user_level(&sources, sources.caller(), &path).await?;
+    sources.directory.grant_level(user, level).await?;
     Ok(Reply::no_content())
 }
 
 /// `DELETE /v3/system/users/{u}/roles/{r}`: 204; the last level stays (409).
 pub async fn revoke(
-    sources: V3<IdentityAdmin, Sources>,
+    sources: As<IdentityAdmin>,
     path: web::Path<(String, String)>,
-) -> HandlerResult<Reply<()>> {
-    let found = user(&sources, sources.caller(), &path.0).await?;
-    let level = role(&path.1)?.level();
-    sources
-        .directory
-        .revoke_level(found.caller.id, level)
-        .await
-        .map_err(KeystoneError::from)?;
+) -> Result<Reply<()>> {
+    let (user, level) = user_level(&sources, sources.caller(), &path).await?;
+    sources.directory.revoke_level(user, level).await?;
     Ok(Reply::no_content())
 }

@@ -3,24 +3,22 @@
 
 use actix_web::{web, HttpRequest, HttpResponse};
 
-use super::{AnyPrincipal, REVOKE_ANY, VALIDATE_ANY};
+use super::{json_body, AnyPrincipal, As, REVOKE_ANY, VALIDATE_ANY};
 use crate::identity::{client_address, IdentityError, Login, PrivilegeLevel, TokenDetails};
-use crate::keystone::error::KeystoneError;
-use crate::keystone::guard::V3;
+use crate::keystone::error::{KeystoneError, Result};
 use crate::keystone::requests::{decode_auth, subject_token, wants_catalog, SUBJECT_TOKEN};
 use crate::keystone::views::TokenView;
-use crate::keystone::Sources;
-use crate::platform::http::{read_document, Format, HandlerResult, HttpError, Json, Reply};
+use crate::platform::http::{Json, Reply};
 
 /// The subject token, if the caller may act on it: its own principal always (a token
 /// itself, or another of the same user's, as Keystone's `admin_or_token_subject`),
 /// others with one of `any` levels. Unknown, expired and revoked tokens are 404.
 async fn subject_for(
-    sources: &V3<AnyPrincipal, Sources>,
+    sources: &As<AnyPrincipal>,
     request: &HttpRequest,
     any: &'static [PrivilegeLevel],
     action: &'static str,
-) -> Result<(String, TokenDetails), KeystoneError> {
+) -> Result<(String, TokenDetails)> {
     let subject = subject_token(request)?;
     let details = sources.directory.validate(subject.clone(), None).await?;
     let caller = sources.caller();
@@ -37,15 +35,9 @@ pub async fn issue(
     request: HttpRequest,
     payload: web::Payload,
     login: web::Data<Login>,
-) -> HandlerResult<Reply<Json>> {
-    let document = read_document(&request, payload, "auth").await?;
-    if document.format != Format::Json {
-        return Err(HttpError::UnsupportedMediaType(
-            "Keystone v3 reads JSON only: send Content-Type application/json".into(),
-        )
-        .into());
-    }
-    let auth = decode_auth(&document.bytes)?;
+) -> Result<Reply<Json>> {
+    let body = json_body(&request, payload, "auth").await?;
+    let auth = decode_auth(&body)?;
     let client = client_address(&request);
     let issued = login
         .authenticate(auth.request, client, None)
@@ -70,10 +62,10 @@ pub async fn issue(
 /// `GET /v3/auth/tokens`: the subject token as it was issued, with its catalog unless
 /// `?nocatalog`. Unknown, expired and revoked tokens are 404.
 pub async fn validate(
-    sources: V3<AnyPrincipal, Sources>,
+    sources: As<AnyPrincipal>,
     login: web::Data<Login>,
     request: HttpRequest,
-) -> HandlerResult<Reply<Json>> {
+) -> Result<Reply<Json>> {
     let (subject, details) =
         subject_for(&sources, &request, VALIDATE_ANY, "identity:validate_token").await?;
     let catalog = if wants_catalog(&request) {
@@ -91,25 +83,15 @@ pub async fn validate(
 }
 
 /// `HEAD /v3/auth/tokens`: 200 when the subject token is valid, no body either way.
-pub async fn check(
-    sources: V3<AnyPrincipal, Sources>,
-    request: HttpRequest,
-) -> HandlerResult<HttpResponse> {
+pub async fn check(sources: As<AnyPrincipal>, request: HttpRequest) -> Result<HttpResponse> {
     subject_for(&sources, &request, VALIDATE_ANY, "identity:check_token").await?;
     Ok(HttpResponse::Ok().finish())
 }
 
 /// `DELETE /v3/auth/tokens`: 204; refused at once on this node, on every node within
 /// the authentication cache's TTL, on v2.0 as on v3.
-pub async fn revoke(
-    sources: V3<AnyPrincipal, Sources>,
-    request: HttpRequest,
-) -> HandlerResult<HttpResponse> {
+pub async fn revoke(sources: As<AnyPrincipal>, request: HttpRequest) -> Result<HttpResponse> {
     let (subject, _) = subject_for(&sources, &request, REVOKE_ANY, "identity:revoke_token").await?;
-    sources
-        .directory
-        .revoke_token(subject)
-        .await
-        .map_err(KeystoneError::from)?;
+    sources.directory.revoke_token(subject).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -5,17 +5,16 @@
 
 use actix_web::{web, HttpRequest};
 
-use super::{created, json_body, listed, one, AnyPrincipal, IdentityAdmin, UserReader};
+use super::{created, json_body, one, AnyPrincipal, As, IdentityAdmin, Links, PathId, UserReader};
 use crate::identity::{client_address, IdentityError, Login, UserFilter, UserRecord};
 use crate::keystone::error::{KeystoneError, Result};
-use crate::keystone::guard::V3;
 use crate::keystone::requests::admin::{decode_password_change, decode_user, new_user};
 use crate::keystone::requests::query;
 use crate::keystone::views;
 use crate::keystone::Sources;
-use crate::platform::http::{absolute_url, HandlerResult, Json, Reply};
+use crate::platform::http::{Json, Reply};
 
-use super::projects::{enabled_filter, in_domain};
+use super::projects::{enabled_filter, in_domain, projects_of};
 
 /// A user id from the path: one that cannot be a principal's is not found.
 fn user_id(raw: &str) -> Result<i64> {
@@ -41,7 +40,7 @@ fn default_project_fault(error: IdentityError) -> KeystoneError {
 
 /// The user in the path, if the caller may read it: 403 for another's, 404 for an id
 /// that is no principal's.
-async fn readable(sources: &V3<AnyPrincipal, Sources>, raw: &str) -> Result<UserRecord> {
+async fn readable(sources: &As<AnyPrincipal>, raw: &str) -> Result<UserRecord> {
     let id = user_id(raw)?;
     let caller = sources.caller();
     if !caller.acts_in_any_tenant() && caller.id != id {
@@ -52,44 +51,39 @@ async fn readable(sources: &V3<AnyPrincipal, Sources>, raw: &str) -> Result<User
 
 /// `GET /v3/users[?name=&domain_id=&enabled=]`, by id.
 pub async fn list(
-    sources: V3<UserReader, Sources>,
+    sources: As<UserReader>,
     request: HttpRequest,
-) -> HandlerResult<Reply<Json>> {
+    links: Links,
+) -> Result<Reply<Json>> {
     let filter = UserFilter {
         name: query(&request, "name")?,
         enabled: enabled_filter(&request)?,
     };
     let users = if in_domain(&request)? {
-        sources
-            .directory
-            .users(filter)
-            .await
-            .map_err(KeystoneError::from)?
+        sources.directory.users(filter).await?
     } else {
         Vec::new()
     };
-    let base = absolute_url(&request, "");
-    let items = users.iter().map(|user| views::user(user, &base)).collect();
-    Ok(listed(&request, "users", items))
+    let items = users
+        .iter()
+        .map(|user| views::user(user, links.base()))
+        .collect();
+    Ok(links.listed("users", items))
 }
 
 /// `GET /v3/users/{id}`.
-pub async fn get(
-    sources: V3<AnyPrincipal, Sources>,
-    request: HttpRequest,
-    path: web::Path<String>,
-) -> HandlerResult<Reply<Json>> {
+pub async fn get(sources: As<AnyPrincipal>, links: Links, path: PathId) -> Result<Reply<Json>> {
     let user = readable(&sources, &path).await?;
-    let base = absolute_url(&request, "");
-    Ok(one("user", views::user(&user, &base)))
+    Ok(one("user", views::user(&user, links.base())))
 }
 
 /// `POST /v3/users`: 201.
 pub async fn create(
-    sources: V3<IdentityAdmin, Sources>,
+    sources: As<IdentityAdmin>,
     request: HttpRequest,
+    links: Links,
     payload: web::Payload,
-) -> HandlerResult<Reply<Json>> {
+) -> Result<Reply<Json>> {
     let body = json_body(&request, payload, "user").await?;
     let new = new_user(decode_user(&body)?)?;
     let user = sources
@@ -97,18 +91,18 @@ pub async fn create(
         .create_user(new)
         .await
         .map_err(default_project_fault)?;
-    let base = absolute_url(&request, "");
-    Ok(created("user", views::user(&user, &base)))
+    Ok(created("user", views::user(&user, links.base())))
 }
 
 /// `PATCH /v3/users/{id}`: any attribute, the password too (which revokes the user's
 /// tokens).
 pub async fn update(
-    sources: V3<IdentityAdmin, Sources>,
+    sources: As<IdentityAdmin>,
     request: HttpRequest,
-    path: web::Path<String>,
+    links: Links,
+    path: PathId,
     payload: web::Payload,
-) -> HandlerResult<Reply<Json>> {
+) -> Result<Reply<Json>> {
     let id = user_id(&path)?;
     existing(&sources, id).await?;
     let body = json_body(&request, payload, "user").await?;
@@ -118,22 +112,14 @@ pub async fn update(
         .update_user(id, changes)
         .await
         .map_err(default_project_fault)?;
-    let base = absolute_url(&request, "");
-    Ok(one("user", views::user(&user, &base)))
+    Ok(one("user", views::user(&user, links.base())))
 }
 
 /// `DELETE /v3/users/{id}`: 204; its tokens stop working.
-pub async fn delete(
-    sources: V3<IdentityAdmin, Sources>,
-    path: web::Path<String>,
-) -> HandlerResult<Reply<()>> {
+pub async fn delete(sources: As<IdentityAdmin>, path: PathId) -> Result<Reply<()>> {
     let id = user_id(&path)?;
     existing(&sources, id).await?;
-    sources
-        .directory
-        .delete_user(id)
-        .await
-        .map_err(KeystoneError::from)?;
+    sources.directory.delete_user(id).await?;
     Ok(Reply::no_content())
 }
 
@@ -141,44 +127,29 @@ pub async fn delete(
 /// throttled like a login: a wrong one is a 401), as in Keystone; the user's tokens are
 /// revoked.
 pub async fn change_password(
-    sources: V3<AnyPrincipal, Sources>,
+    sources: As<AnyPrincipal>,
     login: web::Data<Login>,
     request: HttpRequest,
-    path: web::Path<String>,
+    path: PathId,
     payload: web::Payload,
-) -> HandlerResult<Reply<()>> {
+) -> Result<Reply<()>> {
     let id = user_id(&path)?;
     existing(&sources, id).await?;
     let body = json_body(&request, payload, "user").await?;
     let (password, original) = decode_password_change(&body)?;
     login
         .verify_password(id, original, client_address(&request))
-        .await
-        .map_err(KeystoneError::from)?;
-    sources
-        .directory
-        .set_password(id, password)
-        .await
-        .map_err(KeystoneError::from)?;
+        .await?;
+    sources.directory.set_password(id, password).await?;
     Ok(Reply::no_content())
 }
 
 /// `GET /v3/users/{id}/projects`: the projects the user belongs to.
 pub async fn projects(
-    sources: V3<AnyPrincipal, Sources>,
-    request: HttpRequest,
-    path: web::Path<String>,
-) -> HandlerResult<Reply<Json>> {
+    sources: As<AnyPrincipal>,
+    links: Links,
+    path: PathId,
+) -> Result<Reply<Json>> {
     let user = readable(&sources, &path).await?;
-    let tenants = sources
-        .directory
-        .tenants_of(user.caller.id)
-        .await
-        .map_err(KeystoneError::from)?;
-    let base = absolute_url(&request, "");
-    Ok(listed(
-        &request,
-        "projects",
-        tenants.iter().map(|t| views::project(t, &base)).collect(),
-    ))
+    projects_of(&sources, &links, user.caller.id).await
 }
