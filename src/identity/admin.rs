@@ -8,6 +8,7 @@ use diesel::Connection;
 use super::domain::{PrincipalName, PrincipalStatus, PrivilegeLevel, Token};
 use super::error::IdentityError;
 use super::secrets::{generate_access_key, Secret};
+use super::store::login::SecretKind;
 use super::store::{self, credentials, tenants};
 use super::tenant::{Tenant, TenantId, TenantName, TenantRef};
 use crate::platform::db::Database;
@@ -107,16 +108,18 @@ impl Admin {
 
     pub fn set_password(&self, name: &PrincipalName, password: &Secret) -> Result<()> {
         let hash = password.hash();
-        self.database
-            .with_connection(|conn| credentials::set_password_hash(conn, name, &hash))
+        self.database.with_connection(|conn| {
+            credentials::set_secret_hash(conn, name, SecretKind::Password, &hash)
+        })
     }
 
     /// A new API key for the principal, replacing the old one; shown only here.
     pub fn new_api_key(&self, name: &PrincipalName) -> Result<Secret> {
         let key = Secret::generate();
         let hash = key.hash();
-        self.database
-            .with_connection(|conn| credentials::set_api_key_hash(conn, name, &hash))?;
+        self.database.with_connection(|conn| {
+            credentials::set_secret_hash(conn, name, SecretKind::ApiKey, &hash)
+        })?;
         Ok(key)
     }
 

@@ -9,7 +9,7 @@ use actix_web::web;
 use super::catalog_port::{CatalogService, CatalogSource};
 use super::domain::{AuthMethod, Caller, TokenHash};
 use super::error::{IdentityError as Error, Result};
-use super::requests::{AuthRequest, Credentials, Scope};
+use super::requests::{AuthRequest, Credentials, Scope, UserRef};
 use super::secrets::Secret;
 use super::store::login::{self, Candidate, SecretKind};
 use super::store::tenants;
@@ -181,28 +181,17 @@ impl Login {
         header_token: Option<String>,
     ) -> Result<(Option<Candidate>, Option<Secret>)> {
         let client = client.to_owned();
-        match credentials {
-            Credentials::Password { user, password } => {
-                let found = self
-                    .database
-                    .run(move |conn| login::by_user(conn, &user, SecretKind::Password, &client))
-                    .await?;
-                Ok((found, Some(password)))
-            }
+        let (user, kind, secret) = match credentials {
+            Credentials::Password { user, password } => (user, SecretKind::Password, password),
             Credentials::ApiKey { user, api_key } => {
-                let user = super::requests::UserRef::Name(user);
-                let found = self
-                    .database
-                    .run(move |conn| login::by_user(conn, &user, SecretKind::ApiKey, &client))
-                    .await?;
-                Ok((found, Some(api_key)))
+                (UserRef::Name(user), SecretKind::ApiKey, api_key)
             }
             Credentials::AccessKey { access_key, secret } => {
                 let found = self
                     .database
                     .run(move |conn| login::by_access_key(conn, &access_key, &client))
                     .await?;
-                Ok((found, Some(secret)))
+                return Ok((found, Some(secret)));
             }
             Credentials::Token { id } => {
                 if header_token.is_some_and(|header| header.trim() != id) {
@@ -213,12 +202,17 @@ impl Login {
                     .database
                     .run(move |conn| login::by_token(conn, &hash))
                     .await?;
-                match found {
+                return match found {
                     Some(found) => Ok((Some(found), None)),
                     None => Err(Error::InvalidToken),
-                }
+                };
             }
-        }
+        };
+        let found = self
+            .database
+            .run(move |conn| login::by_user(conn, &user, kind, &client))
+            .await?;
+        Ok((found, Some(secret)))
     }
 
     /// Past the threshold, each further failure doubles the wait (up to the maximum)

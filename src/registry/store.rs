@@ -50,8 +50,7 @@ impl ServiceStore {
                     .filter(services::name_key.eq(name.key()))
                     .select(ServiceRow::as_select())
                     .first(conn)
-                    .optional()
-                    .map_err(DbError::from)?
+                    .optional()?
                     .map(Service::try_from)
                     .transpose()
             })
@@ -66,8 +65,7 @@ impl ServiceStore {
                     .filter(services::id.eq_any(ids.iter().map(|id| id.get()).collect::<Vec<_>>()))
                     .order(services::id.asc())
                     .select(ServiceRow::as_select())
-                    .load(conn)
-                    .map_err(DbError::from)?
+                    .load(conn)?
                     .into_iter()
                     .map(Service::try_from)
                     .collect()
@@ -241,8 +239,7 @@ fn find(conn: &mut DbConnection, id: ServiceId) -> Result<Service> {
         .find(id.get())
         .select(ServiceRow::as_select())
         .first(conn)
-        .optional()
-        .map_err(DbError::from)?
+        .optional()?
         .ok_or(Error::NotFound(id))?
         .try_into()
 }
@@ -255,8 +252,7 @@ fn list(conn: &mut DbConnection, request: &PageRequest) -> Result<Page<Service, 
             .find(marker.get())
             .select(services::id)
             .first::<i64>(conn)
-            .optional()
-            .map_err(DbError::from)?
+            .optional()?
             .is_some();
         if !exists {
             return Err(Error::MarkerNotFound(marker));
@@ -274,8 +270,7 @@ fn list(conn: &mut DbConnection, request: &PageRequest) -> Result<Page<Service, 
         query = query.filter(services::service_type.eq(service_type.as_str().to_owned()));
     }
     let rows = query
-        .load(conn)
-        .map_err(DbError::from)?
+        .load(conn)?
         .into_iter()
         .map(Service::try_from)
         .collect::<Result<_>>()?;
@@ -353,8 +348,7 @@ fn update(conn: &mut DbConnection, update: ServiceUpdate) -> Result<Service> {
 fn next_free_id(conn: &mut DbConnection) -> Result<ServiceId> {
     let largest: Option<i64> = services::table
         .select(diesel::dsl::max(services::id))
-        .first(conn)
-        .map_err(DbError::from)?;
+        .first(conn)?;
     ServiceId::from_stored(largest.unwrap_or(0).saturating_add(1))
 }
 

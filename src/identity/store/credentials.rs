@@ -2,28 +2,29 @@
 
 use diesel::prelude::*;
 
+use super::login::SecretKind;
 use super::principal_id;
 use crate::identity::error::{IdentityError as Error, Result};
 use crate::identity::schema::{access_keys, principals};
 use crate::identity::PrincipalName;
-use crate::platform::db::{now_millis, DbConnection, DbError};
+use crate::platform::db::{now_millis, DbConnection};
 
-pub fn set_password_hash(conn: &mut DbConnection, name: &PrincipalName, hash: &str) -> Result<()> {
-    let id = principal_id(conn, name)?;
-    diesel::update(principals::table.find(id))
-        .set(principals::password_hash.eq(hash))
-        .execute(conn)
-        .map_err(DbError::from)?;
-    Ok(())
-}
-
-/// Replaces the principal's API key (the old one stops working at once).
-pub fn set_api_key_hash(conn: &mut DbConnection, name: &PrincipalName, hash: &str) -> Result<()> {
-    let id = principal_id(conn, name)?;
-    diesel::update(principals::table.find(id))
-        .set(principals::api_key_hash.eq(hash))
-        .execute(conn)
-        .map_err(DbError::from)?;
+/// Replaces the principal's password or API key (the old one stops working at once).
+pub fn set_secret_hash(
+    conn: &mut DbConnection,
+    name: &PrincipalName,
+    kind: SecretKind,
+    hash: &str,
+) -> Result<()> {
+    let row = principals::table.find(principal_id(conn, name)?);
+    match kind {
+        SecretKind::Password => diesel::update(row)
+            .set(principals::password_hash.eq(hash))
+            .execute(conn)?,
+        SecretKind::ApiKey => diesel::update(row)
+            .set(principals::api_key_hash.eq(hash))
+            .execute(conn)?,
+    };
     Ok(())
 }
 
@@ -42,16 +43,14 @@ pub fn add_access_key(
             access_keys::enabled.eq(1),
             access_keys::created_at.eq(now_millis()),
         ))
-        .execute(conn)
-        .map_err(DbError::from)?;
+        .execute(conn)?;
     Ok(())
 }
 
 pub fn disable_access_key(conn: &mut DbConnection, access_key: &str) -> Result<()> {
     let changed = diesel::update(access_keys::table.find(access_key))
         .set(access_keys::enabled.eq(0))
-        .execute(conn)
-        .map_err(DbError::from)?;
+        .execute(conn)?;
     if changed == 0 {
         return Err(Error::NoSuchAccessKey);
     }
@@ -59,9 +58,7 @@ pub fn disable_access_key(conn: &mut DbConnection, access_key: &str) -> Result<(
 }
 
 pub fn delete_access_key(conn: &mut DbConnection, access_key: &str) -> Result<()> {
-    let deleted = diesel::delete(access_keys::table.find(access_key))
-        .execute(conn)
-        .map_err(DbError::from)?;
+    let deleted = diesel::delete(access_keys::table.find(access_key)).execute(conn)?;
     if deleted == 0 {
         return Err(Error::NoSuchAccessKey);
     }

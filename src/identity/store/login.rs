@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use diesel::prelude::*;
 
-use super::{insert_token, load_caller, StoredToken};
+use super::{insert_token, load_caller, PrincipalRow, StoredToken};
 use crate::identity::domain::{AuthMethod, Caller, TokenHash};
 use crate::identity::error::Result;
 use crate::identity::requests::UserRef;
@@ -25,33 +25,6 @@ pub struct Candidate {
     pub last_failure_at: i64,
 }
 
-type PrincipalRow = (
-    i64,
-    String,
-    String,
-    Option<i64>,
-    Option<String>,
-    Option<String>,
-);
-
-fn principal_columns() -> (
-    principals::id,
-    principals::name,
-    principals::status,
-    principals::default_tenant_id,
-    principals::password_hash,
-    principals::api_key_hash,
-) {
-    (
-        principals::id,
-        principals::name,
-        principals::status,
-        principals::default_tenant_id,
-        principals::password_hash,
-        principals::api_key_hash,
-    )
-}
-
 /// Which stored secret a credential is checked against.
 pub enum SecretKind {
     Password,
@@ -64,21 +37,19 @@ pub fn by_user(
     kind: SecretKind,
     client: &str,
 ) -> Result<Option<Candidate>> {
-    let query = principals::table.select(principal_columns()).into_boxed();
+    let query = principals::table
+        .select(PrincipalRow::as_select())
+        .into_boxed();
     let query = match user {
         UserRef::Name(name) => query.filter(principals::name.eq(name.as_str().to_owned())),
         UserRef::Id(id) => query.filter(principals::id.eq(*id)),
     };
-    let Some(row) = query
-        .first::<PrincipalRow>(conn)
-        .optional()
-        .map_err(DbError::from)?
-    else {
+    let Some(row) = query.first::<PrincipalRow>(conn).optional()? else {
         return Ok(None);
     };
     let stored = match kind {
-        SecretKind::Password => row.4.clone(),
-        SecretKind::ApiKey => row.5.clone(),
+        SecretKind::Password => row.password_hash.clone(),
+        SecretKind::ApiKey => row.api_key_hash.clone(),
     };
     candidate(conn, row, stored, client).map(Some)
 }
@@ -94,16 +65,14 @@ pub fn by_access_key(
         .filter(access_keys::enabled.eq(1))
         .select((access_keys::principal_id, access_keys::secret_hash))
         .first::<(i64, String)>(conn)
-        .optional()
-        .map_err(DbError::from)?
+        .optional()?
     else {
         return Ok(None);
     };
     let row = principals::table
         .find(principal)
-        .select(principal_columns())
-        .first::<PrincipalRow>(conn)
-        .map_err(DbError::from)?;
+        .select(PrincipalRow::as_select())
+        .first::<PrincipalRow>(conn)?;
     candidate(conn, row, Some(secret_hash), client).map(Some)
 }
 
@@ -113,10 +82,9 @@ pub fn by_token(conn: &mut DbConnection, hash: &TokenHash) -> Result<Option<Cand
         .inner_join(principals::table)
         .filter(tokens::token_hash.eq(hash.as_str()))
         .filter(tokens::expires_at.gt(now_millis()))
-        .select(principal_columns())
+        .select(PrincipalRow::as_select())
         .first::<PrincipalRow>(conn)
-        .optional()
-        .map_err(DbError::from)?
+        .optional()?
     else {
         return Ok(None);
     };
@@ -125,23 +93,22 @@ pub fn by_token(conn: &mut DbConnection, hash: &TokenHash) -> Result<Option<Cand
 
 fn candidate(
     conn: &mut DbConnection,
-    (id, name, status, default_tenant, _, _): PrincipalRow,
+    row: PrincipalRow,
     stored_hash: Option<String>,
     client: &str,
 ) -> Result<Candidate> {
-    let caller = load_caller(conn, id, &name, &status, None)?;
+    let caller = load_caller(conn, row.id, &row.name, &row.status, None)?;
     let (failures, last_failure_at) = auth_failures::table
-        .filter(auth_failures::principal_id.eq(id))
+        .filter(auth_failures::principal_id.eq(row.id))
         .filter(auth_failures::client.eq(client))
         .select((auth_failures::failures, auth_failures::last_failure_at))
         .first::<(i64, i64)>(conn)
-        .optional()
-        .map_err(DbError::from)?
+        .optional()?
         .unwrap_or((0, 0));
     Ok(Candidate {
         caller,
         stored_hash,
-        default_tenant: default_tenant.map(TenantId::from_stored),
+        default_tenant: row.default_tenant_id.map(TenantId::from_stored),
         failures,
         last_failure_at,
     })
@@ -159,8 +126,7 @@ pub fn record_failure(conn: &mut DbConnection, principal: i64, client: &str) -> 
         auth_failures::failures.eq(auth_failures::failures + 1),
         auth_failures::last_failure_at.eq(now),
     ))
-    .execute(conn)
-    .map_err(DbError::from)?;
+    .execute(conn)?;
     if updated == 0 {
         let inserted = diesel::insert_into(auth_failures::table)
             .values((
@@ -196,8 +162,7 @@ pub fn issue(
             .filter(auth_failures::principal_id.eq(principal))
             .filter(auth_failures::client.eq(client)),
     )
-    .execute(conn)
-    .map_err(DbError::from)?;
+    .execute(conn)?;
     insert_token(conn, principal, tenant, ttl, method)
 }
 
@@ -210,6 +175,5 @@ pub fn forget_old_failures(conn: &mut DbConnection, now: i64) -> Result<usize> {
     Ok(diesel::delete(
         auth_failures::table.filter(auth_failures::last_failure_at.lt(now - FAILURE_MEMORY_MILLIS)),
     )
-    .execute(conn)
-    .map_err(DbError::from)?)
+    .execute(conn)?)
 }

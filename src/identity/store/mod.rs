@@ -19,6 +19,20 @@ use crate::identity::schema::{principal_levels, principals, tokens};
 use crate::identity::tenant::TenantId;
 use crate::platform::db::{now_millis, DbConnection, DbError};
 
+/// A principal as its row holds it: what a credential check and a user's record read.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = principals)]
+struct PrincipalRow {
+    id: i64,
+    name: String,
+    status: String,
+    default_tenant_id: Option<i64>,
+    password_hash: Option<String>,
+    api_key_hash: Option<String>,
+    email: Option<String>,
+    description: Option<String>,
+}
+
 /// Name of the principal created on a brand-new database.
 pub const BOOTSTRAP_ADMIN: &str = "admin";
 
@@ -66,8 +80,7 @@ pub(super) fn grant_levels(
                 principal_levels::principal_id.eq(principal_id),
                 principal_levels::level.eq(level.as_str()),
             ))
-            .execute(conn)
-            .map_err(DbError::from)?;
+            .execute(conn)?;
     }
     Ok(())
 }
@@ -77,8 +90,7 @@ pub(super) fn principal_id(conn: &mut DbConnection, name: &PrincipalName) -> Res
         .filter(principals::name.eq(name.as_str()))
         .select(principals::id)
         .first(conn)
-        .optional()
-        .map_err(DbError::from)?
+        .optional()?
         .ok_or_else(|| Error::NoSuchPrincipal(name.clone()))
 }
 
@@ -89,8 +101,7 @@ pub fn set_status(
 ) -> Result<()> {
     let changed = diesel::update(principals::table.filter(principals::name.eq(name.as_str())))
         .set(principals::status.eq(status.as_str()))
-        .execute(conn)
-        .map_err(DbError::from)?;
+        .execute(conn)?;
     if changed == 0 {
         return Err(Error::NoSuchPrincipal(name.clone()));
     }
@@ -135,8 +146,7 @@ pub(super) fn insert_token(
             tokens::created_at.eq(now),
             tokens::method.eq(method.as_str()),
         ))
-        .execute(conn)
-        .map_err(DbError::from)?;
+        .execute(conn)?;
     Ok(StoredToken {
         token,
         issued_at: now,
@@ -146,9 +156,7 @@ pub(super) fn insert_token(
 
 pub fn revoke_token(conn: &mut DbConnection, presented: &str) -> Result<()> {
     let hash = TokenHash::of(presented);
-    let deleted = diesel::delete(tokens::table.find(hash.as_str()))
-        .execute(conn)
-        .map_err(DbError::from)?;
+    let deleted = diesel::delete(tokens::table.find(hash.as_str())).execute(conn)?;
     if deleted == 0 {
         return Err(Error::NoSuchToken);
     }
@@ -157,11 +165,7 @@ pub fn revoke_token(conn: &mut DbConnection, presented: &str) -> Result<()> {
 
 /// Deletes the tokens that expired before `now`; returns how many.
 pub fn purge_expired_tokens(conn: &mut DbConnection, now: i64) -> Result<usize> {
-    Ok(
-        diesel::delete(tokens::table.filter(tokens::expires_at.le(now)))
-            .execute(conn)
-            .map_err(DbError::from)?,
-    )
+    Ok(diesel::delete(tokens::table.filter(tokens::expires_at.le(now))).execute(conn)?)
 }
 
 /// An unexpired token's principal, when the token was issued and expires, and how it was
@@ -192,8 +196,7 @@ pub fn authenticate(conn: &mut DbConnection, hash: &TokenHash) -> Result<Option<
             tokens::method,
         ))
         .first(conn)
-        .optional()
-        .map_err(DbError::from)?;
+        .optional()?;
     let Some((id, name, status, expires_at, tenant, issued_at, method)) = found else {
         return Ok(None);
     };
@@ -218,8 +221,7 @@ pub(super) fn load_caller(
     let levels: Vec<String> = principal_levels::table
         .filter(principal_levels::principal_id.eq(id))
         .select(principal_levels::level)
-        .load(conn)
-        .map_err(DbError::from)?;
+        .load(conn)?;
     let caller = (|| {
         Ok::<_, Error>(Caller {
             id,

@@ -75,30 +75,25 @@ pub fn find(conn: &mut DbConnection, tenant: &TenantRef) -> Result<Tenant> {
     };
     query
         .first(conn)
-        .optional()
-        .map_err(DbError::from)?
+        .optional()?
         .map(Tenant::from)
         .ok_or_else(|| Error::NoSuchTenant(tenant.clone()))
 }
 
 /// Every tenant, by id.
 pub fn all(conn: &mut DbConnection) -> Result<Vec<Tenant>> {
-    Ok(tenants::table
+    let rows = tenants::table
         .order(tenants::id.asc())
         .select(TenantRow::as_select())
-        .load(conn)
-        .map_err(DbError::from)?
-        .into_iter()
-        .map(Tenant::from)
-        .collect())
+        .load(conn)?;
+    Ok(rows.into_iter().map(Tenant::from).collect())
 }
 
 pub fn set_enabled(conn: &mut DbConnection, tenant: &TenantRef, enabled: bool) -> Result<()> {
     let id = find(conn, tenant)?.id;
     diesel::update(tenants::table.find(id.get()))
         .set(tenants::enabled.eq(i64::from(enabled)))
-        .execute(conn)
-        .map_err(DbError::from)?;
+        .execute(conn)?;
     Ok(())
 }
 
@@ -112,8 +107,7 @@ pub fn grant(conn: &mut DbConnection, principal: i64, tenant: TenantId) -> Resul
          ON CONFLICT DO NOTHING",
         tenant.get()
     ))
-    .execute(conn)
-    .map_err(DbError::from)?;
+    .execute(conn)?;
     Ok(())
 }
 
@@ -143,23 +137,19 @@ pub fn set_default(conn: &mut DbConnection, principal: i64, tenant: TenantId) ->
     grant(conn, principal, tenant)?;
     diesel::update(principals::table.find(principal))
         .set(principals::default_tenant_id.eq(tenant.get()))
-        .execute(conn)
-        .map_err(DbError::from)?;
+        .execute(conn)?;
     Ok(())
 }
 
 /// The tenants `principal` belongs to, by id.
 pub fn of_principal(conn: &mut DbConnection, principal: i64) -> Result<Vec<Tenant>> {
-    Ok(tenants::table
+    let rows = tenants::table
         .inner_join(principal_tenants::table)
         .filter(principal_tenants::principal_id.eq(principal))
         .order(tenants::id.asc())
         .select(TenantRow::as_select())
-        .load(conn)
-        .map_err(DbError::from)?
-        .into_iter()
-        .map(Tenant::from)
-        .collect())
+        .load(conn)?;
+    Ok(rows.into_iter().map(Tenant::from).collect())
 }
 
 pub fn is_member(conn: &mut DbConnection, principal: i64, tenant: TenantId) -> Result<bool> {
@@ -167,8 +157,7 @@ pub fn is_member(conn: &mut DbConnection, principal: i64, tenant: TenantId) -> R
         .filter(principal_tenants::principal_id.eq(principal))
         .filter(principal_tenants::tenant_id.eq(tenant.get()))
         .count()
-        .get_result::<i64>(conn)
-        .map_err(DbError::from)?
+        .get_result::<i64>(conn)?
         > 0)
 }
 
@@ -199,14 +188,12 @@ pub fn update(conn: &mut DbConnection, id: TenantId, changes: &TenantChanges) ->
         if let Some(description) = &changes.description {
             diesel::update(row)
                 .set(tenants::description.eq(description.as_deref()))
-                .execute(conn)
-                .map_err(DbError::from)?;
+                .execute(conn)?;
         }
         if let Some(enabled) = changes.enabled {
             diesel::update(row)
                 .set(tenants::enabled.eq(i64::from(enabled)))
-                .execute(conn)
-                .map_err(DbError::from)?;
+                .execute(conn)?;
         }
         find(conn, &TenantRef::Id(id))
     })
@@ -220,8 +207,7 @@ pub fn delete(conn: &mut DbConnection, id: TenantId) -> Result<()> {
         find(conn, &TenantRef::Id(id))?;
         diesel::update(principals::table.filter(principals::default_tenant_id.eq(id.get())))
             .set(principals::default_tenant_id.eq(None::<i64>))
-            .execute(conn)
-            .map_err(DbError::from)?;
+            .execute(conn)?;
         diesel::delete(tenants::table.find(id.get()))
             .execute(conn)
             .map_err(|e| match DbError::from(e) {

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use diesel::prelude::*;
 
-use super::{grant_levels, load_caller, tenants};
+use super::{grant_levels, load_caller, tenants, PrincipalRow};
 use crate::identity::domain::{PrincipalName, PrincipalStatus, PrivilegeLevel, TokenHash};
 use crate::identity::error::{IdentityError as Error, Result};
 use crate::identity::schema::{principal_levels, principal_tenants, principals, tokens};
@@ -15,50 +15,21 @@ use crate::identity::user::{Assignment, NewUser, UserChanges, UserFilter, UserRe
 use crate::platform::db::{now_millis, DbConnection, DbError};
 use crate::platform::text::fold_key;
 
-type UserRow = (
-    i64,
-    String,
-    String,
-    Option<i64>,
-    Option<String>,
-    Option<String>,
-);
-
-fn columns() -> (
-    principals::id,
-    principals::name,
-    principals::status,
-    principals::default_tenant_id,
-    principals::email,
-    principals::description,
-) {
-    (
-        principals::id,
-        principals::name,
-        principals::status,
-        principals::default_tenant_id,
-        principals::email,
-        principals::description,
-    )
-}
-
-fn record(conn: &mut DbConnection, row: UserRow) -> Result<UserRecord> {
-    let (id, name, status, default_tenant, email, description) = row;
+fn record(conn: &mut DbConnection, row: PrincipalRow) -> Result<UserRecord> {
     Ok(UserRecord {
-        caller: load_caller(conn, id, &name, &status, None)?,
-        default_tenant: default_tenant.map(TenantId::from_stored),
-        email,
-        description,
+        caller: load_caller(conn, row.id, &row.name, &row.status, None)?,
+        default_tenant: row.default_tenant_id.map(TenantId::from_stored),
+        email: row.email,
+        description: row.description,
     })
 }
 
 pub fn find(conn: &mut DbConnection, id: i64) -> Result<UserRecord> {
-    let row: UserRow = principals::table
+    let row: PrincipalRow = principals::table
         .find(id)
-        .select(columns())
+        .select(PrincipalRow::as_select())
         .first(conn)
-        .optional()
-        .map_err(DbError::from)?
+        .optional()?
         .ok_or(Error::NoSuchUser(id))?;
     record(conn, row)
 }
@@ -66,7 +37,7 @@ pub fn find(conn: &mut DbConnection, id: i64) -> Result<UserRecord> {
 /// Every user the filter keeps, by id.
 pub fn list(conn: &mut DbConnection, filter: &UserFilter) -> Result<Vec<UserRecord>> {
     let mut query = principals::table
-        .select(columns())
+        .select(PrincipalRow::as_select())
         .order(principals::id.asc())
         .into_boxed();
     if let Some(name) = &filter.name {
@@ -80,7 +51,7 @@ pub fn list(conn: &mut DbConnection, filter: &UserFilter) -> Result<Vec<UserReco
             query.filter(principals::status.ne(enabled_status))
         };
     }
-    let rows: Vec<UserRow> = query.load(conn).map_err(DbError::from)?;
+    let rows: Vec<PrincipalRow> = query.load(conn)?;
     rows.into_iter().map(|row| record(conn, row)).collect()
 }
 
@@ -148,20 +119,17 @@ pub fn update(
         if let Some(email) = &changes.email {
             diesel::update(row)
                 .set(principals::email.eq(email.as_deref()))
-                .execute(conn)
-                .map_err(DbError::from)?;
+                .execute(conn)?;
         }
         if let Some(description) = &changes.description {
             diesel::update(row)
                 .set(principals::description.eq(description.as_deref()))
-                .execute(conn)
-                .map_err(DbError::from)?;
+                .execute(conn)?;
         }
         if let Some(enabled) = changes.enabled {
             diesel::update(row)
                 .set(principals::status.eq(status(enabled)))
-                .execute(conn)
-                .map_err(DbError::from)?;
+                .execute(conn)?;
         }
         match changes.default_tenant {
             Some(Some(tenant)) => {
@@ -171,8 +139,7 @@ pub fn update(
             Some(None) => {
                 diesel::update(row)
                     .set(principals::default_tenant_id.eq(None::<i64>))
-                    .execute(conn)
-                    .map_err(DbError::from)?;
+                    .execute(conn)?;
             }
             None => {}
         }
@@ -180,8 +147,7 @@ pub fn update(
             Some(hash) => {
                 diesel::update(row)
                     .set(principals::password_hash.eq(hash))
-                    .execute(conn)
-                    .map_err(DbError::from)?;
+                    .execute(conn)?;
                 revoke_all(conn, id)
             }
             None => Ok(Vec::new()),
@@ -200,22 +166,15 @@ pub fn delete(conn: &mut DbConnection, id: i64) -> Result<Vec<TokenHash>> {
     conn.transaction::<_, Error, _>(|conn| {
         find(conn, id)?;
         let revoked = revoke_all(conn, id)?;
-        diesel::delete(principals::table.find(id))
-            .execute(conn)
-            .map_err(DbError::from)?;
+        diesel::delete(principals::table.find(id)).execute(conn)?;
         Ok(revoked)
     })
 }
 
 fn revoke_all(conn: &mut DbConnection, id: i64) -> Result<Vec<TokenHash>> {
     let of_user = tokens::table.filter(tokens::principal_id.eq(id));
-    let hashes: Vec<String> = of_user
-        .select(tokens::token_hash)
-        .load(conn)
-        .map_err(DbError::from)?;
-    diesel::delete(of_user)
-        .execute(conn)
-        .map_err(DbError::from)?;
+    let hashes: Vec<String> = of_user.select(tokens::token_hash).load(conn)?;
+    diesel::delete(of_user).execute(conn)?;
     Ok(hashes.into_iter().map(TokenHash::from_stored).collect())
 }
 
@@ -230,13 +189,11 @@ pub fn assignments(conn: &mut DbConnection) -> Result<Vec<Assignment>> {
             principal_tenants::principal_id,
             principal_tenants::tenant_id,
         ))
-        .load(conn)
-        .map_err(DbError::from)?;
+        .load(conn)?;
     let mut levels: HashMap<i64, Vec<PrivilegeLevel>> = HashMap::new();
     let rows: Vec<(i64, String)> = principal_levels::table
         .select((principal_levels::principal_id, principal_levels::level))
-        .load(conn)
-        .map_err(DbError::from)?;
+        .load(conn)?;
     for (principal, level) in rows {
         let level = PrivilegeLevel::parse(&level).map_err(|e| Error::Corrupt {
             id: principal,
@@ -284,8 +241,7 @@ pub fn remove_level(conn: &mut DbConnection, user: i64, level: PrivilegeLevel) -
                 .filter(principal_levels::principal_id.eq(user))
                 .filter(principal_levels::level.eq(level.as_str())),
         )
-        .execute(conn)
-        .map_err(DbError::from)?;
+        .execute(conn)?;
         Ok(())
     })
 }
@@ -298,8 +254,7 @@ fn insert_level(conn: &mut DbConnection, user: i64, level: PrivilegeLevel) -> Re
          ON CONFLICT DO NOTHING",
         level.as_str()
     ))
-    .execute(conn)
-    .map_err(DbError::from)?;
+    .execute(conn)?;
     Ok(())
 }
 
@@ -335,24 +290,21 @@ pub fn unassign(conn: &mut DbConnection, assignment: Assignment) -> Result<()> {
                     .filter(principal_tenants::principal_id.eq(assignment.user))
                     .filter(principal_tenants::tenant_id.eq(assignment.tenant.get())),
             )
-            .execute(conn)
-            .map_err(DbError::from)?;
+            .execute(conn)?;
             diesel::update(
                 principals::table
                     .find(assignment.user)
                     .filter(principals::default_tenant_id.eq(assignment.tenant.get())),
             )
             .set(principals::default_tenant_id.eq(None::<i64>))
-            .execute(conn)
-            .map_err(DbError::from)?;
+            .execute(conn)?;
         } else {
             diesel::delete(
                 principal_levels::table
                     .filter(principal_levels::principal_id.eq(assignment.user))
                     .filter(principal_levels::level.eq(assignment.level.as_str())),
             )
-            .execute(conn)
-            .map_err(DbError::from)?;
+            .execute(conn)?;
         }
         Ok(())
     })
