@@ -44,10 +44,9 @@ pub use user::{
 };
 
 use crate::platform::db::Database;
-use crate::platform::error_chain;
 use crate::platform::http::{Dialect, PathRules};
 use crate::platform::metrics::Metrics;
-use crate::platform::workers::Workers;
+use crate::platform::workers::{Did, Workers};
 use crate::settings::AuthSettings;
 
 /// Identity's part of the application: the authenticator every guard uses, and the purge
@@ -108,13 +107,8 @@ impl Identity {
             move || {
                 let directory = directory.clone();
                 async move {
-                    match directory.purge_expired_tokens().await {
-                        Ok(0) => {}
-                        Ok(purged) => log::info!("purged {purged} expired token(s)"),
-                        Err(error) => {
-                            log::warn!("purging expired tokens failed: {}", error_chain(&error))
-                        }
-                    }
+                    let purged = directory.purge_expired_tokens().await;
+                    purged.map(|count| Did(count, "expired token(s) purged"))
                 }
             },
         );

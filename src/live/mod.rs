@@ -24,11 +24,10 @@ pub use store::{LiveStore, OwnLimits, ResourceLimits};
 
 use crate::identity::TenantGate;
 use crate::platform::db::Database;
-use crate::platform::error_chain;
 use crate::platform::http::{Dialect, PathRules};
 use crate::platform::intake::IntakeLag;
 use crate::platform::metrics::Metrics;
-use crate::platform::workers::Workers;
+use crate::platform::workers::{Did, Workers};
 use crate::settings::LiveSettings;
 use events::Events;
 use rate::RateLimiter;
@@ -107,26 +106,17 @@ impl Live {
         workers.every("reaper", self.settings.reaper_interval, move || {
             let store = store.clone();
             async move {
-                match store.reap().await {
-                    Ok(0) => {}
-                    Ok(reaped) => log::info!("timed out {reaped} service(s)"),
-                    Err(error) => {
-                        log::warn!("reaping dead services failed: {}", error_chain(&error))
-                    }
-                }
+                let reaped = store.reap().await;
+                reaped.map(|count| Did(count, "service(s) timed out"))
             }
         });
         let live = self.clone();
         workers.every(
-            "rate-limit sync",
+            "request count sync",
             self.settings.rate_sync_interval,
             move || {
                 let live = live.clone();
-                async move {
-                    if let Err(error) = live.sync_request_counts().await {
-                        log::warn!("syncing request counts failed: {}", error_chain(&error));
-                    }
-                }
+                async move { live.sync_request_counts().await }
             },
         );
         let store = self.store.clone();
@@ -135,11 +125,7 @@ impl Live {
             self.settings.rate_sync_interval,
             move || {
                 let store = store.clone();
-                async move {
-                    if let Err(error) = store.sync_heartbeat_counts().await {
-                        log::warn!("syncing heartbeat counts failed: {}", error_chain(&error));
-                    }
-                }
+                async move { store.sync_heartbeat_counts().await }
             },
         );
     }

@@ -32,6 +32,15 @@ diesel::table! {
 }
 
 /// The freshness of one kind of data on this node. Cheap to clone.
+/// Why the poller could not vouch for a cache this time.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot poll the generation of {name}; its cache is bypassed until a poll succeeds")]
+struct PollFailed {
+    name: &'static str,
+    #[source]
+    cause: DbError,
+}
+
 #[derive(Clone)]
 pub struct Freshness {
     inner: Arc<Inner>,
@@ -108,19 +117,15 @@ impl Freshness {
         Ok(())
     }
 
-    /// The poller, a worker of the application.
+    /// The poller, a worker of the application: the workers log its failures.
     pub fn start_poller(&self, workers: &mut Workers, database: Database) {
         let freshness = self.clone();
         workers.every("freshness", self.inner.poll_interval, move || {
             let (freshness, database) = (freshness.clone(), database.clone());
             async move {
-                if let Err(error) = freshness.poll(&database).await {
-                    log::warn!(
-                        "cannot poll the generation of {}; its cache is bypassed until a poll succeeds: {}",
-                        freshness.inner.name,
-                        crate::platform::error_chain(&error)
-                    );
-                }
+                let name = freshness.inner.name;
+                let polled = freshness.poll(&database).await;
+                polled.map_err(|cause| PollFailed { name, cause })
             }
         });
     }

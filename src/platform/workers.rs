@@ -7,6 +7,41 @@ use std::time::Duration;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+use super::error_chain;
+
+/// What a periodic job's success is worth a line in the log for.
+pub trait Outcome {
+    /// What the job did, when it did anything: "12 expired token(s) purged".
+    fn done(&self) -> Option<String>;
+}
+
+/// A job that only keeps something up to date: its success goes unsaid.
+impl Outcome for () {
+    fn done(&self) -> Option<String> {
+        None
+    }
+}
+
+/// A count of what a job did, and what that was: logged unless it is zero.
+pub struct Did(pub usize, pub &'static str);
+
+impl Outcome for Did {
+    fn done(&self) -> Option<String> {
+        (self.0 > 0).then(|| format!("{} {}", self.0, self.1))
+    }
+}
+
+fn log_outcome<O: Outcome, E: std::error::Error + 'static>(name: &str, outcome: Result<O, E>) {
+    match outcome {
+        Ok(outcome) => {
+            if let Some(done) = outcome.done() {
+                log::info!("{name}: {done}");
+            }
+        }
+        Err(error) => log::warn!("{name} failed: {}", error_chain(&error)),
+    }
+}
+
 /// Handed to every worker: resolves when the application stops.
 #[derive(Clone)]
 pub struct StopSignal(watch::Receiver<bool>);
@@ -44,29 +79,41 @@ impl Workers {
     }
 
     /// Runs `job` every `period` until the application stops; a job in progress is
-    /// finished, never cut off.
-    pub fn every<F, Fut>(&mut self, name: &'static str, period: Duration, job: F)
+    /// finished, never cut off. The workers log its outcome: what it did, if anything,
+    /// and why it failed.
+    pub fn every<F, Fut, O, E>(&mut self, name: &'static str, period: Duration, job: F)
     where
         F: FnMut() -> Fut + Send + 'static,
-        Fut: Future<Output = ()> + Send,
+        Fut: Future<Output = Result<O, E>> + Send,
+        O: Outcome,
+        E: std::error::Error + 'static,
     {
         self.periodic(name, period, job, false);
     }
 
     /// As [`Workers::every`], and once more when the application stops: for a job that
     /// writes out what the node gathered in memory.
-    pub fn every_and_at_stop<F, Fut>(&mut self, name: &'static str, period: Duration, job: F)
+    pub fn every_and_at_stop<F, Fut, O, E>(&mut self, name: &'static str, period: Duration, job: F)
     where
         F: FnMut() -> Fut + Send + 'static,
-        Fut: Future<Output = ()> + Send,
+        Fut: Future<Output = Result<O, E>> + Send,
+        O: Outcome,
+        E: std::error::Error + 'static,
     {
         self.periodic(name, period, job, true);
     }
 
-    fn periodic<F, Fut>(&mut self, name: &'static str, period: Duration, mut job: F, at_stop: bool)
-    where
+    fn periodic<F, Fut, O, E>(
+        &mut self,
+        name: &'static str,
+        period: Duration,
+        mut job: F,
+        at_stop: bool,
+    ) where
         F: FnMut() -> Fut + Send + 'static,
-        Fut: Future<Output = ()> + Send,
+        Fut: Future<Output = Result<O, E>> + Send,
+        O: Outcome,
+        E: std::error::Error + 'static,
     {
         self.spawn(name, move |mut stop| async move {
             let mut ticks = tokio::time::interval(period);
@@ -74,11 +121,11 @@ impl Workers {
             loop {
                 tokio::select! {
                     _ = stop.stopped() => break,
-                    _ = ticks.tick() => job().await,
+                    _ = ticks.tick() => log_outcome(name, job().await),
                 }
             }
             if at_stop {
-                job().await;
+                log_outcome(name, job().await);
             }
         });
     }
@@ -108,17 +155,31 @@ mod tests {
 
     use super::*;
 
+    /// A job that counts its runs.
+    fn counting(
+        runs: Arc<AtomicUsize>,
+    ) -> impl FnMut() -> std::future::Ready<Result<(), std::fmt::Error>> + Send {
+        move || {
+            runs.fetch_add(1, Ordering::SeqCst);
+            std::future::ready(Ok(()))
+        }
+    }
+
+    #[test]
+    fn a_count_is_logged_only_when_something_was_done() {
+        assert_eq!(Did(0, "token(s) purged").done(), None);
+        assert_eq!(
+            Did(3, "token(s) purged").done().as_deref(),
+            Some("3 token(s) purged")
+        );
+        assert_eq!(().done(), None);
+    }
+
     #[tokio::test(start_paused = true)]
     async fn periodic_jobs_run_until_stopped_and_then_never_again() {
         let runs = Arc::new(AtomicUsize::new(0));
         let mut workers = Workers::default();
-        let counter = Arc::clone(&runs);
-        workers.every("count", Duration::from_secs(1), move || {
-            let counter = Arc::clone(&counter);
-            async move {
-                counter.fetch_add(1, Ordering::SeqCst);
-            }
-        });
+        workers.every("count", Duration::from_secs(1), counting(Arc::clone(&runs)));
         tokio::time::sleep(Duration::from_millis(3500)).await;
         workers.stop(Duration::from_secs(1)).await;
         let after_stop = runs.load(Ordering::SeqCst);
@@ -131,13 +192,7 @@ mod tests {
     async fn a_flushing_job_runs_once_more_at_the_stop_and_then_never_again() {
         let runs = Arc::new(AtomicUsize::new(0));
         let mut workers = Workers::default();
-        let counter = Arc::clone(&runs);
-        workers.every_and_at_stop("flush", Duration::from_secs(1), move || {
-            let counter = Arc::clone(&counter);
-            async move {
-                counter.fetch_add(1, Ordering::SeqCst);
-            }
-        });
+        workers.every_and_at_stop("flush", Duration::from_secs(1), counting(Arc::clone(&runs)));
         tokio::time::sleep(Duration::from_millis(3500)).await;
         workers.stop(Duration::from_secs(1)).await;
         assert_eq!(

@@ -24,11 +24,10 @@ use crate::identity::TenantId;
 use crate::live::error::LiveError;
 use crate::platform::coalesce::Coalesced;
 use crate::platform::db::{now_millis, Database};
-use crate::platform::error_chain;
 use crate::platform::gauge::GaugeGuard;
 use crate::platform::metrics::Metrics;
 use crate::platform::paging::{Page, PageSize, RSR};
-use crate::platform::workers::Workers;
+use crate::platform::workers::{Did, Workers};
 use crate::settings::LiveSettings;
 
 /// What a reader asks of the feed.
@@ -185,6 +184,21 @@ impl Events {
             .await?)
     }
 
+    /// Reads the last id of every feed someone on this node waits on, and wakes the
+    /// waiters of each that moved.
+    pub async fn watch_feeds(&self) -> Result<(), LiveError> {
+        let watched = self.signal.watched();
+        if watched.is_empty() {
+            return Ok(());
+        }
+        let last_ids = self
+            .database
+            .run(move |conn| store::last_ids(conn, &watched))
+            .await?;
+        self.signal.observed(last_ids);
+        Ok(())
+    }
+
     /// Background work on every node: the retention purge, and the watcher that wakes long
     /// polls for events other nodes append.
     pub fn start_workers(&self, workers: &mut Workers) {
@@ -195,11 +209,8 @@ impl Events {
             move || {
                 let events = events.clone();
                 async move {
-                    match events.purge().await {
-                        Ok(0) => {}
-                        Ok(purged) => log::info!("purged {purged} event(s) past retention"),
-                        Err(error) => log::warn!("purging events failed: {}", error_chain(&error)),
-                    }
+                    let purged = events.purge().await;
+                    purged.map(|count| Did(count, "event(s) past retention purged"))
                 }
             },
         );
@@ -209,20 +220,7 @@ impl Events {
             self.settings.feed_poll_interval,
             move || {
                 let events = events.clone();
-                async move {
-                    let watched = events.signal.watched();
-                    if watched.is_empty() {
-                        return;
-                    }
-                    match events
-                        .database
-                        .run(move |conn| store::last_ids(conn, &watched))
-                        .await
-                    {
-                        Ok(last_ids) => events.signal.observed(last_ids),
-                        Err(error) => log::warn!("watching feeds failed: {}", error_chain(&error)),
-                    }
-                }
+                async move { events.watch_feeds().await }
             },
         );
     }
