@@ -2,6 +2,7 @@
 //! first) built-in defaults, an optional TOML file (`--config FILE`), the environment
 //! (`SERVICE_REGISTRY_*`, nested keys joined by `__`, plus `DATABASE_URL`), and flags.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Duration;
 
@@ -268,18 +269,30 @@ impl Default for AuthSettings {
 }
 
 /// Settings given as command-line flags: the highest precedence.
-#[derive(Debug, Default, Serialize)]
+#[derive(Debug, Default)]
 pub struct Flags {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub database_url: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub bind: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub tls_cert: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub tls_key: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub admin_bind: Option<String>,
+}
+
+impl Flags {
+    /// The flags given, by setting: a flag not given leaves its setting to the file and
+    /// the environment.
+    fn given(&self) -> BTreeMap<&'static str, &str> {
+        [
+            ("database_url", &self.database_url),
+            ("bind", &self.bind),
+            ("tls_cert", &self.tls_cert),
+            ("tls_key", &self.tls_key),
+            ("admin_bind", &self.admin_bind),
+        ]
+        .into_iter()
+        .filter_map(|(setting, value)| Some((setting, value.as_deref()?)))
+        .collect()
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -308,7 +321,7 @@ impl Settings {
             // SERVICE_REGISTRY_CONFIG names the file (a flag's variable), not a setting.
             .merge(Env::prefixed(ENV_PREFIX).ignore(&["config"]).split("__"))
             .merge(Env::raw().only(&["DATABASE_URL"]))
-            .merge(Serialized::defaults(flags))
+            .merge(Serialized::defaults(flags.given()))
             .extract()
             .map_err(|e| SettingsError::Invalid(Box::new(e)))
     }

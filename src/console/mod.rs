@@ -20,26 +20,22 @@ pub struct Asset {
     pub content_type: &'static str,
 }
 
-const SCRIPT: &str = "text/javascript; charset=utf-8";
+impl Asset {
+    const fn script(name: &'static str, body: &'static str) -> Self {
+        Self {
+            name,
+            body,
+            content_type: "text/javascript; charset=utf-8",
+        }
+    }
+}
 
 /// The console's files under `/console/`. The page loads the scripts in this order: the
 /// first holds the helpers, the session and the routing the others' views use.
 pub const ASSETS: &[Asset] = &[
-    Asset {
-        name: "console.js",
-        body: include_str!("assets/console.js"),
-        content_type: SCRIPT,
-    },
-    Asset {
-        name: "tenant.js",
-        body: include_str!("assets/tenant.js"),
-        content_type: SCRIPT,
-    },
-    Asset {
-        name: "registered.js",
-        body: include_str!("assets/registered.js"),
-        content_type: SCRIPT,
-    },
+    Asset::script("console.js", include_str!("assets/console.js")),
+    Asset::script("tenant.js", include_str!("assets/tenant.js")),
+    Asset::script("registered.js", include_str!("assets/registered.js")),
     Asset {
         name: "console.css",
         body: include_str!("assets/console.css"),
