@@ -11,6 +11,7 @@ pub mod proxy;
 pub mod races;
 pub mod reply;
 pub mod schemas;
+pub mod tools;
 
 use std::time::Duration;
 
