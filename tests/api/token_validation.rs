@@ -198,8 +198,16 @@ async fn tokens_in_paths_never_reach_the_log() {
         .await
         .unwrap();
     assert_eq!(reply.status(), StatusCode::OK);
-    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    let log = node.log_text();
+    let log = eventually(
+        "the revocation in the log",
+        std::time::Duration::from_secs(10),
+        || async {
+            let log = node.log_text();
+            log.contains("/v2.0/HP-IDM/v1.0/tokens/HPAuth_[redacted]")
+                .then_some(log)
+        },
+    )
+    .await;
     assert!(
         log.contains("/v2.0/tokens/HPAuth_[redacted]/endpoints"),
         "{log}"

@@ -228,7 +228,10 @@ async fn markers_types_and_waits_are_checked(backend: Backend) {
 }
 
 async fn a_long_poll_answers_when_an_event_arrives_or_the_wait_ends(backend: Backend) {
-    let app = TestApp::spawn(backend).await;
+    let app = TestApp::spawn_with(backend, |settings| {
+        settings.admin_bind = Some("127.0.0.1:0".into());
+    })
+    .await;
     app.live_tenant(TENANT);
     let live = app.live(TENANT);
     live.created("first", 60).await;
@@ -246,9 +249,10 @@ async fn a_long_poll_answers_when_an_event_arrives_or_the_wait_ends(backend: Bac
     assert!(waited < wait + feed_wake_bound(), "{waited:?}");
     assert_eq!(page.len(), 1);
 
-    // An event during the wait answers at once.
+    // An event during the wait answers at once: written once the server counts the
+    // reader as waiting.
     let writer = async {
-        tokio::time::sleep(Duration::from_millis(700)).await;
+        app.until_sample("events_long_poll_waiters", &[], 1.0).await;
         live.created("second", 60).await;
         Instant::now()
     };
