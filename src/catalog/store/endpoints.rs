@@ -65,10 +65,7 @@ impl TemplateStore {
         self.database
             .run_write(move |conn| {
                 conn.transaction(|conn| {
-                    let stored = find(conn, template)?;
-                    if url_of(&stored, interface).is_none() {
-                        return Err(Error::NotFound(template));
-                    }
+                    with_endpoint(conn, template, interface)?;
                     write_interface(conn, template, interface, url.as_ref(), enabled)
                 })
             })
@@ -81,10 +78,7 @@ impl TemplateStore {
         self.database
             .run_write(move |conn| {
                 conn.transaction(|conn| {
-                    let stored = find(conn, template)?;
-                    if url_of(&stored, interface).is_none() {
-                        return Err(Error::NotFound(template));
-                    }
+                    let stored = with_endpoint(conn, template, interface)?;
                     if interface != Interface::Public {
                         return clear_interface(conn, template, interface);
                     }
@@ -225,6 +219,19 @@ fn write_interface(
     };
     written?;
     Ok(())
+}
+
+/// The template, if it has an endpoint on `interface` (not found otherwise).
+fn with_endpoint(
+    conn: &mut DbConnection,
+    template: TemplateId,
+    interface: Interface,
+) -> Result<StoredTemplate> {
+    let stored = find(conn, template)?;
+    match url_of(&stored, interface) {
+        Some(_) => Ok(stored),
+        None => Err(Error::NotFound(template)),
+    }
 }
 
 /// The interface's URL goes; its switch returns to on, for a later endpoint.

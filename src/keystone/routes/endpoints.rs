@@ -4,9 +4,9 @@
 //! template's other URLs; a second endpoint for one service, region and interface is a
 //! 409. `region_id` must name a region; the legacy `region` creates it if need be.
 
-use actix_web::{web, HttpRequest};
+use actix_web::HttpRequest;
 
-use super::{created, json_body, one, AnyPrincipal, As, CatalogWriter, Links, PathId};
+use super::{created, one, Answer, AnyPrincipal, As, CatalogWriter, JsonBody, Links, PathId};
 use crate::catalog::domain::{EndpointTemplate, Interface, TemplateId};
 use crate::catalog::{CatalogError, EndpointChanges};
 use crate::keystone::error::{KeystoneError, Result};
@@ -14,7 +14,7 @@ use crate::keystone::requests::admin::decode_endpoint;
 use crate::keystone::requests::query;
 use crate::keystone::views::{self, EndpointJson};
 use crate::keystone::Sources;
-use crate::platform::http::{Json, Reply};
+use crate::platform::http::Reply;
 use crate::registry::domain::ServiceId;
 
 /// Every endpoint: one per template and interface.
@@ -53,11 +53,7 @@ fn view_of(template: &EndpointTemplate, interface: Interface, base: &str) -> Res
 
 /// `GET /v3/endpoints[?service_id=&interface=&region_id=]` (`region` is read as
 /// `region_id`, as older clients send it).
-pub async fn list(
-    sources: As<AnyPrincipal>,
-    request: HttpRequest,
-    links: Links,
-) -> Result<Reply<Json>> {
+pub async fn list(sources: As<AnyPrincipal>, request: HttpRequest, links: Links) -> Answer {
     let service_id = query(&request, "service_id")?;
     let interface = query(&request, "interface")?;
     let region = match query(&request, "region_id")? {
@@ -79,7 +75,7 @@ pub async fn list(
 }
 
 /// `GET /v3/endpoints/{template}-{interface}`.
-pub async fn get(sources: As<AnyPrincipal>, links: Links, path: PathId) -> Result<Reply<Json>> {
+pub async fn get(sources: As<AnyPrincipal>, links: Links, path: PathId) -> Answer {
     let (template, interface) = located(&sources, &path).await?;
     Ok(one(
         "endpoint",
@@ -88,14 +84,8 @@ pub async fn get(sources: As<AnyPrincipal>, links: Links, path: PathId) -> Resul
 }
 
 /// `POST /v3/endpoints`: 201.
-pub async fn create(
-    sources: As<CatalogWriter>,
-    request: HttpRequest,
-    links: Links,
-    payload: web::Payload,
-) -> Result<Reply<Json>> {
-    let body = json_body(&request, payload, "endpoint").await?;
-    let fields = decode_endpoint(&body)?;
+pub async fn create(sources: As<CatalogWriter>, links: Links, body: JsonBody) -> Answer {
+    let fields = decode_endpoint(&body.read("endpoint").await?)?;
     let (Some(service_id), Some(interface), Some(url)) =
         (fields.service_id, fields.interface, fields.url)
     else {
@@ -128,14 +118,12 @@ pub async fn create(
 /// interface are where it lives (a template's column): naming others is a 400.
 pub async fn update(
     sources: As<CatalogWriter>,
-    request: HttpRequest,
     links: Links,
-    path: PathId,
-    payload: web::Payload,
-) -> Result<Reply<Json>> {
-    let (template, interface) = located(&sources, &path).await?;
-    let body = json_body(&request, payload, "endpoint").await?;
-    let fields = decode_endpoint(&body)?;
+    endpoint: PathId,
+    body: JsonBody,
+) -> Answer {
+    let (template, interface) = located(&sources, &endpoint).await?;
+    let fields = decode_endpoint(&body.read("endpoint").await?)?;
     let moved = fields
         .service_id
         .is_some_and(|id| id != template.service_id.to_string())

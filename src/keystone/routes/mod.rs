@@ -33,6 +33,9 @@ type As<P> = V3<P, Sources>;
 /// The one id a path names (`/v3/services/{serviceId}`, …).
 type PathId = web::Path<String>;
 
+/// What a v3 handler with a body to show answers.
+type Answer = Result<Reply<Json>, KeystoneError>;
+
 /// Any enabled principal with a token; what it then sees may depend on who it is.
 pub struct AnyPrincipal;
 
@@ -187,20 +190,39 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .service(Routes::at("/v3/roles/{roleId}").get(roles::get));
 }
 
-/// A write's JSON body (Keystone v3 reads JSON only), bounded like every body.
-async fn json_body(
-    request: &HttpRequest,
+/// A write's body: taken with the request, read (bounded like every body, JSON only, as
+/// Keystone v3 reads) when the handler asks, after its caller was admitted.
+pub struct JsonBody {
+    request: HttpRequest,
     payload: web::Payload,
-    document: &str,
-) -> Result<web::BytesMut, KeystoneError> {
-    let document = read_document(request, payload, document).await?;
-    if document.format != Format::Json {
-        return Err(HttpError::UnsupportedMediaType(
-            "Keystone v3 reads JSON only: send Content-Type application/json".into(),
-        )
-        .into());
+}
+
+impl JsonBody {
+    /// The body's bytes; `document` names what it should hold, for the fault of an empty
+    /// one.
+    async fn read(self, document: &str) -> Result<web::BytesMut, KeystoneError> {
+        let document = read_document(&self.request, self.payload, document).await?;
+        if document.format != Format::Json {
+            return Err(HttpError::UnsupportedMediaType(
+                "Keystone v3 reads JSON only: send Content-Type application/json".into(),
+            )
+            .into());
+        }
+        Ok(document.bytes)
     }
-    Ok(document.bytes)
+}
+
+impl FromRequest for JsonBody {
+    type Error = actix_web::Error;
+    type Future = Ready<Result<Self, actix_web::Error>>;
+
+    fn from_request(request: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let payload = web::Payload::from_request(request, payload).into_inner();
+        ready(payload.map(|payload| Self {
+            request: request.clone(),
+            payload,
+        }))
+    }
 }
 
 /// Where the request was made, for the `links` of its answer: the base of every

@@ -3,10 +3,10 @@
 //! of the project change it. Names follow the tenants' rule on both APIs (1 to 255
 //! characters, unique case-insensitively).
 
-use actix_web::{web, HttpRequest};
+use actix_web::HttpRequest;
 
 use super::{
-    created, json_body, one, AnyPrincipal, As, IdentityAdmin, Links, PathId, ProjectAdmin,
+    created, one, Answer, AnyPrincipal, As, IdentityAdmin, JsonBody, Links, PathId, ProjectAdmin,
 };
 use crate::identity::{Caller, IdentityError, Tenant, TenantId};
 use crate::keystone::error::{KeystoneError, Result};
@@ -14,7 +14,7 @@ use crate::keystone::requests::admin::decode_project;
 use crate::keystone::requests::{query, DOMAIN_ID, DOMAIN_NAME};
 use crate::keystone::views;
 use crate::keystone::Sources;
-use crate::platform::http::{Json, Reply};
+use crate::platform::http::Reply;
 use crate::platform::text::fold_key;
 
 /// `enabled=true|false` as Keystone reads booleans.
@@ -33,11 +33,7 @@ pub(super) fn in_domain(request: &HttpRequest) -> Result<bool> {
 }
 
 /// `GET /v3/projects[?name=&enabled=&domain_id=]`, by id.
-pub async fn list(
-    sources: As<AnyPrincipal>,
-    request: HttpRequest,
-    links: Links,
-) -> Result<Reply<Json>> {
+pub async fn list(sources: As<AnyPrincipal>, request: HttpRequest, links: Links) -> Answer {
     let caller = sources.caller();
     let tenants = if caller.acts_in_any_tenant() {
         sources.directory.all_tenants().await
@@ -58,11 +54,7 @@ pub async fn list(
 }
 
 /// The projects `user` belongs to: `/v3/auth/projects`, `/v3/users/{id}/projects`.
-pub(super) async fn projects_of(
-    sources: &Sources,
-    links: &Links,
-    user: i64,
-) -> Result<Reply<Json>> {
+pub(super) async fn projects_of(sources: &Sources, links: &Links, user: i64) -> Answer {
     let tenants = sources.directory.tenants_of(user).await?;
     let items = tenants.iter().map(|t| views::project(t, links.base()));
     Ok(links.listed("projects", items.collect()))
@@ -87,20 +79,14 @@ pub(super) async fn member_of(sources: &Sources, caller: &Caller, raw: &str) -> 
 }
 
 /// `GET /v3/projects/{id}`.
-pub async fn get(sources: As<AnyPrincipal>, links: Links, path: PathId) -> Result<Reply<Json>> {
+pub async fn get(sources: As<AnyPrincipal>, links: Links, path: PathId) -> Answer {
     let tenant = member_of(&sources, sources.caller(), &path).await?;
     Ok(one("project", views::project(&tenant, links.base())))
 }
 
 /// `POST /v3/projects`: 201, a new tenant with a random id.
-pub async fn create(
-    sources: As<IdentityAdmin>,
-    request: HttpRequest,
-    links: Links,
-    payload: web::Payload,
-) -> Result<Reply<Json>> {
-    let body = json_body(&request, payload, "project").await?;
-    let fields = decode_project(&body)?;
+pub async fn create(sources: As<IdentityAdmin>, links: Links, body: JsonBody) -> Answer {
+    let fields = decode_project(&body.read("project").await?)?;
     let name = fields
         .name
         .ok_or_else(|| KeystoneError::invalid("project.name is required"))?;
@@ -118,14 +104,12 @@ pub async fn create(
 /// `PATCH /v3/projects/{id}`: name, description, enabled; SA, or a DA of the project.
 pub async fn update(
     sources: As<ProjectAdmin>,
-    request: HttpRequest,
     links: Links,
     path: PathId,
-    payload: web::Payload,
-) -> Result<Reply<Json>> {
+    body: JsonBody,
+) -> Answer {
     let tenant = member_of(&sources, sources.caller(), &path).await?;
-    let body = json_body(&request, payload, "project").await?;
-    let changes = decode_project(&body)?;
+    let changes = decode_project(&body.read("project").await?)?;
     let updated = sources.directory.update_tenant(tenant.id, changes).await?;
     Ok(one("project", views::project(&updated, links.base())))
 }
@@ -139,7 +123,7 @@ pub async fn delete(sources: As<IdentityAdmin>, path: PathId) -> Result<Reply<()
 }
 
 /// `GET /v3/domains/{id}`: the one domain, `default`.
-pub async fn domain(_caller: As<AnyPrincipal>, links: Links, path: PathId) -> Result<Reply<Json>> {
+pub async fn domain(_caller: As<AnyPrincipal>, links: Links, path: PathId) -> Answer {
     if path.as_str() != DOMAIN_ID {
         return Err(KeystoneError::not_found("domain", path.into_inner()));
     }
@@ -147,11 +131,7 @@ pub async fn domain(_caller: As<AnyPrincipal>, links: Links, path: PathId) -> Re
 }
 
 /// `GET /v3/domains[?name=&enabled=]`.
-pub async fn domains(
-    _caller: As<AnyPrincipal>,
-    request: HttpRequest,
-    links: Links,
-) -> Result<Reply<Json>> {
+pub async fn domains(_caller: As<AnyPrincipal>, request: HttpRequest, links: Links) -> Answer {
     let named = query(&request, "name")?.is_none_or(|name| name == DOMAIN_NAME);
     let enabled = enabled_filter(&request)?.is_none_or(|enabled| enabled);
     let items = if named && enabled {

@@ -2,9 +2,9 @@
 //! principal reads them; SA and SVC write them. A region with endpoints or child
 //! regions is not deleted (409).
 
-use actix_web::{web, HttpRequest};
+use actix_web::HttpRequest;
 
-use super::{created, json_body, one, AnyPrincipal, As, CatalogWriter, Links, PathId};
+use super::{created, one, Answer, AnyPrincipal, As, CatalogWriter, JsonBody, Links, PathId};
 use crate::catalog::domain::Region;
 use crate::catalog::{CatalogError, NewRegion};
 use crate::keystone::error::{KeystoneError, Result};
@@ -12,7 +12,7 @@ use crate::keystone::requests::admin::{decode_region, RegionFields};
 use crate::keystone::requests::query;
 use crate::keystone::views;
 use crate::keystone::Sources;
-use crate::platform::http::{Json, Reply};
+use crate::platform::http::Reply;
 
 /// A region id from the path: one that cannot be a region's is not found.
 fn region_id(raw: &str) -> Result<Region> {
@@ -28,11 +28,7 @@ fn found<T>(result: Result<T, CatalogError>) -> Result<T> {
 }
 
 /// `GET /v3/regions[?parent_region_id=]`, by id.
-pub async fn list(
-    sources: As<AnyPrincipal>,
-    request: HttpRequest,
-    links: Links,
-) -> Result<Reply<Json>> {
+pub async fn list(sources: As<AnyPrincipal>, request: HttpRequest, links: Links) -> Answer {
     let parent = query(&request, "parent_region_id")?
         .map(|parent| Region::parse(&parent))
         .transpose()?;
@@ -45,19 +41,14 @@ pub async fn list(
 }
 
 /// `GET /v3/regions/{id}`.
-pub async fn get(sources: As<AnyPrincipal>, links: Links, path: PathId) -> Result<Reply<Json>> {
+pub async fn get(sources: As<AnyPrincipal>, links: Links, path: PathId) -> Answer {
     let region = found(sources.catalog.region(region_id(&path)?).await)?;
     Ok(one("region", views::region(&region, links.base())))
 }
 
 /// `POST /v3/regions`: 201; without an id, a random one (as Keystone).
-pub async fn create(
-    sources: As<CatalogWriter>,
-    request: HttpRequest,
-    links: Links,
-    payload: web::Payload,
-) -> Result<Reply<Json>> {
-    let fields = decode_region(&json_body(&request, payload, "region").await?)?;
+pub async fn create(sources: As<CatalogWriter>, links: Links, body: JsonBody) -> Answer {
+    let fields = decode_region(&body.read("region").await?)?;
     let id = match &fields.id {
         Some(id) => id.clone(),
         None => Region::parse(&uuid::Uuid::new_v4().simple().to_string())?,
@@ -66,15 +57,9 @@ pub async fn create(
 }
 
 /// `PUT /v3/regions/{id}`: 201, a region with the path's id (a body id must match).
-pub async fn put(
-    sources: As<CatalogWriter>,
-    request: HttpRequest,
-    links: Links,
-    path: PathId,
-    payload: web::Payload,
-) -> Result<Reply<Json>> {
+pub async fn put(sources: As<CatalogWriter>, links: Links, path: PathId, body: JsonBody) -> Answer {
     let id = Region::parse(&path)?;
-    let fields = decode_region(&json_body(&request, payload, "region").await?)?;
+    let fields = decode_region(&body.read("region").await?)?;
     if fields.id.as_ref().is_some_and(|body_id| *body_id != id) {
         return Err(KeystoneError::invalid(
             "the body's region id is not the path's",
@@ -84,12 +69,7 @@ pub async fn put(
 }
 
 /// Creates region `id` as `fields` describe it (their id is checked already).
-async fn store(
-    sources: &Sources,
-    links: &Links,
-    id: Region,
-    fields: RegionFields,
-) -> Result<Reply<Json>> {
+async fn store(sources: &Sources, links: &Links, id: Region, fields: RegionFields) -> Answer {
     let new = NewRegion {
         id,
         description: fields.description.unwrap_or_default(),
@@ -102,14 +82,12 @@ async fn store(
 /// `PATCH /v3/regions/{id}`: description and parent (no cycles).
 pub async fn update(
     sources: As<CatalogWriter>,
-    request: HttpRequest,
     links: Links,
-    path: PathId,
-    payload: web::Payload,
-) -> Result<Reply<Json>> {
-    let id = region_id(&path)?;
-    let body = json_body(&request, payload, "region").await?;
-    let fields = decode_region(&body)?;
+    region: PathId,
+    body: JsonBody,
+) -> Answer {
+    let id = region_id(&region)?;
+    let fields = decode_region(&body.read("region").await?)?;
     if fields.id.as_ref().is_some_and(|body_id| *body_id != id) {
         return Err(KeystoneError::invalid("a region's id does not change"));
     }

@@ -9,21 +9,17 @@ use std::collections::hash_map::{Entry, HashMap};
 use actix_web::{web, HttpRequest};
 
 use super::projects::member_of;
-use super::{one, AnyPrincipal, As, Links, PathId, ProjectAdmin};
+use super::{one, Answer, AnyPrincipal, As, Links, PathId, ProjectAdmin};
 use crate::identity::{Assignment, Caller, PrivilegeLevel, TenantId};
 use crate::keystone::error::{KeystoneError, Result};
 use crate::keystone::requests::query;
 use crate::keystone::roles::Role;
 use crate::keystone::views::{self, AssignmentNames};
 use crate::keystone::Sources;
-use crate::platform::http::{Json, Reply};
+use crate::platform::http::Reply;
 
 /// `GET /v3/roles[?name=]`.
-pub async fn list(
-    _caller: As<AnyPrincipal>,
-    request: HttpRequest,
-    links: Links,
-) -> Result<Reply<Json>> {
+pub async fn list(_caller: As<AnyPrincipal>, request: HttpRequest, links: Links) -> Answer {
     let name = query(&request, "name")?;
     let items = Role::ALL
         .into_iter()
@@ -39,7 +35,7 @@ pub(super) fn role(raw: &str) -> Result<Role> {
 }
 
 /// `GET /v3/roles/{id}`.
-pub async fn get(_caller: As<AnyPrincipal>, links: Links, path: PathId) -> Result<Reply<Json>> {
+pub async fn get(_caller: As<AnyPrincipal>, links: Links, path: PathId) -> Answer {
     let role = role(&path)?;
     Ok(one("role", views::role(role, links.base())))
 }
@@ -135,7 +131,7 @@ pub async fn of_user_in_project(
     sources: As<AnyPrincipal>,
     links: Links,
     path: web::Path<(String, String)>,
-) -> Result<Reply<Json>> {
+) -> Answer {
     let (project, user) = path.into_inner();
     let caller = sources.caller();
     let (_, user, levels) = held(&sources, caller, &project, &user).await?;
@@ -151,11 +147,7 @@ pub async fn of_user_in_project(
 
 /// `GET /v3/role_assignments[?user.id=&scope.project.id=&role.id=&include_names]`.
 /// Domain, system and group assignments do not exist here: asking for them finds none.
-pub async fn assignments(
-    sources: As<AnyPrincipal>,
-    request: HttpRequest,
-    links: Links,
-) -> Result<Reply<Json>> {
+pub async fn assignments(sources: As<AnyPrincipal>, request: HttpRequest, links: Links) -> Answer {
     let caller = sources.caller();
     let user = query(&request, "user.id")?;
     let project = query(&request, "scope.project.id")?;

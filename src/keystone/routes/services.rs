@@ -3,15 +3,15 @@
 //! lifecycle; `enabled` is v3's own switch; `DELETE` decommissions (final), after which
 //! v3 shows the service no more while HP-IDM shows it decommissioned.
 
-use actix_web::{web, HttpRequest};
+use actix_web::HttpRequest;
 
-use super::{created, json_body, one, AnyPrincipal, As, CatalogWriter, Links, PathId};
+use super::{created, one, Answer, AnyPrincipal, As, CatalogWriter, JsonBody, Links, PathId};
 use crate::keystone::error::{KeystoneError, Result};
 use crate::keystone::requests::admin::decode_service;
 use crate::keystone::requests::query;
 use crate::keystone::views;
 use crate::keystone::Sources;
-use crate::platform::http::{Json, Reply};
+use crate::platform::http::Reply;
 use crate::platform::text::fold_key;
 use crate::registry::domain::{ReleaseState, Service, ServiceId, ServiceUpdate};
 use crate::registry::RegistryError;
@@ -28,11 +28,7 @@ pub(super) async fn shown(sources: &Sources, raw: &str) -> Result<Service> {
 }
 
 /// `GET /v3/services[?type=&name=]`, by id.
-pub async fn list(
-    sources: As<AnyPrincipal>,
-    request: HttpRequest,
-    links: Links,
-) -> Result<Reply<Json>> {
+pub async fn list(sources: As<AnyPrincipal>, request: HttpRequest, links: Links) -> Answer {
     let wanted_type = query(&request, "type")?;
     let wanted_name = query(&request, "name")?.map(|name| fold_key(name.trim()));
     let all = sources.services.all(None).await?;
@@ -51,20 +47,14 @@ pub async fn list(
 }
 
 /// `GET /v3/services/{id}`.
-pub async fn get(sources: As<AnyPrincipal>, links: Links, path: PathId) -> Result<Reply<Json>> {
+pub async fn get(sources: As<AnyPrincipal>, links: Links, path: PathId) -> Answer {
     let found = shown(&sources, &path).await?;
     Ok(one("service", views::service(&found, links.base())))
 }
 
 /// `POST /v3/services`: 201; the name is unique case-insensitively, as in HP-IDM.
-pub async fn create(
-    sources: As<CatalogWriter>,
-    request: HttpRequest,
-    links: Links,
-    payload: web::Payload,
-) -> Result<Reply<Json>> {
-    let body = json_body(&request, payload, "service").await?;
-    let fields = decode_service(&body, true)?;
+pub async fn create(sources: As<CatalogWriter>, links: Links, body: JsonBody) -> Answer {
+    let fields = decode_service(&body.read("service").await?, true)?;
     let (Some(name), Some(service_type)) = (fields.name, fields.service_type) else {
         return Err(KeystoneError::invalid(
             "service.name and service.type are required",
@@ -88,14 +78,12 @@ pub async fn create(
 /// `PATCH /v3/services/{id}`: name, type, description, enabled.
 pub async fn update(
     sources: As<CatalogWriter>,
-    request: HttpRequest,
     links: Links,
-    path: PathId,
-    payload: web::Payload,
-) -> Result<Reply<Json>> {
-    let found = shown(&sources, &path).await?;
-    let body = json_body(&request, payload, "service").await?;
-    let fields = decode_service(&body, false)?;
+    service: PathId,
+    body: JsonBody,
+) -> Answer {
+    let found = shown(&sources, &service).await?;
+    let fields = decode_service(&body.read("service").await?, false)?;
     let update = ServiceUpdate {
         id: found.id,
         name: fields.name.unwrap_or(found.name),

@@ -5,13 +5,13 @@
 use actix_web::web;
 
 use super::roles::role;
-use super::{AnyPrincipal, As, IdentityAdmin, Links, PathId};
+use super::{Answer, AnyPrincipal, As, IdentityAdmin, Links, PathId};
 use crate::identity::{Caller, PrivilegeLevel, UserRecord};
 use crate::keystone::error::{KeystoneError, Result};
 use crate::keystone::roles::Role;
 use crate::keystone::views;
 use crate::keystone::Sources;
-use crate::platform::http::{Json, Reply};
+use crate::platform::http::Reply;
 
 /// The user in the path, if the caller may read its roles.
 async fn user(sources: &Sources, caller: &Caller, raw: &str) -> Result<UserRecord> {
@@ -27,7 +27,7 @@ async fn user(sources: &Sources, caller: &Caller, raw: &str) -> Result<UserRecor
 }
 
 /// `GET /v3/system/users/{u}/roles`: the user's levels.
-pub async fn list(sources: As<AnyPrincipal>, links: Links, path: PathId) -> Result<Reply<Json>> {
+pub async fn list(sources: As<AnyPrincipal>, links: Links, path: PathId) -> Answer {
     let found = user(&sources, sources.caller(), &path).await?;
     let items = found
         .caller

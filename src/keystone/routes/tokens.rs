@@ -3,7 +3,7 @@
 
 use actix_web::{web, HttpRequest, HttpResponse};
 
-use super::{json_body, AnyPrincipal, As, REVOKE_ANY, VALIDATE_ANY};
+use super::{Answer, AnyPrincipal, As, JsonBody, REVOKE_ANY, VALIDATE_ANY};
 use crate::identity::{client_address, IdentityError, Login, PrivilegeLevel, TokenDetails};
 use crate::keystone::error::{KeystoneError, Result};
 use crate::keystone::requests::{decode_auth, subject_token, wants_catalog, SUBJECT_TOKEN};
@@ -31,13 +31,8 @@ async fn subject_for(
 
 /// `POST /v3/auth/tokens`: 201, the token in `X-Subject-Token`, the catalog unless
 /// `?nocatalog`. Failed attempts are throttled as on v2.0 (it is the same login).
-pub async fn issue(
-    request: HttpRequest,
-    payload: web::Payload,
-    login: web::Data<Login>,
-) -> Result<Reply<Json>> {
-    let body = json_body(&request, payload, "auth").await?;
-    let auth = decode_auth(&body)?;
+pub async fn issue(request: HttpRequest, body: JsonBody, login: web::Data<Login>) -> Answer {
+    let auth = decode_auth(&body.read("auth").await?)?;
     let client = client_address(&request);
     let issued = login
         .authenticate(auth.request, client, None)
@@ -65,7 +60,7 @@ pub async fn validate(
     sources: As<AnyPrincipal>,
     login: web::Data<Login>,
     request: HttpRequest,
-) -> Result<Reply<Json>> {
+) -> Answer {
     let (subject, details) =
         subject_for(&sources, &request, VALIDATE_ANY, "identity:validate_token").await?;
     let catalog = if wants_catalog(&request) {

@@ -5,14 +5,16 @@
 
 use actix_web::{web, HttpRequest};
 
-use super::{created, json_body, one, AnyPrincipal, As, IdentityAdmin, Links, PathId, UserReader};
+use super::{
+    created, one, Answer, AnyPrincipal, As, IdentityAdmin, JsonBody, Links, PathId, UserReader,
+};
 use crate::identity::{client_address, IdentityError, Login, UserFilter, UserRecord};
 use crate::keystone::error::{KeystoneError, Result};
 use crate::keystone::requests::admin::{decode_password_change, decode_user, new_user};
 use crate::keystone::requests::query;
 use crate::keystone::views;
 use crate::keystone::Sources;
-use crate::platform::http::{Json, Reply};
+use crate::platform::http::Reply;
 
 use super::projects::{enabled_filter, in_domain, projects_of};
 
@@ -50,11 +52,7 @@ async fn readable(sources: &As<AnyPrincipal>, raw: &str) -> Result<UserRecord> {
 }
 
 /// `GET /v3/users[?name=&domain_id=&enabled=]`, by id.
-pub async fn list(
-    sources: As<UserReader>,
-    request: HttpRequest,
-    links: Links,
-) -> Result<Reply<Json>> {
+pub async fn list(sources: As<UserReader>, request: HttpRequest, links: Links) -> Answer {
     let filter = UserFilter {
         name: query(&request, "name")?,
         enabled: enabled_filter(&request)?,
@@ -72,19 +70,14 @@ pub async fn list(
 }
 
 /// `GET /v3/users/{id}`.
-pub async fn get(sources: As<AnyPrincipal>, links: Links, path: PathId) -> Result<Reply<Json>> {
+pub async fn get(sources: As<AnyPrincipal>, links: Links, path: PathId) -> Answer {
     let user = readable(&sources, &path).await?;
     Ok(one("user", views::user(&user, links.base())))
 }
 
 /// `POST /v3/users`: 201.
-pub async fn create(
-    sources: As<IdentityAdmin>,
-    request: HttpRequest,
-    links: Links,
-    payload: web::Payload,
-) -> Result<Reply<Json>> {
-    let body = json_body(&request, payload, "user").await?;
+pub async fn create(sources: As<IdentityAdmin>, links: Links, body: JsonBody) -> Answer {
+    let body = body.read("user").await?;
     let new = new_user(decode_user(&body)?)?;
     let user = sources
         .directory
@@ -98,15 +91,13 @@ pub async fn create(
 /// tokens).
 pub async fn update(
     sources: As<IdentityAdmin>,
-    request: HttpRequest,
     links: Links,
     path: PathId,
-    payload: web::Payload,
-) -> Result<Reply<Json>> {
+    body: JsonBody,
+) -> Answer {
     let id = user_id(&path)?;
     existing(&sources, id).await?;
-    let body = json_body(&request, payload, "user").await?;
-    let changes = decode_user(&body)?;
+    let changes = decode_user(&body.read("user").await?)?;
     let user = sources
         .directory
         .update_user(id, changes)
@@ -131,11 +122,11 @@ pub async fn change_password(
     login: web::Data<Login>,
     request: HttpRequest,
     path: PathId,
-    payload: web::Payload,
+    body: JsonBody,
 ) -> Result<Reply<()>> {
     let id = user_id(&path)?;
     existing(&sources, id).await?;
-    let body = json_body(&request, payload, "user").await?;
+    let body = body.read("user").await?;
     let (password, original) = decode_password_change(&body)?;
     login
         .verify_password(id, original, client_address(&request))
@@ -145,11 +136,7 @@ pub async fn change_password(
 }
 
 /// `GET /v3/users/{id}/projects`: the projects the user belongs to.
-pub async fn projects(
-    sources: As<AnyPrincipal>,
-    links: Links,
-    path: PathId,
-) -> Result<Reply<Json>> {
+pub async fn projects(sources: As<AnyPrincipal>, links: Links, path: PathId) -> Answer {
     let user = readable(&sources, &path).await?;
     projects_of(&sources, &links, user.caller.id).await
 }
