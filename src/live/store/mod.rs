@@ -80,24 +80,7 @@ impl LiveStore {
         metrics: &Metrics,
         intake: IntakeLag,
     ) -> Self {
-        let writes = GroupCommit::new(
-            database.clone(),
-            events.clone(),
-            settings.write_batch_size,
-            settings.write_batch_wait,
-            metrics.histogram(
-                "live_write_batch_size",
-                "Writes of the live registry committed together in one transaction",
-                &[
-                    1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0, 512.0, 1024.0,
-                ],
-            ),
-            metrics.counter(
-                "live_write_batches_relocked_total",
-                "Batches of live writes run again with their feed locks taken first, because \
-                 other nodes took the room one of their limit checks counted on",
-            ),
-        );
+        let writes = GroupCommit::new(database.clone(), events.clone(), settings, metrics);
         let heartbeats = metrics.counter_vec(
             "live_heartbeats_total",
             "Heartbeats of the live registry: accepted, or refused (stale token, unknown or timed-out service)",

@@ -51,7 +51,9 @@ use crate::live::error::Result;
 use crate::live::events::Events;
 use crate::platform::db::{Database, DbConnection, DbError};
 use crate::platform::error_chain;
+use crate::platform::metrics::Metrics;
 use crate::platform::workers::Workers;
+use crate::settings::LiveSettings;
 
 /// The queues' handle: cheap to clone, one per node.
 #[derive(Clone)]
@@ -97,15 +99,14 @@ impl Queue {
 }
 
 impl GroupCommit {
+    /// The node's queues, batched as `settings` say; registers the writer's metrics.
     pub fn new(
         database: Database,
         events: Events,
-        batch_size: usize,
-        batch_wait: Duration,
-        batch_sizes: Histogram,
-        relocked: IntCounter,
+        settings: &LiveSettings,
+        metrics: &Metrics,
     ) -> Self {
-        let batch_size = batch_size.max(1);
+        let batch_size = settings.write_batch_size.max(1);
         // Room for a few batches: past that, callers wait their turn (and their deadline).
         let capacity = batch_size.saturating_mul(4);
         Self {
@@ -114,9 +115,19 @@ impl GroupCommit {
             database,
             events,
             batch_size,
-            batch_wait,
-            batch_sizes,
-            relocked,
+            batch_wait: settings.write_batch_wait,
+            batch_sizes: metrics.histogram(
+                "live_write_batch_size",
+                "Writes of the live registry committed together in one transaction",
+                &[
+                    1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0, 512.0, 1024.0,
+                ],
+            ),
+            relocked: metrics.counter(
+                "live_write_batches_relocked_total",
+                "Batches of live writes run again with their feed locks taken first, because \
+                 other nodes took the room one of their limit checks counted on",
+            ),
         }
     }
 
