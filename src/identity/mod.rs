@@ -100,17 +100,11 @@ impl Identity {
     }
 
     pub fn start_workers(&self, workers: &mut Workers) {
-        let directory = self.directory.clone();
-        workers.every(
-            "expired-token purge",
-            self.settings.token_purge_interval,
-            move || {
-                let directory = directory.clone();
-                async move {
-                    let purged = directory.purge_expired_tokens().await;
-                    purged.map(|count| Did(count, "expired token(s) purged"))
-                }
-            },
-        );
+        workers
+            .every("expired-token purge", self.settings.token_purge_interval)
+            .run(self.directory.clone(), |directory| async move {
+                let purged = directory.purge_expired_tokens().await;
+                purged.map(|count| Did(count, "expired token(s) purged"))
+            });
     }
 }

@@ -102,31 +102,23 @@ impl Live {
     pub fn start_workers(&self, workers: &mut Workers) {
         self.store.start_writer(workers);
         self.events.start_workers(workers);
-        let store = self.store.clone();
-        workers.every("reaper", self.settings.reaper_interval, move || {
-            let store = store.clone();
-            async move {
+        workers.every("reaper", self.settings.reaper_interval).run(
+            self.store.clone(),
+            |store| async move {
                 let reaped = store.reap().await;
                 reaped.map(|count| Did(count, "service(s) timed out"))
-            }
-        });
-        let live = self.clone();
-        workers.every(
-            "request count sync",
-            self.settings.rate_sync_interval,
-            move || {
-                let live = live.clone();
-                async move { live.sync_request_counts().await }
             },
         );
-        let store = self.store.clone();
-        workers.every_and_at_stop(
-            "heartbeat count sync",
-            self.settings.rate_sync_interval,
-            move || {
-                let store = store.clone();
-                async move { store.sync_heartbeat_counts().await }
-            },
-        );
+        workers
+            .every("request count sync", self.settings.rate_sync_interval)
+            .run(self.clone(), |live| async move {
+                live.sync_request_counts().await
+            });
+        workers
+            .every("heartbeat count sync", self.settings.rate_sync_interval)
+            .and_at_stop()
+            .run(self.store.clone(), |store| async move {
+                store.sync_heartbeat_counts().await
+            });
     }
 }

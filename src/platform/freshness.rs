@@ -119,15 +119,14 @@ impl Freshness {
 
     /// The poller, a worker of the application: the workers log its failures.
     pub fn start_poller(&self, workers: &mut Workers, database: Database) {
-        let freshness = self.clone();
-        workers.every("freshness", self.inner.poll_interval, move || {
-            let (freshness, database) = (freshness.clone(), database.clone());
-            async move {
+        workers.every("freshness", self.inner.poll_interval).run(
+            (self.clone(), database),
+            |(freshness, database)| async move {
                 let name = freshness.inner.name;
                 let polled = freshness.poll(&database).await;
                 polled.map_err(|cause| PollFailed { name, cause })
-            }
-        });
+            },
+        );
     }
 }
 

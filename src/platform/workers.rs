@@ -78,56 +78,15 @@ impl Workers {
         self.running.push((name, tokio::spawn(work(signal))));
     }
 
-    /// Runs `job` every `period` until the application stops; a job in progress is
-    /// finished, never cut off. The workers log its outcome: what it did, if anything,
-    /// and why it failed.
-    pub fn every<F, Fut, O, E>(&mut self, name: &'static str, period: Duration, job: F)
-    where
-        F: FnMut() -> Fut + Send + 'static,
-        Fut: Future<Output = Result<O, E>> + Send,
-        O: Outcome,
-        E: std::error::Error + 'static,
-    {
-        self.periodic(name, period, job, false);
-    }
-
-    /// As [`Workers::every`], and once more when the application stops: for a job that
-    /// writes out what the node gathered in memory.
-    pub fn every_and_at_stop<F, Fut, O, E>(&mut self, name: &'static str, period: Duration, job: F)
-    where
-        F: FnMut() -> Fut + Send + 'static,
-        Fut: Future<Output = Result<O, E>> + Send,
-        O: Outcome,
-        E: std::error::Error + 'static,
-    {
-        self.periodic(name, period, job, true);
-    }
-
-    fn periodic<F, Fut, O, E>(
-        &mut self,
-        name: &'static str,
-        period: Duration,
-        mut job: F,
-        at_stop: bool,
-    ) where
-        F: FnMut() -> Fut + Send + 'static,
-        Fut: Future<Output = Result<O, E>> + Send,
-        O: Outcome,
-        E: std::error::Error + 'static,
-    {
-        self.spawn(name, move |mut stop| async move {
-            let mut ticks = tokio::time::interval(period);
-            ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-            loop {
-                tokio::select! {
-                    _ = stop.stopped() => break,
-                    _ = ticks.tick() => log_outcome(name, job().await),
-                }
-            }
-            if at_stop {
-                log_outcome(name, job().await);
-            }
-        });
+    /// A job to run every `period` until the application stops: [`Periodic::run`] starts
+    /// it. A job in progress is finished, never cut off.
+    pub fn every(&mut self, name: &'static str, period: Duration) -> Periodic<'_> {
+        Periodic {
+            workers: self,
+            name,
+            period,
+            at_stop: false,
+        }
     }
 
     /// Signals every worker and waits for each, at most `bound` in all; a worker still
@@ -148,6 +107,54 @@ impl Workers {
     }
 }
 
+/// A periodic job being set up: see [`Workers::every`].
+pub struct Periodic<'a> {
+    workers: &'a mut Workers,
+    name: &'static str,
+    period: Duration,
+    at_stop: bool,
+}
+
+impl Periodic<'_> {
+    /// Once more when the application stops, too: for a job that writes out what the node
+    /// gathered in memory.
+    pub fn and_at_stop(mut self) -> Self {
+        self.at_stop = true;
+        self
+    }
+
+    /// Starts the job: `job` is called with a clone of `on` each time. The workers log its
+    /// outcome: what it did, if anything, and why it failed.
+    pub fn run<C, F, Fut, O, E>(self, on: C, job: F)
+    where
+        C: Clone + Send + 'static,
+        F: Fn(C) -> Fut + Send + 'static,
+        Fut: Future<Output = Result<O, E>> + Send,
+        O: Outcome,
+        E: std::error::Error + 'static,
+    {
+        let Self {
+            workers,
+            name,
+            period,
+            at_stop,
+        } = self;
+        workers.spawn(name, move |mut stop| async move {
+            let mut ticks = tokio::time::interval(period);
+            ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tokio::select! {
+                    _ = stop.stopped() => break,
+                    _ = ticks.tick() => log_outcome(name, job(on.clone()).await),
+                }
+            }
+            if at_stop {
+                log_outcome(name, job(on).await);
+            }
+        });
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::sync::atomic::{AtomicUsize, Ordering};
@@ -156,13 +163,9 @@ mod tests {
     use super::*;
 
     /// A job that counts its runs.
-    fn counting(
-        runs: Arc<AtomicUsize>,
-    ) -> impl FnMut() -> std::future::Ready<Result<(), std::fmt::Error>> + Send {
-        move || {
-            runs.fetch_add(1, Ordering::SeqCst);
-            std::future::ready(Ok(()))
-        }
+    async fn count(runs: Arc<AtomicUsize>) -> Result<(), std::convert::Infallible> {
+        runs.fetch_add(1, Ordering::SeqCst);
+        Ok(())
     }
 
     #[test]
@@ -179,7 +182,9 @@ mod tests {
     async fn periodic_jobs_run_until_stopped_and_then_never_again() {
         let runs = Arc::new(AtomicUsize::new(0));
         let mut workers = Workers::default();
-        workers.every("count", Duration::from_secs(1), counting(Arc::clone(&runs)));
+        workers
+            .every("count", Duration::from_secs(1))
+            .run(Arc::clone(&runs), count);
         tokio::time::sleep(Duration::from_millis(3500)).await;
         workers.stop(Duration::from_secs(1)).await;
         let after_stop = runs.load(Ordering::SeqCst);
@@ -192,7 +197,10 @@ mod tests {
     async fn a_flushing_job_runs_once_more_at_the_stop_and_then_never_again() {
         let runs = Arc::new(AtomicUsize::new(0));
         let mut workers = Workers::default();
-        workers.every_and_at_stop("flush", Duration::from_secs(1), counting(Arc::clone(&runs)));
+        workers
+            .every("flush", Duration::from_secs(1))
+            .and_at_stop()
+            .run(Arc::clone(&runs), count);
         tokio::time::sleep(Duration::from_millis(3500)).await;
         workers.stop(Duration::from_secs(1)).await;
         assert_eq!(

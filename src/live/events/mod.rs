@@ -202,26 +202,17 @@ impl Events {
     /// Background work on every node: the retention purge, and the watcher that wakes long
     /// polls for events other nodes append.
     pub fn start_workers(&self, workers: &mut Workers) {
-        let events = self.clone();
-        workers.every(
-            "event purge",
-            self.settings.event_purge_interval,
-            move || {
-                let events = events.clone();
-                async move {
-                    let purged = events.purge().await;
-                    purged.map(|count| Did(count, "event(s) past retention purged"))
-                }
-            },
-        );
-        let events = self.clone();
-        workers.every(
-            "feed watcher",
-            self.settings.feed_poll_interval,
-            move || {
-                let events = events.clone();
-                async move { events.watch_feeds().await }
-            },
-        );
+        workers
+            .every("event purge", self.settings.event_purge_interval)
+            .run(self.clone(), |events| async move {
+                let purged = events.purge().await;
+                purged.map(|count| Did(count, "event(s) past retention purged"))
+            });
+        workers
+            .every("feed watcher", self.settings.feed_poll_interval)
+            .run(
+                self.clone(),
+                |events| async move { events.watch_feeds().await },
+            );
     }
 }
