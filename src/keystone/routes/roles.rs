@@ -86,22 +86,25 @@ fn may_grant(caller: &Caller, level: PrivilegeLevel) -> Result<()> {
     }
 }
 
-/// `PUT /v3/projects/{p}/users/{u}/roles/{r}`: 204 (again: 204).
-pub async fn assign(
-    sources: As<ProjectAdmin>,
-    path: web::Path<(String, String, String)>,
-) -> Result<Reply<()>> {
-    let assignment = named(&sources, sources.caller(), &path).await?;
+/// A project, a user and a role: `/v3/projects/{p}/users/{u}/roles/{r}`.
+type AssignmentPath = web::Path<(String, String, String)>;
+
+/// The assignment the path names, if the caller may grant (or revoke) it.
+async fn grantable(sources: &As<ProjectAdmin>, path: &AssignmentPath) -> Result<Assignment> {
+    let assignment = named(sources, sources.caller(), path).await?;
     may_grant(sources.caller(), assignment.level)?;
+    Ok(assignment)
+}
+
+/// `PUT /v3/projects/{p}/users/{u}/roles/{r}`: 204 (again: 204).
+pub async fn assign(sources: As<ProjectAdmin>, path: AssignmentPath) -> Result<Reply<()>> {
+    let assignment = grantable(&sources, &path).await?;
     sources.directory.assign(assignment).await?;
     Ok(Reply::no_content())
 }
 
 /// `HEAD` (or `GET`) `/v3/projects/{p}/users/{u}/roles/{r}`: 204 when assigned, else 404.
-pub async fn check(
-    sources: As<AnyPrincipal>,
-    path: web::Path<(String, String, String)>,
-) -> Result<Reply<()>> {
+pub async fn check(sources: As<AnyPrincipal>, path: AssignmentPath) -> Result<Reply<()>> {
     let caller = sources.caller();
     let (project, user, role_id) = path.into_inner();
     let level = role(&role_id)?.level();
@@ -116,12 +119,8 @@ pub async fn check(
 }
 
 /// `DELETE /v3/projects/{p}/users/{u}/roles/{r}`: 204.
-pub async fn unassign(
-    sources: As<ProjectAdmin>,
-    path: web::Path<(String, String, String)>,
-) -> Result<Reply<()>> {
-    let assignment = named(&sources, sources.caller(), &path).await?;
-    may_grant(sources.caller(), assignment.level)?;
+pub async fn unassign(sources: As<ProjectAdmin>, path: AssignmentPath) -> Result<Reply<()>> {
+    let assignment = grantable(&sources, &path).await?;
     sources.directory.unassign(assignment).await?;
     Ok(Reply::no_content())
 }
