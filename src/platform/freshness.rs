@@ -31,7 +31,6 @@ diesel::table! {
     }
 }
 
-/// The freshness of one kind of data on this node. Cheap to clone.
 /// Why the poller could not vouch for a cache this time.
 #[derive(Debug, thiserror::Error)]
 #[error("cannot poll the generation of {name}; its cache is bypassed until a poll succeeds")]
@@ -41,6 +40,7 @@ struct PollFailed {
     cause: DbError,
 }
 
+/// The freshness of one kind of data on this node. Cheap to clone.
 #[derive(Clone)]
 pub struct Freshness {
     inner: Arc<Inner>,

@@ -1,5 +1,6 @@
-//! Background work of the application (purges now; the live registry's reaper next):
-//! started with the server, told to stop with it, and awaited for a bounded time.
+//! Background work of the application (the reaper, purges, syncs, pollers, the live
+//! writer): started with the server, told to stop with it, and awaited for a bounded time.
+//! Periodic jobs return what they did or why they failed, and are logged here, once.
 
 use std::future::Future;
 use std::time::Duration;
