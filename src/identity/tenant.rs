@@ -92,15 +92,27 @@ impl fmt::Display for TenantName {
 
 /// A tenant description: up to 1,024 characters, line breaks allowed.
 pub fn parse_description(raw: &str) -> Result<String> {
-    if raw.chars().count() > MAX_DESCRIPTION_CHARS {
+    bounded_text("a tenant description", raw, MAX_DESCRIPTION_CHARS, true)
+}
+
+/// Free text as identity keeps it (descriptions, e-mail addresses): at most `max`
+/// characters, no control characters (line breaks only where `line_breaks`).
+pub(super) fn bounded_text(
+    field: &str,
+    raw: &str,
+    max: usize,
+    line_breaks: bool,
+) -> Result<String> {
+    if raw.chars().count() > max {
         return Err(Error::invalid(format!(
-            "a tenant description has at most {MAX_DESCRIPTION_CHARS} characters"
+            "{field} has at most {max} characters"
         )));
     }
-    if let Some(c) = forbidden_character(raw, true) {
+    if let Some(c) = forbidden_character(raw, line_breaks) {
         return Err(Error::invalid(format!(
-            "a tenant description may not contain U+{:04X}",
-            c as u32
+            "{field} may not contain U+{:04X} ('{}')",
+            c as u32,
+            printable(raw)
         )));
     }
     Ok(raw.to_owned())

@@ -2,10 +2,9 @@
 //! a change carries, and role assignments (a membership and a level).
 
 use super::domain::{Caller, PrincipalName, PrivilegeLevel};
-use super::error::{IdentityError as Error, Result};
+use super::error::Result;
 use super::secrets::Secret;
-use super::tenant::TenantId;
-use crate::platform::text::{forbidden_character, printable};
+use super::tenant::{bounded_text, TenantId};
 
 const MAX_EMAIL_CHARS: usize = 255;
 const MAX_DESCRIPTION_CHARS: usize = 1024;
@@ -58,26 +57,10 @@ pub struct Assignment {
 
 /// An e-mail address as Keystone keeps it: free text, bounded, no control characters.
 pub fn parse_email(raw: &str) -> Result<String> {
-    bounded("email", raw, MAX_EMAIL_CHARS, false)
+    bounded_text("email", raw, MAX_EMAIL_CHARS, false)
 }
 
 /// A user's description: bounded, line breaks allowed.
 pub fn parse_user_description(raw: &str) -> Result<String> {
-    bounded("description", raw, MAX_DESCRIPTION_CHARS, true)
-}
-
-fn bounded(field: &str, raw: &str, max: usize, line_breaks: bool) -> Result<String> {
-    if raw.chars().count() > max {
-        return Err(Error::invalid(format!(
-            "{field} has at most {max} characters"
-        )));
-    }
-    if let Some(c) = forbidden_character(raw, line_breaks) {
-        return Err(Error::invalid(format!(
-            "{field} may not contain U+{:04X} ('{}')",
-            c as u32,
-            printable(raw)
-        )));
-    }
-    Ok(raw.to_owned())
+    bounded_text("description", raw, MAX_DESCRIPTION_CHARS, true)
 }

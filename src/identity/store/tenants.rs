@@ -172,31 +172,35 @@ pub struct TenantChanges {
 pub fn update(conn: &mut DbConnection, id: TenantId, changes: &TenantChanges) -> Result<Tenant> {
     conn.transaction::<_, Error, _>(|conn| {
         find(conn, &TenantRef::Id(id))?;
-        let row = tenants::table.find(id.get());
-        if let Some(name) = &changes.name {
-            diesel::update(row)
-                .set((
-                    tenants::name.eq(name.as_str()),
-                    tenants::name_key.eq(name.key()),
-                ))
+        let changeset = TenantChangeset {
+            name: changes.name.as_ref().map(TenantName::as_str),
+            name_key: changes.name.as_ref().map(TenantName::key),
+            description: changes.description.as_ref().map(Option::as_deref),
+            enabled: changes.enabled.map(i64::from),
+        };
+        if changeset != TenantChangeset::default() {
+            diesel::update(tenants::table.find(id.get()))
+                .set(&changeset)
                 .execute(conn)
-                .map_err(|e| match DbError::from(e) {
-                    e if e.unique_violation().is_some() => Error::TenantExists(name.clone()),
-                    e => Error::Storage(e),
+                .map_err(|e| match (DbError::from(e), &changes.name) {
+                    (e, Some(name)) if e.unique_violation().is_some() => {
+                        Error::TenantExists(name.clone())
+                    }
+                    (e, _) => Error::Storage(e),
                 })?;
-        }
-        if let Some(description) = &changes.description {
-            diesel::update(row)
-                .set(tenants::description.eq(description.as_deref()))
-                .execute(conn)?;
-        }
-        if let Some(enabled) = changes.enabled {
-            diesel::update(row)
-                .set(tenants::enabled.eq(i64::from(enabled)))
-                .execute(conn)?;
         }
         find(conn, &TenantRef::Id(id))
     })
+}
+
+/// The columns a change sets; `None` leaves a column as it is.
+#[derive(AsChangeset, Default, PartialEq)]
+#[diesel(table_name = tenants)]
+struct TenantChangeset<'a> {
+    name: Option<&'a str>,
+    name_key: Option<String>,
+    description: Option<Option<&'a str>>,
+    enabled: Option<i64>,
 }
 
 /// Deletes a tenant with its memberships, tokens scoped to it and live registry (the

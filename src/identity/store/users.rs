@@ -107,29 +107,20 @@ pub fn update(
     conn.transaction::<_, Error, _>(|conn| {
         find(conn, id)?;
         let row = principals::table.find(id);
-        if let Some(name) = &changes.name {
-            diesel::update(row)
-                .set((
-                    principals::name.eq(name.as_str()),
-                    principals::name_key.eq(name.key()),
-                ))
-                .execute(conn)
-                .map_err(name_taken(name))?;
-        }
-        if let Some(email) = &changes.email {
-            diesel::update(row)
-                .set(principals::email.eq(email.as_deref()))
-                .execute(conn)?;
-        }
-        if let Some(description) = &changes.description {
-            diesel::update(row)
-                .set(principals::description.eq(description.as_deref()))
-                .execute(conn)?;
-        }
-        if let Some(enabled) = changes.enabled {
-            diesel::update(row)
-                .set(principals::status.eq(status(enabled)))
-                .execute(conn)?;
+        let changeset = UserChangeset {
+            name: changes.name.as_ref().map(PrincipalName::as_str),
+            name_key: changes.name.as_ref().map(PrincipalName::key),
+            status: changes.enabled.map(status),
+            email: changes.email.as_ref().map(Option::as_deref),
+            description: changes.description.as_ref().map(Option::as_deref),
+            password_hash,
+        };
+        if changeset != UserChangeset::default() {
+            let updated = diesel::update(row).set(&changeset).execute(conn);
+            match &changes.name {
+                Some(name) => updated.map_err(name_taken(name))?,
+                None => updated?,
+            };
         }
         match changes.default_tenant {
             Some(Some(tenant)) => {
@@ -144,15 +135,22 @@ pub fn update(
             None => {}
         }
         match password_hash {
-            Some(hash) => {
-                diesel::update(row)
-                    .set(principals::password_hash.eq(hash))
-                    .execute(conn)?;
-                revoke_all(conn, id)
-            }
+            Some(_) => revoke_all(conn, id),
             None => Ok(Vec::new()),
         }
     })
+}
+
+/// The columns a change sets; `None` leaves a column as it is.
+#[derive(AsChangeset, Default, PartialEq)]
+#[diesel(table_name = principals)]
+struct UserChangeset<'a> {
+    name: Option<&'a str>,
+    name_key: Option<String>,
+    status: Option<&'static str>,
+    email: Option<Option<&'a str>>,
+    description: Option<Option<&'a str>>,
+    password_hash: Option<&'a str>,
 }
 
 /// Sets a password the caller proved it knew; revokes every token of the user.
