@@ -11,6 +11,7 @@ use crate::keystone::KeystoneError;
 use crate::live::LiveError;
 use crate::platform::db::DbError;
 use crate::platform::http::{Fault, HttpError};
+use crate::platform::paging::LimitError;
 use crate::registry::RegistryError;
 
 fn http(error: &HttpError) -> Fault {
@@ -32,10 +33,21 @@ fn database(error: &DbError) -> Fault {
     }
 }
 
+/// HP-IDM answers a limit above its maximum with 413 `overLimit`; every other bad limit
+/// is a 400.
+fn hp_idm_limit(error: &LimitError) -> Fault {
+    match error {
+        LimitError::TooLarge { .. } => Fault::over_limit(error),
+        _ => Fault::bad_request(error),
+    }
+}
+
 fn registry(error: &RegistryError) -> Fault {
     match error {
-        RegistryError::Invalid(_) | RegistryError::Decommissioned => Fault::bad_request(error),
-        RegistryError::LimitTooLarge { .. } => Fault::over_limit(error),
+        RegistryError::Invalid(_) | RegistryError::Xml(_) | RegistryError::Decommissioned => {
+            Fault::bad_request(error)
+        }
+        RegistryError::Limit(cause) => hp_idm_limit(cause),
         RegistryError::NotFound(_) | RegistryError::MarkerNotFound(_) => Fault::not_found(error),
         RegistryError::NameTaken(_) | RegistryError::IdTaken(_) => Fault::conflict(error),
         RegistryError::Corrupt { .. } => Fault::internal(),
@@ -83,8 +95,8 @@ fn identity(error: &IdentityError) -> Fault {
 
 fn catalog(error: &CatalogError) -> Fault {
     match error {
-        CatalogError::Invalid(_) => Fault::bad_request(error),
-        CatalogError::LimitTooLarge { .. } => Fault::over_limit(error),
+        CatalogError::Invalid(_) | CatalogError::Xml(_) => Fault::bad_request(error),
+        CatalogError::Limit(cause) => hp_idm_limit(cause),
         CatalogError::UnknownRegion(_) => Fault::bad_request(error),
         CatalogError::NoSuchRegion(_) => Fault::not_found(error),
         CatalogError::RegionExists(_)

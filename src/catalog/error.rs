@@ -12,8 +12,12 @@ pub enum CatalogError {
     /// A field, parameter or document that breaks a rule; the text says which.
     #[error("{0}")]
     Invalid(String),
-    #[error("limit may be at most {max}; ask for fewer templates per page")]
-    LimitTooLarge { max: u16 },
+    /// A bad `limit`: HP-IDM answers one above its maximum with 413, others with 400.
+    #[error(transparent)]
+    Limit(#[from] LimitError),
+    /// A malformed XML document.
+    #[error(transparent)]
+    Xml(#[from] XmlError),
     #[error("no endpoint template has id {0}")]
     NotFound(TemplateId),
     #[error("Marker in request not found: no endpoint template has id {0}")]
@@ -80,22 +84,6 @@ pub enum CatalogError {
 impl CatalogError {
     pub fn invalid(details: impl Into<String>) -> Self {
         Self::Invalid(details.into())
-    }
-}
-
-/// HP-IDM answers a limit above its maximum with 413; every other bad limit is a 400.
-impl From<LimitError> for CatalogError {
-    fn from(error: LimitError) -> Self {
-        match error {
-            LimitError::TooLarge { max } => Self::LimitTooLarge { max },
-            other => Self::Invalid(other.to_string()),
-        }
-    }
-}
-
-impl From<XmlError> for CatalogError {
-    fn from(error: XmlError) -> Self {
-        Self::Invalid(error.to_string())
     }
 }
 

@@ -61,7 +61,7 @@ pub enum LimitError {
     #[error("limit must be greater than zero")]
     Zero,
     /// HP-IDM answers this one with 413 `overLimit`; each family says what to do instead.
-    #[error("limit may be at most {max}")]
+    #[error("limit may be at most {max}; ask for fewer per page")]
     TooLarge { max: u16 },
     #[error("Limit must be a number")]
     NotANumber,
@@ -189,10 +189,20 @@ fn query_pairs(request: &HttpRequest) -> Vec<(String, String)> {
 mod tests {
     use super::*;
 
+    fn limits(family: Family) -> impl Fn(Option<&str>) -> Result<u16, LimitError> {
+        move |raw| family.limit(raw).map(PageSize::get)
+    }
+
+    #[test]
+    fn both_families_give_100_when_no_limit_is_asked() {
+        for family in [HP_IDM, RSR] {
+            assert_eq!(limits(family)(None), Ok(100));
+        }
+    }
+
     #[test]
     fn hp_idm_limits_are_digits_up_to_1000() {
-        let limit = |raw| HP_IDM.limit(raw).map(PageSize::get);
-        assert_eq!(limit(None), Ok(100));
+        let limit = limits(HP_IDM);
         assert_eq!(limit(Some("1000")), Ok(1000));
         assert_eq!(limit(Some("007")), Ok(7));
         assert_eq!(limit(Some("1001")), Err(LimitError::TooLarge { max: 1000 }));
@@ -214,8 +224,7 @@ mod tests {
 
     #[test]
     fn rsr_limits_are_integers_from_1_to_1000() {
-        let limit = |raw| RSR.limit(raw).map(PageSize::get);
-        assert_eq!(limit(None), Ok(100));
+        let limit = limits(RSR);
         assert_eq!(limit(Some(" 5 ")), Ok(5));
         assert_eq!(limit(Some("+5")), Ok(5));
         assert_eq!(

@@ -11,8 +11,6 @@ pub enum RegistryError {
     /// A field, parameter or document that breaks a rule; the text says which.
     #[error("{0}")]
     Invalid(String),
-    #[error("limit may be at most {max}; ask for fewer services per page")]
-    LimitTooLarge { max: u16 },
     #[error("no service has id {0}")]
     NotFound(ServiceId),
     #[error("Marker in request not found: no service has id {0}")]
@@ -29,6 +27,11 @@ pub enum RegistryError {
     /// A stored row that no write of ours could have produced (edited by hand).
     #[error("stored service {id} is invalid: {reason}")]
     Corrupt { id: i64, reason: String },
+    /// A bad `limit`: HP-IDM answers one above its maximum with 413, others with 400.
+    #[error(transparent)]
+    Limit(#[from] LimitError),
+    #[error(transparent)]
+    Xml(#[from] XmlError),
     #[error(transparent)]
     Storage(#[from] DbError),
 }
@@ -36,22 +39,6 @@ pub enum RegistryError {
 impl RegistryError {
     pub fn invalid(details: impl Into<String>) -> Self {
         Self::Invalid(details.into())
-    }
-}
-
-/// HP-IDM answers a limit above its maximum with 413; every other bad limit is a 400.
-impl From<LimitError> for RegistryError {
-    fn from(error: LimitError) -> Self {
-        match error {
-            LimitError::TooLarge { max } => Self::LimitTooLarge { max },
-            other => Self::Invalid(other.to_string()),
-        }
-    }
-}
-
-impl From<XmlError> for RegistryError {
-    fn from(error: XmlError) -> Self {
-        Self::Invalid(error.to_string())
     }
 }
 

@@ -40,6 +40,7 @@ fn non_empty(value: Option<&str>) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::platform::paging::LimitError;
     use crate::registry::RegistryError as Error;
 
     #[test]
@@ -51,15 +52,15 @@ mod tests {
         assert_eq!(parse(Some("007")).unwrap(), 7);
         assert!(matches!(
             parse(Some("1001")),
-            Err(Error::LimitTooLarge { .. })
+            Err(Error::Limit(LimitError::TooLarge { .. }))
         ));
         assert!(matches!(
             parse(Some("99999999999999999999999")),
-            Err(Error::LimitTooLarge { .. })
+            Err(Error::Limit(LimitError::TooLarge { .. }))
         ));
         for bad in ["0", "000", "-1", "ten", "1.5", " 5"] {
             assert!(
-                matches!(parse(Some(bad)), Err(Error::Invalid(_))),
+                matches!(parse(Some(bad)), Err(Error::Limit(_) | Error::Invalid(_))),
                 "accepted {bad:?}"
             );
         }
