@@ -99,26 +99,19 @@ fn json(template: &EndpointTemplate, tenant: Option<TenantId>) -> TemplateJson<'
 
 /// `<NAME xmlns? id tenantId? name type region? publicURL ...><version/><liveness/></NAME>`.
 fn write(xml: &mut XmlWriter, element: &str, namespace: Option<&str>, view: &TemplateJson<'_>) {
-    xml.open(element, namespace).attribute("id", &view.id);
-    if let Some(tenant) = &view.tenant_id {
-        xml.attribute("tenantId", tenant);
-    }
-    xml.attribute("name", view.name)
-        .attribute("type", view.service_type);
-    if let Some(region) = view.region {
-        xml.attribute("region", region);
-    }
-    xml.attribute("publicURL", &view.public_url);
-    for (name, value) in [
-        ("publicURL2", &view.public_url2),
-        ("internalURL", &view.internal_url),
-        ("adminURL", &view.admin_url),
-    ] {
-        if let Some(value) = value {
-            xml.attribute(name, value);
-        }
-    }
-    xml.attribute("global", if view.global { "true" } else { "false" })
+    xml.open(element, namespace)
+        .attribute("id", &view.id)
+        .attributes_present(&[("tenantId", view.tenant_id.as_deref())])
+        .attribute("name", view.name)
+        .attribute("type", view.service_type)
+        .attributes_present(&[("region", view.region)])
+        .attribute("publicURL", &view.public_url)
+        .attributes_present(&[
+            ("publicURL2", view.public_url2.as_deref()),
+            ("internalURL", view.internal_url.as_deref()),
+            ("adminURL", view.admin_url.as_deref()),
+        ])
+        .attribute("global", if view.global { "true" } else { "false" })
         .attribute("enabled", if view.enabled { "true" } else { "false" })
         .attribute("releaseState", view.release_state);
     if view.version.is_none() && view.liveness.is_none() {
@@ -127,17 +120,13 @@ fn write(xml: &mut XmlWriter, element: &str, namespace: Option<&str>, view: &Tem
     }
     xml.close_start();
     if let Some(version) = &view.version {
-        xml.open("version", None);
-        for (name, value) in [
-            ("id", version.id),
-            ("info", version.info),
-            ("list", version.list),
-        ] {
-            if let Some(value) = value {
-                xml.attribute(name, value);
-            }
-        }
-        xml.empty();
+        xml.open("version", None)
+            .attributes_present(&[
+                ("id", version.id),
+                ("info", version.info),
+                ("list", version.list),
+            ])
+            .empty();
     }
     if let Some(liveness) = &view.liveness {
         xml.open("liveness", Some(LIVENESS_NS))
@@ -216,16 +205,9 @@ fn write_list(
     templates: &[EndpointTemplate],
     tenant: Option<TenantId>,
 ) {
-    xml.open(list, Some(SERVICES_NS));
-    if templates.is_empty() {
-        xml.empty();
-        return;
-    }
-    xml.close_start();
-    for template in templates {
+    xml.list(list, Some(SERVICES_NS), templates, |xml, template| {
         write(xml, element, None, &json(template, tenant));
-    }
-    xml.end(list);
+    });
 }
 
 /// A template as one tenant's endpoint: `{"endpoint": {...}}`, URLs for that tenant.

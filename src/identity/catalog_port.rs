@@ -101,38 +101,29 @@ impl CatalogEndpoint {
         if let Some((name, service_type)) = service {
             xml.attribute("name", name).attribute("type", service_type);
         }
-        let optional = [("tenantId", &self.tenant_id), ("region", &self.region)];
-        for (name, value) in optional {
-            if let Some(value) = value {
-                xml.attribute(name, value);
-            }
-        }
-        xml.attribute("publicURL", &self.public_url);
-        for (name, value) in [
-            ("internalURL", &self.internal_url),
-            ("adminURL", &self.admin_url),
-        ] {
-            if let Some(value) = value {
-                xml.attribute(name, value);
-            }
-        }
+        xml.attributes_present(&[
+            ("tenantId", self.tenant_id.as_deref()),
+            ("region", self.region.as_deref()),
+        ])
+        .attribute("publicURL", &self.public_url)
+        .attributes_present(&[
+            ("internalURL", self.internal_url.as_deref()),
+            ("adminURL", self.admin_url.as_deref()),
+        ]);
         let has_version =
             self.version_id.is_some() || self.version_info.is_some() || self.version_list.is_some();
         if !has_version {
             xml.empty();
             return;
         }
-        xml.close_start().open("version", None);
-        for (name, value) in [
-            ("id", &self.version_id),
-            ("info", &self.version_info),
-            ("list", &self.version_list),
-        ] {
-            if let Some(value) = value {
-                xml.attribute(name, value);
-            }
-        }
-        xml.empty();
+        xml.close_start()
+            .open("version", None)
+            .attributes_present(&[
+                ("id", self.version_id.as_deref()),
+                ("info", self.version_info.as_deref()),
+                ("list", self.version_list.as_deref()),
+            ])
+            .empty();
         xml.end("endpoint");
     }
 }

@@ -186,22 +186,13 @@ impl Serialize for TenantsView {
                 enabled: t.enabled,
             })
             .collect();
-        let mut map = serializer.serialize_map(Some(2))?;
-        map.serialize_entry("tenants", &tenants)?;
-        map.serialize_entry("tenants_links", &[(); 0])?;
-        map.end()
+        with_no_links(serializer, "tenants", &tenants)
     }
 }
 
 impl Representation for TenantsView {
     fn write_xml(&self, xml: &mut XmlWriter) {
-        xml.open("tenants", Some(IDENTITY_NS));
-        if self.0.is_empty() {
-            xml.empty();
-            return;
-        }
-        xml.close_start();
-        for tenant in &self.0 {
+        xml.list("tenants", Some(IDENTITY_NS), &self.0, |xml, tenant| {
             xml.open("tenant", None)
                 .attribute_display("id", tenant.id)
                 .attribute("name", tenant.name.as_str())
@@ -214,8 +205,7 @@ impl Representation for TenantsView {
                 }
                 None => xml.empty(),
             }
-        }
-        xml.end("tenants");
+        });
     }
 }
 
@@ -244,26 +234,38 @@ impl Serialize for EndpointsView {
                 })
             })
             .collect();
-        let mut map = serializer.serialize_map(Some(2))?;
-        map.serialize_entry("endpoints", &endpoints)?;
-        map.serialize_entry("endpoints_links", &[(); 0])?;
-        map.end()
+        with_no_links(serializer, "endpoints", &endpoints)
     }
 }
 
 impl Representation for EndpointsView {
     fn write_xml(&self, xml: &mut XmlWriter) {
-        xml.open("endpoints", Some(IDENTITY_NS));
-        if self.0.iter().all(|service| service.endpoints.is_empty()) {
-            xml.empty();
-            return;
-        }
-        xml.close_start();
-        for service in &self.0 {
-            for endpoint in &service.endpoints {
-                endpoint.write_xml(xml, Some((&service.name, &service.service_type)));
-            }
-        }
-        xml.end("endpoints");
+        let endpoints = self.0.iter().flat_map(|service| {
+            let named = (service.name.as_str(), service.service_type.as_str());
+            service
+                .endpoints
+                .iter()
+                .map(move |endpoint| (named, endpoint))
+        });
+        xml.list(
+            "endpoints",
+            Some(IDENTITY_NS),
+            endpoints,
+            |xml, (named, endpoint)| {
+                endpoint.write_xml(xml, Some(named));
+            },
+        );
     }
+}
+
+/// `{"NAME": [...], "NAME_links": []}`: v2.0 lists come whole, never paged.
+fn with_no_links<S: Serializer, T: Serialize>(
+    serializer: S,
+    name: &str,
+    items: &[T],
+) -> Result<S::Ok, S::Error> {
+    let mut map = serializer.serialize_map(Some(2))?;
+    map.serialize_entry(name, items)?;
+    map.serialize_entry(&format!("{name}_links"), &[(); 0])?;
+    map.end()
 }

@@ -107,16 +107,14 @@ fn each_service<S: Serializer>(services: &&[Service], serializer: S) -> Result<S
 
 impl Representation for ServicePage {
     fn write_xml(&self, xml: &mut XmlWriter) {
-        xml.open("registerServices", Some(SERVICES_NS));
-        if self.0.is_empty() {
-            xml.empty();
-            return;
-        }
-        xml.close_start();
-        for service in &self.0 {
-            write_service(xml, service, None);
-        }
-        xml.end("registerServices");
+        xml.list(
+            "registerServices",
+            Some(SERVICES_NS),
+            &self.0,
+            |xml, service| {
+                write_service(xml, service, None);
+            },
+        );
     }
 
     fn size_hint(&self) -> usize {

@@ -75,6 +75,38 @@ impl XmlWriter {
         self
     }
 
+    /// A list element holding one child per item (written by `each`), or the empty
+    /// element when there are none.
+    pub fn list<T>(
+        &mut self,
+        name: &str,
+        namespace: Option<&str>,
+        items: impl IntoIterator<Item = T>,
+        mut each: impl FnMut(&mut Self, T),
+    ) {
+        self.open(name, namespace);
+        let mut items = items.into_iter().peekable();
+        if items.peek().is_none() {
+            self.empty();
+            return;
+        }
+        self.close_start();
+        for item in items {
+            each(self, item);
+        }
+        self.end(name);
+    }
+
+    /// The attributes whose value is present, in the order given.
+    pub fn attributes_present(&mut self, attributes: &[(&str, Option<&str>)]) -> &mut Self {
+        for (name, value) in attributes {
+            if let Some(value) = value {
+                self.attribute(name, value);
+            }
+        }
+        self
+    }
+
     /// `<name>text</name>`.
     pub fn text_element(&mut self, name: &str, text: &str) -> &mut Self {
         self.open(name, None).close_start().text(text).end(name)
