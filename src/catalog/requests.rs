@@ -5,7 +5,7 @@ use serde_json::Value;
 
 use super::domain::{TemplateDraft, TemplateId};
 use super::error::{CatalogError as Error, Result};
-use crate::platform::http::{query_string, strict_json, xml, Document, Format};
+use crate::platform::http::{query_string, strict_json, xml, Document};
 use crate::platform::paging::{PageSize, HP_IDM};
 use crate::registry::domain::ServiceName;
 use crate::registry::SERVICES_NS;
@@ -16,10 +16,7 @@ pub const DOCUMENT: &str = "endpointTemplate";
 pub const LIVENESS_NS: &str = "urn:service-registry:liveness:1.0";
 
 pub fn decode_template(document: &Document) -> Result<TemplateDraft> {
-    match document.format {
-        Format::Json => decode_json(&document.bytes),
-        Format::Xml => decode_xml(&document.bytes),
-    }
+    document.decode(decode_json, decode_xml)
 }
 
 /// The template id of an association request: `{"endpointTemplate": {"id": N}}`.

@@ -9,7 +9,7 @@ use super::error::{IdentityError as Error, Result};
 use super::secrets::Secret;
 use super::tenant::{TenantId, TenantName, TenantRef};
 use crate::platform::http::xml::{self, XmlElement};
-use crate::platform::http::{query_string, strict_json, Document, Format};
+use crate::platform::http::{query_string, strict_json, Document};
 use crate::platform::text::printable;
 
 pub const IDENTITY_NS: &str = "http://docs.openstack.org/identity/api/v2.0";
@@ -60,10 +60,7 @@ pub struct AuthRequest {
 }
 
 pub fn decode(document: &Document) -> Result<AuthRequest> {
-    match document.format {
-        Format::Json => decode_json(&document.bytes),
-        Format::Xml => decode_xml(&document.bytes),
-    }
+    document.decode(decode_json, decode_xml)
 }
 
 #[derive(Deserialize)]
@@ -274,6 +271,7 @@ pub fn belongs_to(query: &str) -> Result<Option<TenantId>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::platform::http::Format;
     use actix_web::web::BytesMut;
 
     fn json(body: &str) -> Result<AuthRequest> {

@@ -7,15 +7,12 @@ use serde_json::Value;
 use super::domain::{PageRequest, ServiceDraft};
 use super::error::{RegistryError as Error, Result};
 use super::views::SERVICES_NS;
-use crate::platform::http::{query_string, strict_json, xml, Document, Format};
+use crate::platform::http::{query_string, strict_json, xml, Document};
 
 pub const DOCUMENT: &str = "registerService";
 
 pub fn decode_service(document: &Document) -> Result<ServiceDraft> {
-    match document.format {
-        Format::Json => decode_json(&document.bytes),
-        Format::Xml => decode_xml(&document.bytes),
-    }
+    document.decode(decode_json, decode_xml)
 }
 
 #[derive(Deserialize)]

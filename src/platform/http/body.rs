@@ -24,6 +24,20 @@ pub struct Document {
     pub bytes: web::BytesMut,
 }
 
+impl Document {
+    /// The document read by the reader of its format.
+    pub fn decode<T, E>(
+        &self,
+        json: impl FnOnce(&[u8]) -> Result<T, E>,
+        xml: impl FnOnce(&[u8]) -> Result<T, E>,
+    ) -> Result<T, E> {
+        match self.format {
+            Format::Json => json(&self.bytes),
+            Format::Xml => xml(&self.bytes),
+        }
+    }
+}
+
 /// Reads the body of a request that must carry a `document` (named in the fault when the
 /// body is empty). Refuses an oversized body before reading it when Content-Length says
 /// so, and otherwise as soon as the stream passes the limit.
