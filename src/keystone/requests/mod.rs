@@ -148,12 +148,7 @@ fn password_credentials(user: UserJson) -> Result<Credentials> {
         // answers an unknown user (the same 401, after the same hash work).
         (Some(id), _) => UserRef::Id(id.parse().unwrap_or(0)),
         (None, Some(name)) => {
-            let domain = user.domain.ok_or_else(|| {
-                Error::invalid("a user given by name needs its domain (id or name)")
-            })?;
-            if !is_the_domain(&domain)? {
-                return Err(Error::Unauthenticated("no such domain".into()));
-            }
+            in_the_domain(user.domain, "a user")?;
             UserRef::Name(PrincipalName::parse(&name).map_err(Error::Identity)?)
         }
         (None, None) => {
@@ -168,12 +163,22 @@ fn password_credentials(user: UserJson) -> Result<Credentials> {
     })
 }
 
-/// Whether a domain reference names the registry's one domain.
-fn is_the_domain(domain: &DomainJson) -> Result<bool> {
-    match (&domain.id, &domain.name) {
-        (Some(id), _) => Ok(id == DOMAIN_ID),
-        (None, Some(name)) => Ok(name.eq_ignore_ascii_case(DOMAIN_NAME)),
-        (None, None) => Err(Error::invalid("a domain needs an id or a name")),
+/// `what`, given by name, names its domain, and that is the registry's one domain.
+fn in_the_domain(domain: Option<DomainJson>, what: &str) -> Result<()> {
+    let domain = domain.ok_or_else(|| {
+        Error::invalid(format!(
+            "{what} given by name needs its domain (id or name)"
+        ))
+    })?;
+    let ours = match (&domain.id, &domain.name) {
+        (Some(id), _) => id == DOMAIN_ID,
+        (None, Some(name)) => name.eq_ignore_ascii_case(DOMAIN_NAME),
+        (None, None) => return Err(Error::invalid("a domain needs an id or a name")),
+    };
+    if ours {
+        Ok(())
+    } else {
+        Err(Error::Unauthenticated("no such domain".into()))
     }
 }
 
@@ -210,12 +215,7 @@ fn project_scope(project: ProjectJson) -> Result<TenantRef> {
             .map(TenantRef::Id)
             .map_err(|_| Error::Unauthenticated(format!("no project has id '{}'", printable(&id)))),
         (None, Some(name)) => {
-            let domain = project.domain.ok_or_else(|| {
-                Error::invalid("a project given by name needs its domain (id or name)")
-            })?;
-            if !is_the_domain(&domain)? {
-                return Err(Error::Unauthenticated("no such domain".into()));
-            }
+            in_the_domain(project.domain, "a project")?;
             TenantName::parse(&name)
                 .map(TenantRef::Name)
                 .map_err(Error::Identity)

@@ -242,6 +242,17 @@ impl Links {
         let href = self.href.clone();
         Reply::ok(Json::of(&Listed { key, items, href }))
     }
+
+    /// [`Self::listed`] with each item shown by `view`, which takes the links' base.
+    fn each<T, V: Serialize>(
+        &self,
+        key: &'static str,
+        items: impl IntoIterator<Item = T>,
+        view: impl Fn(T, &str) -> V,
+    ) -> Reply<Json> {
+        let shown = items.into_iter().map(|item| view(item, self.base()));
+        self.listed(key, shown.collect())
+    }
 }
 
 impl FromRequest for Links {

@@ -47,17 +47,14 @@ pub async fn list(sources: As<AnyPrincipal>, request: HttpRequest, links: Links)
         .iter()
         .filter(|_| in_domain)
         .filter(|t| name.as_deref().is_none_or(|n| t.name.key() == n))
-        .filter(|t| enabled.is_none_or(|e| t.enabled == e))
-        .map(|t| views::project(t, links.base()))
-        .collect();
-    Ok(links.listed("projects", items))
+        .filter(|t| enabled.is_none_or(|e| t.enabled == e));
+    Ok(links.each("projects", items, views::project))
 }
 
 /// The projects `user` belongs to: `/v3/auth/projects`, `/v3/users/{id}/projects`.
 pub(super) async fn projects_of(sources: &Sources, links: &Links, user: i64) -> Answer {
     let tenants = sources.directory.tenants_of(user).await?;
-    let items = tenants.iter().map(|t| views::project(t, links.base()));
-    Ok(links.listed("projects", items.collect()))
+    Ok(links.each("projects", &tenants, views::project))
 }
 
 /// The project in the path: 404 when there is none, 403 for a caller outside it (SA and

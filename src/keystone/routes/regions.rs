@@ -33,11 +33,7 @@ pub async fn list(sources: As<AnyPrincipal>, request: HttpRequest, links: Links)
         .map(|parent| Region::parse(&parent))
         .transpose()?;
     let regions = sources.catalog.regions(parent).await?;
-    let items = regions
-        .iter()
-        .map(|r| views::region(r, links.base()))
-        .collect();
-    Ok(links.listed("regions", items))
+    Ok(links.each("regions", &regions, views::region))
 }
 
 /// `GET /v3/regions/{id}`.

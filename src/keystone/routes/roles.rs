@@ -21,12 +21,10 @@ use crate::platform::http::Reply;
 /// `GET /v3/roles[?name=]`.
 pub async fn list(_caller: As<AnyPrincipal>, request: HttpRequest, links: Links) -> Answer {
     let name = query(&request, "name")?;
-    let items = Role::ALL
+    let roles = Role::ALL
         .into_iter()
-        .filter(|role| name.as_deref().is_none_or(|n| role.id() == n))
-        .map(|role| views::role(role, links.base()))
-        .collect();
-    Ok(links.listed("roles", items))
+        .filter(|role| name.as_deref().is_none_or(|n| role.id() == n));
+    Ok(links.each("roles", roles, views::role))
 }
 
 /// The role an id names (404 for none).
@@ -137,11 +135,8 @@ pub async fn of_user_in_project(
     if !caller.acts_in_any_tenant() && caller.id != user {
         return Err(KeystoneError::Forbidden("identity:list_grants"));
     }
-    let items = levels
-        .into_iter()
-        .map(|level| views::role(Role::of_level(level), links.base()))
-        .collect();
-    Ok(links.listed("roles", items))
+    let roles = levels.into_iter().map(Role::of_level);
+    Ok(links.each("roles", roles, views::role))
 }
 
 /// `GET /v3/role_assignments[?user.id=&scope.project.id=&role.id=&include_names]`.

@@ -32,7 +32,7 @@ pub async fn list(sources: As<AnyPrincipal>, request: HttpRequest, links: Links)
     let wanted_type = query(&request, "type")?;
     let wanted_name = query(&request, "name")?.map(|name| fold_key(name.trim()));
     let all = sources.services.all(None).await?;
-    let items = all
+    let shown = all
         .iter()
         .filter(|s| s.release_state != ReleaseState::Decommissioned)
         .filter(|s| {
@@ -40,10 +40,8 @@ pub async fn list(sources: As<AnyPrincipal>, request: HttpRequest, links: Links)
                 .as_deref()
                 .is_none_or(|t| s.service_type.as_str() == t)
         })
-        .filter(|s| wanted_name.as_deref().is_none_or(|n| s.name.key() == n))
-        .map(|s| views::service(s, links.base()))
-        .collect();
-    Ok(links.listed("services", items))
+        .filter(|s| wanted_name.as_deref().is_none_or(|n| s.name.key() == n));
+    Ok(links.each("services", shown, views::service))
 }
 
 /// `GET /v3/services/{id}`.

@@ -13,6 +13,9 @@ use crate::keystone::views;
 use crate::keystone::Sources;
 use crate::platform::http::Reply;
 
+/// `{u}` and `{r}`: a user's id and a role's id.
+type UserRole = web::Path<(String, String)>;
+
 /// The user in the path, if the caller may read its roles.
 async fn user(sources: &Sources, caller: &Caller, raw: &str) -> Result<UserRecord> {
     let id: i64 = raw
@@ -29,20 +32,16 @@ async fn user(sources: &Sources, caller: &Caller, raw: &str) -> Result<UserRecor
 /// `GET /v3/system/users/{u}/roles`: the user's levels.
 pub async fn list(sources: As<AnyPrincipal>, links: Links, path: PathId) -> Answer {
     let found = user(&sources, sources.caller(), &path).await?;
-    let items = found
+    let roles = found
         .caller
         .levels
         .iter()
-        .map(|level| views::role(Role::of_level(*level), links.base()))
-        .collect();
-    Ok(links.listed("roles", items))
+        .map(|level| Role::of_level(*level));
+    Ok(links.each("roles", roles, views::role))
 }
 
 /// `HEAD` (or `GET`) `/v3/system/users/{u}/roles/{r}`: 204 when held, else 404.
-pub async fn check(
-    sources: As<AnyPrincipal>,
-    path: web::Path<(String, String)>,
-) -> Result<Reply<()>> {
+pub async fn check(sources: As<AnyPrincipal>, path: UserRole) -> Result<Reply<()>> {
     let found = user(&sources, sources.caller(), &path.0).await?;
     if !found.caller.levels.contains(&role(&path.1)?.level()) {
         return Err(KeystoneError::not_found("role assignment", path.1.clone()));
@@ -51,31 +50,21 @@ pub async fn check(
 }
 
 /// The user and the level a grant's or a revocation's path names.
-async fn user_level(
-    sources: &Sources,
-    caller: &Caller,
-    path: &(String, String),
-) -> Result<(i64, PrivilegeLevel)> {
-    let found = user(sources, caller, &path.0).await?;
+async fn user_level(sources: &As<IdentityAdmin>, path: &UserRole) -> Result<(i64, PrivilegeLevel)> {
+    let found = user(sources, sources.caller(), &path.0).await?;
     Ok((found.caller.id, role(&path.1)?.level()))
 }
 
 /// `PUT /v3/system/users/{u}/roles/{r}`: 204 (again: 204).
-pub async fn grant(
-    sources: As<IdentityAdmin>,
-    path: web::Path<(String, String)>,
-) -> Result<Reply<()>> {
-    let (user, level) = user_level(&sources, sources.caller(), &path).await?;
+pub async fn grant(sources: As<IdentityAdmin>, path: UserRole) -> Result<Reply<()>> {
+    let (user, level) = user_level(&sources, &path).await?;
     sources.directory.grant_level(user, level).await?;
     Ok(Reply::no_content())
 }
 
 /// `DELETE /v3/system/users/{u}/roles/{r}`: 204; the last level stays (409).
-pub async fn revoke(
-    sources: As<IdentityAdmin>,
-    path: web::Path<(String, String)>,
-) -> Result<Reply<()>> {
-    let (user, level) = user_level(&sources, sources.caller(), &path).await?;
+pub async fn revoke(sources: As<IdentityAdmin>, path: UserRole) -> Result<Reply<()>> {
+    let (user, level) = user_level(&sources, &path).await?;
     sources.directory.revoke_level(user, level).await?;
     Ok(Reply::no_content())
 }

@@ -62,11 +62,7 @@ pub async fn list(sources: As<UserReader>, request: HttpRequest, links: Links) -
     } else {
         Vec::new()
     };
-    let items = users
-        .iter()
-        .map(|user| views::user(user, links.base()))
-        .collect();
-    Ok(links.listed("users", items))
+    Ok(links.each("users", &users, views::user))
 }
 
 /// `GET /v3/users/{id}`.
