@@ -179,38 +179,37 @@ mod tests {
         assert_eq!(().done(), None);
     }
 
-    #[tokio::test(start_paused = true)]
-    async fn periodic_jobs_run_until_stopped_and_then_never_again() {
+    /// A job counting its runs every second, stopped at 3.5 s: (runs by the stop, runs
+    /// five seconds after it).
+    async fn runs_of_a_job(at_stop: bool) -> (usize, usize) {
         let runs = Arc::new(AtomicUsize::new(0));
         let mut workers = Workers::default();
-        workers
-            .every("count", Duration::from_secs(1))
-            .run(Arc::clone(&runs), count);
+        let job = workers.every("count", Duration::from_secs(1));
+        let job = if at_stop { job.and_at_stop() } else { job };
+        job.run(Arc::clone(&runs), count);
         tokio::time::sleep(Duration::from_millis(3500)).await;
         workers.stop(Duration::from_secs(1)).await;
-        let after_stop = runs.load(Ordering::SeqCst);
-        assert_eq!(after_stop, 4, "at 0, 1, 2 and 3 seconds");
+        let by_the_stop = runs.load(Ordering::SeqCst);
         tokio::time::sleep(Duration::from_secs(5)).await;
-        assert_eq!(runs.load(Ordering::SeqCst), after_stop);
+        (by_the_stop, runs.load(Ordering::SeqCst))
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn periodic_jobs_run_until_stopped_and_then_never_again() {
+        assert_eq!(
+            runs_of_a_job(false).await,
+            (4, 4),
+            "at 0, 1, 2 and 3 seconds"
+        );
     }
 
     #[tokio::test(start_paused = true)]
     async fn a_flushing_job_runs_once_more_at_the_stop_and_then_never_again() {
-        let runs = Arc::new(AtomicUsize::new(0));
-        let mut workers = Workers::default();
-        workers
-            .every("flush", Duration::from_secs(1))
-            .and_at_stop()
-            .run(Arc::clone(&runs), count);
-        tokio::time::sleep(Duration::from_millis(3500)).await;
-        workers.stop(Duration::from_secs(1)).await;
         assert_eq!(
-            runs.load(Ordering::SeqCst),
-            5,
+            runs_of_a_job(true).await,
+            (5, 5),
             "at 0, 1, 2 and 3 seconds, and at the stop"
         );
-        tokio::time::sleep(Duration::from_secs(5)).await;
-        assert_eq!(runs.load(Ordering::SeqCst), 5);
     }
 
     #[tokio::test(start_paused = true)]

@@ -97,35 +97,32 @@ impl ServiceStore {
 
     /// Returns once the row is committed.
     pub async fn register(&self, service: Service) -> Result<Service> {
-        let freshness = self.freshness.clone();
-        let registered = self
-            .database
-            .run_write(move |conn| {
-                conn.transaction(|conn| {
-                    let service = register(conn, service)?;
-                    freshness.bump(conn)?;
-                    Ok(service)
-                })
-            })
-            .await;
-        self.freshness.wrote();
-        registered
+        self.write(move |conn| register(conn, service)).await
     }
 
     pub async fn update(&self, update: ServiceUpdate) -> Result<Service> {
+        self.write(move |conn| self::update(conn, update)).await
+    }
+
+    /// Runs `write` in one transaction with the bump of the registry's freshness, so that
+    /// every node's cached reads learn of it; returns once committed.
+    async fn write<F>(&self, write: F) -> Result<Service>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<Service> + Send + 'static,
+    {
         let freshness = self.freshness.clone();
-        let updated = self
+        let written = self
             .database
             .run_write(move |conn| {
                 conn.transaction(|conn| {
-                    let service = self::update(conn, update)?;
+                    let service = write(conn)?;
                     freshness.bump(conn)?;
                     Ok(service)
                 })
             })
             .await;
         self.freshness.wrote();
-        updated
+        written
     }
 
     /// Registers a service under the next free id, whatever id it holds (Keystone v3's
@@ -134,21 +131,13 @@ impl ServiceStore {
     /// first makes the primary key refuse this one, which then tries the next.
     pub async fn register_next(&self, service: Service) -> Result<Service> {
         for _ in 0..8 {
-            let freshness = self.freshness.clone();
-            let attempt = service.clone();
+            let mut attempt = service.clone();
             let registered = self
-                .database
-                .run_write(move |conn| {
-                    conn.transaction(|conn| {
-                        let mut attempt = attempt;
-                        attempt.id = next_free_id(conn)?;
-                        let service = register(conn, attempt)?;
-                        freshness.bump(conn)?;
-                        Ok(service)
-                    })
+                .write(move |conn| {
+                    attempt.id = next_free_id(conn)?;
+                    register(conn, attempt)
                 })
                 .await;
-            self.freshness.wrote();
             if !matches!(registered, Err(Error::IdTaken(_))) {
                 return registered;
             }

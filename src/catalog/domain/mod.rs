@@ -356,36 +356,29 @@ mod tests {
         };
         let parsed = draft().parse(None).unwrap();
         assert!(!parsed.fields.global && parsed.fields.enabled);
-        assert!(TemplateDraft {
+        let without_id = TemplateDraft {
             id: None,
             ..draft()
-        }
-        .parse(None)
-        .is_err());
-        assert!(TemplateDraft {
-            id: None,
-            ..draft()
-        }
-        .parse(Some(TemplateId(1)))
-        .is_ok());
+        };
+        assert!(without_id.clone().parse(None).is_err());
+        assert!(without_id.parse(Some(TemplateId(1))).is_ok());
         assert!(draft().parse(Some(TemplateId(2))).is_err());
-        assert!(TemplateDraft {
-            public_url: None,
-            ..draft()
+        let broken = [
+            TemplateDraft {
+                public_url: None,
+                ..draft()
+            },
+            TemplateDraft {
+                name: None,
+                ..draft()
+            },
+            TemplateDraft {
+                release_state: Some("gone".into()),
+                ..draft()
+            },
+        ];
+        for draft in broken {
+            assert!(draft.parse(None).is_err());
         }
-        .parse(None)
-        .is_err());
-        assert!(TemplateDraft {
-            name: None,
-            ..draft()
-        }
-        .parse(None)
-        .is_err());
-        assert!(TemplateDraft {
-            release_state: Some("gone".into()),
-            ..draft()
-        }
-        .parse(None)
-        .is_err());
     }
 }

@@ -126,23 +126,18 @@ impl TemplateStore {
             .run_write(move |conn| {
                 conn.transaction(|conn| {
                     find(conn, &id)?;
-                    let in_use = |by| Error::RegionInUse {
-                        region: id.as_str().to_owned(),
-                        by,
-                    };
-                    let templates: i64 = endpoint_templates::table
+                    let endpoints: i64 = endpoint_templates::table
                         .filter(endpoint_templates::region.eq(id.as_str()))
                         .count()
                         .get_result(conn)?;
-                    if templates > 0 {
-                        return Err(in_use("endpoints"));
-                    }
                     let children: i64 = regions::table
                         .filter(regions::parent_region_id.eq(id.as_str()))
                         .count()
                         .get_result(conn)?;
-                    if children > 0 {
-                        return Err(in_use("child regions"));
+                    let referred = [(endpoints, "endpoints"), (children, "child regions")];
+                    if let Some((_, by)) = referred.into_iter().find(|(count, _)| *count > 0) {
+                        let region = id.as_str().to_owned();
+                        return Err(Error::RegionInUse { region, by });
                     }
                     diesel::delete(regions::table.find(id.as_str())).execute(conn)?;
                     Ok(())

@@ -31,6 +31,13 @@ function serviceFields(values) {
   };
 }
 
+const SERVICE_LABELS = { id: "id ", serviceName: "name ", serviceType: "type ", releaseState: "state ", description: "description " };
+
+// A form of the service fields named, each labelled, and its submit button.
+function serviceForm(id, fields, names, button) {
+  return el("form", { id, class: "inline" }, names.map((name) => el("label", {}, SERVICE_LABELS[name], fields[name])), el("button", { type: "submit" }, button));
+}
+
 async function registeredServices(params) {
   const marker = params.get("marker") || "";
   const type = params.get("serviceType") || "";
@@ -83,16 +90,7 @@ async function registeredServices(params) {
   let register = null;
   if (canManageServices()) {
     const fields = serviceFields({ releaseState: "preview" });
-    register = el(
-      "form",
-      { id: "register", class: "inline" },
-      el("label", {}, "id ", fields.id),
-      el("label", {}, "name ", fields.serviceName),
-      el("label", {}, "type ", fields.serviceType),
-      el("label", {}, "state ", fields.releaseState),
-      el("label", {}, "description ", fields.description),
-      el("button", { type: "submit" }, "Register"),
-    );
+    register = serviceForm("register", fields, Object.keys(SERVICE_LABELS), "Register");
     register.addEventListener("submit", async (event) => {
       event.preventDefault();
       const body = { registerService: {} };
@@ -151,15 +149,7 @@ async function registeredService(id, params) {
   };
   if (canManageServices() && !locked) {
     const fields = serviceFields(service);
-    const edit = el(
-      "form",
-      { id: "edit", class: "inline" },
-      el("label", {}, "name ", fields.serviceName),
-      el("label", {}, "type ", fields.serviceType),
-      el("label", {}, "state ", fields.releaseState),
-      el("label", {}, "description ", fields.description),
-      el("button", { type: "submit" }, "Save"),
-    );
+    const edit = serviceForm("edit", fields, ["serviceName", "serviceType", "releaseState", "description"], "Save");
     edit.addEventListener("submit", async (event) => {
       event.preventDefault();
       const changes = { serviceName: fields.serviceName.value.trim(), serviceType: fields.serviceType.value.trim(), releaseState: fields.releaseState.value };

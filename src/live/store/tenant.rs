@@ -211,15 +211,13 @@ impl TenantStore {
             .await
     }
 
+    /// Under the feed lock: the event records the value removed.
     pub async fn remove_value(&self, id: ConfigurationId) -> Result<()> {
-        let tenant = self.tenant;
-        let now = now_millis();
-        self.live
-            .writes
-            .recording_under_lock(tenant, move |conn, writes| {
-                configuration::remove(conn, writes, tenant, &id, now)
-            })
-            .await
+        let (tenant, now) = (self.tenant, now_millis());
+        let remove = move |conn: &mut _, writes: &mut _| {
+            configuration::remove(conn, writes, tenant, &id, now)
+        };
+        self.live.writes.recording_under_lock(tenant, remove).await
     }
 
     /// A page of `(id, value)` from `marker` (inclusive), inside `namespace` if given.

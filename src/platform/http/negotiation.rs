@@ -114,12 +114,14 @@ mod tests {
     use super::*;
     use actix_web::test::TestRequest;
 
+    fn with(header: &'static str, value: &str) -> actix_web::HttpRequest {
+        TestRequest::default()
+            .insert_header((header, value))
+            .to_http_request()
+    }
+
     fn negotiate(accept: &str) -> Result<Format> {
-        Format::from_accept(
-            &TestRequest::default()
-                .insert_header(("Accept", accept))
-                .to_http_request(),
-        )
+        Format::from_accept(&with("Accept", accept))
     }
 
     #[test]
@@ -167,11 +169,7 @@ mod tests {
     }
 
     fn body_format(content_type: &str) -> Result<Format> {
-        Format::from_content_type(
-            &TestRequest::default()
-                .insert_header(("Content-Type", content_type))
-                .to_http_request(),
-        )
+        Format::from_content_type(&with("Content-Type", content_type))
     }
 
     #[test]
