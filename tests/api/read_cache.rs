@@ -147,16 +147,27 @@ async fn a_node_that_cannot_poll_bypasses_its_cache(backend: Backend) {
     // A poll interval longer than the staleness bound: the node can never vouch for its
     // cache, so every read goes to the database, and another node's write shows at once.
     let a = TestApp::spawn(backend).await;
+    let max_staleness = Duration::from_millis(200);
     let b = TestApp::another_node(&a, |settings| {
         settings.cache.poll_interval = Duration::from_secs(3600);
-        settings.cache.max_staleness = Duration::from_millis(200);
+        settings.cache.max_staleness = max_staleness;
+        settings.admin_bind = Some("127.0.0.1:0".into());
     })
     .await;
     a.registered(&ServiceBody::new(1, "before")).await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    for format in FORMATS {
-        b.get_service("1", format).await.service();
-    }
+    // Once the startup poll's `max_staleness` has run out, b never vouches again.
+    let bypassed = || async {
+        b.get_service("1", FORMATS[0]).await.service();
+        let text = b.scrape().await;
+        let labels = [("cache", "registry.services"), ("result", "bypass")];
+        sample(&text, "read_cache_lookups_total", &labels).is_some_and(|n| n > 0.0)
+    };
+    until_holds(
+        "b to bypass its cache",
+        max_staleness + staleness_bound(),
+        bypassed,
+    )
+    .await;
     for (n, format) in FORMATS.into_iter().enumerate() {
         let name = format!("after {n}");
         let reply = a.update("1", &ServiceBody::new(1, &name), format).await;

@@ -203,15 +203,19 @@ async fn creates_racing_on_two_nodes_never_pass_the_tenants_limit() {
 #[ignore = "needs PostgreSQL: run with --include-ignored and TEST_DATABASE_URL (CI does)"]
 async fn a_long_poll_on_one_node_is_woken_by_a_write_on_the_other() {
     let a = TestApp::spawn(Backend::Postgres).await;
-    let b = TestApp::another_node(&a, |_| {}).await;
+    let b = TestApp::another_node(&a, |settings| {
+        settings.admin_bind = Some("127.0.0.1:0".into());
+    })
+    .await;
     a.live_tenant(TENANT);
     a.live(TENANT).created("first", 60).await;
     let marker = a.live(TENANT).events("").await[0]["id"]
         .as_str()
         .unwrap()
         .to_owned();
+    // Written once b counts the reader as waiting.
     let writer = async {
-        tokio::time::sleep(Duration::from_millis(1500)).await;
+        b.until_sample("events_long_poll_waiters", &[], 1.0).await;
         a.live(TENANT).created("second", 60).await;
         Instant::now()
     };
