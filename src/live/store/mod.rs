@@ -146,6 +146,8 @@ impl LiveStore {
         // Judged by the stamp's time, never a later one: a node frozen after its stamp
         // must not time out what died while it was frozen (its next stamp moves those).
         let now = self.watch.stamp().await?;
+        // A reprieve that could not be written holds the clock (and so `now`) at its
+        // arrival: reaping may go on without it.
         if let Err(error) = self.reprieves.grant(&self.database).await {
             log::warn!(
                 "writing reprieves of delayed heartbeats failed: {}",

@@ -155,7 +155,7 @@ impl TenantStore {
         token: HeartbeatToken,
         arrival: Option<i64>,
     ) -> Result<HeartbeatToken> {
-        let _taking_in = self.live.watch.taking_in(arrival);
+        let taking_in = self.live.watch.taking_in(arrival);
         let now = self.live.watch.arrival(arrival).await?;
         let swap = self.live.writes.heartbeat(heartbeats::Swap {
             tenant: self.tenant,
@@ -164,13 +164,18 @@ impl TenantStore {
             next: HeartbeatToken::generate(),
             now,
         });
-        let outcome = swap.await.inspect_err(|error| {
-            if error.is_transient() {
-                self.live
-                    .reprieves
-                    .keep(self.tenant, id.clone(), &token, now);
+        let outcome = match swap.await {
+            Err(error) if error.is_transient() => {
+                // The reprieve holds the clock where the heartbeat was judged, taken
+                // before the heartbeat lets go of its own hold.
+                let holding = self.live.watch.taking_in(Some(now));
+                let reprieves = &self.live.reprieves;
+                reprieves.keep(self.tenant, id.clone(), &token, now, holding);
+                drop(taking_in);
+                return Err(error);
             }
-        })?;
+            outcome => outcome?,
+        };
         self.live.heartbeats[usize::from(outcome.is_err())].inc();
         if outcome.is_ok() {
             self.live.tally.count(self.tenant, now);
