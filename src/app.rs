@@ -19,6 +19,7 @@ use crate::platform::db::{Database, DatabaseUrl, InvalidDatabaseUrl, OpenError};
 use crate::platform::http::{self, BodyLimit, PathRules};
 use crate::platform::intake::IntakeLag;
 use crate::platform::metrics::{Metrics, PROMETHEUS_TEXT};
+use crate::platform::probe::{self, ProbeListener};
 use crate::platform::tls::{self, TlsError};
 use crate::platform::workers::Workers;
 use crate::registry::Registry;
@@ -149,6 +150,14 @@ impl Application {
             live.path_rules(PathRules::default()),
         )));
         let shared_database = web::Data::new(database.clone());
+        let (probe_listener, probe_socket) = ProbeListener::bind().map_err(bind_error)?;
+        let probed = intake.clone();
+        let probes = metrics.counter_vec(
+            "http_intake_probes_total",
+            "The node's requests to itself that measure how long a request waits to be read, \
+             by outcome",
+            &["outcome"],
+        );
         let mut server = HttpServer::new(move || {
             // Built once on each worker's thread: each watches its own lateness.
             intake.watch_this_worker();
@@ -157,6 +166,8 @@ impl Application {
                 .wrap(from_fn(http::conditional_get))
                 .wrap(from_fn(http::speak))
                 .wrap(from_fn(http::observe))
+                .wrap(from_fn(probe::answer))
+                .app_data(probe_listener)
                 .app_data(shared_database.clone())
                 .app_data(metrics.clone())
                 .app_data(intake.clone())
@@ -174,9 +185,11 @@ impl Application {
         .worker_max_blocking_threads(database.blocking_threads_per_worker())
         .keep_alive(settings.http.keep_alive)
         .shutdown_timeout(settings.http.shutdown_timeout.as_secs_f64().ceil() as u64);
-        if settings.http.workers > 0 {
-            server = server.workers(settings.http.workers);
-        }
+        let http_workers = match settings.http.workers {
+            0 => std::thread::available_parallelism().map_or(1, usize::from),
+            workers => workers,
+        };
+        server = server.workers(http_workers);
         let tls = tls::server_config(settings.tls_cert.as_deref(), settings.tls_key.as_deref())?;
         let https = tls.is_some();
         let server = match tls {
@@ -184,7 +197,10 @@ impl Application {
             None => server.listen(listener),
         }
         .map_err(bind_error)?
+        .listen(probe_socket)
+        .map_err(bind_error)?
         .run();
+        probe_listener.start(&mut workers, &probed, http_workers, &probes);
         Ok(Self {
             address,
             admin,

@@ -3,6 +3,9 @@
 //!   late it gets to it. A request that reaches a busy worker waits in the same line (the
 //!   sockets and tasks ready before it), and a throttled or starved process serves both
 //!   equally late; so that lateness is how long a request may wait before it is read.
+//!   A timer's lateness is only a floor of that wait when thousands of connections are
+//!   ready at once, so the node also sends itself requests ([`super::probe`]) that wait in
+//!   the same line as any other: each one's wait counts, as it goes and once answered.
 //! - Read, not yet done: work a handler declares ([`IntakeLag::taking_in`]) counts from
 //!   its arrival until it is finished (committed, refused, or abandoned).
 //!
@@ -38,6 +41,8 @@ struct Inner {
     window: Mutex<Window>,
     /// Work taken in and not finished: arrival (ms since the epoch) → how many.
     pending: Mutex<BTreeMap<i64, usize>>,
+    /// Probes sent and not yet answered: slot → when sent.
+    probes: Mutex<BTreeMap<usize, Instant>>,
     gauge: Option<Gauge>,
 }
 
@@ -61,17 +66,46 @@ impl IntakeLag {
             inner: Arc::new(Inner {
                 window: Mutex::default(),
                 pending: Mutex::default(),
+                probes: Mutex::default(),
                 gauge: Some(gauge),
             }),
         }
     }
 
     /// How long a request that reaches the node now may wait to be read: the largest
-    /// lateness of the last half second to second, in milliseconds.
+    /// lateness of the last half second to second, or the wait of a probe not yet
+    /// answered, in milliseconds.
     pub fn unread_millis(&self) -> i64 {
-        let window = self.lock();
-        let late = window.current.max(window.previous);
+        let late = {
+            let window = self.lock();
+            window.current.max(window.previous)
+        };
+        let probing = lock(&self.inner.probes)
+            .values()
+            .min()
+            .map(Instant::elapsed);
+        let late = probing.map_or(late, |waited| late.max(waited));
         i64::try_from(late.as_millis()).unwrap_or(i64::MAX)
+    }
+
+    /// A probe of `slot` sent now: its wait counts until [`Self::probe_answered`] (or
+    /// [`Self::probe_lost`]).
+    pub fn probe_sent(&self, slot: usize) {
+        lock(&self.inner.probes).insert(slot, Instant::now());
+    }
+
+    /// The probe of `slot` answered: its whole wait is a lateness.
+    pub fn probe_answered(&self, slot: usize) {
+        let sent = lock(&self.inner.probes).remove(&slot);
+        if let Some(sent) = sent {
+            let now = Instant::now();
+            self.record(now, now.saturating_duration_since(sent));
+        }
+    }
+
+    /// The probe of `slot` failed (its connection closed): it tells nothing.
+    pub fn probe_lost(&self, slot: usize) {
+        lock(&self.inner.probes).remove(&slot);
     }
 
     /// The lag now, in milliseconds: [`Self::unread_millis`], or the age of the oldest
@@ -196,6 +230,28 @@ mod tests {
         assert!((1_000..4_000).contains(&lagging), "{lagging}");
         drop(newer);
         assert_eq!(lag.millis(), 0);
+    }
+
+    #[test]
+    fn a_probe_counts_while_it_waits_and_once_answered() {
+        let lag = IntakeLag::default();
+        lag.probe_sent(0);
+        std::thread::sleep(Duration::from_millis(30));
+        assert!(
+            lag.unread_millis() >= 30,
+            "waiting: {}",
+            lag.unread_millis()
+        );
+        lag.probe_answered(0);
+        assert!(
+            lag.unread_millis() >= 30,
+            "answered: {}",
+            lag.unread_millis()
+        );
+        lag.probe_sent(1);
+        lag.probe_lost(1);
+        lag.probe_answered(1);
+        assert!(lag.unread_millis() < 1_000, "a lost probe tells nothing");
     }
 
     #[actix_web::test]

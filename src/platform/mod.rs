@@ -9,6 +9,7 @@ pub mod http;
 pub mod intake;
 pub mod metrics;
 pub mod paging;
+pub mod probe;
 pub mod text;
 pub mod tls;
 pub mod workers;

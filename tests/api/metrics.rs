@@ -207,7 +207,41 @@ async fn the_admin_listener_serves_only_metrics(backend: Backend) {
     );
 }
 
+/// The node's probes of its own intake are answered on their loopback listener, outside
+/// the request metrics; the public listener knows no such path.
+async fn the_intake_probes_are_answered_and_never_counted_as_requests(backend: Backend) {
+    let app = TestApp::spawn_with(backend, |settings| {
+        settings.admin_bind = Some("127.0.0.1:0".into());
+    })
+    .await;
+    let probes = |text: &str, outcome| {
+        sample(text, "http_intake_probes_total", &[("outcome", outcome)]).unwrap_or(0.0)
+    };
+    let bound = 20 * service_registry::platform::probe::EVERY;
+    eventually("probes answered", bound, || async {
+        let text = app.scrape().await;
+        (probes(&text, "answered") >= 3.0).then_some(())
+    })
+    .await;
+    let public = app
+        .client
+        .get(format!("{}/_intake-probe", app.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(public.status(), StatusCode::NOT_FOUND);
+    let text = app.scrape().await;
+    assert_eq!(probes(&text, "failed") + probes(&text, "unanswered"), 0.0);
+    let requests: f64 = text
+        .lines()
+        .filter(|line| line.starts_with("http_requests_total"))
+        .filter_map(|line| line.rsplit_once(' ')?.1.parse::<f64>().ok())
+        .sum();
+    assert_eq!(requests, 1.0, "only the public request counts: {text}");
+}
+
 on_both_backends!(
     metrics_count_requests_caches_the_pool_and_the_live_registry,
     the_admin_listener_serves_only_metrics,
+    the_intake_probes_are_answered_and_never_counted_as_requests,
 );
