@@ -53,6 +53,12 @@ impl RegistryClock {
         self.intake.millis()
     }
 
+    /// How long a request reaching this node now waits to be read, and so how late its
+    /// answers leave it: both wait in the same line.
+    pub fn unread_lag(&self) -> i64 {
+        self.intake.unread_millis()
+    }
+
     /// Work being taken in holds the clock at or before its `arrival` until it is done.
     pub fn taking_in(&self, arrival: i64) -> TakingIn {
         self.intake.taking_in(arrival)

@@ -18,7 +18,8 @@ pub enum Refused {
 
 /// One heartbeat: swap `presented` for `next` if the token is the service's current one
 /// and the service was alive at `now` (its arrival, on the registry's clock). The new
-/// deadline counts from the answer (the commit, by the wall clock): a client's cadence
+/// deadline counts from the answer (the commit, by the wall clock) and `delivery`, the
+/// time this node's answers take to leave it now (its workers' lag): a client's cadence
 /// starts when it is answered, so a slow answer never eats into its next interval.
 pub struct Swap {
     pub tenant: TenantId,
@@ -26,6 +27,7 @@ pub struct Swap {
     pub presented: HeartbeatToken,
     pub next: HeartbeatToken,
     pub now: i64,
+    pub delivery: i64,
 }
 
 #[derive(QueryableByName)]
@@ -84,7 +86,7 @@ pub fn swap_tokens(conn: &mut DbConnection, swaps: &[&Swap]) -> Result<Vec<bool>
                 .bind::<Text, _>(swap.presented.hash())
                 .bind::<Text, _>(swap.next.hash())
                 .bind::<BigInt, _>(swap.now)
-                .bind::<BigInt, _>(answered.max(swap.now));
+                .bind::<BigInt, _>(answered.max(swap.now).saturating_add(swap.delivery));
         }
         let swapped: std::collections::HashSet<(i64, String, String)> = update
             .load::<Swapped>(conn)?
@@ -117,4 +119,37 @@ pub fn refusal(conn: &mut DbConnection, swap: &Swap) -> Result<Refused> {
     } else {
         Refused::NoService
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{database, deadlines, service};
+    use super::*;
+
+    #[test]
+    fn a_new_deadline_counts_from_the_answer_and_the_nodes_delivery_lag() {
+        let (_directory, database) = database();
+        let held = HeartbeatToken::generate();
+        let far = now_millis() + 60_000;
+        service(&database, "prompt", 3, far, &held.hash());
+        service(&database, "slow", 3, far, &held.hash());
+        let swap = |id: &str, delivery| Swap {
+            tenant: TenantId::new(1).unwrap(),
+            id: ServiceId::parse(id).unwrap(),
+            presented: held,
+            next: HeartbeatToken::generate(),
+            now: now_millis(),
+            delivery,
+        };
+        let (prompt, slow) = (swap("prompt", 0), swap("slow", 2_500));
+        let before = now_millis();
+        let applied = database
+            .with_connection(|conn| swap_tokens(conn, &[&prompt, &slow]))
+            .unwrap();
+        let after = now_millis();
+        assert_eq!(applied, [true, true]);
+        let deadlines = deadlines(&database);
+        assert!((before + 3_000..=after + 3_000).contains(&deadlines["prompt"]));
+        assert!((before + 5_500..=after + 5_500).contains(&deadlines["slow"]));
+    }
 }

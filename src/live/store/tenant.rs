@@ -163,6 +163,7 @@ impl TenantStore {
             presented: token,
             next: HeartbeatToken::generate(),
             now,
+            delivery: self.live.watch.delivery(),
         });
         let outcome = match swap.await {
             Err(error) if error.is_transient() => {

@@ -32,6 +32,10 @@ use super::stamp::{stamp, Behind};
 use crate::platform::db::{now_millis, Database, DbError};
 use crate::platform::intake::{IntakeLag, TakingIn};
 
+/// The most a new deadline is credited for the node's slowness in answering (ms): a
+/// node behind by more has stopped judging deadlines anyway (an outage, moved at its end).
+const MAX_DELIVERY: i64 = 30_000;
+
 #[derive(Clone)]
 pub struct Watch {
     database: Database,
@@ -136,6 +140,14 @@ impl Watch {
         Ok(arrival.map_or(now, |arrival| {
             arrival.clamp(now.saturating_sub(self.threshold), now)
         }))
+    }
+
+    /// How much later than its commit a heartbeat's answer may reach its client: this
+    /// node's wait to read and answer now, at most [`MAX_DELIVERY`]. A new deadline counts
+    /// from then (see `heartbeats::Swap`), so a dead service times out at most that much
+    /// later, as late as the node is behind.
+    pub fn delivery(&self) -> i64 {
+        self.clock.unread_lag().min(MAX_DELIVERY)
     }
 
     /// Counts a heartbeat that reached the node at `arrival` as not yet taken in until the
