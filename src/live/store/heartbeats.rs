@@ -7,7 +7,7 @@ use super::super::domain::{HeartbeatToken, ServiceId};
 use super::super::error::Result;
 use super::super::schema::live_services;
 use crate::identity::TenantId;
-use crate::platform::db::{now_millis, DbConnection};
+use crate::platform::db::{now_millis, values_placeholders, DbConnection};
 
 /// Why a heartbeat was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,20 +52,6 @@ pub fn swap_tokens(conn: &mut DbConnection, swaps: &[&Swap]) -> Result<Vec<bool>
     type Backend = <DbConnection as diesel::Connection>::Backend;
     let mut applied = Vec::with_capacity(swaps.len());
     for chunk in swaps.chunks(SWAPS_PER_UPDATE) {
-        let rows: Vec<String> = (0..chunk.len())
-            .map(|n| {
-                let p = n * 6;
-                format!(
-                    "(${}, ${}, ${}, ${}, ${}, ${})",
-                    p + 1,
-                    p + 2,
-                    p + 3,
-                    p + 4,
-                    p + 5,
-                    p + 6
-                )
-            })
-            .collect();
         // VALUES' columns are column1.. on both backends; `$n` parameters too (SQLite
         // numbers them in order of appearance, so they appear in order).
         let sql = format!(
@@ -75,7 +61,7 @@ pub fn swap_tokens(conn: &mut DbConnection, swaps: &[&Swap]) -> Result<Vec<bool>
              WHERE live_services.tenant_id = v.column1 AND live_services.id = v.column2 \
              AND live_services.token_hash = v.column3 AND live_services.deadline > v.column5 \
              RETURNING live_services.tenant_id, live_services.id, live_services.token_hash",
-            rows.join(", ")
+            values_placeholders(chunk.len(), 6)
         );
         let mut update = diesel::sql_query(sql).into_boxed::<Backend>();
         let answered = now_millis();

@@ -29,7 +29,7 @@ use prometheus::IntCounter;
 use super::super::domain::{HeartbeatToken, ServiceId};
 use super::super::error::Result;
 use crate::identity::TenantId;
-use crate::platform::db::{Database, DbConnection};
+use crate::platform::db::{values_placeholders, Database, DbConnection};
 use crate::platform::intake::TakingIn;
 
 /// Reprieves per UPDATE: 5 parameters each, far below either backend's limit.
@@ -169,19 +169,6 @@ fn grant(conn: &mut DbConnection, reprieves: &[Row]) -> Result<usize> {
     type Backend = <DbConnection as diesel::Connection>::Backend;
     let mut granted = 0;
     for chunk in reprieves.chunks(REPRIEVES_PER_UPDATE) {
-        let rows: Vec<String> = (0..chunk.len())
-            .map(|n| {
-                let p = n * 5;
-                format!(
-                    "(${}, ${}, ${}, ${}, ${})",
-                    p + 1,
-                    p + 2,
-                    p + 3,
-                    p + 4,
-                    p + 5
-                )
-            })
-            .collect();
         // VALUES' columns are column1.. on both backends (tenant, id, token hash, first,
         // last); `$n` parameters too.
         let timeout = "live_services.heartbeat_timeout * 1000";
@@ -195,7 +182,7 @@ fn grant(conn: &mut DbConnection, reprieves: &[Row]) -> Result<usize> {
              WHERE live_services.tenant_id = v.column1 AND live_services.id = v.column2 \
              AND live_services.token_hash = v.column3 AND live_services.deadline > v.column4 \
              AND live_services.deadline < {reprieved}",
-            rows.join(", ")
+            values_placeholders(chunk.len(), 5)
         );
         let mut update = diesel::sql_query(sql).into_boxed::<Backend>();
         for row in chunk {
