@@ -94,7 +94,6 @@ impl Live {
         rules
             .speaks(routes::is_live_path, Dialect::Rsr)
             .keeps_trailing_slash(routes::slash_is_significant)
-            .taken_in(routes::is_heartbeat_path)
     }
 
     /// On every node: the writer (group commit of every live write), the reaper (dead

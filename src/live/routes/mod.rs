@@ -55,32 +55,6 @@ pub fn is_live_path(path: &str) -> bool {
         .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
 }
 
-/// `/v1.0/{tenantId}/services/{serviceId}/heartbeat`: a heartbeat, which the registry's
-/// clock waits for from the moment it reaches the node.
-pub fn is_heartbeat_path(path: &str) -> bool {
-    let mut parts = path.trim_end_matches('/').split('/');
-    matches!(
-        (
-            parts.next(),
-            parts.next(),
-            parts.next(),
-            parts.next(),
-            parts.next(),
-            parts.next(),
-            parts.next()
-        ),
-        (
-            Some(""),
-            Some("v1.0"),
-            Some(_),
-            Some("services"),
-            Some(_),
-            Some("heartbeat"),
-            None
-        )
-    )
-}
-
 /// Under `/v1.0/{tenantId}/configuration/` a trailing slash is part of the request: it
 /// names a namespace to list, or ends an id such as `/prod/`. The edge leaves it there.
 pub fn slash_is_significant(path: &str) -> bool {
@@ -91,22 +65,7 @@ pub fn slash_is_significant(path: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::{is_heartbeat_path, is_live_path, slash_is_significant};
-
-    #[test]
-    fn heartbeats_are_taken_in_from_their_arrival() {
-        assert!(is_heartbeat_path("/v1.0/7/services/web-1/heartbeat"));
-        assert!(is_heartbeat_path("/v1.0/7/services/web-1/heartbeat/"));
-        for other in [
-            "/v1.0/7/services/web-1",
-            "/v1.0/7/services/heartbeat",
-            "/v1.0/7/events",
-            "/v1.0/7/services/a/heartbeat/x",
-            "/v2.0/7/services/a/heartbeat",
-        ] {
-            assert!(!is_heartbeat_path(other), "{other}");
-        }
-    }
+    use super::{is_live_path, slash_is_significant};
 
     #[test]
     fn the_live_registry_owns_v1_0() {

@@ -1,7 +1,6 @@
 //! What the edge must know about a path before any route matches it, said by the
 //! subsystem that serves the path and composed in `src/app.rs` ([`PathRules`]): the fault
-//! dialect its scope speaks, whether a trailing slash is part of its requests, and whether
-//! the node's intake lag counts the request from its arrival to its answer.
+//! dialect its scope speaks, and whether a trailing slash is part of its requests.
 //!
 //! A trailing slash reads as absent, on every route of every API: Keystone-era client
 //! libraries append one (`POST /v2.0/tokens/`), and Keystone treated `/x/` as `/x`. The
@@ -24,7 +23,6 @@ pub type PathTest = fn(&str) -> bool;
 pub struct PathRules {
     dialects: Vec<(PathTest, Dialect)>,
     significant_slashes: Vec<PathTest>,
-    taken_in: Vec<PathTest>,
 }
 
 impl PathRules {
@@ -38,19 +36,6 @@ impl PathRules {
     pub fn keeps_trailing_slash(mut self, keeps: PathTest) -> Self {
         self.significant_slashes.push(keeps);
         self
-    }
-
-    /// Requests to paths that `counts` claims are work the node takes in: from their
-    /// arrival to their answer they count in its intake lag (see `platform::intake`), so
-    /// that nothing the edge does before their handler (authentication, limits) makes
-    /// them late. A request that waits on purpose (a long poll) is never one.
-    pub fn taken_in(mut self, counts: PathTest) -> Self {
-        self.taken_in.push(counts);
-        self
-    }
-
-    pub(super) fn is_taken_in(&self, path: &str) -> bool {
-        self.taken_in.iter().any(|counts| counts(path))
     }
 
     pub(super) fn dialect_of(&self, path: &str) -> Dialect {

@@ -10,7 +10,6 @@ use actix_web::middleware::Next;
 use actix_web::HttpMessage;
 use rand::RngCore;
 
-use super::super::paths::PathRules;
 use super::{Actor, Arrival, FaultCause, RequestId, REQUEST_ID};
 use crate::platform::db::now_millis;
 use crate::platform::intake::IntakeLag;
@@ -27,13 +26,6 @@ pub async fn observe(
         .app_data::<IntakeLag>()
         .map_or(0, IntakeLag::unread_millis);
     let arrived = now_millis().saturating_sub(unread);
-    let taken_in = request
-        .app_data::<PathRules>()
-        .is_some_and(|rules| rules.is_taken_in(request.path()));
-    let _taking_in = taken_in
-        .then(|| request.app_data::<IntakeLag>())
-        .flatten()
-        .map(|lag| lag.taking_in(arrived));
     let request_id = new_request_id();
     let method = request.method().clone();
     // The log shows the path as it came, before any trailing slash is trimmed.
