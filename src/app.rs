@@ -27,6 +27,7 @@ use crate::settings::Settings;
 
 pub struct Application {
     address: SocketAddr,
+    probe: ProbeListener,
     admin: Option<AdminListener>,
     https: bool,
     database: Database,
@@ -203,6 +204,7 @@ impl Application {
         probe_listener.start(&mut workers, &probed, http_workers, &probes);
         Ok(Self {
             address,
+            probe: probe_listener,
             admin,
             https,
             database,
@@ -221,6 +223,11 @@ impl Application {
     pub fn url(&self) -> String {
         let scheme = if self.https { "https" } else { "http" };
         format!("{scheme}://{}", self.address)
+    }
+
+    /// The loopback listener the node's intake probes go to (`platform::probe`).
+    pub fn probe_url(&self) -> String {
+        format!("http://{}", self.probe.0)
     }
 
     /// Where `GET /metrics` is served, when `admin_bind` is set.

@@ -6,7 +6,8 @@
 //! and sends a tiny request on each every [`EVERY`]: it waits in the same line as the
 //! fleet's requests, and its wait, while it waits and once answered, is the node's unread
 //! lag. The answer is given by the outermost middleware, before any log line or metric,
-//! and only on that listener: elsewhere the path is as unknown as any other.
+//! and only on that listener, which serves nothing else: elsewhere the path is as unknown
+//! as any other.
 //! Connections new to the node (waiting to be accepted) are not measured.
 
 use std::net::{SocketAddr, TcpListener};
@@ -65,17 +66,21 @@ impl ProbeListener {
     }
 }
 
-/// The outermost middleware: answers a probe on the probe listener, 204 and nothing else.
+/// The outermost middleware: on the probe listener, 204 for a probe and 404 for anything
+/// else (the API is served on the listeners the settings name, with their TLS, only).
 pub async fn answer(
     request: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
-    let probed = request.path() == PATH
-        && request
-            .app_data::<ProbeListener>()
-            .is_some_and(|listener| listener.0 == request.app_config().local_addr());
-    if probed {
-        let response = HttpResponse::NoContent().finish();
+    let on_probe_listener = request
+        .app_data::<ProbeListener>()
+        .is_some_and(|listener| listener.0 == request.app_config().local_addr());
+    if on_probe_listener {
+        let response = if request.path() == PATH {
+            HttpResponse::NoContent().finish()
+        } else {
+            HttpResponse::NotFound().finish()
+        };
         return Ok(request.into_response(response).map_into_right_body());
     }
     Ok(next.call(request).await?.map_into_left_body())

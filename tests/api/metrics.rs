@@ -230,6 +230,23 @@ async fn the_intake_probes_are_answered_and_never_counted_as_requests(backend: B
         .await
         .unwrap();
     assert_eq!(public.status(), StatusCode::NOT_FOUND);
+    // The probes' listener serves them and nothing else: the API stays behind the
+    // listeners (and the TLS) the settings name.
+    for path in ["/_intake-probe", "/v2.0/HP-IDM/v1.0/services", "/healthz"] {
+        let status = app
+            .client
+            .get(format!("{}{path}", app.probe_address))
+            .header("X-Auth-Token", &app.token)
+            .send()
+            .await
+            .unwrap()
+            .status();
+        let expected = match path {
+            "/_intake-probe" => StatusCode::NO_CONTENT,
+            _ => StatusCode::NOT_FOUND,
+        };
+        assert_eq!(status, expected, "{path}");
+    }
     let text = app.scrape().await;
     assert_eq!(probes(&text, "failed") + probes(&text, "unanswered"), 0.0);
     let requests: f64 = text

@@ -203,6 +203,8 @@ pub struct TestApp {
     pub address: String,
     /// The admin listener (`GET /metrics`), when the settings give `admin_bind`.
     pub admin_address: Option<String>,
+    /// The loopback listener of the node's intake probes.
+    pub probe_address: String,
     pub database: Database,
     pub database_url: String,
     /// The node's background jobs, for a test to run one at once.
@@ -261,12 +263,14 @@ impl TestApp {
             .expect("application starts");
         let address = format!("http://{}", application.address());
         let admin_address = application.admin_url();
+        let probe_address = application.probe_url();
         let database = application.database().clone();
         let jobs = application.jobs();
         tokio::spawn(application.run_until_stopped());
         Self {
             address,
             admin_address,
+            probe_address,
             database,
             database_url: url.to_owned(),
             jobs,
