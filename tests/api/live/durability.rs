@@ -4,7 +4,7 @@
 //! Of two nodes, the survivor keeps the fleet alive and reaps alone.
 
 use std::collections::HashSet;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
@@ -188,21 +188,41 @@ struct Client {
     lost: Option<String>,
 }
 
+/// What the test and the fleet's clients share: when to stop, and how many clients have
+/// had a heartbeat answered.
+#[derive(Default)]
+struct Control {
+    stop: AtomicBool,
+    answered: AtomicUsize,
+}
+
+impl Control {
+    /// Waits until every client of the fleet has had a heartbeat answered: a kill then
+    /// comes while each holds a token it was given.
+    async fn until_every_client_answered(&self) {
+        let bound = Duration::from_secs(TIMEOUT);
+        until_holds("every client heartbeated", bound, || async {
+            self.answered.load(Ordering::SeqCst) == FLEET
+        })
+        .await;
+    }
+}
+
 /// Heartbeats every `PACE` through node `n` of `route` (the next one when it does not
-/// answer, once `route` has another) until `stop`.
+/// answer, once `route` has another) until told to stop.
 async fn heartbeat(
     route: Route,
     n: usize,
     id: String,
     mut token: String,
-    stop: Arc<AtomicBool>,
+    control: Arc<Control>,
 ) -> Client {
     let mut client = Client {
         id: id.clone(),
         ..Client::default()
     };
     let mut node = route.node(n);
-    while !stop.load(Ordering::SeqCst) {
+    while !control.stop.load(Ordering::SeqCst) {
         match route
             .post(
                 &node,
@@ -213,6 +233,9 @@ async fn heartbeat(
         {
             Ok((StatusCode::OK, body)) => {
                 token = body["token"].as_str().unwrap().to_owned();
+                if client.answered == 0 {
+                    control.answered.fetch_add(1, Ordering::SeqCst);
+                }
                 client.answered += 1;
                 client.in_doubt = false;
                 tokio::time::sleep(PACE).await;
@@ -275,7 +298,7 @@ pub(super) fn prepare(database_url: &str) {
 async fn fleet(
     route: &Route,
     prefix: &str,
-    stop: &Arc<AtomicBool>,
+    control: &Arc<Control>,
 ) -> Vec<tokio::task::JoinHandle<Client>> {
     let mut clients = Vec::new();
     for n in 0..FLEET {
@@ -286,7 +309,7 @@ async fn fleet(
             n,
             id,
             token,
-            Arc::clone(stop),
+            Arc::clone(control),
         )));
     }
     clients
@@ -327,9 +350,9 @@ pub(super) fn one_node(backend: Backend) -> (TestDatabase, tempfile::TempDir, No
 
 async fn answered_heartbeats_survive_kill_9(backend: Backend) {
     let (database, logs, node, route) = one_node(backend);
-    let stop = Arc::new(AtomicBool::new(false));
-    let clients = fleet(&route, "durable", &stop).await;
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let control = Arc::new(Control::default());
+    let clients = fleet(&route, "durable", &control).await;
+    control.until_every_client_answered().await;
 
     let log = node.kill();
     let down = Instant::now();
@@ -343,7 +366,7 @@ async fn answered_heartbeats_survive_kill_9(backend: Backend) {
     // Past the deadlines the services had when the node died: a lost heartbeat or a
     // restart that timed services out would show by now.
     tokio::time::sleep(Duration::from_secs(TIMEOUT) + Duration::from_secs(1)).await;
-    stop.store(true, Ordering::SeqCst);
+    control.stop.store(true, Ordering::SeqCst);
     let clients = outcomes(clients).await;
 
     assert_none_lost(&clients);
@@ -388,9 +411,9 @@ async fn the_survivor_of_two_nodes_keeps_the_fleet_alive_and_reaps_alone() {
         vec![a.address.clone(), b.address.clone()],
         a.bootstrap_token.clone().unwrap(),
     );
-    let stop = Arc::new(AtomicBool::new(false));
-    let clients = fleet(&route, "pair", &stop).await;
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let control = Arc::new(Control::default());
+    let clients = fleet(&route, "pair", &control).await;
+    control.until_every_client_answered().await;
 
     // Services nobody heartbeats, created on the node about to die.
     let mortal: Vec<String> = (0..20).map(|n| format!("mortal-{n:02}")).collect();
@@ -412,7 +435,7 @@ async fn the_survivor_of_two_nodes_keeps_the_fleet_alive_and_reaps_alone() {
         all.then_some(())
     })
     .await;
-    stop.store(true, Ordering::SeqCst);
+    control.stop.store(true, Ordering::SeqCst);
     let clients = outcomes(clients).await;
 
     assert_none_lost(&clients);
