@@ -5,13 +5,25 @@ use std::time::Duration;
 
 use diesel::prelude::*;
 
-use super::{insert_token, load_caller, PrincipalRow, StoredToken};
+use super::{insert_token, load_caller, StoredToken};
 use crate::identity::domain::{AuthMethod, Caller, TokenHash};
 use crate::identity::error::Result;
 use crate::identity::requests::UserRef;
 use crate::identity::schema::{access_keys, auth_failures, principals, tokens};
 use crate::identity::tenant::TenantId;
 use crate::platform::db::{now_millis, DbConnection, DbError};
+
+/// A principal as a credential check reads it.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = principals)]
+struct PrincipalRow {
+    id: i64,
+    name: String,
+    status: String,
+    default_tenant_id: Option<i64>,
+    password_hash: Option<String>,
+    api_key_hash: Option<String>,
+}
 
 /// A principal a credential names, with what the secret must match.
 pub struct Candidate {

@@ -19,20 +19,6 @@ use crate::identity::schema::{principal_levels, principals, tokens};
 use crate::identity::tenant::TenantId;
 use crate::platform::db::{now_millis, DbConnection, DbError};
 
-/// A principal as its row holds it: what a credential check and a user's record read.
-#[derive(Queryable, Selectable)]
-#[diesel(table_name = principals)]
-struct PrincipalRow {
-    id: i64,
-    name: String,
-    status: String,
-    default_tenant_id: Option<i64>,
-    password_hash: Option<String>,
-    api_key_hash: Option<String>,
-    email: Option<String>,
-    description: Option<String>,
-}
-
 /// Name of the principal created on a brand-new database.
 pub const BOOTSTRAP_ADMIN: &str = "admin";
 

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use diesel::prelude::*;
 
-use super::{grant_levels, load_caller, tenants, PrincipalRow};
+use super::{grant_levels, load_caller, tenants};
 use crate::identity::domain::{PrincipalName, PrincipalStatus, PrivilegeLevel, TokenHash};
 use crate::identity::error::{IdentityError as Error, Result};
 use crate::identity::schema::{principal_levels, principal_tenants, principals, tokens};
@@ -15,7 +15,19 @@ use crate::identity::user::{Assignment, NewUser, UserChanges, UserFilter, UserRe
 use crate::platform::db::{now_millis, DbConnection, DbError};
 use crate::platform::text::fold_key;
 
-fn record(conn: &mut DbConnection, row: PrincipalRow) -> Result<UserRecord> {
+/// A user's row as a record reads it: its credentials' hashes stay in the database.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = principals)]
+struct UserRow {
+    id: i64,
+    name: String,
+    status: String,
+    default_tenant_id: Option<i64>,
+    email: Option<String>,
+    description: Option<String>,
+}
+
+fn record(conn: &mut DbConnection, row: UserRow) -> Result<UserRecord> {
     Ok(UserRecord {
         caller: load_caller(conn, row.id, &row.name, &row.status, None)?,
         default_tenant: row.default_tenant_id.map(TenantId::from_stored),
@@ -25,9 +37,9 @@ fn record(conn: &mut DbConnection, row: PrincipalRow) -> Result<UserRecord> {
 }
 
 pub fn find(conn: &mut DbConnection, id: i64) -> Result<UserRecord> {
-    let row: PrincipalRow = principals::table
+    let row: UserRow = principals::table
         .find(id)
-        .select(PrincipalRow::as_select())
+        .select(UserRow::as_select())
         .first(conn)
         .optional()?
         .ok_or(Error::NoSuchUser(id))?;
@@ -37,7 +49,7 @@ pub fn find(conn: &mut DbConnection, id: i64) -> Result<UserRecord> {
 /// Every user the filter keeps, by id.
 pub fn list(conn: &mut DbConnection, filter: &UserFilter) -> Result<Vec<UserRecord>> {
     let mut query = principals::table
-        .select(PrincipalRow::as_select())
+        .select(UserRow::as_select())
         .order(principals::id.asc())
         .into_boxed();
     if let Some(name) = &filter.name {
@@ -51,7 +63,7 @@ pub fn list(conn: &mut DbConnection, filter: &UserFilter) -> Result<Vec<UserReco
             query.filter(principals::status.ne(enabled_status))
         };
     }
-    let rows: Vec<PrincipalRow> = query.load(conn)?;
+    let rows: Vec<UserRow> = query.load(conn)?;
     rows.into_iter().map(|row| record(conn, row)).collect()
 }
 
