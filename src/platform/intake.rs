@@ -6,6 +6,8 @@
 //!   A timer's lateness is only a floor of that wait when thousands of connections are
 //!   ready at once, so the node also sends itself requests ([`super::probe`]) that wait in
 //!   the same line as any other: each one's wait counts, as it goes and once answered.
+//! - Answered late: a handler woken by its commit waits in the same line before its
+//!   answer leaves; that wait counts as a lateness too ([`IntakeLag::record`]).
 //! - Read, not yet done: work a handler declares ([`IntakeLag::taking_in`]) counts from
 //!   its arrival until it is finished (committed, refused, or abandoned).
 //!

@@ -27,8 +27,8 @@ use super::workers::{StopSignal, Workers};
 
 /// How often each connection sends a probe.
 pub const EVERY: Duration = Duration::from_millis(100);
-/// A probe unanswered this long is dropped with its connection: a node that stuck is
-/// behind by more than any outage threshold already, and a lost probe must not hold the
+/// A probe unanswered this long is dropped with its connection: a node that far behind is
+/// past any outage threshold already, and a lost probe must not hold the
 /// registry's clock for ever.
 const GIVE_UP: Duration = Duration::from_secs(30);
 const PATH: &str = "/_intake-probe";

@@ -59,6 +59,12 @@ impl RegistryClock {
         self.intake.unread_millis()
     }
 
+    /// An answer that left `waited` ms after its commit (see `Watch::answered_after`).
+    pub fn answered_after(&self, waited: i64) {
+        let waited = std::time::Duration::from_millis(u64::try_from(waited).unwrap_or(0));
+        self.intake.record(std::time::Instant::now(), waited);
+    }
+
     /// Work being taken in holds the clock at or before its `arrival` until it is done.
     pub fn taking_in(&self, arrival: i64) -> TakingIn {
         self.intake.taking_in(arrival)

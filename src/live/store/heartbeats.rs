@@ -9,6 +9,20 @@ use super::super::schema::live_services;
 use crate::identity::TenantId;
 use crate::platform::db::{now_millis, values_placeholders, DbConnection};
 
+/// A heartbeat applied: the client's next token and its new deadline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Renewed {
+    pub next: HeartbeatToken,
+    pub deadline: NewDeadline,
+}
+
+/// A deadline a heartbeat wrote, and the time it counts from (it, less the timeout).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NewDeadline {
+    pub counted_from: i64,
+    pub at: i64,
+}
+
 /// Why a heartbeat was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Refused {
@@ -38,16 +52,19 @@ struct Swapped {
     id: String,
     #[diesel(sql_type = diesel::sql_types::Text)]
     token_hash: String,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    heartbeat_timeout: i64,
 }
 
 /// Heartbeats per UPDATE: 6 parameters each, far below either backend's limit.
 const SWAPS_PER_UPDATE: usize = 500;
 
 /// Applies `swaps` with one conditional UPDATE per 500 (`UPDATE … FROM (VALUES …)
-/// WHERE token_hash = presented AND deadline > now RETURNING …`), and tells which did.
+/// WHERE token_hash = presented AND deadline > now RETURNING …`), and tells which did:
+/// for each, its new deadline if it applied.
 /// Of two uses of one token, or a heartbeat racing the reaper, exactly one wins: the row
 /// changes at most once per statement, and the hash it holds afterwards names the winner.
-pub fn swap_tokens(conn: &mut DbConnection, swaps: &[&Swap]) -> Result<Vec<bool>> {
+pub fn swap_tokens(conn: &mut DbConnection, swaps: &[&Swap]) -> Result<Vec<Option<NewDeadline>>> {
     use diesel::sql_types::{BigInt, Text};
     type Backend = <DbConnection as diesel::Connection>::Backend;
     let mut applied = Vec::with_capacity(swaps.len());
@@ -60,11 +77,13 @@ pub fn swap_tokens(conn: &mut DbConnection, swaps: &[&Swap]) -> Result<Vec<bool>
              FROM (VALUES {}) AS v \
              WHERE live_services.tenant_id = v.column1 AND live_services.id = v.column2 \
              AND live_services.token_hash = v.column3 AND live_services.deadline > v.column5 \
-             RETURNING live_services.tenant_id, live_services.id, live_services.token_hash",
+             RETURNING live_services.tenant_id, live_services.id, live_services.token_hash, \
+             live_services.heartbeat_timeout",
             values_placeholders(chunk.len(), 6)
         );
         let mut update = diesel::sql_query(sql).into_boxed::<Backend>();
         let answered = now_millis();
+        let counted_from = |swap: &Swap| answered.max(swap.now).saturating_add(swap.delivery);
         for swap in chunk {
             update = update
                 .bind::<BigInt, _>(swap.tenant.get())
@@ -72,19 +91,28 @@ pub fn swap_tokens(conn: &mut DbConnection, swaps: &[&Swap]) -> Result<Vec<bool>
                 .bind::<Text, _>(swap.presented.hash())
                 .bind::<Text, _>(swap.next.hash())
                 .bind::<BigInt, _>(swap.now)
-                .bind::<BigInt, _>(answered.max(swap.now).saturating_add(swap.delivery));
+                .bind::<BigInt, _>(counted_from(swap));
         }
-        let swapped: std::collections::HashSet<(i64, String, String)> = update
+        let swapped: std::collections::HashMap<(i64, String, String), i64> = update
             .load::<Swapped>(conn)?
             .into_iter()
-            .map(|row| (row.tenant_id, row.id, row.token_hash))
+            .map(|row| {
+                (
+                    (row.tenant_id, row.id, row.token_hash),
+                    row.heartbeat_timeout,
+                )
+            })
             .collect();
         applied.extend(chunk.iter().map(|swap| {
-            swapped.contains(&(
+            let key = (
                 swap.tenant.get(),
                 swap.id.as_str().to_owned(),
                 swap.next.hash(),
-            ))
+            );
+            swapped.get(&key).map(|timeout| NewDeadline {
+                counted_from: counted_from(swap),
+                at: counted_from(swap).saturating_add(timeout.saturating_mul(1000)),
+            })
         }));
     }
     Ok(applied)
@@ -133,9 +161,15 @@ mod tests {
             .with_connection(|conn| swap_tokens(conn, &[&prompt, &slow]))
             .unwrap();
         let after = now_millis();
-        assert_eq!(applied, [true, true]);
         let deadlines = deadlines(&database);
         assert!((before + 3_000..=after + 3_000).contains(&deadlines["prompt"]));
         assert!((before + 5_500..=after + 5_500).contains(&deadlines["slow"]));
+        let written = ["prompt", "slow"].map(|id| {
+            Some(NewDeadline {
+                counted_from: deadlines[id] - 3_000,
+                at: deadlines[id],
+            })
+        });
+        assert_eq!(applied, written);
     }
 }

@@ -68,7 +68,7 @@ pub struct LiveStore {
     tally: HeartbeatTally,
     /// The registry's watch over its own deadlines: its outages move them.
     watch: Watch,
-    /// Heartbeats refused for a moment (503), to be written as reprieves.
+    /// Heartbeats refused for a moment (503) or answered late, to be written as reprieves.
     reprieves: Reprieves,
 }
 
@@ -107,10 +107,17 @@ impl LiveStore {
                 ),
                 intake,
             ),
-            reprieves: Reprieves::new(metrics.counter(
-                "live_heartbeat_reprieves_total",
-                "Deadlines moved by heartbeats this node refused for a moment (503)",
-            )),
+            reprieves: Reprieves::new(
+                metrics.counter(
+                    "live_heartbeat_reprieves_total",
+                    "Deadlines moved by heartbeats this node refused for a moment (503)",
+                ),
+                metrics.counter(
+                    "live_heartbeat_late_answers_total",
+                    "Deadlines moved because this node answered a committed heartbeat later \
+                     than its commit credited",
+                ),
+            ),
         }
     }
 

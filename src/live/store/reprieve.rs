@@ -8,32 +8,52 @@
 //! the client's retry with the same token is still good; a heartbeat that commits after
 //! all swaps it, and its reprieve then finds nothing to move.
 //!
-//! Until it is written, a reprieve holds the registry's clock at its arrival, as the
-//! heartbeat did while it waited: no reaper run and no events read on this node judges
-//! the service by a later time meanwhile, and a write that fails keeps it held. Refusals
-//! that follow one another are a chain: the service was alive at the last if it was at
-//! the first and the last came within a timeout of it.
+//! A heartbeat committed but answered late is kept too: a new deadline counts from the
+//! commit plus the node's wait to answer as it was then, and a wait that grew after the
+//! commit would eat into the client's next interval (it cannot beat again before it has
+//! the new token). Its reprieve moves the deadline to *when the answer left + the
+//! timeout*, if the token the answer carries is still the service's current one. Most
+//! never need writing: the service's next heartbeat commits before the deadline, and
+//! drops it. It is written only once its deadline comes near ([`DUE_WITHIN`]), and holds
+//! the registry's clock just before that deadline until then.
+//!
+//! Until it is written, a refused heartbeat's reprieve holds the registry's clock at its
+//! arrival, as the heartbeat did while it waited: no reaper run and no events read on
+//! this node judges the service by a later time meanwhile, and a write that fails keeps
+//! it held.
+//! Refusals that follow one another are a chain: the service was alive at the last if it
+//! was at the first and the last came within a timeout of it.
 //!
 //! It cannot keep a dead service alive: only a request carrying the service's current
-//! token (which only its live process holds) before its deadline earns a reprieve, and
-//! each counts from its own arrival, so a service that stops sending dies one timeout
-//! after its last attempt, as it would after its last accepted heartbeat.
+//! token (which only its live process holds) before its deadline earns a reprieve, or an
+//! answer carrying the token it was just given, and each counts from its own arrival or
+//! answer, so a service that stops sending dies one timeout after its last attempt or
+//! answer, as it would after a heartbeat answered at once.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use diesel::sql_types::{BigInt, Text};
-use diesel::RunQueryDsl;
+use diesel::{Connection, RunQueryDsl};
 use prometheus::IntCounter;
 
 use super::super::domain::{HeartbeatToken, ServiceId};
 use super::super::error::Result;
 use crate::identity::TenantId;
-use crate::platform::db::{values_placeholders, Database, DbConnection};
+use crate::platform::db::{now_millis, values_placeholders, Database, DbConnection};
 use crate::platform::intake::TakingIn;
 
 /// Reprieves per UPDATE: 5 parameters each, far below either backend's limit.
 const REPRIEVES_PER_UPDATE: usize = 500;
+
+/// How much later than credited at its commit an answer may leave before it earns a
+/// reprieve: a commit's own time, and a margin a client's cadence leaves anyway.
+pub const LATE_ANSWER: i64 = 250;
+
+/// A late answer's reprieve is written by the first reaper run that finds its deadline
+/// this close to the wall clock (which the registry's clock never passes), so that the
+/// clock seldom has to wait for it.
+const DUE_WITHIN: i64 = 2_000;
 
 /// Heartbeats of one service not committed at once: the hash of the token the last one
 /// presented, and when the first and the last arrived.
@@ -45,18 +65,87 @@ struct Refused {
     _holding: TakingIn,
 }
 
+/// A heartbeat committed and answered late, as its handler saw it.
+pub struct LateAnswer {
+    /// The token the answer carries.
+    pub next: HeartbeatToken,
+    pub arrival: i64,
+    pub answered: i64,
+    /// The deadline its commit wrote.
+    pub deadline: i64,
+}
+
+/// A late answer of one service, kept: the hash of the token it carries, when the
+/// heartbeat arrived, when the answer left, and the deadline its commit wrote.
+struct AnsweredLate {
+    token_hash: String,
+    arrival: i64,
+    answered: i64,
+    deadline: i64,
+    /// Holds the registry's clock before `deadline` until the reprieve is written or
+    /// dropped.
+    _holding: TakingIn,
+}
+
+type Key = (TenantId, ServiceId);
+
+#[derive(Default)]
+struct Pending {
+    refused: HashMap<Key, Refused>,
+    answered_late: HashMap<Key, AnsweredLate>,
+}
+
 #[derive(Clone)]
 pub struct Reprieves {
-    pending: Arc<Mutex<HashMap<(TenantId, ServiceId), Refused>>>,
-    /// Deadlines moved by a reprieve.
+    pending: Arc<Mutex<Pending>>,
+    /// Deadlines moved by a refused heartbeat's reprieve.
     granted: IntCounter,
+    /// Deadlines moved by a late answer's reprieve.
+    granted_late: IntCounter,
 }
 
 impl Reprieves {
-    pub fn new(granted: IntCounter) -> Self {
+    pub fn new(granted: IntCounter, granted_late: IntCounter) -> Self {
         Self {
             pending: Arc::default(),
             granted,
+            granted_late,
+        }
+    }
+
+    /// Keeps a heartbeat answered late, holding the registry's clock before the deadline
+    /// its commit wrote by `holding`; of several for one service, the last answered.
+    pub fn keep_answered_late(
+        &self,
+        tenant: TenantId,
+        id: ServiceId,
+        late: LateAnswer,
+        holding: TakingIn,
+    ) {
+        let answered = late.answered;
+        let late = AnsweredLate {
+            token_hash: late.next.hash(),
+            arrival: late.arrival,
+            answered,
+            deadline: late.deadline,
+            _holding: holding,
+        };
+        let mut pending = self.lock();
+        match pending.answered_late.get_mut(&(tenant, id.clone())) {
+            Some(kept) if kept.answered > answered => {}
+            Some(kept) => *kept = late,
+            None => {
+                pending.answered_late.insert((tenant, id), late);
+            }
+        }
+    }
+
+    /// A heartbeat of the service committed: the reprieve of an earlier late answer would
+    /// find its token spent, and is dropped with its hold.
+    pub fn renewed(&self, tenant: TenantId, id: &ServiceId) {
+        let mut pending = self.lock();
+        if !pending.answered_late.is_empty() {
+            pending.answered_late.remove(&(tenant, id.clone()));
         }
     }
 
@@ -72,7 +161,7 @@ impl Reprieves {
         holding: TakingIn,
     ) {
         let mut pending = self.lock();
-        match pending.get_mut(&(tenant, id.clone())) {
+        match pending.refused.get_mut(&(tenant, id.clone())) {
             Some(kept) => {
                 if arrival >= kept.last {
                     kept.last = arrival;
@@ -85,7 +174,7 @@ impl Reprieves {
                 }
             }
             None => {
-                pending.insert(
+                pending.refused.insert(
                     (tenant, id),
                     Refused {
                         token_hash: token.hash(),
@@ -100,12 +189,27 @@ impl Reprieves {
 
     /// Writes every reprieve kept; those a failure could not write are kept for the next
     /// call, still holding the clock (a later refusal of the same service joins its own).
+    /// Late answers are written once due, or with a refusal of the same service (whose
+    /// reprieve needs the deadline the answer earned).
     pub async fn grant(&self, database: &Database) -> Result<usize> {
-        let taken: Vec<((TenantId, ServiceId), Refused)> = self.lock().drain().collect();
-        if taken.is_empty() {
+        let taken = {
+            let mut pending = self.lock();
+            let refused = std::mem::take(&mut pending.refused);
+            let due = now_millis().saturating_add(DUE_WITHIN);
+            let (answered_late, waiting) = std::mem::take(&mut pending.answered_late)
+                .into_iter()
+                .partition(|(key, late)| late.deadline <= due || refused.contains_key(key));
+            pending.answered_late = waiting;
+            Pending {
+                refused,
+                answered_late,
+            }
+        };
+        if taken.refused.is_empty() && taken.answered_late.is_empty() {
             return Ok(0);
         }
-        let rows: Vec<Row> = taken
+        let refused: Vec<Row> = taken
+            .refused
             .iter()
             .map(|((tenant, id), refused)| Row {
                 tenant: tenant.get(),
@@ -115,37 +219,66 @@ impl Reprieves {
                 last: refused.last,
             })
             .collect();
-        match database.run_write(move |conn| grant(conn, &rows)).await {
-            Ok(granted) => {
+        let answered_late: Vec<Row> = taken
+            .answered_late
+            .iter()
+            .map(|((tenant, id), late)| Row {
+                tenant: tenant.get(),
+                id: id.as_str().to_owned(),
+                token_hash: late.token_hash.clone(),
+                first: late.arrival,
+                last: late.answered,
+            })
+            .collect();
+        let written = database
+            .run_write(move |conn| {
+                conn.transaction(|conn| {
+                    let granted_late = grant(conn, &answered_late, ANSWERED_LATE)?;
+                    Ok((grant(conn, &refused, REFUSED)?, granted_late))
+                })
+            })
+            .await;
+        match written {
+            Ok((granted, granted_late)) => {
                 self.granted.inc_by(granted as u64);
-                Ok(granted)
+                self.granted_late.inc_by(granted_late as u64);
+                Ok(granted + granted_late)
             }
             Err(error) => {
-                let mut pending = self.lock();
-                for (key, refused) in taken {
-                    match pending.get_mut(&key) {
-                        Some(later) if refused.first < later.first => {
-                            later.first = refused.first;
-                            later._holding = refused._holding;
-                        }
-                        Some(_) => {}
-                        None => {
-                            pending.insert(key, refused);
-                        }
-                    }
-                }
+                self.keep_again(taken);
                 Err(error)
             }
+        }
+    }
+
+    /// Puts back reprieves a failure could not write, beside those kept since.
+    fn keep_again(&self, taken: Pending) {
+        let mut pending = self.lock();
+        for (key, refused) in taken.refused {
+            match pending.refused.get_mut(&key) {
+                Some(later) if refused.first < later.first => {
+                    later.first = refused.first;
+                    later._holding = refused._holding;
+                }
+                Some(_) => {}
+                None => {
+                    pending.refused.insert(key, refused);
+                }
+            }
+        }
+        for (key, late) in taken.answered_late {
+            pending.answered_late.entry(key).or_insert(late);
         }
     }
 
     /// Reprieves kept and not yet written.
     #[cfg(test)]
     fn pending(&self) -> usize {
-        self.lock().len()
+        let pending = self.lock();
+        pending.refused.len() + pending.answered_late.len()
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<(TenantId, ServiceId), Refused>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Pending> {
         self.pending
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -161,21 +294,28 @@ struct Row {
     last: i64,
 }
 
-/// One conditional UPDATE per 500 reprieves; how many deadlines moved. A deadline only
-/// ever moves later, and only for the token the service holds now: to the last refusal's
-/// arrival + the timeout if the service was alive then (its deadline still ahead, or the
-/// last within a timeout of the first), else to the first's if it was alive at that.
-fn grant(conn: &mut DbConnection, reprieves: &[Row]) -> Result<usize> {
+/// The new deadline of a refused heartbeat's reprieve: to the last refusal's arrival +
+/// the timeout if the service was alive then (its deadline still ahead, or the last within
+/// a timeout of the first), else to the first's if it was alive at that.
+const REFUSED: &str = "live_services.heartbeat_timeout * 1000 + CASE \
+    WHEN live_services.deadline > v.column5 \
+    OR live_services.heartbeat_timeout * 1000 + v.column4 > v.column5 \
+    THEN v.column5 ELSE v.column4 END";
+
+/// The new deadline of a late answer's reprieve: when it left + the timeout. Its first is
+/// the heartbeat's arrival, before the deadline its commit wrote. Written before the
+/// refusals', whose check that the service was alive needs the deadline it earned.
+const ANSWERED_LATE: &str = "live_services.heartbeat_timeout * 1000 + v.column5";
+
+/// One conditional UPDATE per 500 reprieves, moving each deadline to `reprieved`; how many
+/// moved. A deadline only ever moves later, only for the token the service holds now, and
+/// only if the service was alive at the first arrival.
+fn grant(conn: &mut DbConnection, reprieves: &[Row], reprieved: &str) -> Result<usize> {
     type Backend = <DbConnection as diesel::Connection>::Backend;
     let mut granted = 0;
     for chunk in reprieves.chunks(REPRIEVES_PER_UPDATE) {
         // VALUES' columns are column1.. on both backends (tenant, id, token hash, first,
         // last); `$n` parameters too.
-        let timeout = "live_services.heartbeat_timeout * 1000";
-        let reprieved = format!(
-            "{timeout} + CASE WHEN live_services.deadline > v.column5 \
-             OR {timeout} + v.column4 > v.column5 THEN v.column5 ELSE v.column4 END"
-        );
         let sql = format!(
             "UPDATE live_services SET deadline = {reprieved} \
              FROM (VALUES {}) AS v \
@@ -202,8 +342,12 @@ fn grant(conn: &mut DbConnection, reprieves: &[Row]) -> Result<usize> {
 mod tests {
     use super::super::testing::{database, deadlines, service, statement};
     use super::*;
-    use crate::platform::db::now_millis;
     use crate::platform::intake::IntakeLag;
+
+    fn reprieves() -> Reprieves {
+        let counter = |name: &str| IntCounter::new(name, name).unwrap();
+        Reprieves::new(counter("granted"), counter("granted_late"))
+    }
 
     #[tokio::test]
     async fn a_reprieve_moves_a_live_services_deadline_for_its_current_token_only() {
@@ -216,7 +360,7 @@ mod tests {
         for id in ids {
             service(&database, id, 3, deadline, &held.hash());
         }
-        let reprieves = Reprieves::new(IntCounter::new("granted", "granted").unwrap());
+        let reprieves = reprieves();
         let intake = IntakeLag::default();
         let tenant = TenantId::new(1).unwrap();
         let keep = |id: &str, token: &HeartbeatToken, arrival: i64| {
@@ -260,5 +404,90 @@ mod tests {
         assert_eq!(after["late"], deadline, "arrived after its deadline");
         assert_eq!(after["shrunk"], deadline, "a deadline never moves earlier");
         assert_eq!(reprieves.granted.get(), 4);
+    }
+
+    #[tokio::test]
+    async fn a_late_answer_moves_the_deadline_to_when_it_left_once_due() {
+        let (_directory, database) = database();
+        // Each committed with a 3 s timeout, its answer leaving later; the deadline its
+        // commit wrote is near (`committed`), or not (`ahead`).
+        let arrival = now_millis() - 4_000;
+        let committed = arrival + 3_000;
+        let ahead = arrival + 60_000;
+        let next = HeartbeatToken::generate();
+        for id in [
+            "late", "spent", "prompt", "twice", "after", "renewed", "refused",
+        ] {
+            service(&database, id, 3, committed, &next.hash());
+        }
+        service(&database, "ahead", 3, ahead, &next.hash());
+        let reprieves = reprieves();
+        let intake = IntakeLag::default();
+        let tenant = TenantId::new(1).unwrap();
+        let keep = |id: &str, token: &HeartbeatToken, answered: i64, deadline: i64| {
+            let id = ServiceId::parse(id).unwrap();
+            let (next, holding) = (*token, intake.taking_in(deadline - 1));
+            let late = LateAnswer {
+                next,
+                arrival,
+                answered,
+                deadline,
+            };
+            reprieves.keep_answered_late(tenant, id, late, holding);
+        };
+        keep("late", &next, arrival + 2_000, committed);
+        keep(
+            "spent",
+            &HeartbeatToken::generate(),
+            arrival + 2_000,
+            committed,
+        );
+        keep("prompt", &next, arrival - 100, committed);
+        // Of two for one service, the last answered counts.
+        keep("twice", &next, arrival + 2_500, committed);
+        keep("twice", &next, arrival + 1_000, committed);
+        // Answered after the deadline its commit wrote, before a reaper judged it (the
+        // clock is held before that deadline): it lives from its answer.
+        keep("after", &next, committed + 500, committed);
+        // Its next heartbeat committed: nothing to write.
+        keep("renewed", &next, arrival + 2_000, committed);
+        reprieves.renewed(tenant, &ServiceId::parse("renewed").unwrap());
+        // Not due: kept, its hold before a deadline still ahead.
+        keep("ahead", &next, arrival + 2_000, ahead);
+        // Refused after the deadline its commit wrote, within the one its answer earned:
+        // the answer's reprieve is written first.
+        keep("refused", &next, committed + 500, committed);
+        let refused = ServiceId::parse("refused").unwrap();
+        let holding = intake.taking_in(committed + 1_000);
+        reprieves.keep(tenant, refused, &next, committed + 1_000, holding);
+
+        assert!(
+            intake.millis() >= now_millis() - committed,
+            "held before the deadline"
+        );
+        statement(&database, "ALTER TABLE live_services RENAME TO away");
+        assert!(reprieves.grant(&database).await.is_err());
+        assert_eq!(reprieves.pending(), 8);
+        assert!(intake.millis() >= now_millis() - committed, "still held");
+        statement(&database, "ALTER TABLE away RENAME TO live_services");
+        assert_eq!(reprieves.grant(&database).await.unwrap(), 5);
+        assert_eq!(reprieves.grant(&database).await.unwrap(), 0, "granted once");
+        assert_eq!(reprieves.pending(), 1, "the one not due");
+        assert_eq!(intake.millis(), 0, "written: the clock is let go");
+
+        let after = deadlines(&database);
+        assert_eq!(after["late"], arrival + 2_000 + 3_000);
+        assert_eq!(after["twice"], arrival + 2_500 + 3_000);
+        assert_eq!(after["after"], committed + 500 + 3_000);
+        assert_eq!(after["refused"], committed + 1_000 + 3_000);
+        assert_eq!(
+            after["spent"], committed,
+            "not the token the answer carried"
+        );
+        assert_eq!(after["prompt"], committed, "a deadline never moves earlier");
+        assert_eq!(after["renewed"], committed, "dropped");
+        assert_eq!(after["ahead"], ahead, "not written yet");
+        assert_eq!(reprieves.granted_late.get(), 4);
+        assert_eq!(reprieves.granted.get(), 1);
     }
 }

@@ -2,6 +2,8 @@
 //! The tenant is fixed when [`InTenant`](crate::identity::InTenant) admits the caller, so no
 //! handler can ask for another tenant's data.
 
+use super::heartbeats::Renewed;
+use super::reprieve::{LateAnswer, LATE_ANSWER};
 use super::{
     configuration, heartbeats, limits, services, usage, HeartbeatRate, LiveStore, ResourceLimits,
     Usage,
@@ -144,7 +146,8 @@ impl TenantStore {
     ///
     /// The node's slowness never costs the service its life: while the heartbeat waits
     /// (to be read, for its batch) the registry's clock waits for it ([`super::watch`]),
-    /// and one refused for a moment (503) earns a reprieve ([`super::reprieve`]).
+    /// one refused for a moment (503) earns a reprieve, and so does one answered late
+    /// ([`super::reprieve`]).
     ///
     /// It arrived when the node's edge first saw it (`arrival`), credited with up to
     /// `live.outage_threshold` of the node's own delay in serving it (see
@@ -157,13 +160,14 @@ impl TenantStore {
     ) -> Result<HeartbeatToken> {
         let taking_in = self.live.watch.taking_in(arrival);
         let now = self.live.watch.arrival(arrival).await?;
+        let delivery = self.live.watch.delivery();
         let swap = self.live.writes.heartbeat(heartbeats::Swap {
             tenant: self.tenant,
             id: id.clone(),
             presented: token,
             next: HeartbeatToken::generate(),
             now,
-            delivery: self.live.watch.delivery(),
+            delivery,
         });
         let outcome = match swap.await {
             Err(error) if error.is_transient() => {
@@ -178,13 +182,39 @@ impl TenantStore {
             outcome => outcome?,
         };
         self.live.heartbeats[usize::from(outcome.is_err())].inc();
-        if outcome.is_ok() {
+        if let Ok(renewed) = &outcome {
             self.live.tally.count(self.tenant, now);
+            self.answering(&id, now, delivery, renewed);
         }
-        outcome.map_err(|refused| match refused {
-            heartbeats::Refused::NoService => LiveError::not_found("Service", &id),
-            heartbeats::Refused::BadToken => LiveError::not_found("HeartbeatMarker", token),
-        })
+        drop(taking_in);
+        outcome
+            .map(|renewed| renewed.next)
+            .map_err(|refused| match refused {
+                heartbeats::Refused::NoService => LiveError::not_found("Service", &id),
+                heartbeats::Refused::BadToken => LiveError::not_found("HeartbeatMarker", token),
+            })
+    }
+
+    /// A heartbeat that arrived at `arrival` committed, and its answer leaves as this
+    /// handler goes on: its wait since the commit is credited to the next commits, and
+    /// later than its commit credited, its deadline counts from now.
+    fn answering(&self, id: &ServiceId, arrival: i64, delivery: i64, renewed: &Renewed) {
+        let (answered, deadline) = (now_millis(), renewed.deadline);
+        let committed = deadline.counted_from.saturating_sub(delivery);
+        let watch = &self.live.watch;
+        watch.answered_after(answered.saturating_sub(committed));
+        let reprieves = &self.live.reprieves;
+        reprieves.renewed(self.tenant, id);
+        if answered > deadline.counted_from.saturating_add(LATE_ANSWER) {
+            let holding = watch.taking_in(Some(deadline.at.saturating_sub(1)));
+            let late = LateAnswer {
+                next: renewed.next,
+                arrival,
+                answered,
+                deadline: deadline.at,
+            };
+            reprieves.keep_answered_late(self.tenant, id.clone(), late, holding);
+        }
     }
 
     pub async fn set_value(&self, id: ConfigurationId, value: ConfigurationValue) -> Result<()> {

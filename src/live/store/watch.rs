@@ -150,6 +150,13 @@ impl Watch {
         self.clock.unread_lag().min(MAX_DELIVERY)
     }
 
+    /// A heartbeat's answer left `waited` ms after its commit: the wait of a handler to be
+    /// resumed is a wait in the same line as a request's to be read, and the next commits'
+    /// deadlines are credited with it.
+    pub fn answered_after(&self, waited: i64) {
+        self.clock.answered_after(waited);
+    }
+
     /// Counts a heartbeat that reached the node at `arrival` as not yet taken in until the
     /// guard is dropped: the registry's clock stays at or before its arrival meanwhile
     /// (it was there already: it runs behind by at least the wait to be read), so no
@@ -224,5 +231,19 @@ mod tests {
         let after = calm.stamp().await.unwrap();
         assert_eq!(after, before, "held back, never moved back");
         assert_eq!(calm.now().await.unwrap(), before);
+    }
+
+    #[tokio::test]
+    async fn an_answer_that_left_late_credits_the_next_commits_and_holds_the_clock() {
+        let (_directory, database) = database();
+        let watch = node(&database, IntakeLag::default());
+        assert!(watch.delivery() < 2_000);
+        let before = watch.now().await.unwrap();
+        watch.answered_after(2_000);
+        assert!(watch.delivery() >= 2_000);
+        watch.answered_after(60_000);
+        assert_eq!(watch.delivery(), MAX_DELIVERY, "credited at most this much");
+        let held = watch.now().await.unwrap();
+        assert_eq!(held, before, "the clock stands still");
     }
 }

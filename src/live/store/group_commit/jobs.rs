@@ -8,10 +8,9 @@ use std::sync::Arc;
 
 use tokio::sync::oneshot;
 
-use super::super::heartbeats::{self, Refused, Swap};
+use super::super::heartbeats::{self, NewDeadline, Refused, Renewed, Swap};
 use super::super::tenant_writes::TenantWrites;
 use crate::identity::TenantId;
-use crate::live::domain::HeartbeatToken;
 use crate::live::error::{LiveError, Result};
 use crate::platform::db::{DbConnection, DbError};
 
@@ -76,8 +75,13 @@ pub(super) trait Job: Send {
     fn swap(&self) -> Option<&Swap> {
         None
     }
-    /// Keeps a heartbeat's outcome once the batch's swaps are applied.
-    fn settle(&mut self, _conn: &mut DbConnection, _applied: bool) -> Result<(), LiveError> {
+    /// Keeps a heartbeat's outcome once the batch's swaps are applied: its new deadline if
+    /// its swap applied.
+    fn settle(
+        &mut self,
+        _conn: &mut DbConnection,
+        _applied: Option<NewDeadline>,
+    ) -> Result<(), LiveError> {
         Ok(())
     }
 }
@@ -86,9 +90,9 @@ pub(super) trait Job: Send {
 pub(super) struct Heartbeat {
     pub(super) state: Claim,
     pub(super) swap: Swap,
-    /// `None` once applied, or why it was refused.
-    pub(super) outcome: Option<Result<Option<Refused>>>,
-    pub(super) reply: oneshot::Sender<Result<std::result::Result<HeartbeatToken, Refused>>>,
+    /// Once settled: its new deadline, or why it was refused.
+    pub(super) outcome: Option<Result<std::result::Result<NewDeadline, Refused>>>,
+    pub(super) reply: oneshot::Sender<Result<std::result::Result<Renewed, Refused>>>,
 }
 
 impl Job for Heartbeat {
@@ -107,15 +111,15 @@ impl Job for Heartbeat {
         _writes: Option<&mut TenantWrites>,
     ) -> Result<(), LiveError> {
         let applied = heartbeats::swap_tokens(conn, &[&self.swap])?;
-        self.settle(conn, applied.first().copied().unwrap_or(false))
+        self.settle(conn, applied.first().copied().flatten())
     }
 
     fn answer(self: Box<Self>, failure: Option<LiveError>) {
         let next = self.swap.next;
         let outcome = match (failure, self.outcome) {
             (Some(failure), _) => Err(failure),
-            (None, Some(Ok(None))) => Ok(Ok(next)),
-            (None, Some(Ok(Some(refused)))) => Ok(Err(refused)),
+            (None, Some(Ok(Ok(deadline)))) => Ok(Ok(Renewed { next, deadline })),
+            (None, Some(Ok(Err(refused)))) => Ok(Err(refused)),
             (None, Some(Err(failure))) => Err(failure),
             (None, None) => Err(DbError::Unanswered.into()),
         };
@@ -126,11 +130,14 @@ impl Job for Heartbeat {
         Some(&self.swap)
     }
 
-    fn settle(&mut self, conn: &mut DbConnection, applied: bool) -> Result<(), LiveError> {
-        self.outcome = Some(Ok(if applied {
-            None
-        } else {
-            Some(heartbeats::refusal(conn, &self.swap)?)
+    fn settle(
+        &mut self,
+        conn: &mut DbConnection,
+        applied: Option<NewDeadline>,
+    ) -> Result<(), LiveError> {
+        self.outcome = Some(Ok(match applied {
+            Some(deadline) => Ok(deadline),
+            None => Err(heartbeats::refusal(conn, &self.swap)?),
         }));
         Ok(())
     }

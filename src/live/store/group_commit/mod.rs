@@ -43,10 +43,9 @@ mod jobs;
 use batch::run_batch;
 use jobs::{Claim, Heartbeat, Job, Pending};
 
-use super::heartbeats::{Refused, Swap};
+use super::heartbeats::{Refused, Renewed, Swap};
 use super::tenant_writes::{LockAt, TenantWrites};
 use crate::identity::TenantId;
-use crate::live::domain::HeartbeatToken;
 use crate::live::error::Result;
 use crate::live::events::Events;
 use crate::platform::db::{Database, DbConnection, DbError};
@@ -176,10 +175,7 @@ impl GroupCommit {
     }
 
     /// A heartbeat: the batch applies every heartbeat it holds in one statement.
-    pub async fn heartbeat(
-        &self,
-        swap: Swap,
-    ) -> Result<std::result::Result<HeartbeatToken, Refused>> {
+    pub async fn heartbeat(&self, swap: Swap) -> Result<std::result::Result<Renewed, Refused>> {
         let (reply, answer) = oneshot::channel();
         let state = Claim::default();
         let job = Box::new(Heartbeat {
