@@ -154,9 +154,10 @@ pub async fn round(
                         token = next;
                         due = Instant::now() + client.next_interval();
                     }
-                    // Refused for now (503) or unanswered: as RSR's clients, try again
-                    // a second later, while the service may still be alive.
-                    Err(status @ (0 | 503)) => {
+                    // Refused for now (503), unread (408) or unanswered: as RSR's
+                    // clients, try again a second later, while the service may still be
+                    // alive; the token still holds.
+                    Err(status @ (0 | 408 | 503)) => {
                         retried.fetch_add(1, Ordering::Relaxed);
                         if status != 0 {
                             eprintln!("heartbeat of {id} answered {status}; retrying");
