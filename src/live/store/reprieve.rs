@@ -208,28 +208,12 @@ impl Reprieves {
         if taken.refused.is_empty() && taken.answered_late.is_empty() {
             return Ok(0);
         }
-        let refused: Vec<Row> = taken
-            .refused
-            .iter()
-            .map(|((tenant, id), refused)| Row {
-                tenant: tenant.get(),
-                id: id.as_str().to_owned(),
-                token_hash: refused.token_hash.clone(),
-                first: refused.first,
-                last: refused.last,
-            })
-            .collect();
-        let answered_late: Vec<Row> = taken
-            .answered_late
-            .iter()
-            .map(|((tenant, id), late)| Row {
-                tenant: tenant.get(),
-                id: id.as_str().to_owned(),
-                token_hash: late.token_hash.clone(),
-                first: late.arrival,
-                last: late.answered,
-            })
-            .collect();
+        let refused = rows(&taken.refused, |refused| {
+            (&refused.token_hash, refused.first, refused.last)
+        });
+        let answered_late = rows(&taken.answered_late, |late| {
+            (&late.token_hash, late.arrival, late.answered)
+        });
         let written = database
             .run_write(move |conn| {
                 conn.transaction(|conn| {
@@ -283,6 +267,22 @@ impl Reprieves {
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
+}
+
+/// The rows of kept reprieves, each read by `fields` as (token hash, first, last).
+fn rows<T>(kept: &HashMap<Key, T>, fields: impl Fn(&T) -> (&String, i64, i64)) -> Vec<Row> {
+    kept.iter()
+        .map(|((tenant, id), reprieve)| {
+            let (token_hash, first, last) = fields(reprieve);
+            Row {
+                tenant: tenant.get(),
+                id: id.as_str().to_owned(),
+                token_hash: token_hash.clone(),
+                first,
+                last,
+            }
+        })
+        .collect()
 }
 
 /// A reprieve as written.
