@@ -196,10 +196,16 @@ impl Reprieves {
             let mut pending = self.lock();
             let refused = std::mem::take(&mut pending.refused);
             let due = now_millis().saturating_add(DUE_WITHIN);
-            let (answered_late, waiting) = std::mem::take(&mut pending.answered_late)
-                .into_iter()
-                .partition(|(key, late)| late.deadline <= due || refused.contains_key(key));
-            pending.answered_late = waiting;
+            let late = &mut pending.answered_late;
+            let due: Vec<Key> = late
+                .iter()
+                .filter(|(key, late)| late.deadline <= due || refused.contains_key(key))
+                .map(|(key, _)| key.clone())
+                .collect();
+            let answered_late = due
+                .iter()
+                .filter_map(|key| late.remove_entry(key))
+                .collect();
             Pending {
                 refused,
                 answered_late,
