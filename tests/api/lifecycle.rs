@@ -209,7 +209,14 @@ async fn sigterm_lets_requests_in_flight_finish_then_exits_0() {
     );
     in_flight.write_all(head.as_bytes()).await.unwrap();
     in_flight.write_all(first.as_bytes()).await.unwrap();
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // The server accepts connections in the order they came: once a later one is answered,
+    // this one is the server's, and a graceful shutdown lets it finish.
+    let mut later = TcpStream::connect(&address).await.unwrap();
+    let probe = format!("GET /healthz HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n");
+    later.write_all(probe.as_bytes()).await.unwrap();
+    let mut answer = String::new();
+    later.read_to_string(&mut answer).await.unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer:?}");
 
     node.signal("TERM");
     let started = Instant::now();
