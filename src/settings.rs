@@ -172,7 +172,8 @@ pub struct LiveSettings {
     #[serde(with = "humantime_serde")]
     pub event_purge_interval: Duration,
     /// How often a node looks for events appended by other nodes while long polls wait:
-    /// the bound on how late such a waiter wakes.
+    /// the bound on how late such a waiter wakes. Also how long a long poll coming back
+    /// may wait on the last read of its page instead of reading (docs/contract.md).
     #[serde(with = "humantime_serde")]
     pub feed_poll_interval: Duration,
     /// The most writes (heartbeats, creates, removals, configuration changes, the reaper's

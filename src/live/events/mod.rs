@@ -4,9 +4,12 @@
 //! readers page by id and may wait (long poll) for what comes next.
 
 mod domain;
+mod recent;
 mod schema;
 mod signal;
 mod store;
+#[cfg(test)]
+mod tests;
 mod views;
 
 use std::sync::Arc;
@@ -18,6 +21,7 @@ pub use domain::{Event, EventId, EventKind, NewEvent};
 pub use store::{Appended, FeedLock};
 pub use views::EventView;
 
+use recent::RecentEnds;
 use signal::FeedSignal;
 
 use crate::identity::TenantId;
@@ -89,6 +93,7 @@ pub struct Events {
     database: Database,
     signal: FeedSignal,
     reads: Arc<Coalesced<PageKey, Vec<Event>, LiveError>>,
+    ends: Arc<RecentEnds<PageKey>>,
     settings: LiveSettings,
     metrics: FeedMetrics,
 }
@@ -99,6 +104,7 @@ impl Events {
             database,
             signal: FeedSignal::default(),
             reads: Arc::default(),
+            ends: Arc::new(RecentEnds::new(settings.feed_poll_interval)),
             settings: settings.clone(),
             metrics: FeedMetrics::new(metrics),
         }
@@ -132,6 +138,14 @@ impl Events {
     /// while a long poll waits, nothing runs. Readers of the same page share one catch-up
     /// and one read begun after they asked: a write that wakes ten thousand long polls
     /// costs a read or two, not ten thousand.
+    ///
+    /// A long poll that comes back while a read of its page that found nothing after its
+    /// marker is fresh (begun within `live.feed_poll_interval`) and the feed has not moved
+    /// since, as this node knows it, waits at once as if it had asked before that read: it
+    /// reads when the feed moves, when the read goes stale, or when its wait is over, and
+    /// only such a read answers it. What it may miss meanwhile (another node's append, a
+    /// timeout not yet recorded) reaches it within that interval, as it reaches the polls
+    /// already waiting: the re-polls after a write cost a few reads, not hundreds.
     pub async fn read<F, Fut>(
         &self,
         tenant: TenantId,
@@ -146,12 +160,24 @@ impl Events {
         let marker = query.marker.map(|marker| marker.to_string());
         let _waiting =
             (!query.wait.is_zero()).then(|| GaugeGuard::enter(&self.metrics.long_poll_waiters));
-        let (start, kind, rows) = (query.start, query.kind, query.size.rows_to_fetch());
+        let key: PageKey = (tenant, query.start, query.kind, query.size.rows_to_fetch());
+        let mut joined = false;
         loop {
             let mut changed = self.signal.subscribe(tenant);
+            let generation = changed.generation();
+            if !joined && !query.wait.is_zero() {
+                if let Some(fresh_until) = self.ends.joinable(&key, generation) {
+                    joined = true;
+                    let _ =
+                        tokio::time::timeout_at(fresh_until.min(deadline), changed.changed()).await;
+                    continue;
+                }
+            }
+            let asked = tokio::time::Instant::now();
+            let (tenant, start, kind, rows) = key;
             let events = self
                 .reads
-                .run((tenant, start, kind, rows), || async {
+                .run(key, || async {
                     catch_up().await?;
                     let database = self.database.clone();
                     database
@@ -168,6 +194,7 @@ impl Events {
             if news || tokio::time::Instant::now() >= deadline {
                 return Ok(RSR.page(events, query.size, |event| event.id.clone()));
             }
+            self.ends.found_end(key, generation, asked);
             // Either the feed moved or the wait is over: read once more and answer.
             let _ = tokio::time::timeout_at(deadline, changed.changed()).await;
         }

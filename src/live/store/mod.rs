@@ -16,7 +16,7 @@ mod stamp;
 mod tenant;
 mod tenant_writes;
 #[cfg(test)]
-mod testing;
+pub(crate) mod testing;
 pub mod usage;
 mod watch;
 

@@ -25,6 +25,7 @@ on_both_backends!(
     a_heartbeat_racing_the_reaper_has_exactly_one_winner,
     a_new_timeout_applies_from_the_next_heartbeat,
     an_events_read_shows_every_timeout_due_before_it_began,
+    a_long_poll_that_joins_an_earlier_read_still_shows_a_timeout_due_since,
 );
 
 async fn a_silent_service_times_out_once_while_readers_hammer_it(backend: Backend) {
@@ -430,6 +431,45 @@ async fn an_events_read_shows_every_timeout_due_before_it_began(backend: Backend
         ]
     );
     assert_eq!(live.get("/services/lasting").await.status, StatusCode::OK);
+}
+
+/// A long poll that comes back while a read of its page that found nothing is fresh waits
+/// without reading (ten thousand followers re-polling after a write cost a few reads).
+/// A timeout that fell due since that read still reaches it from a read of its own,
+/// within `live.feed_poll_interval` of its request, exactly once.
+async fn a_long_poll_that_joins_an_earlier_read_still_shows_a_timeout_due_since(backend: Backend) {
+    // Fresh for longer than the service lives: the second follower comes after its
+    // deadline, while the first one's read is still fresh.
+    let fresh_for = Duration::from_secs(6);
+    let app = TestApp::spawn_with(backend, |settings| {
+        settings.admin_bind = Some("127.0.0.1:0".into());
+        settings.live.reaper_interval = Duration::from_secs(3600);
+        settings.live.outage_threshold = Duration::from_secs(7200);
+        settings.live.feed_poll_interval = fresh_for;
+    })
+    .await;
+    app.live_tenant(TENANT);
+    let live = app.live(TENANT);
+    live.created("brief", 3).await;
+    let last = live.events("").await[0]["id"].as_str().unwrap().to_owned();
+    let query = format!("?marker={last}&wait=30");
+    let follow = || live.events(&query);
+    let first = follow();
+    let second = async {
+        app.until_sample("events_long_poll_waiters", &[], 1.0).await;
+        until_gone(&live, "brief", 3).await;
+        let asked = Instant::now();
+        let page = follow().await;
+        (asked.elapsed(), page)
+    };
+    let (first, (waited, second)) = tokio::join!(first, second);
+    for page in [&first, &second] {
+        let kinds: Vec<&str> = page.iter().map(|e| e["type"].as_str().unwrap()).collect();
+        assert_eq!(kinds, ["service.join", "service.timeout"], "{page:?}");
+        assert_eq!(page[1]["payload"]["id"], "brief");
+    }
+    assert!(waited < fresh_for + feed_wake_bound(), "{waited:?}");
+    assert_eq!(live.events("?type=service.timeout").await.len(), 1);
 }
 
 /// Polls until `id` reads as gone: within its timeout of `timeout` seconds and slack.
