@@ -24,6 +24,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use common::{argument, cpu_seconds, number, percentile, rss_mib};
+use http_body_util::{BodyExt, Empty};
+use hyper::body::Bytes;
 use serde::Deserialize;
 
 /// Ten thousand answers a write, each allocated and freed: mimalloc, as the server uses.
@@ -63,6 +65,76 @@ struct PageMetadata<'a> {
 impl<'a> Page<'a> {
     fn of(body: &'a [u8]) -> Result<Self, String> {
         serde_json::from_slice(body).map_err(|error| format!("{error}"))
+    }
+}
+
+/// One follower's own connection, with no pool around it: reqwest's pool and layers cost
+/// the machine the server runs on more than the server's answer did.
+struct Connection {
+    sender: hyper::client::conn::http1::SendRequest<Empty<Bytes>>,
+    host: String,
+    token: String,
+}
+
+impl Connection {
+    async fn open(url: &str, token: &str) -> Result<Self, String> {
+        let host = url
+            .strip_prefix("http://")
+            .ok_or_else(|| format!("not an http:// URL: {url}"))?
+            .trim_end_matches('/')
+            .to_owned();
+        let stream = tokio::net::TcpStream::connect(&host)
+            .await
+            .map_err(|error| format!("{error}"))?;
+        stream
+            .set_nodelay(true)
+            .map_err(|error| format!("{error}"))?;
+        let (sender, connection) =
+            hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
+                .await
+                .map_err(|error| format!("{error}"))?;
+        tokio::spawn(connection);
+        Ok(Self {
+            sender,
+            host,
+            token: token.to_owned(),
+        })
+    }
+
+    /// A page of `tenant`'s feed from `marker` (inclusive), waiting up to `wait` seconds:
+    /// its body, read by [`Page::of`].
+    async fn page(&mut self, tenant: u64, marker: &str, wait: u64) -> Result<Bytes, String> {
+        let request = hyper::Request::get(format!(
+            "/v1.0/{tenant}/events?limit=1000&wait={wait}&marker={marker}"
+        ))
+        .header(hyper::header::HOST, &self.host)
+        .header("X-Auth-Token", &self.token)
+        .body(Empty::new())
+        .map_err(|error| format!("{error}"))?;
+        let exchange = async {
+            self.sender
+                .ready()
+                .await
+                .map_err(|error| format!("{error}"))?;
+            let response = self
+                .sender
+                .send_request(request)
+                .await
+                .map_err(|error| format!("{error}"))?;
+            if !response.status().is_success() {
+                return Err(format!("{}", response.status()));
+            }
+            Ok(response
+                .into_body()
+                .collect()
+                .await
+                .map_err(|error| format!("{error}"))?
+                .to_bytes())
+        };
+        // Past the longest wait asked for, with room: a server that never answers fails.
+        tokio::time::timeout(Duration::from_secs(wait + 30), exchange)
+            .await
+            .map_err(|_| format!("no answer within {} s", wait + 30))?
     }
 }
 
@@ -144,8 +216,8 @@ impl Feed {
     }
 }
 
-/// One follower: long polls from `marker` until `stop`, noting when each write's event
-/// arrived (latency from its request, in ms).
+/// One follower: long polls from `marker` until `stop`, on a connection of its own,
+/// noting when each write's event arrived (latency from its request, in ms).
 async fn follow(
     feed: Feed,
     tenant: u64,
@@ -155,8 +227,14 @@ async fn follow(
 ) -> (HashMap<String, f64>, usize) {
     let mut seen = HashMap::new();
     let mut failures = 0;
+    let mut connection = None;
     while !stop.load(Ordering::SeqCst) {
-        match feed.page(tenant, Some(&marker), 60).await.and_then(|body| {
+        let answered = async {
+            if connection.is_none() {
+                connection = Some(Connection::open(&feed.url, &feed.token).await?);
+            }
+            let open = connection.as_mut().expect("opened above");
+            let body = open.page(tenant, &marker, 60).await?;
             let arrived = Instant::now();
             let page = Page::of(&body)?;
             for event in &page.values {
@@ -178,14 +256,14 @@ async fn follow(
             if let Some(last) = page.values.last() {
                 marker = last.id.to_string();
             }
-            Ok(())
-        }) {
-            Ok(()) => {}
-            Err(error) => {
-                failures += 1;
-                eprintln!("a long poll of tenant {tenant} failed: {error}");
-                tokio::time::sleep(Duration::from_millis(250)).await;
-            }
+            Ok::<(), String>(())
+        }
+        .await;
+        if let Err(error) = answered {
+            failures += 1;
+            connection = None;
+            eprintln!("a long poll of tenant {tenant} failed: {error}");
+            tokio::time::sleep(Duration::from_millis(250)).await;
         }
     }
     (seen, failures)
