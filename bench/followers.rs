@@ -271,7 +271,7 @@ async fn follow(
 
 /// A counter or gauge of the server's Prometheus text.
 async fn metric(client: &reqwest::Client, url: &str, name: &str) -> f64 {
-    let text = client.get(url).send().await.unwrap().text().await.unwrap();
+    let text = scrape(client, url).await;
     text.lines()
         .find_map(|line| {
             line.strip_prefix(name)
@@ -279,6 +279,28 @@ async fn metric(client: &reqwest::Client, url: &str, name: &str) -> f64 {
         })
         .and_then(|value| value.trim().parse().ok())
         .unwrap_or(f64::NAN)
+}
+
+/// The server's Prometheus text. A busy node may close (or answer 408 on) a connection the
+/// pool kept idle just as it is reused: such a scrape is tried again on a new one, as a
+/// scraper would at its next interval; a third failure stops the run.
+async fn scrape(client: &reqwest::Client, url: &str) -> String {
+    let mut tries = 0;
+    loop {
+        let answer = async {
+            let response = client.get(url).send().await?.error_for_status()?;
+            response.text().await
+        };
+        match answer.await {
+            Ok(text) => return text,
+            Err(error) if tries < 2 => {
+                tries += 1;
+                eprintln!("scraping {url} failed, trying again: {error}");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            Err(error) => panic!("scraping {url}: {error}"),
+        }
+    }
 }
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 1)]
