@@ -120,8 +120,10 @@ impl IntakeLag {
         })
     }
 
-    /// Counts work that arrived at `arrival` (ms since the epoch) as taken in but not
-    /// finished, until the guard is dropped.
+    /// Counts work as taken in at `arrival` (ms since the epoch) and not finished, until
+    /// the guard is dropped: the lag is at least its age. Usually when a request arrived;
+    /// a hold that must keep the clock before some time passes that time, which may still
+    /// lie ahead (its age counts from when it comes).
     pub fn taking_in(&self, arrival: i64) -> TakingIn {
         *lock(&self.inner.pending).entry(arrival).or_default() += 1;
         TakingIn {

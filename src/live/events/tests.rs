@@ -15,6 +15,18 @@ fn tenant() -> TenantId {
     TenantId::new(1).unwrap()
 }
 
+/// A feed on a fresh database whose reads stay fresh for longer than a test: only the
+/// feed's moves make polls read early.
+fn feed() -> (tempfile::TempDir, Database, Events) {
+    let (directory, database) = database();
+    let settings = LiveSettings {
+        feed_poll_interval: Duration::from_secs(600),
+        ..LiveSettings::default()
+    };
+    let events = Events::new(database.clone(), &settings, &Metrics::new(database.clone()));
+    (directory, database, events)
+}
+
 fn append(events: &Events, database: &Database) -> EventId {
     database
         .with_connection(|conn| {
@@ -63,13 +75,7 @@ async fn poll(events: &Events, marker: EventId, wait: Duration, reads: &Arc<Atom
 
 #[tokio::test]
 async fn a_poll_back_while_a_read_found_the_end_waits_without_reading() {
-    let (_directory, database) = database();
-    let settings = LiveSettings {
-        // Fresh for longer than the test: only the feed's moves make polls read early.
-        feed_poll_interval: Duration::from_secs(600),
-        ..LiveSettings::default()
-    };
-    let events = Events::new(database.clone(), &settings, &Metrics::new(database.clone()));
+    let (_directory, database, events) = feed();
     let marker = append(&events, &database);
     let reads = Arc::new(AtomicUsize::new(0));
     let wait = Duration::from_millis(50);
@@ -100,12 +106,7 @@ async fn a_poll_back_while_a_read_found_the_end_waits_without_reading() {
 
 #[tokio::test]
 async fn a_joined_poll_is_answered_by_a_read_once_the_feed_moves() {
-    let (_directory, database) = database();
-    let settings = LiveSettings {
-        feed_poll_interval: Duration::from_secs(600),
-        ..LiveSettings::default()
-    };
-    let events = Events::new(database.clone(), &settings, &Metrics::new(database.clone()));
+    let (_directory, database, events) = feed();
     let marker = append(&events, &database);
     let reads = Arc::new(AtomicUsize::new(0));
     assert_eq!(

@@ -65,7 +65,8 @@ impl RegistryClock {
         self.intake.record(std::time::Instant::now(), waited);
     }
 
-    /// Work being taken in holds the clock at or before its `arrival` until it is done.
+    /// Work being taken in holds the clock at or before its `arrival` until it is done
+    /// (for a late answer's hold, a time ahead: just before the deadline its commit wrote).
     pub fn taking_in(&self, arrival: i64) -> TakingIn {
         self.intake.taking_in(arrival)
     }
