@@ -179,6 +179,11 @@ pub fn now_ms() -> i64 {
     service_registry::platform::db::now_millis()
 }
 
+/// A duration in milliseconds, the unit of every timestamp the registry shows.
+pub fn millis(duration: Duration) -> i64 {
+    i64::try_from(duration.as_millis()).unwrap()
+}
+
 pub const SERVICES_NS: &str = "http://www.hp.com/identity/api/ext/HP-IDM/v1.0";
 pub const FAULT_NS: &str = "http://docs.openstack.org/identity/api/v2.0";
 

@@ -16,7 +16,22 @@ const EVERY: Duration = Duration::from_millis(20);
 const SLACK: Duration = Duration::from_millis(500);
 
 /// Polls `check` until it yields a value; fails with `what` once `bound` has passed.
-pub async fn eventually<T, F, Fut>(what: &str, bound: Duration, mut check: F) -> T
+pub async fn eventually<T, F, Fut>(what: &str, bound: Duration, check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Option<T>>,
+{
+    let due = Instant::now() + bound;
+    eventually_by(&format!("{what} (within {bound:?})"), || due, check).await
+}
+
+/// [`eventually`] with a bound the test learns as it goes (a deadline the registry may
+/// move): `due` is asked again after each check that fails.
+pub async fn eventually_by<T, F, Fut>(
+    what: &str,
+    mut due: impl FnMut() -> Instant,
+    mut check: F,
+) -> T
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Option<T>>,
@@ -26,7 +41,11 @@ where
         if let Some(value) = check().await {
             return value;
         }
-        assert!(started.elapsed() < bound, "{what}: not within {bound:?}");
+        assert!(
+            Instant::now() < due(),
+            "{what}: not in time ({:?} of polling)",
+            started.elapsed()
+        );
         tokio::time::sleep(EVERY).await;
     }
 }

@@ -11,9 +11,12 @@ mod outage;
 mod protocol;
 mod services;
 
+use diesel::sql_types::{BigInt, Text};
+use diesel::{OptionalExtension, RunQueryDsl};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use service_registry::identity::{PrincipalName, TenantId, TenantName, TenantRef};
+use service_registry::platform::db::DbError;
 
 use crate::helpers::reply::Reply;
 use crate::helpers::*;
@@ -121,6 +124,30 @@ impl LiveClient<'_> {
         let reply = self.create(id, timeout).await;
         assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
         reply.json()["token"].as_str().unwrap().to_owned()
+    }
+
+    /// The deadline the registry holds for service `id` (its database row), while it has
+    /// one: what its `service.timeout` will be stamped with.
+    pub fn deadline(&self, id: &str) -> Option<i64> {
+        #[derive(diesel::QueryableByName)]
+        struct Row {
+            #[diesel(sql_type = BigInt)]
+            deadline: i64,
+        }
+        self.app
+            .database
+            .with_connection(|conn| {
+                diesel::sql_query(
+                    "SELECT deadline FROM live_services WHERE tenant_id = $1 AND id = $2",
+                )
+                .bind::<BigInt, _>(self.tenant)
+                .bind::<Text, _>(id)
+                .get_result::<Row>(conn)
+                .optional()
+                .map_err(DbError::from)
+            })
+            .unwrap()
+            .map(|row| row.deadline)
     }
 
     pub async fn heartbeat(&self, id: &str, token: &str) -> Reply {

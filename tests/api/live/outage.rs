@@ -32,10 +32,6 @@ const TIMEOUT: u64 = 3;
 const LONG_TIMEOUT: u64 = 5 * TIMEOUT;
 const EACH: usize = 8;
 
-fn ms(duration: Duration) -> i64 {
-    i64::try_from(duration.as_millis()).unwrap()
-}
-
 /// What the registry recorded of its last outage: (its last watch before, the resumption).
 fn recorded_outage(database_url: &str) -> (Option<i64>, Option<i64>) {
     #[derive(diesel::QueryableByName)]
@@ -139,7 +135,7 @@ async fn return_and_keep_beating(
 /// After the outage: the returning services come back, and the feed is judged once every
 /// service with the short timeout or the long one has had its say.
 async fn judge(route: &Route, database_url: &str, fleet: Fleet, began: i64, back: Instant) {
-    let ended = now_ms() - ms(back.elapsed());
+    let ended = now_ms() - millis(back.elapsed());
     let stop = Arc::new(AtomicBool::new(false));
     let beating = tokio::spawn(return_and_keep_beating(
         route.clone(),
@@ -154,10 +150,10 @@ async fn judge(route: &Route, database_url: &str, fleet: Fleet, began: i64, back
         .map(|(_, created)| *created)
         .max()
         .unwrap()
-        + ms(Duration::from_secs(LONG_TIMEOUT));
+        + millis(Duration::from_secs(LONG_TIMEOUT));
     let settings = Settings::default().live;
-    let bound = last_deadline.max(now_ms() + ms(Duration::from_secs(2 * TIMEOUT)))
-        + ms(settings.outage_threshold + 4 * settings.reaper_interval)
+    let bound = last_deadline.max(now_ms() + millis(Duration::from_secs(2 * TIMEOUT)))
+        + millis(settings.outage_threshold + 4 * settings.reaper_interval)
         + 3000;
     let expected = fleet.silent.len() + fleet.later.len();
     let mut timed_out = Vec::new();
@@ -190,7 +186,7 @@ async fn judge(route: &Route, database_url: &str, fleet: Fleet, began: i64, back
         .map(|id| stamps.get(id.as_str()).copied())
         .collect();
     let resumption =
-        silent[0].expect("the silent services timed out") - ms(Duration::from_secs(TIMEOUT));
+        silent[0].expect("the silent services timed out") - millis(Duration::from_secs(TIMEOUT));
     assert!(
         silent.iter().all(|at| *at == silent[0]) && resumption >= ended,
         "silent services timed out at the resumption ({resumption}, the outage ended at \
@@ -209,7 +205,7 @@ async fn judge(route: &Route, database_url: &str, fleet: Fleet, began: i64, back
     for (id, created) in &fleet.later {
         let at = stamps.get(id.as_str()).copied();
         assert!(
-            at.is_some_and(|at| at < resumption + ms(Duration::from_secs(LONG_TIMEOUT))),
+            at.is_some_and(|at| at < resumption + millis(Duration::from_secs(LONG_TIMEOUT))),
             "{id} (created by {created}) kept its own deadline: {at:?}, resumed {resumption}"
         );
     }
