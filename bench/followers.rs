@@ -103,9 +103,17 @@ impl Connection {
 
     /// A page of `tenant`'s feed from `marker` (inclusive), waiting up to `wait` seconds:
     /// its body, read by [`Page::of`].
-    async fn page(&mut self, tenant: u64, marker: &str, wait: u64) -> Result<Bytes, String> {
+    async fn page(
+        &mut self,
+        tenant: u64,
+        marker: Option<&str>,
+        wait: u64,
+    ) -> Result<Bytes, String> {
+        let from = marker
+            .map(|marker| format!("&marker={marker}"))
+            .unwrap_or_default();
         let request = hyper::Request::get(format!(
-            "/v1.0/{tenant}/events?limit=1000&wait={wait}&marker={marker}"
+            "/v1.0/{tenant}/events?limit=1000&wait={wait}{from}"
         ))
         .header(hyper::header::HOST, &self.host)
         .header("X-Auth-Token", &self.token)
@@ -153,32 +161,6 @@ impl Feed {
         format!("{}/v1.0/{tenant}", self.url)
     }
 
-    /// A page of the feed from `marker` (inclusive), waiting up to `wait` seconds: its
-    /// body, read by [`Page::of`].
-    async fn page(&self, tenant: u64, marker: Option<&str>, wait: u64) -> Result<Vec<u8>, String> {
-        let from = marker
-            .map(|marker| format!("&marker={marker}"))
-            .unwrap_or_default();
-        let response = self
-            .client
-            .get(format!(
-                "{}/events?limit=1000&wait={wait}{from}",
-                self.base(tenant)
-            ))
-            .header("X-Auth-Token", &self.token)
-            .send()
-            .await
-            .map_err(|error| format!("{error:?}"))?;
-        if !response.status().is_success() {
-            return Err(format!("{}", response.status()));
-        }
-        response
-            .bytes()
-            .await
-            .map(Vec::from)
-            .map_err(|error| format!("{error:?}"))
-    }
-
     /// Sets `/bench/{name}` in `tenant`'s configuration, to a value it never had (an
     /// unchanged value records no event).
     async fn write(&self, tenant: u64, name: &str) {
@@ -200,9 +182,12 @@ impl Feed {
     /// The id of `tenant`'s last event: a write first, so the feed has one.
     async fn end_of(&self, tenant: u64) -> String {
         self.write(tenant, "start").await;
+        let mut connection = Connection::open(&self.url, &self.token)
+            .await
+            .expect("a connection to the node");
         let mut marker: Option<String> = None;
         loop {
-            let body = self
+            let body = connection
                 .page(tenant, marker.as_deref(), 0)
                 .await
                 .expect("the feed");
@@ -234,7 +219,7 @@ async fn follow(
                 connection = Some(Connection::open(&feed.url, &feed.token).await?);
             }
             let open = connection.as_mut().expect("opened above");
-            let body = open.page(tenant, &marker, 60).await?;
+            let body = open.page(tenant, Some(&marker), 60).await?;
             let arrived = Instant::now();
             let page = Page::of(&body)?;
             for event in &page.values {
