@@ -4,12 +4,12 @@
 //! to (a token the page shows once and uses later must be the same token both times).
 
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::mpsc::{channel, Receiver};
 use std::sync::LazyLock;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use pulldown_cmark::{CodeBlockKind, Event, Parser, Tag, TagEnd};
 use regex::Regex;
@@ -18,16 +18,42 @@ use super::repository;
 use crate::helpers::node::BINARY;
 use crate::helpers::tools;
 
-/// The pages replayed, in the order a reader follows them, each with the tools it needs
-/// beside bash and curl: each goes on from the state the one before left (the same server,
+/// The pages replayed, in the order a reader follows them, each with what it needs beside
+/// bash and curl: each goes on from the state the one before left (the same server,
 /// tenants, users and shell variables).
-const PAGES: [(&str, Option<&str>); 5] = [
-    ("docs/walkthrough.md", None),
-    ("docs/identity.md", None),
-    ("docs/keystone-v3.md", Some("openstack")),
-    ("docs/live-registry.md", None),
-    ("docs/settings.md", None),
+const PAGES: [(&str, Needs); 6] = [
+    ("docs/walkthrough.md", Needs::Nothing),
+    ("docs/identity.md", Needs::Nothing),
+    ("docs/keystone-v3.md", Needs::Tool("openstack")),
+    ("docs/live-registry.md", Needs::Nothing),
+    ("docs/settings.md", Needs::Nothing),
+    ("docs/client.md", Needs::ClientPrograms),
 ];
+
+#[derive(Clone, Copy)]
+enum Needs {
+    Nothing,
+    /// A program on the shell's PATH.
+    Tool(&'static str),
+    /// `srctl` and the client's example, built by `cargo test` at the workspace's root.
+    ClientPrograms,
+}
+
+impl Needs {
+    /// What is missing, and how to get it.
+    fn missing(self) -> Option<String> {
+        match self {
+            Needs::Nothing => None,
+            Needs::Tool(tool) => {
+                (!have(tool)).then(|| format!("{tool} (.ci/openstack-venv installs it)"))
+            }
+            Needs::ClientPrograms => (!client_programs_built()).then(|| {
+                "srctl or the web_server example (`cargo test` at the workspace's root builds them)"
+                    .to_owned()
+            }),
+        }
+    }
+}
 
 /// Where `.ci/keystoneauth` installs python-openstackclient (`.ci/run` does it before the
 /// tests); else the `openstack` on the PATH.
@@ -35,6 +61,18 @@ const OPENSTACK_VENV: &str = "target/keystoneauth-venv/bin";
 
 /// How the first page starts the server, and the address the pages show.
 const SERVE: &str = "cargo run --release -- serve";
+/// How the pages run the client's programs, and where `cargo test` builds them (beside the
+/// server's binary): run from there, as `cargo run` would after building them.
+const CLIENT_PROGRAMS: [(&str, &str); 2] = [
+    (
+        "cargo run -q -p service-registry-client --example web_server --",
+        "examples/web_server",
+    ),
+    (
+        "cargo run -q -p service-registry-client --bin srctl --",
+        "srctl",
+    ),
+];
 const DOCUMENTED_ADDRESS: &str = "127.0.0.1:35357";
 
 /// The longest a page's command may take: its longest wait is a long poll of 30 s.
@@ -213,13 +251,18 @@ fn normalized(text: &str) -> String {
     lines.join("\n").trim_end().to_owned()
 }
 
-/// One bash, fed a command at a time, each command's standard output kept in a file.
+/// One bash, fed a command at a time, with job control (a job started with `&` gets
+/// `kill -INT %1` as on a terminal, where the prompt forgets ended jobs as `jobs` does) and
+/// aliases; every command's standard output, and any background job's, goes to one file,
+/// the terminal, read on from where the last step stopped.
 struct Shell {
     process: Child,
     input: ChildStdin,
     done: Receiver<String>,
-    directory: PathBuf,
-    count: usize,
+    terminal: PathBuf,
+    read: u64,
+    /// Whether a command started a job in the background: it may write at any time.
+    background: bool,
 }
 
 impl Shell {
@@ -231,42 +274,72 @@ impl Shell {
             .env_remove("DATABASE_URL")
             .env_remove("SERVICE_REGISTRY_CONFIG")
             .env_remove("RUST_LOG")
+            .env_remove("SRCTL_URL")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(std::fs::File::create(directory.join("shell.log")).unwrap())
             .spawn()
             .expect("bash runs");
-        let input = process.stdin.take().unwrap();
+        let mut input = process.stdin.take().unwrap();
+        writeln!(input, "set -m; shopt -s expand_aliases").unwrap();
         let done = lines_of(process.stdout.take().unwrap());
+        let terminal = directory.join("terminal");
+        std::fs::File::create(&terminal).unwrap();
         Self {
             process,
             input,
             done,
-            directory: directory.to_owned(),
-            count: 0,
+            terminal,
+            read: 0,
+            background: false,
         }
     }
 
-    /// Runs `command` as the page's reader would type it; its standard output.
+    /// Runs `command` as the page's reader would type it; what the terminal showed since
+    /// the last step.
     fn run(&mut self, at: &str, command: &str) -> String {
-        self.count += 1;
-        let output = self.directory.join(format!("output-{}", self.count));
+        let line = command.lines().last().unwrap_or_default().trim_end();
+        self.background |= line.ends_with('&') && !line.ends_with("&&");
         writeln!(
             self.input,
-            "{{ {command}\n}} > '{}' 2>> command-errors.log; echo replayed",
-            output.display()
+            "{{ {command}\n}} >> '{}' 2>> command-errors.log; jobs > /dev/null; echo replayed",
+            self.terminal.display()
         )
         .unwrap();
         match self.done.recv_timeout(COMMAND_BOUND) {
             Ok(line) if line == "replayed" => {}
             other => panic!("{at}: the shell did not finish the command ({other:?})"),
         }
-        std::fs::read_to_string(output).unwrap()
+        self.shown()
+    }
+
+    /// The last lines the commands wrote to standard error.
+    fn errors(&self) -> String {
+        let log = self.terminal.with_file_name("command-errors.log");
+        let text = std::fs::read_to_string(log).unwrap_or_default();
+        let lines: Vec<&str> = text.lines().collect();
+        lines[lines.len().saturating_sub(20)..].join("\n")
+    }
+
+    /// What the terminal shows that was not read yet.
+    fn shown(&mut self) -> String {
+        let mut file = std::fs::File::open(&self.terminal).unwrap();
+        file.seek(SeekFrom::Start(self.read)).unwrap();
+        let mut bytes = Vec::new();
+        file.read_to_end(&mut bytes).unwrap();
+        self.read += bytes.len() as u64;
+        String::from_utf8_lossy(&bytes).into_owned()
     }
 }
 
 impl Drop for Shell {
     fn drop(&mut self) {
+        // Jobs have process groups of their own: they outlive the shell unless killed.
+        let _ = writeln!(
+            self.input,
+            "kill -KILL $(jobs -p) 2>/dev/null; echo replayed"
+        );
+        let _ = self.done.recv_timeout(Duration::from_secs(5));
         let _ = self.process.kill();
         let _ = self.process.wait();
     }
@@ -354,9 +427,8 @@ fn the_walkthroughs_answer_as_their_pages_show() {
     let mut server: Option<Server> = None;
     let mut held = Held::default();
     for (page, needs) in PAGES {
-        if let Some(tool) = needs.filter(|tool| !have(tool)) {
-            let without = format!("{page} is not replayed (.ci/openstack-venv installs {tool})");
-            tools::present(false, tool, &without);
+        if let Some(missing) = needs.missing() {
+            tools::present(false, &missing, &format!("{page} is not replayed"));
             continue;
         }
         for step in steps(page) {
@@ -371,17 +443,52 @@ fn the_walkthroughs_answer_as_their_pages_show() {
                     .unwrap_or_else(|| panic!("{}: a command before the server starts", step.at))
                     .address
                     .clone();
-                shell.run(&step.at, &held.apply(&step.command, &address))
+                shell.run(&step.at, &held.apply(&built(&step.command), &address))
             };
-            // This run's address reads as the page's (where the page shows the default
-            // bind, as `config` does, the two agree as well).
-            let actual = match &server {
-                Some(server) => actual.replace(&server.address, DOCUMENTED_ADDRESS),
-                None => actual,
-            };
-            if let Err(difference) = held.check(&step.expected, &actual) {
-                panic!("{}: $ {}\n{difference}", step.at, step.command);
+            // A job the page started in the background writes when it gets to it, as on a
+            // terminal: while one may, the terminal is read again until it shows what the
+            // page does, or the bound passes.
+            let mut actual = actual;
+            let due = Instant::now() + COMMAND_BOUND;
+            loop {
+                // This run's address reads as the page's (where the page shows the default
+                // bind, as `config` does, the two agree as well).
+                let shown = match &server {
+                    Some(server) => actual.replace(&server.address, DOCUMENTED_ADDRESS),
+                    None => actual.clone(),
+                };
+                match held.check(&step.expected, &shown) {
+                    Ok(()) => break,
+                    Err(_) if shell.background && Instant::now() < due => {
+                        std::thread::sleep(Duration::from_millis(50));
+                        actual.push_str(&shell.shown());
+                    }
+                    Err(difference) => panic!(
+                        "{}: $ {}\n{difference}\nthe commands' standard error ends:\n{}",
+                        step.at,
+                        step.command,
+                        shell.errors()
+                    ),
+                }
             }
         }
     }
+}
+
+/// The command with the client's programs run from where `cargo test` built them.
+fn built(command: &str) -> String {
+    let directory = Path::new(BINARY).parent().unwrap();
+    CLIENT_PROGRAMS
+        .iter()
+        .fold(command.to_owned(), |command, (documented, program)| {
+            command.replace(documented, &directory.join(program).display().to_string())
+        })
+}
+
+/// Whether `cargo test` built the client's programs (it does at the workspace's root).
+fn client_programs_built() -> bool {
+    let directory = Path::new(BINARY).parent().unwrap();
+    CLIENT_PROGRAMS
+        .iter()
+        .all(|(_, program)| directory.join(program).is_file())
 }
