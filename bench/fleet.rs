@@ -22,6 +22,9 @@ pub enum Cadence {
     Nacos,
 }
 
+/// The heartbeat p99 a fleet must keep to count as kept by a ramp.
+pub const P99_BOUND: Duration = Duration::from_millis(250);
+
 /// A Nacos client's beat interval.
 const NACOS_BEAT: Duration = Duration::from_secs(5);
 
@@ -58,6 +61,16 @@ impl ClientCadence {
             Cadence::Etcd | Cadence::Nacos => self.next_interval().as_secs_f64(),
         };
         count as f64 / mean
+    }
+
+    /// Heartbeats in flight at once for `count` services: `--in-flight`, raised to what
+    /// their rate needs while each takes up to twice the ramp's p99 bound (Little's law:
+    /// in flight = rate × time). A fixed cap would bound the rate this tool sends by the
+    /// node's latency (a node under a CPU quota answers in up to its quota's period), and
+    /// a fleet would die of this tool, not of the registry.
+    fn in_flight_for(self, count: usize) -> usize {
+        let needed = self.needed_per_second(count) * 2.0 * P99_BOUND.as_secs_f64();
+        self.in_flight.max(needed.ceil() as usize)
     }
 
     fn name(self) -> &'static str {
@@ -103,7 +116,7 @@ pub async fn round(
     let opened: Arc<std::sync::OnceLock<(Instant, Instant)>> = Arc::default();
     let created = Arc::new(AtomicU64::new(0));
     // Separate queues: a heartbeat never waits behind the fleet's creates.
-    let in_flight = Arc::new(Semaphore::new(client.in_flight));
+    let in_flight = Arc::new(Semaphore::new(client.in_flight_for(count)));
     let creating = Arc::new(Semaphore::new(32));
     let sent = Arc::new(AtomicU64::new(0));
     let refused = Arc::new(AtomicU64::new(0));

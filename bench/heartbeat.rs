@@ -28,7 +28,9 @@
 //!            [--on-created CMD] [--after-each CMD]
 //!        bench-heartbeat fleet --nacos --url RNACOS_URL --pid PID --lag 0 [the same options]
 //! `--through` runs every size in turn, each fleet removed before the next, past the first
-//! that falls short: what the registry does beyond its capacity. `--on-created` runs a
+//! that falls short: what the registry does beyond its capacity. `--in-flight` is the least
+//! number of heartbeats in flight at once (64); a fleet gets what its rate needs at twice
+//! the ramp's p99 bound, so that this tool never sets the rate. `--on-created` runs a
 //! shell command once each fleet is created (bench/live cuts the node's CPU quota there),
 //! `--after-each` once its window is over.
 //! `creates` and `fleet` print Markdown table rows; `--tsv` appends "series size p99 timeouts"
@@ -153,7 +155,8 @@ async fn main() {
                 (3..=120).contains(&timeout_secs),
                 "--timeout must be 3 to 120 s, as the registry allows"
             );
-            // Heartbeats in flight at once (64): a real fleet has no such bound, so a run
+            // Heartbeats in flight at once: at least 64, and what the fleet's rate needs
+            // (`ClientCadence::in_flight_for`); a real fleet has no such bound, so a run
             // past a node's capacity raises it to let the node, not this tool, queue them.
             let flag = |name: &str| std::env::args().any(|a| a == name);
             let client = ClientCadence {
@@ -222,7 +225,9 @@ async fn main() {
                     writeln!(file, "{label}false timeouts\t{count}\t{}", round.timeouts).unwrap();
                 }
                 lag_rows.extend(round.lag_rows);
-                let kept = round.timeouts == 0 && round.refused == 0 && round.p99 <= 250.0;
+                let kept = round.timeouts == 0
+                    && round.refused == 0
+                    && round.p99 <= fleet::P99_BOUND.as_secs_f64() * 1000.0;
                 if kept {
                     largest = Some(count);
                 }
