@@ -24,13 +24,15 @@
 //!        bench-heartbeat creates --url URL[,URL...] --token TOKEN --tenant ID [--count N]
 //!        bench-heartbeat fleet --url URL[,URL...] --token TOKEN --tenant ID --pid PID[,PID...]
 //!            [--cadence M[,M2...]] [--timeout T] [--warm-up S] [--window W] [--lag K] [--ramp]
-//!            [--through] [--in-flight N] [--etcd-cadence|--nacos-cadence] [--label L] [--tsv FILE]
+//!            [--through] [--in-flight N] [--in-flight-for-rate] [--etcd-cadence|--nacos-cadence]
+//!            [--label L] [--tsv FILE]
 //!            [--on-created CMD] [--after-each CMD]
 //!        bench-heartbeat fleet --nacos --url RNACOS_URL --pid PID --lag 0 [the same options]
 //! `--through` runs every size in turn, each fleet removed before the next, past the first
-//! that falls short: what the registry does beyond its capacity. `--in-flight` is the least
-//! number of heartbeats in flight at once (64); a fleet gets what its rate needs at twice
-//! the ramp's p99 bound, so that this tool never sets the rate. `--on-created` runs a
+//! that falls short: what the registry does beyond its capacity. `--in-flight` is the
+//! number of heartbeats in flight at once (64); with `--in-flight-for-rate` a fleet gets at
+//! least what its rate needs at twice the ramp's p99 bound, so that this tool never sets
+//! the rate of nodes under a CPU quota. `--on-created` runs a
 //! shell command once each fleet is created (bench/live cuts the node's CPU quota there),
 //! `--after-each` once its window is over.
 //! `creates` and `fleet` print Markdown table rows; `--tsv` appends "series size p99 timeouts"
@@ -155,13 +157,15 @@ async fn main() {
                 (3..=120).contains(&timeout_secs),
                 "--timeout must be 3 to 120 s, as the registry allows"
             );
-            // Heartbeats in flight at once: at least 64, and what the fleet's rate needs
-            // (`ClientCadence::in_flight_for`); a real fleet has no such bound, so a run
-            // past a node's capacity raises it to let the node, not this tool, queue them.
+            // Heartbeats in flight at once (64; with `--in-flight-for-rate`, what the
+            // fleet's rate needs, see `ClientCadence::in_flight_for`): a real fleet has no
+            // such bound, so a run past a node's capacity raises it to let the node, not
+            // this tool, queue them.
             let flag = |name: &str| std::env::args().any(|a| a == name);
             let client = ClientCadence {
                 timeout_secs,
                 in_flight: number("--in-flight", 64) as usize,
+                in_flight_for_rate: flag("--in-flight-for-rate"),
                 cadence: match (flag("--etcd-cadence"), flag("--nacos-cadence")) {
                     (false, false) => Cadence::Rsr,
                     (true, false) => Cadence::Etcd,
