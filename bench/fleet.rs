@@ -70,8 +70,8 @@ impl ClientCadence {
     /// ramp's p99 bound (Little's law: in flight = rate × time). A fixed cap bounds the
     /// rate this tool sends by the node's latency (a node under a CPU quota answers in up
     /// to its quota's period), and a fleet would die of this tool, not of the registry.
-    /// Not by default: unconfined, the bursts it allows open connections anew (rnacos
-    /// answered 40,000 instances' beats with p99 774 ms that way, and kept 80,000 with 64).
+    /// Not by default: unconfined, the bursts it allows open connections anew, which cost
+    /// a peer more than the wait they save (docs/benchmarks.md, "The generator's cap").
     fn in_flight_for(self, count: usize) -> usize {
         if !self.in_flight_for_rate {
             return self.in_flight;
