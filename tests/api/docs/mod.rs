@@ -2,6 +2,8 @@
 //! and the console blocks of the walkthroughs are replayed against a real server.
 
 mod links;
+mod places;
+mod shell;
 mod walkthroughs;
 
 use std::path::{Path, PathBuf};

@@ -4,53 +4,61 @@
 //! to (a token the page shows once and uses later must be the same token both times).
 
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader, Read, Seek, SeekFrom, Write};
-use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::mpsc::{channel, Receiver};
+use std::path::Path;
 use std::sync::LazyLock;
 use std::time::{Duration, Instant};
 
 use pulldown_cmark::{CodeBlockKind, Event, Parser, Tag, TagEnd};
 use regex::Regex;
 
+use super::places::Places;
 use super::repository;
+use super::shell::{Server, Shell};
 use crate::helpers::node::BINARY;
-use crate::helpers::tools;
+use crate::helpers::{tools, Backend, TestDatabase};
 
 /// The pages replayed, in the order a reader follows them, each with what it needs beside
 /// bash and curl: each goes on from the state the one before left (the same server,
 /// tenants, users and shell variables).
-const PAGES: [(&str, Needs); 6] = [
-    ("docs/walkthrough.md", Needs::Nothing),
-    ("docs/identity.md", Needs::Nothing),
-    ("docs/keystone-v3.md", Needs::Tool("openstack")),
-    ("docs/live-registry.md", Needs::Nothing),
-    ("docs/settings.md", Needs::Nothing),
-    ("docs/client.md", Needs::ClientPrograms),
+const PAGES: [(&str, &[Need]); 7] = [
+    ("docs/walkthrough.md", &[]),
+    ("docs/identity.md", &[]),
+    ("docs/keystone-v3.md", &[Need::Tool("openstack")]),
+    ("docs/live-registry.md", &[]),
+    ("docs/settings.md", &[]),
+    ("docs/client.md", &[Need::ClientPrograms]),
+    (
+        "docs/operations.md",
+        &[Need::Tool("openssl"), Need::Postgres],
+    ),
 ];
 
 #[derive(Clone, Copy)]
-enum Needs {
-    Nothing,
+enum Need {
     /// A program on the shell's PATH.
     Tool(&'static str),
     /// `srctl` and the client's example, built by `cargo test` at the workspace's root.
     ClientPrograms,
+    /// A PostgreSQL server the page's database is created in, as the tests' are.
+    Postgres,
 }
 
-impl Needs {
+impl Need {
     /// What is missing, and how to get it.
     fn missing(self) -> Option<String> {
         match self {
-            Needs::Nothing => None,
-            Needs::Tool(tool) => {
-                (!have(tool)).then(|| format!("{tool} (.ci/openstack-venv installs it)"))
-            }
-            Needs::ClientPrograms => (!client_programs_built()).then(|| {
+            Need::Tool("openstack") => (!have("openstack"))
+                .then(|| "openstack (.ci/openstack-venv installs it)".to_owned()),
+            Need::Tool(tool) => (!have(tool)).then(|| format!("{tool} (.ci/run installs it)")),
+            Need::ClientPrograms => (!client_programs_built()).then(|| {
                 "srctl or the web_server example (`cargo test` at the workspace's root builds them)"
                     .to_owned()
             }),
+            Need::Postgres => std::env::var("TEST_DATABASE_URL")
+                .ok()
+                .filter(|url| !url.is_empty())
+                .is_none()
+                .then(|| "TEST_DATABASE_URL (CI sets it)".to_owned()),
         }
     }
 }
@@ -74,24 +82,31 @@ const CLIENT_PROGRAMS: [(&str, &str); 2] = [
     ),
 ];
 const DOCUMENTED_ADDRESS: &str = "127.0.0.1:35357";
+/// The PostgreSQL database the operations page creates its nodes' in, and its name.
+const DOCUMENTED_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/registry";
+const DOCUMENTED_DATABASE: &str = "registry";
 
 /// The longest a page's command may take: its longest wait is a long poll of 30 s.
-const COMMAND_BOUND: Duration = Duration::from_secs(90);
+pub(super) const COMMAND_BOUND: Duration = Duration::from_secs(90);
 
 /// Values that differ from run to run, by shape: tokens, UUIDs (heartbeat tokens, event
-/// ids), ISO-8601 times, epoch milliseconds, the live registry's 16-digit `txnId`s, the
-/// heartbeats of the last complete minute (which depend on where the minute fell), v3's
-/// audit ids and generated project ids. A line `…` stands for any lines (headers).
+/// ids) and SHA-256 digests (of a snapshot), which are held to; ISO-8601 times, epoch
+/// milliseconds, the live registry's 16-digit `txnId`s, the heartbeats of the last complete
+/// minute (which depend on where the minute fell), v3's audit ids, generated project ids,
+/// HTTP dates and how long a snapshot took. A line `…` stands for any lines (headers).
 static VOLATILE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(concat!(
         r"(?P<held>HPAuth_[0-9a-f]{64}",
-        r"|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})",
+        r"|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
+        r"|\b[0-9a-f]{64}\b)",
         r"|(?P<time>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d))",
         r"|(?P<millis>\b\d{13}\b)",
         r"|(?P<txn>\b[0-9a-f]{16}\b)",
         r#"|(?P<minute>"per_minute":\d+)"#,
         r"|(?P<audit>\b[0-9a-f]{22}\b)",
         r"|(?P<project>\b\d{14,19}\b)",
+        r"|(?P<date>\b[A-Z][a-z]{2}, \d\d [A-Z][a-z]{2} \d{4} \d\d:\d\d:\d\d GMT)",
+        r"|(?P<took>\brows in \d+(?:\.\d+)?(?:µs|ms|s)\b)",
         r"|(?P<elided>…\n)",
     ))
     .unwrap()
@@ -161,19 +176,6 @@ fn commands(page: &str, first_line: usize, block: &str) -> Vec<Step> {
     steps
 }
 
-/// Lines of a process's output, read on a thread so that a wait can be bounded.
-fn lines_of(output: impl std::io::Read + Send + 'static) -> Receiver<String> {
-    let (sender, receiver) = channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(output).lines().map_while(Result::ok) {
-            if sender.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    receiver
-}
-
 /// The documented values seen so far and what this run has in their place.
 #[derive(Default)]
 struct Held(HashMap<String, String>);
@@ -192,8 +194,9 @@ impl Held {
             pattern.push_str(&regex::escape(&expected[last..whole.start()]));
             if found.name("held").is_some() {
                 documented.push(whole.as_str().to_owned());
-                pattern
-                    .push_str(r"(HPAuth_[0-9a-f]{64}|[0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12})");
+                pattern.push_str(
+                    r"(HPAuth_[0-9a-f]{64}|[0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12}|[0-9a-f]{64})",
+                );
             } else if found.name("time").is_some() {
                 pattern.push_str(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)");
             } else if found.name("millis").is_some() {
@@ -204,6 +207,10 @@ impl Held {
                 pattern.push_str(r"[0-9a-f]{22}");
             } else if found.name("project").is_some() {
                 pattern.push_str(r"\d{14,19}");
+            } else if found.name("date").is_some() {
+                pattern.push_str(r"[A-Z][a-z]{2}, \d\d [A-Z][a-z]{2} \d{4} \d\d:\d\d:\d\d GMT");
+            } else if found.name("took").is_some() {
+                pattern.push_str(r"rows in \d+(?:\.\d+)?(?:µs|ms|s)");
             } else if found.name("elided").is_some() {
                 pattern.push_str(r"(?s:.*?\n)");
             } else {
@@ -236,8 +243,8 @@ impl Held {
     }
 
     /// The command with this run's values in place of the page's.
-    fn apply(&self, command: &str, address: &str) -> String {
-        let mut command = command.replace(DOCUMENTED_ADDRESS, address);
+    fn apply(&self, command: &str) -> String {
+        let mut command = command.to_owned();
         for (documented, seen) in &self.0 {
             command = command.replace(documented, seen);
         }
@@ -251,165 +258,17 @@ fn normalized(text: &str) -> String {
     lines.join("\n").trim_end().to_owned()
 }
 
-/// One bash, fed a command at a time, with job control (a job started with `&` gets
-/// `kill -INT %1` as on a terminal, where the prompt forgets ended jobs as `jobs` does) and
-/// aliases; every command's standard output, and any background job's, goes to one file,
-/// the terminal, read on from where the last step stopped.
-struct Shell {
-    process: Child,
-    input: ChildStdin,
-    done: Receiver<String>,
-    terminal: PathBuf,
-    read: u64,
-    /// Whether a command started a job in the background: it may write at any time.
-    background: bool,
-}
-
-impl Shell {
-    fn start(directory: &Path) -> Self {
-        let mut process = Command::new("bash")
-            .args(["--noprofile", "--norc"])
-            .current_dir(directory)
-            .env("PATH", search_path())
-            .env_remove("DATABASE_URL")
-            .env_remove("SERVICE_REGISTRY_CONFIG")
-            .env_remove("RUST_LOG")
-            .env_remove("SRCTL_URL")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(std::fs::File::create(directory.join("shell.log")).unwrap())
-            .spawn()
-            .expect("bash runs");
-        let mut input = process.stdin.take().unwrap();
-        writeln!(input, "set -m; shopt -s expand_aliases").unwrap();
-        let done = lines_of(process.stdout.take().unwrap());
-        let terminal = directory.join("terminal");
-        std::fs::File::create(&terminal).unwrap();
-        Self {
-            process,
-            input,
-            done,
-            terminal,
-            read: 0,
-            background: false,
-        }
-    }
-
-    /// Runs `command` as the page's reader would type it; what the terminal showed since
-    /// the last step.
-    fn run(&mut self, at: &str, command: &str) -> String {
-        let line = command.lines().last().unwrap_or_default().trim_end();
-        self.background |= line.ends_with('&') && !line.ends_with("&&");
-        writeln!(
-            self.input,
-            "{{ {command}\n}} >> '{}' 2>> command-errors.log; jobs > /dev/null; echo replayed",
-            self.terminal.display()
-        )
-        .unwrap();
-        match self.done.recv_timeout(COMMAND_BOUND) {
-            Ok(line) if line == "replayed" => {}
-            other => panic!("{at}: the shell did not finish the command ({other:?})"),
-        }
-        self.shown()
-    }
-
-    /// The last lines the commands wrote to standard error.
-    fn errors(&self) -> String {
-        let log = self.terminal.with_file_name("command-errors.log");
-        let text = std::fs::read_to_string(log).unwrap_or_default();
-        let lines: Vec<&str> = text.lines().collect();
-        lines[lines.len().saturating_sub(20)..].join("\n")
-    }
-
-    /// What the terminal shows that was not read yet.
-    fn shown(&mut self) -> String {
-        let mut file = std::fs::File::open(&self.terminal).unwrap();
-        file.seek(SeekFrom::Start(self.read)).unwrap();
-        let mut bytes = Vec::new();
-        file.read_to_end(&mut bytes).unwrap();
-        self.read += bytes.len() as u64;
-        String::from_utf8_lossy(&bytes).into_owned()
-    }
-}
-
-impl Drop for Shell {
-    fn drop(&mut self) {
-        // Jobs have process groups of their own: they outlive the shell unless killed.
-        let _ = writeln!(
-            self.input,
-            "kill -KILL $(jobs -p) 2>/dev/null; echo replayed"
-        );
-        let _ = self.done.recv_timeout(Duration::from_secs(5));
-        let _ = self.process.kill();
-        let _ = self.process.wait();
-    }
-}
-
-/// The server as the first page starts it, in the shell's directory so that the command
-/// line of the pages finds its database; killed on drop.
-struct Server {
-    process: Child,
-    address: String,
-}
-
-impl Server {
-    /// Starts it; what it printed up to the address it listens on.
-    fn start(directory: &Path) -> (Self, String) {
-        let process = Command::new(BINARY)
-            .args(["serve", "--bind", "127.0.0.1:0"])
-            .current_dir(directory)
-            .env_remove("DATABASE_URL")
-            .env_remove("SERVICE_REGISTRY_CONFIG")
-            .env_remove("RUST_LOG")
-            .stdout(Stdio::piped())
-            .stderr(std::fs::File::create(directory.join("server.log")).unwrap())
-            .spawn()
-            .expect("the server starts");
-        // Owned before anything can fail, so that its Drop kills it whatever happens.
-        let mut server = Self {
-            process,
-            address: String::new(),
-        };
-        // Later lines (none expected) are drained by the reading thread.
-        let lines = lines_of(server.process.stdout.take().unwrap());
-        let mut printed = String::new();
-        while server.address.is_empty() {
-            let line = lines
-                .recv_timeout(COMMAND_BOUND)
-                .expect("the server reports its address");
-            printed.push_str(&line);
-            printed.push('\n');
-            if let Some(url) = line.strip_prefix("listening on ") {
-                server.address = url.trim_start_matches("http://").to_owned();
-            }
-        }
-        (server, printed)
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.process.kill();
-        let _ = self.process.wait();
-    }
-}
-
 /// The shell's PATH: the server's binary first, then python-openstackclient's, then ours.
-fn search_path() -> String {
+pub(super) fn search_path() -> String {
     let binaries = Path::new(BINARY).parent().unwrap();
     let venv = repository().join(OPENSTACK_VENV);
     let path = std::env::var("PATH").unwrap_or_default();
     format!("{}:{}:{path}", binaries.display(), venv.display())
 }
 
+/// Whether the shell finds `tool` (a broken one fails the replay, loudly).
 fn have(tool: &str) -> bool {
-    Command::new(tool)
-        .env("PATH", search_path())
-        .arg("--version")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|status| status.success())
+    std::env::split_paths(&search_path()).any(|directory| directory.join(tool).is_file())
 }
 
 #[test]
@@ -423,27 +282,41 @@ fn the_walkthroughs_answer_as_their_pages_show() {
         return;
     }
     let directory = tempfile::tempdir().unwrap();
+    // Dropped after the shell, whose jobs (nodes) use it.
+    let mut database: Option<TestDatabase> = None;
     let mut shell = Shell::start(directory.path());
     let mut server: Option<Server> = None;
     let mut held = Held::default();
+    let mut places = Places::new();
     for (page, needs) in PAGES {
-        if let Some(missing) = needs.missing() {
+        if let Some(missing) = needs.iter().find_map(|need| need.missing()) {
             tools::present(false, &missing, &format!("{page} is not replayed"));
             continue;
+        }
+        if needs.iter().any(|need| matches!(need, Need::Postgres)) && database.is_none() {
+            let created = TestDatabase::new(Backend::Postgres);
+            places.add(DOCUMENTED_DATABASE_URL, &created.url);
+            let name = created.url.rsplit('/').next().unwrap();
+            let name = name.split('?').next().unwrap();
+            places.add_shown(name, DOCUMENTED_DATABASE);
+            database = Some(created);
         }
         for step in steps(page) {
             let actual = if step.command == SERVE {
                 assert!(server.is_none(), "{}: a second server", step.at);
                 let (started, printed) = Server::start(directory.path());
+                // Where the page shows the default bind, as `config` does, the two agree.
+                places.add(DOCUMENTED_ADDRESS, &started.address);
                 server = Some(started);
                 printed
             } else {
-                let address = server
-                    .as_ref()
-                    .unwrap_or_else(|| panic!("{}: a command before the server starts", step.at))
-                    .address
-                    .clone();
-                shell.run(&step.at, &held.apply(&built(&step.command), &address))
+                assert!(
+                    server.is_some(),
+                    "{}: a command before the server starts",
+                    step.at
+                );
+                let command = places.for_run(&held.apply(&built(&step.command)));
+                shell.run(&step.at, &command)
             };
             // A job the page started in the background writes when it gets to it, as on a
             // terminal: while one may, the terminal is read again until it shows what the
@@ -451,13 +324,7 @@ fn the_walkthroughs_answer_as_their_pages_show() {
             let mut actual = actual;
             let due = Instant::now() + COMMAND_BOUND;
             loop {
-                // This run's address reads as the page's (where the page shows the default
-                // bind, as `config` does, the two agree as well).
-                let shown = match &server {
-                    Some(server) => actual.replace(&server.address, DOCUMENTED_ADDRESS),
-                    None => actual.clone(),
-                };
-                match held.check(&step.expected, &shown) {
+                match held.check(&step.expected, &places.for_page(&actual)) {
                     Ok(()) => break,
                     Err(_) if shell.background && Instant::now() < due => {
                         std::thread::sleep(Duration::from_millis(50));
