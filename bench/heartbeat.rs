@@ -3,9 +3,10 @@
 //! `prepare`: creates N services (timeout 120 s) and writes "id token" lines, from which
 //! wrk (bench/heartbeat.lua) heartbeats them back to back, beside the baseline;
 //! `remove`: deletes them again;
-//! `creates`: creates N services as fast as 64 requests in flight per node allow (so that
-//! one tenant spread over N nodes gives each node what a tenant of its own would), then
-//! removes them; prints both rates;
+//! `creates`: creates N services as fast as 64 requests in flight per node allow, each
+//! node with a window of its own (so that one tenant spread over N nodes gives each node
+//! what a tenant of its own would), then removes them; prints both rates (the sum of the
+//! nodes');
 //! `fleet`: M services (timeout T, `--timeout`, 30 s) each heartbeating as RSR's clients do
 //! (every 0.8 × T minus up to T/10 of jitter: 24 s less up to 3 s; `--etcd-cadence`: every
 //! T/3, as etcd's Go client renews a lease of T s; `--nacos-cadence`: every 5 s, as a Nacos
@@ -22,6 +23,7 @@
 //!
 //! Usage: bench-heartbeat prepare|remove --url URL --token TOKEN --tenant ID --file F [--count N]
 //!        bench-heartbeat creates --url URL[,URL...] --token TOKEN --tenant ID [--count N]
+//!            [--id-prefix P]
 //!        bench-heartbeat fleet --url URL[,URL...] --token TOKEN --tenant ID --pid PID[,PID...]
 //!            [--cadence M[,M2...]] [--timeout T] [--warm-up S] [--window W] [--lag K] [--ramp]
 //!            [--through] [--in-flight N] [--in-flight-for-rate] [--etcd-cadence|--nacos-cadence]
@@ -117,26 +119,39 @@ async fn main() {
         "creates" => {
             let count = number("--count", 20_000) as usize;
             let label = argument("--label").unwrap_or_default();
-            let in_flight = 64 * nodes.len();
-            let started = Instant::now();
-            let ids: Vec<String> = stream::iter(0..count)
-                .map(|n| {
-                    let live = nodes[n % nodes.len()].clone();
+            // Generators creating for one tenant at once each need ids of their own.
+            let prefix = argument("--id-prefix").unwrap_or_else(|| "burst".to_owned());
+            let prefix = prefix.as_str();
+            // Each node gets its own clients, 64 requests in flight, and every n-th id, as
+            // a tenant per node gets in its own process: a window shared by the nodes would
+            // fill with a throttled node's requests and starve the others, which measures
+            // the generator's coupling, not the tenant's.
+            let per_node =
+                futures_util::future::join_all(nodes.iter().enumerate().map(|(first, live)| {
+                    let ids = (first..count).step_by(nodes.len());
                     async move {
-                        let id = format!("burst-{n:07}");
-                        live.create(&id, 120).await;
-                        id
+                        let started = Instant::now();
+                        let ids: Vec<String> = stream::iter(ids)
+                            .map(|n| async move {
+                                let id = format!("{prefix}-{n:07}");
+                                live.create(&id, 120).await;
+                                id
+                            })
+                            .buffer_unordered(64)
+                            .collect()
+                            .await;
+                        let rate = ids.len() as f64 / started.elapsed().as_secs_f64();
+                        (ids, rate)
                     }
-                })
-                .buffer_unordered(in_flight)
-                .collect()
+                }))
                 .await;
-            let created = count as f64 / started.elapsed().as_secs_f64();
+            let created: f64 = per_node.iter().map(|(_, rate)| rate).sum();
+            let ids: Vec<String> = per_node.into_iter().flat_map(|(ids, _)| ids).collect();
             let started = Instant::now();
             Target::Registry(nodes.clone()).remove_all(ids).await;
             let removed = count as f64 / started.elapsed().as_secs_f64();
             println!(
-                "| {label}creates, {count} services, {in_flight} in flight, {} node(s) | {created:.0}/s | removes {removed:.0}/s |",
+                "| {label}creates, {count} services, 64 in flight per node, {} node(s) | {created:.0}/s | removes {removed:.0}/s |",
                 nodes.len()
             );
         }
