@@ -82,7 +82,7 @@ const CLIENT_PROGRAMS: [(&str, &str); 2] = [
     ),
 ];
 const DOCUMENTED_ADDRESS: &str = "127.0.0.1:35357";
-/// The PostgreSQL database the operations page creates its nodes' in, and its name.
+/// The PostgreSQL database the operations page runs its nodes on, and its name.
 const DOCUMENTED_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/registry";
 const DOCUMENTED_DATABASE: &str = "registry";
 
