@@ -10,7 +10,7 @@ use super::walkthroughs::{search_path, COMMAND_BOUND};
 use crate::helpers::node::BINARY;
 
 /// Lines of a process's output, read on a thread so that a wait can be bounded.
-pub(super) fn lines_of(output: impl std::io::Read + Send + 'static) -> Receiver<String> {
+fn lines_of(output: impl std::io::Read + Send + 'static) -> Receiver<String> {
     let (sender, receiver) = channel();
     std::thread::spawn(move || {
         for line in BufReader::new(output).lines().map_while(Result::ok) {

@@ -23,20 +23,23 @@ use crate::helpers::{tools, Backend, TestDatabase};
 const PAGES: [(&str, &[Need]); 7] = [
     ("docs/walkthrough.md", &[]),
     ("docs/identity.md", &[]),
-    ("docs/keystone-v3.md", &[Need::Tool("openstack")]),
+    (
+        "docs/keystone-v3.md",
+        &[Need::Tool("openstack", ".ci/openstack-venv installs it")],
+    ),
     ("docs/live-registry.md", &[]),
     ("docs/settings.md", &[]),
     ("docs/client.md", &[Need::ClientPrograms]),
     (
         "docs/operations.md",
-        &[Need::Tool("openssl"), Need::Postgres],
+        &[Need::Tool("openssl", ".ci/run installs it"), Need::Postgres],
     ),
 ];
 
 #[derive(Clone, Copy)]
 enum Need {
-    /// A program on the shell's PATH.
-    Tool(&'static str),
+    /// A program on the shell's PATH, and how to get it.
+    Tool(&'static str, &'static str),
     /// `srctl` and the client's example, built by `cargo test` at the workspace's root.
     ClientPrograms,
     /// A PostgreSQL server the page's database is created in, as the tests' are.
@@ -47,9 +50,7 @@ impl Need {
     /// What is missing, and how to get it.
     fn missing(self) -> Option<String> {
         match self {
-            Need::Tool("openstack") => (!have("openstack"))
-                .then(|| "openstack (.ci/openstack-venv installs it)".to_owned()),
-            Need::Tool(tool) => (!have(tool)).then(|| format!("{tool} (.ci/run installs it)")),
+            Need::Tool(tool, how) => (!have(tool)).then(|| format!("{tool} ({how})")),
             Need::ClientPrograms => (!client_programs_built()).then(|| {
                 "srctl or the web_server example (`cargo test` at the workspace's root builds them)"
                     .to_owned()
@@ -296,8 +297,7 @@ fn the_walkthroughs_answer_as_their_pages_show() {
         if needs.iter().any(|need| matches!(need, Need::Postgres)) && database.is_none() {
             let created = TestDatabase::new(Backend::Postgres);
             places.add(DOCUMENTED_DATABASE_URL, &created.url);
-            let name = created.url.rsplit('/').next().unwrap();
-            let name = name.split('?').next().unwrap();
+            let name = created.postgres_name().expect("a PostgreSQL database");
             places.add_shown(name, DOCUMENTED_DATABASE);
             database = Some(created);
         }

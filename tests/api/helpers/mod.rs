@@ -121,6 +121,16 @@ impl TestDatabase {
     }
 }
 
+impl TestDatabase {
+    /// The PostgreSQL database's name (none for a SQLite file).
+    pub fn postgres_name(&self) -> Option<&str> {
+        match &self.cleanup {
+            Cleanup::Postgres { name, .. } => Some(name),
+            Cleanup::Directory(_) => None,
+        }
+    }
+}
+
 impl Drop for TestDatabase {
     fn drop(&mut self) {
         if let Cleanup::Postgres { admin_url, name } = &self.cleanup {
